@@ -1,0 +1,130 @@
+package models
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// Migrate brings the schema to the newest version. Each migration is
+// frozen: it declares the tables as they were when it was written, so that
+// later changes to the structs above never rewrite history. A schema change
+// is a new entry at the end of the list.
+func Migrate(db *gorm.DB) error {
+	m := gormigrate.New(db, &gormigrate.Options{TableName: "schema_migrations", UseTransaction: true}, migrations)
+	if err := m.Migrate(); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}
+
+var migrations = []*gormigrate.Migration{
+	{ID: "202611250001_initial", Migrate: migrateInitial},
+}
+
+func migrateInitial(tx *gorm.DB) error {
+	type envelope struct {
+		ID                      string `gorm:"primaryKey;size:36"`
+		TenantID                string `gorm:"size:64;not null;index"`
+		Subject                 string `gorm:"not null"`
+		Message                 string
+		Status                  string `gorm:"size:32;not null;index"`
+		Version                 int64  `gorm:"not null"`
+		ReminderIntervalSeconds int64
+		ReminderCount           int
+		ExpiryWarningSeconds    int64
+		ExpiresAt               time.Time
+		CompletedAt             *time.Time
+		CreatedAt               time.Time
+		UpdatedAt               time.Time
+	}
+	type document struct {
+		ID             string `gorm:"primaryKey;size:36"`
+		EnvelopeID     string `gorm:"size:36;not null;index"`
+		TenantID       string `gorm:"size:64;not null"`
+		Position       int    `gorm:"not null"`
+		Name           string `gorm:"not null"`
+		SizeBytes      int64  `gorm:"not null"`
+		SHA256         string `gorm:"size:64;not null"`
+		PageCount      int    `gorm:"not null"`
+		Pages          string
+		FinalSHA256    string `gorm:"size:64"`
+		FinalSizeBytes int64
+		CreatedAt      time.Time
+	}
+	type recipient struct {
+		ID            string `gorm:"primaryKey;size:36"`
+		EnvelopeID    string `gorm:"size:36;not null;index"`
+		TenantID      string `gorm:"size:64;not null"`
+		Position      int    `gorm:"not null"`
+		Name          string `gorm:"not null"`
+		Email         string `gorm:"not null"`
+		Role          string `gorm:"size:16;not null"`
+		RoutingOrder  int    `gorm:"not null"`
+		Status        string `gorm:"size:16;not null"`
+		TokenHash     string `gorm:"size:64;not null;uniqueIndex"`
+		DeclineReason string
+		NotifiedAt    *time.Time
+		ViewedAt      *time.Time
+		ActedAt       *time.Time
+	}
+	type field struct {
+		ID          string  `gorm:"primaryKey;size:36"`
+		EnvelopeID  string  `gorm:"size:36;not null;index"`
+		TenantID    string  `gorm:"size:64;not null"`
+		DocumentID  string  `gorm:"size:36;not null"`
+		RecipientID string  `gorm:"size:36;not null"`
+		Position    int     `gorm:"not null"`
+		Type        string  `gorm:"size:16;not null"`
+		Page        int     `gorm:"not null"`
+		X           float64 `gorm:"not null"`
+		Y           float64 `gorm:"not null"`
+		Width       float64 `gorm:"not null"`
+		Height      float64 `gorm:"not null"`
+		Required    bool    `gorm:"not null"`
+		Value       string
+		ImageKey    string
+	}
+	type event struct {
+		ID             string `gorm:"primaryKey;size:36"`
+		EnvelopeID     string `gorm:"size:36;not null;uniqueIndex:idx_events_envelope_seq,priority:1"`
+		TenantID       string `gorm:"size:64;not null"`
+		Seq            int64  `gorm:"not null;uniqueIndex:idx_events_envelope_seq,priority:2"`
+		Type           string `gorm:"size:48;not null"`
+		RecipientID    string `gorm:"size:36"`
+		EnvelopeStatus string `gorm:"size:32;not null"`
+		Details        string
+		OccurredAt     time.Time `gorm:"not null"`
+	}
+	type notification struct {
+		ID          string `gorm:"primaryKey;size:36"`
+		EnvelopeID  string `gorm:"size:36;not null;uniqueIndex:idx_notifications_key,priority:1"`
+		TenantID    string `gorm:"size:64;not null"`
+		RecipientID string `gorm:"size:36;not null;uniqueIndex:idx_notifications_key,priority:2"`
+		Kind        string `gorm:"size:32;not null;uniqueIndex:idx_notifications_key,priority:3"`
+		Sequence    int    `gorm:"not null;uniqueIndex:idx_notifications_key,priority:4"`
+		Email       string `gorm:"not null"`
+		Subject     string `gorm:"not null"`
+		CreatedAt   time.Time
+		SentAt      *time.Time
+	}
+	tables := []struct {
+		name  string
+		model any
+	}{
+		{"envelopes", &envelope{}},
+		{"documents", &document{}},
+		{"recipients", &recipient{}},
+		{"fields", &field{}},
+		{"events", &event{}},
+		{"notifications", &notification{}},
+	}
+	for _, t := range tables {
+		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
+			return fmt.Errorf("create table %s: %w", t.name, err)
+		}
+	}
+	return nil
+}

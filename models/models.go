@@ -1,0 +1,181 @@
+// Package models holds Signflow's persistent records and the queries on them.
+// It knows nothing of Temporal or HTTP: the workflow and the API both speak
+// to the database through it.
+package models
+
+import "time"
+
+// DefaultTenantID owns every row until tenants arrive with client credentials.
+const DefaultTenantID = "default"
+
+// Envelope statuses.
+const (
+	EnvelopeInProgress = "in_progress"
+	EnvelopeCompleted  = "completed"
+	EnvelopeDeclined   = "declined"
+	EnvelopeVoided     = "voided"
+	EnvelopeExpired    = "expired"
+)
+
+// EnvelopeStatuses lists every envelope status, for validating filters.
+var EnvelopeStatuses = []string{EnvelopeInProgress, EnvelopeCompleted, EnvelopeDeclined, EnvelopeVoided, EnvelopeExpired}
+
+// Recipient statuses.
+const (
+	RecipientWaiting  = "waiting"
+	RecipientNotified = "notified"
+	RecipientViewed   = "viewed"
+	RecipientSigned   = "signed"
+	RecipientApproved = "approved"
+	RecipientDeclined = "declined"
+	RecipientCopied   = "copied"
+)
+
+// Recipient roles.
+const (
+	RoleSigner   = "signer"
+	RoleApprover = "approver"
+	RoleCC       = "cc"
+)
+
+// Field types.
+const (
+	FieldSignature  = "signature"
+	FieldInitials   = "initials"
+	FieldDateSigned = "date_signed"
+	FieldText       = "text"
+	FieldCheckbox   = "checkbox"
+)
+
+// Notification kinds written to the outbox.
+const (
+	NotifyInvitation    = "invitation"
+	NotifyReminder      = "reminder"
+	NotifyExpiryWarning = "expiry_warning"
+	NotifyCompleted     = "completed_copy"
+)
+
+// Envelope is one signing process over one or more documents.
+type Envelope struct {
+	ID                      string `gorm:"primaryKey;size:36"`
+	TenantID                string `gorm:"size:64;not null;index"`
+	Subject                 string `gorm:"not null"`
+	Message                 string
+	Status                  string `gorm:"size:32;not null;index"`
+	Version                 int64  `gorm:"not null"`
+	ReminderIntervalSeconds int64
+	ReminderCount           int
+	ExpiryWarningSeconds    int64
+	ExpiresAt               time.Time
+	CompletedAt             *time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+	Documents               []Document  `gorm:"foreignKey:EnvelopeID"`
+	Recipients              []Recipient `gorm:"foreignKey:EnvelopeID"`
+	Fields                  []Field     `gorm:"foreignKey:EnvelopeID"`
+}
+
+// Document is one PDF of an envelope. The bytes live in the blob store.
+type Document struct {
+	ID             string `gorm:"primaryKey;size:36"`
+	EnvelopeID     string `gorm:"size:36;not null;index"`
+	TenantID       string `gorm:"size:64;not null"`
+	Position       int    `gorm:"not null"`
+	Name           string `gorm:"not null"`
+	SizeBytes      int64  `gorm:"not null"`
+	SHA256         string `gorm:"size:64;not null"`
+	PageCount      int    `gorm:"not null"`
+	Pages          []Page `gorm:"serializer:json"`
+	FinalSHA256    string `gorm:"size:64"`
+	FinalSizeBytes int64
+	CreatedAt      time.Time
+}
+
+// Page is a page's geometry as the viewer sees it: width and height after
+// the page's /Rotate is applied, in PDF points.
+type Page struct {
+	Width    float64 `json:"width"`
+	Height   float64 `json:"height"`
+	Rotation int     `json:"rotation"`
+}
+
+// Recipient is a person who signs, approves or receives a copy.
+type Recipient struct {
+	ID            string `gorm:"primaryKey;size:36"`
+	EnvelopeID    string `gorm:"size:36;not null;index"`
+	TenantID      string `gorm:"size:64;not null"`
+	Position      int    `gorm:"not null"`
+	Name          string `gorm:"not null"`
+	Email         string `gorm:"not null"`
+	Role          string `gorm:"size:16;not null"`
+	RoutingOrder  int    `gorm:"not null"`
+	Status        string `gorm:"size:16;not null"`
+	TokenHash     string `gorm:"size:64;not null;uniqueIndex"`
+	DeclineReason string
+	NotifiedAt    *time.Time
+	ViewedAt      *time.Time
+	ActedAt       *time.Time
+}
+
+// Field is a box on a page that one recipient fills. Coordinates are
+// fractions of the page as the viewer sees it, origin top-left.
+type Field struct {
+	ID          string  `gorm:"primaryKey;size:36"`
+	EnvelopeID  string  `gorm:"size:36;not null;index"`
+	TenantID    string  `gorm:"size:64;not null"`
+	DocumentID  string  `gorm:"size:36;not null"`
+	RecipientID string  `gorm:"size:36;not null"`
+	Position    int     `gorm:"not null"`
+	Type        string  `gorm:"size:16;not null"`
+	Page        int     `gorm:"not null"`
+	X           float64 `gorm:"not null"`
+	Y           float64 `gorm:"not null"`
+	Width       float64 `gorm:"not null"`
+	Height      float64 `gorm:"not null"`
+	Required    bool    `gorm:"not null"`
+	Value       string
+	ImageKey    string
+}
+
+// FieldValue is what a recipient put in a field: text (typed signature,
+// initials, text, the signing date, "true" for a ticked checkbox) or the
+// blob key of a PNG signature image.
+type FieldValue struct {
+	FieldID  string `json:"field_id"`
+	Text     string `json:"text,omitempty"`
+	ImageKey string `json:"image_key,omitempty"`
+}
+
+// Event is one entry of an envelope's history: every state change writes
+// exactly one, numbered by the envelope version it produced.
+type Event struct {
+	ID             string         `gorm:"primaryKey;size:36"`
+	EnvelopeID     string         `gorm:"size:36;not null;uniqueIndex:idx_events_envelope_seq,priority:1"`
+	TenantID       string         `gorm:"size:64;not null"`
+	Seq            int64          `gorm:"not null;uniqueIndex:idx_events_envelope_seq,priority:2"`
+	Type           string         `gorm:"size:48;not null"`
+	RecipientID    string         `gorm:"size:36"`
+	EnvelopeStatus string         `gorm:"size:32;not null"`
+	Details        map[string]any `gorm:"serializer:json"`
+	OccurredAt     time.Time      `gorm:"not null"`
+}
+
+// Notification is an outbox row: a message owed to a recipient. The unique
+// key makes queueing idempotent under activity retries.
+type Notification struct {
+	ID          string `gorm:"primaryKey;size:36"`
+	EnvelopeID  string `gorm:"size:36;not null;uniqueIndex:idx_notifications_key,priority:1"`
+	TenantID    string `gorm:"size:64;not null"`
+	RecipientID string `gorm:"size:36;not null;uniqueIndex:idx_notifications_key,priority:2"`
+	Kind        string `gorm:"size:32;not null;uniqueIndex:idx_notifications_key,priority:3"`
+	Sequence    int    `gorm:"not null;uniqueIndex:idx_notifications_key,priority:4"`
+	Email       string `gorm:"not null"`
+	Subject     string `gorm:"not null"`
+	CreatedAt   time.Time
+	SentAt      *time.Time
+}
+
+// IsTerminal reports whether an envelope status is final.
+func IsTerminal(status string) bool {
+	return status != EnvelopeInProgress
+}

@@ -1,0 +1,265 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/google/uuid"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a record does not exist for the tenant.
+var ErrNotFound = errors.New("not found")
+
+// Store is the database behind Signflow.
+type Store struct {
+	DB *gorm.DB
+}
+
+// Open connects to PostgreSQL when url starts with postgres:// or
+// postgresql://, and otherwise treats url as the path of an embedded SQLite
+// file (an optional "sqlite://" prefix is stripped).
+func Open(url string) (*Store, error) {
+	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), TranslateError: true}
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		db, err := gorm.Open(postgres.Open(url), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return &Store{DB: db}, nil
+	}
+	path := strings.TrimPrefix(url, "sqlite://")
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create sqlite directory: %w", err)
+	}
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := gorm.Open(sqlite.Open(dsn), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite handle: %w", err)
+	}
+	// SQLite has one writer; a single connection turns lock contention
+	// between API and worker goroutines into queueing instead of errors.
+	sqlDB.SetMaxOpenConns(1)
+	return &Store{DB: db}, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return fmt.Errorf("database handle: %w", err)
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return fmt.Errorf("database handle: %w", err)
+	}
+	return sqlDB.Close()
+}
+
+// CreateEnvelope stores a new envelope with its documents, recipients and
+// fields, and its first event, in one transaction.
+func (s *Store) CreateEnvelope(ctx context.Context, env *Envelope, created Event) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(env).Error; err != nil {
+			return fmt.Errorf("insert envelope: %w", err)
+		}
+		if err := tx.Create(&created).Error; err != nil {
+			return fmt.Errorf("insert created event: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteEnvelope removes an envelope whose workflow never started, so that
+// no row claims a process that does not exist.
+func (s *Store) DeleteEnvelope(ctx context.Context, id string) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, m := range []any{&Field{}, &Recipient{}, &Document{}, &Event{}, &Notification{}} {
+			if err := tx.Where("envelope_id = ?", id).Delete(m).Error; err != nil {
+				return fmt.Errorf("delete %T: %w", m, err)
+			}
+		}
+		return tx.Delete(&Envelope{}, "id = ?", id).Error
+	})
+}
+
+// GetEnvelope loads an envelope of a tenant with everything it holds.
+func (s *Store) GetEnvelope(ctx context.Context, tenantID, id string) (*Envelope, error) {
+	var env Envelope
+	err := s.DB.WithContext(ctx).
+		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Preload("Recipients", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Preload("Fields", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Where("tenant_id = ? AND id = ?", tenantID, id).
+		First(&env).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load envelope %s: %w", id, err)
+	}
+	return &env, nil
+}
+
+// ListEnvelopes returns up to limit envelopes of a tenant, newest first,
+// older than the envelope ID in after (IDs are time-ordered UUIDv7).
+func (s *Store) ListEnvelopes(ctx context.Context, tenantID, status, after string, limit int) ([]Envelope, error) {
+	q := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID)
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	if after != "" {
+		q = q.Where("id < ?", after)
+	}
+	var envs []Envelope
+	if err := q.Order("id DESC").Limit(limit).Find(&envs).Error; err != nil {
+		return nil, fmt.Errorf("list envelopes: %w", err)
+	}
+	return envs, nil
+}
+
+// RecipientByTokenHash finds the recipient a signing link belongs to.
+func (s *Store) RecipientByTokenHash(ctx context.Context, hash string) (*Recipient, error) {
+	var r Recipient
+	err := s.DB.WithContext(ctx).Where("token_hash = ?", hash).First(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find recipient by token: %w", err)
+	}
+	return &r, nil
+}
+
+// Events returns an envelope's history in order.
+func (s *Store) Events(ctx context.Context, envelopeID string) ([]Event, error) {
+	var evs []Event
+	if err := s.DB.WithContext(ctx).Where("envelope_id = ?", envelopeID).Order("seq").Find(&evs).Error; err != nil {
+		return nil, fmt.Errorf("load events: %w", err)
+	}
+	return evs, nil
+}
+
+// Notifications returns an envelope's outbox rows in the order queued.
+func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]Notification, error) {
+	var ns []Notification
+	if err := s.DB.WithContext(ctx).Where("envelope_id = ?", envelopeID).Order("created_at, kind, sequence").Find(&ns).Error; err != nil {
+		return nil, fmt.Errorf("load notifications: %w", err)
+	}
+	return ns, nil
+}
+
+// QueueNotification adds an outbox row unless the same (envelope, recipient,
+// kind, sequence) is already queued. It reports whether a row was added.
+func (s *Store) QueueNotification(ctx context.Context, n Notification) (bool, error) {
+	n.ID = stableID("notification", n.EnvelopeID, n.RecipientID, n.Kind, strconv.Itoa(n.Sequence))
+	res := s.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
+	if res.Error != nil {
+		return false, fmt.Errorf("queue notification: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// SetFinalDocument records the SHA-256 and size of a document's final PDF.
+func (s *Store) SetFinalDocument(ctx context.Context, documentID, sha string, size int64) error {
+	err := s.DB.WithContext(ctx).Model(&Document{}).Where("id = ?", documentID).
+		Updates(map[string]any{"final_sha256": sha, "final_size_bytes": size}).Error
+	if err != nil {
+		return fmt.Errorf("record final document %s: %w", documentID, err)
+	}
+	return nil
+}
+
+// EventID is the stable ID of an envelope's event number seq: a retried
+// write produces the same ID, so consumers can deduplicate on it.
+func EventID(envelopeID string, seq int64) string {
+	return stableID("event", envelopeID, strconv.FormatInt(seq, 10))
+}
+
+var idNamespace = uuid.MustParse("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f")
+
+func stableID(parts ...string) string {
+	return uuid.NewSHA1(idNamespace, []byte(strings.Join(parts, "/"))).String()
+}
+
+// RecipientState is a recipient's part of an envelope snapshot.
+type RecipientState struct {
+	ID         string     `json:"id"`
+	Status     string     `json:"status"`
+	NotifiedAt *time.Time `json:"notified_at,omitempty"`
+	ViewedAt   *time.Time `json:"viewed_at,omitempty"`
+	ActedAt    *time.Time `json:"acted_at,omitempty"`
+	Reason     string     `json:"reason,omitempty"`
+}
+
+// Transition is one state change of an envelope: the snapshot it produced
+// and the event that explains it.
+type Transition struct {
+	EnvelopeID  string           `json:"envelope_id"`
+	TenantID    string           `json:"tenant_id"`
+	Version     int64            `json:"version"`
+	Status      string           `json:"status"`
+	CompletedAt *time.Time       `json:"completed_at,omitempty"`
+	Recipients  []RecipientState `json:"recipients"`
+	Values      []FieldValue     `json:"values,omitempty"`
+	Event       Event            `json:"event"`
+}
+
+// ApplyTransition is the one place where an envelope's state changes in the
+// database. It is idempotent and order-insensitive: the event is keyed by
+// (envelope, seq), and the snapshot only replaces an older version, so
+// retried or concurrent writes converge on the newest state.
+func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ev := t.Event
+		ev.EnvelopeID, ev.TenantID, ev.Seq, ev.EnvelopeStatus = t.EnvelopeID, t.TenantID, t.Version, t.Status
+		ev.ID = EventID(t.EnvelopeID, t.Version)
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ev).Error; err != nil {
+			return fmt.Errorf("insert event %d: %w", t.Version, err)
+		}
+		for _, v := range t.Values {
+			err := tx.Model(&Field{}).Where("id = ? AND envelope_id = ?", v.FieldID, t.EnvelopeID).
+				Updates(map[string]any{"value": v.Text, "image_key": v.ImageKey}).Error
+			if err != nil {
+				return fmt.Errorf("store value of field %s: %w", v.FieldID, err)
+			}
+		}
+		res := tx.Model(&Envelope{}).Where("id = ? AND version < ?", t.EnvelopeID, t.Version).
+			Updates(map[string]any{"status": t.Status, "version": t.Version, "completed_at": t.CompletedAt, "updated_at": ev.OccurredAt})
+		if res.Error != nil {
+			return fmt.Errorf("update envelope: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil // a newer snapshot is already stored
+		}
+		for _, r := range t.Recipients {
+			err := tx.Model(&Recipient{}).Where("id = ?", r.ID).Updates(map[string]any{
+				"status": r.Status, "notified_at": r.NotifiedAt, "viewed_at": r.ViewedAt,
+				"acted_at": r.ActedAt, "decline_reason": r.Reason,
+			}).Error
+			if err != nil {
+				return fmt.Errorf("update recipient %s: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+}
