@@ -1,0 +1,97 @@
+// Package blob stores document bytes apart from the database. Dir keeps them
+// in a local directory; object storage can implement Store for a cluster.
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNotFound is returned by Get for a key that holds nothing.
+var ErrNotFound = errors.New("blob not found")
+
+// Store keeps immutable byte strings under keys.
+type Store interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+// OriginalKey is where an uploaded document is kept.
+func OriginalKey(envelopeID, documentID string) string {
+	return "envelopes/" + envelopeID + "/documents/" + documentID + "/original.pdf"
+}
+
+// FinalKey is where a document's completed, stamped PDF is kept.
+func FinalKey(envelopeID, documentID string) string {
+	return "envelopes/" + envelopeID + "/documents/" + documentID + "/final.pdf"
+}
+
+// SignatureImageKey is where a PNG drawn for a field is kept.
+func SignatureImageKey(envelopeID, fieldID string) string {
+	return "envelopes/" + envelopeID + "/fields/" + fieldID + ".png"
+}
+
+// Dir is a Store on the local file system.
+type Dir struct {
+	Root string
+}
+
+func (d Dir) path(key string) (string, error) {
+	clean := filepath.Clean("/" + key)
+	if clean == "/" || strings.Contains(key, "..") {
+		return "", fmt.Errorf("invalid blob key %q", key)
+	}
+	return filepath.Join(d.Root, clean), nil
+}
+
+// Put writes data atomically: readers see the old bytes or the new, never a part.
+func (d Dir) Put(_ context.Context, key string, data []byte) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return fmt.Errorf("create blob directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".put-*")
+	if err != nil {
+		return fmt.Errorf("create blob temp file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write blob %s: %w", key, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync blob %s: %w", key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close blob %s: %w", key, err)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return fmt.Errorf("commit blob %s: %w", key, err)
+	}
+	return nil
+}
+
+// Get reads the bytes under key.
+func (d Dir) Get(_ context.Context, key string) ([]byte, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", key, err)
+	}
+	return data, nil
+}
