@@ -1,0 +1,65 @@
+// Package activities holds the envelope workflow's side effects. Each
+// activity does one thing and is idempotent, because Temporal retries it
+// until it succeeds.
+package activities
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/models"
+)
+
+// Activities carries the dependencies the activities share.
+type Activities struct {
+	Store *models.Store
+	Blobs blob.Store
+	Log   *slog.Logger
+}
+
+// ApplyTransition stores one state change: the envelope snapshot and its event.
+func (a *Activities) ApplyTransition(ctx context.Context, t models.Transition) error {
+	return a.Store.ApplyTransition(ctx, t)
+}
+
+// NotificationRequest names a message owed to a recipient. Sequence tells
+// repeated messages of one kind apart (the n-th reminder).
+type NotificationRequest struct {
+	EnvelopeID  string `json:"envelope_id"`
+	TenantID    string `json:"tenant_id"`
+	RecipientID string `json:"recipient_id"`
+	Kind        string `json:"kind"`
+	Sequence    int    `json:"sequence"`
+}
+
+// QueueNotification writes the message to the outbox, once per
+// (envelope, recipient, kind, sequence) however often it is retried.
+func (a *Activities) QueueNotification(ctx context.Context, req NotificationRequest) error {
+	env, err := a.Store.GetEnvelope(ctx, req.TenantID, req.EnvelopeID)
+	if err != nil {
+		return fmt.Errorf("queue %s: %w", req.Kind, err)
+	}
+	var to *models.Recipient
+	for i := range env.Recipients {
+		if env.Recipients[i].ID == req.RecipientID {
+			to = &env.Recipients[i]
+		}
+	}
+	if to == nil {
+		return fmt.Errorf("queue %s: recipient %s is not on envelope %s", req.Kind, req.RecipientID, req.EnvelopeID)
+	}
+	added, err := a.Store.QueueNotification(ctx, models.Notification{
+		EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID,
+		Kind: req.Kind, Sequence: req.Sequence, Email: to.Email, Subject: env.Subject,
+	})
+	if err != nil {
+		return err
+	}
+	if added {
+		a.Log.InfoContext(ctx, "notification queued", "envelope_id", env.ID, "recipient_id", to.ID,
+			"kind", req.Kind, "sequence", req.Sequence)
+	}
+	return nil
+}

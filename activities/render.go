@@ -1,0 +1,118 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/models"
+)
+
+// RenderRequest names the envelope whose final documents to produce.
+type RenderRequest struct {
+	EnvelopeID string `json:"envelope_id"`
+	TenantID   string `json:"tenant_id"`
+}
+
+// FinalDocument is a completed document's fingerprint.
+type FinalDocument struct {
+	DocumentID string `json:"document_id"`
+	SHA256     string `json:"sha256"`
+	SizeBytes  int64  `json:"size_bytes"`
+}
+
+// DateFormat is how a date_signed field shows the signing date (UTC).
+const DateFormat = "2006-01-02"
+
+// RenderFinalDocuments stamps every field's value into its box and stores
+// each final PDF with its SHA-256. A document already rendered by an
+// earlier attempt is kept, so a retry never produces a second version.
+func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest) ([]FinalDocument, error) {
+	env, err := a.Store.GetEnvelope(ctx, req.TenantID, req.EnvelopeID)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	finals := make([]FinalDocument, 0, len(env.Documents))
+	for _, doc := range env.Documents {
+		final, err := a.renderDocument(ctx, env, doc)
+		if err != nil {
+			return nil, fmt.Errorf("render document %s: %w", doc.ID, err)
+		}
+		finals = append(finals, final)
+	}
+	return finals, nil
+}
+
+func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, doc models.Document) (FinalDocument, error) {
+	key := blob.FinalKey(env.ID, doc.ID)
+	if doc.FinalSHA256 != "" {
+		existing, err := a.Blobs.Get(ctx, key)
+		if err == nil && pdf.SHA256(existing) == doc.FinalSHA256 {
+			return FinalDocument{DocumentID: doc.ID, SHA256: doc.FinalSHA256, SizeBytes: int64(len(existing))}, nil
+		}
+		if err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return FinalDocument{}, err
+		}
+	}
+	original, err := a.Blobs.Get(ctx, blob.OriginalKey(env.ID, doc.ID))
+	if err != nil {
+		return FinalDocument{}, err
+	}
+	stamps, err := a.stamps(ctx, env, doc.ID)
+	if err != nil {
+		return FinalDocument{}, err
+	}
+	out, err := pdf.StampAll(original, doc.Pages, stamps)
+	if err != nil {
+		return FinalDocument{}, err
+	}
+	if err := a.Blobs.Put(ctx, key, out); err != nil {
+		return FinalDocument{}, err
+	}
+	sum := pdf.SHA256(out)
+	if err := a.Store.SetFinalDocument(ctx, doc.ID, sum, int64(len(out))); err != nil {
+		return FinalDocument{}, err
+	}
+	return FinalDocument{DocumentID: doc.ID, SHA256: sum, SizeBytes: int64(len(out))}, nil
+}
+
+// stamps turns the document's filled fields into what to draw.
+func (a *Activities) stamps(ctx context.Context, env *models.Envelope, documentID string) ([]pdf.Stamp, error) {
+	actedAt := map[string]string{}
+	for _, r := range env.Recipients {
+		if r.ActedAt != nil {
+			actedAt[r.ID] = r.ActedAt.UTC().Format(DateFormat)
+		}
+	}
+	var stamps []pdf.Stamp
+	for _, f := range env.Fields {
+		if f.DocumentID != documentID {
+			continue
+		}
+		s := pdf.Stamp{Page: f.Page, X: f.X, Y: f.Y, W: f.Width, H: f.Height, Font: pdf.FontPlain}
+		switch {
+		case f.ImageKey != "":
+			png, err := a.Blobs.Get(ctx, f.ImageKey)
+			if err != nil {
+				return nil, fmt.Errorf("signature image of field %s: %w", f.ID, err)
+			}
+			s.PNG = png
+		case f.Type == models.FieldDateSigned:
+			s.Text = actedAt[f.RecipientID]
+		case f.Type == models.FieldCheckbox:
+			if f.Value == "true" {
+				s.Text = "X"
+			}
+		case f.Type == models.FieldSignature || f.Type == models.FieldInitials:
+			s.Text, s.Font = f.Value, pdf.FontSignature
+		default:
+			s.Text = f.Value
+		}
+		if s.Text != "" || s.PNG != nil {
+			stamps = append(stamps, s)
+		}
+	}
+	return stamps, nil
+}

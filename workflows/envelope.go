@@ -1,0 +1,320 @@
+// Package workflows holds the envelope signing process: routing, reminders,
+// expiry and completion, as one durable Temporal workflow per envelope.
+package workflows
+
+import (
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/models"
+)
+
+// Event types, one per kind of state change.
+const (
+	EventCreated       = "envelope.created"
+	EventNotified      = "recipient.notified"
+	EventViewed        = "recipient.viewed"
+	EventSigned        = "recipient.signed"
+	EventApproved      = "recipient.approved"
+	EventDeclined      = "recipient.declined"
+	EventReminderSent  = "reminder.sent"
+	EventExpiryWarning = "expiry_warning.sent"
+	EventCompleted     = "envelope.completed"
+	EventEnvDeclined   = "envelope.declined"
+	EventVoided        = "envelope.voided"
+	EventExpired       = "envelope.expired"
+)
+
+// a is only used to name activity methods; Temporal calls the registered
+// instance on the worker.
+var a *activities.Activities
+
+// EnvelopeWorkflow runs one envelope from sending to its end: recipients
+// act in routing order (the same order in parallel), are reminded while
+// they have not acted, and the envelope completes, is declined, voided or
+// expires.
+func EnvelopeWorkflow(ctx workflow.Context, in EnvelopeInput) (State, error) {
+	e := newEnvelope(in)
+	if err := e.register(ctx); err != nil {
+		return State{}, err
+	}
+	for _, order := range e.routingOrders() {
+		e.order = order
+		if err := e.notifyOrder(ctx); err != nil {
+			return e.state(), err
+		}
+		if err := e.awaitOrder(ctx); err != nil {
+			return e.state(), err
+		}
+		if e.closed() {
+			break
+		}
+	}
+	if !e.closed() {
+		if err := e.complete(ctx); err != nil {
+			return e.state(), err
+		}
+	}
+	// Let every accepted update and signal finish persisting before the run
+	// ends, so no numbered event is left unwritten.
+	if err := workflow.Await(ctx, func() bool { return e.inflight == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+		return e.state(), err
+	}
+	return e.state(), nil
+}
+
+type envelope struct {
+	in         EnvelopeInput
+	status     string
+	version    int64
+	order      int
+	recipients []models.RecipientState
+	warned     bool
+	inflight   int
+}
+
+func newEnvelope(in EnvelopeInput) *envelope {
+	e := &envelope{in: in, status: models.EnvelopeInProgress, version: in.Version}
+	for _, r := range in.Recipients {
+		e.recipients = append(e.recipients, models.RecipientState{ID: r.ID, Status: models.RecipientWaiting})
+	}
+	return e
+}
+
+func (e *envelope) register(ctx workflow.Context) error {
+	updates := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{UpdateSign, e.sign, e.validateSign},
+		{UpdateApprove, e.approve, e.validateApprove},
+		{UpdateDecline, e.decline, e.validateDecline},
+		{UpdateVoid, e.void, e.validateVoid},
+	}
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
+			return err
+		}
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return e.state(), nil }); err != nil {
+		return err
+	}
+	viewed := workflow.GetSignalChannel(ctx, SignalViewed)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var sig ViewedSignal
+			viewed.Receive(ctx, &sig)
+			e.viewed(ctx, sig)
+		}
+	})
+	return nil
+}
+
+// routingOrders are the distinct orders of recipients who act, ascending.
+// Carbon copies never block, so they do not make an order of their own.
+func (e *envelope) routingOrders() []int {
+	var orders []int
+	for _, r := range e.in.Recipients {
+		if r.Role != models.RoleCC && !slices.Contains(orders, r.RoutingOrder) {
+			orders = append(orders, r.RoutingOrder)
+		}
+	}
+	slices.Sort(orders)
+	return orders
+}
+
+func (e *envelope) closed() bool { return models.IsTerminal(e.status) }
+
+// pending are the recipients of the current order who still have to act.
+func (e *envelope) pending() []int {
+	var idx []int
+	for i, r := range e.in.Recipients {
+		if r.Role != models.RoleCC && r.RoutingOrder == e.order && !acted(e.recipients[i].Status) {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+func acted(status string) bool {
+	return status == models.RecipientSigned || status == models.RecipientApproved || status == models.RecipientDeclined
+}
+
+func (e *envelope) orderDone() bool { return e.closed() || len(e.pending()) == 0 }
+
+func (e *envelope) notifyOrder(ctx workflow.Context) error {
+	for _, i := range e.pending() {
+		if e.closed() {
+			return nil
+		}
+		r := &e.recipients[i]
+		if r.Status != models.RecipientWaiting {
+			continue
+		}
+		if err := e.queue(ctx, r.ID, models.NotifyInvitation, 1); err != nil {
+			return err
+		}
+		now := workflow.Now(ctx)
+		r.Status, r.NotifiedAt = models.RecipientNotified, &now
+		if err := e.commit(ctx, models.Event{Type: EventNotified, RecipientID: r.ID}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// awaitOrder waits until the current order has acted or the envelope
+// closed, sending reminders and the expiry warning on the way, and expiring
+// the envelope when its time is up.
+func (e *envelope) awaitOrder(ctx workflow.Context) error {
+	s := e.in.Settings
+	reminders := 0
+	lastNudge := workflow.Now(ctx)
+	for !e.orderDone() {
+		now := workflow.Now(ctx)
+		wake := s.ExpiresAt
+		warnAt := s.ExpiresAt.Add(-s.ExpiryWarning)
+		if s.ExpiryWarning > 0 && !e.warned && warnAt.Before(wake) {
+			wake = warnAt
+		}
+		remindAt := lastNudge.Add(s.ReminderInterval)
+		if s.ReminderInterval > 0 && reminders < s.ReminderCount && remindAt.Before(wake) {
+			wake = remindAt
+		}
+		if wait := wake.Sub(now); wait > 0 {
+			done, err := workflow.AwaitWithTimeout(ctx, wait, e.orderDone)
+			if err != nil {
+				return err
+			}
+			if done {
+				return nil
+			}
+			now = workflow.Now(ctx)
+		}
+		switch {
+		case !now.Before(s.ExpiresAt):
+			return e.expire(ctx)
+		case s.ExpiryWarning > 0 && !e.warned && !now.Before(warnAt):
+			e.warned = true
+			if err := e.nudge(ctx, models.NotifyExpiryWarning, 1, EventExpiryWarning); err != nil {
+				return err
+			}
+		case s.ReminderInterval > 0 && reminders < s.ReminderCount && !now.Before(remindAt):
+			reminders++
+			lastNudge = now
+			if err := e.nudge(ctx, models.NotifyReminder, reminders, EventReminderSent); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nudge sends a reminder or warning to everyone pending in the current order.
+func (e *envelope) nudge(ctx workflow.Context, kind string, seq int, eventType string) error {
+	for _, i := range e.pending() {
+		id := e.recipients[i].ID
+		if err := e.queue(ctx, id, kind, seq); err != nil {
+			return err
+		}
+		ev := models.Event{Type: eventType, RecipientID: id, Details: map[string]any{"sequence": seq}}
+		if err := e.commit(ctx, ev, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *envelope) expire(ctx workflow.Context) error {
+	e.status = models.EnvelopeExpired
+	return e.commit(ctx, models.Event{Type: EventExpired}, nil)
+}
+
+func (e *envelope) complete(ctx workflow.Context) error {
+	// Rendering reads the field values from the database: wait until the
+	// last signature's values are stored.
+	if err := workflow.Await(ctx, func() bool { return e.inflight == 0 }); err != nil {
+		return err
+	}
+	var finals []activities.FinalDocument
+	render := activities.RenderRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID}
+	if err := workflow.ExecuteActivity(withRetries(ctx, 5*time.Minute), a.RenderFinalDocuments, render).Get(ctx, &finals); err != nil {
+		return err
+	}
+	if e.closed() { // voided while rendering
+		return nil
+	}
+	now := workflow.Now(ctx)
+	e.status = models.EnvelopeCompleted
+	for i, r := range e.in.Recipients {
+		if r.Role == models.RoleCC {
+			e.recipients[i].Status = models.RecipientCopied
+		}
+	}
+	ev := models.Event{Type: EventCompleted, Details: map[string]any{"final_documents": finals, "completed_at": now}}
+	if err := e.commit(ctx, ev, nil); err != nil {
+		return err
+	}
+	for _, r := range e.recipients {
+		if err := e.queue(ctx, r.ID, models.NotifyCompleted, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commit numbers the state change, then stores the snapshot and its event.
+// Callers change state before calling, without yielding in between, so that
+// validators always see the newest state.
+func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models.FieldValue) error {
+	e.version++
+	ev.OccurredAt = workflow.Now(ctx)
+	t := models.Transition{
+		EnvelopeID: e.in.EnvelopeID,
+		TenantID:   e.in.TenantID,
+		Version:    e.version,
+		Status:     e.status,
+		Recipients: slices.Clone(e.recipients),
+		Values:     values,
+		Event:      ev,
+	}
+	if e.status == models.EnvelopeCompleted {
+		t.CompletedAt = &ev.OccurredAt
+	}
+	if e.closed() {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, EnvelopeStatusAttribute.ValueSet(e.status)); err != nil {
+			return err
+		}
+	}
+	e.inflight++
+	defer func() { e.inflight-- }()
+	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.ApplyTransition, t).Get(ctx, nil)
+}
+
+func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int) error {
+	req := activities.NotificationRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID, RecipientID: recipientID, Kind: kind, Sequence: seq}
+	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.QueueNotification, req).Get(ctx, nil)
+}
+
+// withRetries gives an activity a timeout per attempt and retries it with
+// exponential backoff for as long as it takes: a database or disk outage
+// delays an envelope but never fails it.
+func withRetries(ctx workflow.Context, timeout time.Duration) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: timeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+func (e *envelope) state() State {
+	return State{Status: e.status, Version: e.version, RoutingOrder: e.order, Recipients: slices.Clone(e.recipients)}
+}

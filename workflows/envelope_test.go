@@ -1,0 +1,342 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows"
+)
+
+var a *activities.Activities
+
+var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// harness runs EnvelopeWorkflow with mocked activities and records what
+// the workflow asked them to do.
+type harness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	mu          sync.Mutex
+	transitions []models.Transition
+	notes       []activities.NotificationRequest
+	renders     int
+	outcomes    []outcome
+}
+
+// outcome is the answer to one update sent during the run.
+type outcome struct {
+	name     string
+	rejected error
+	state    workflows.State
+}
+
+func newHarness(t *testing.T) *harness {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
+	h.env.SetStartTime(t0)
+	h.env.RegisterActivity(&activities.Activities{})
+	h.env.OnActivity(a.ApplyTransition, mock.Anything, mock.Anything).Return(func(_ context.Context, tr models.Transition) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.transitions = append(h.transitions, tr)
+		return nil
+	})
+	h.env.OnActivity(a.QueueNotification, mock.Anything, mock.Anything).Return(func(_ context.Context, n activities.NotificationRequest) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.notes = append(h.notes, n)
+		return nil
+	})
+	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return(func(context.Context, activities.RenderRequest) ([]activities.FinalDocument, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.renders++
+		return []activities.FinalDocument{{DocumentID: "doc", SHA256: "abc"}}, nil
+	})
+	return h
+}
+
+// at sends an update after delay of workflow time. Its outcome is kept in
+// the order the updates were declared, whatever order they finish in.
+func (h *harness) at(delay time.Duration, name string, arg any) {
+	i := len(h.outcomes)
+	h.outcomes = append(h.outcomes, outcome{name: name, rejected: errors.New("never answered")})
+	record := func(r any, err error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		st, _ := r.(workflows.State)
+		h.outcomes[i] = outcome{name: name, rejected: err, state: st}
+	}
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+			OnAccept:   func() {},
+			OnReject:   func(err error) { record(nil, err) },
+			OnComplete: record,
+		}, arg)
+	}, delay)
+}
+
+func (h *harness) run(in workflows.EnvelopeInput) workflows.State {
+	h.env.ExecuteWorkflow(workflows.EnvelopeWorkflow, in)
+	require.True(h.t, h.env.IsWorkflowCompleted())
+	require.NoError(h.t, h.env.GetWorkflowError())
+	var st workflows.State
+	require.NoError(h.t, h.env.GetWorkflowResult(&st))
+	return st
+}
+
+func (h *harness) eventTypes() []string {
+	var types []string
+	for _, tr := range h.transitions {
+		types = append(types, tr.Event.Type)
+	}
+	return types
+}
+
+func (h *harness) notesOf(kind string) []activities.NotificationRequest {
+	var out []activities.NotificationRequest
+	for _, n := range h.notes {
+		if n.Kind == kind {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// rejectedWith asserts the i-th update outcome was a validator rejection.
+func (h *harness) rejectedWith(i int, text string) {
+	h.t.Helper()
+	require.Greater(h.t, len(h.outcomes), i)
+	var appErr *temporal.ApplicationError
+	require.True(h.t, errors.As(h.outcomes[i].rejected, &appErr), "outcome %d (%s) should be rejected, got %v", i, h.outcomes[i].name, h.outcomes[i].rejected)
+	require.Equal(h.t, workflows.RejectedErrorType, appErr.Type())
+	require.Contains(h.t, appErr.Message(), text)
+}
+
+func (h *harness) accepted(i int) {
+	h.t.Helper()
+	require.Greater(h.t, len(h.outcomes), i)
+	require.NoError(h.t, h.outcomes[i].rejected, "outcome %d (%s)", i, h.outcomes[i].name)
+}
+
+func recipient(id, role string, order int) workflows.RecipientInput {
+	return workflows.RecipientInput{ID: id, Role: role, RoutingOrder: order}
+}
+
+func input(recipients ...workflows.RecipientInput) workflows.EnvelopeInput {
+	return workflows.EnvelopeInput{
+		EnvelopeID: "env-1", TenantID: "default", Version: 1, Recipients: recipients,
+		Settings: workflows.Settings{ExpiresAt: t0.Add(30 * 24 * time.Hour)},
+	}
+}
+
+func sign(id string) workflows.SignRequest {
+	return workflows.SignRequest{RecipientID: id, Values: []models.FieldValue{{FieldID: "f-" + id, Text: id}}}
+}
+
+func TestParallelThenSequentialRouting(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Hour, workflows.UpdateSign, sign("carol"))  // order 2: not yet due
+	h.at(2*time.Hour, workflows.UpdateSign, sign("alice")) // order 1
+	h.at(3*time.Hour, workflows.UpdateSign, sign("carol")) // still not due: bob has not signed
+	h.at(4*time.Hour, workflows.UpdateSign, sign("bob"))
+	h.at(5*time.Hour, workflows.UpdateSign, sign("carol"))
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2)))
+
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	h.rejectedWith(0, "not due yet")
+	h.accepted(1)
+	h.rejectedWith(2, "not due yet")
+	h.accepted(3)
+	h.accepted(4)
+	require.Equal(t, 1, h.renders)
+
+	// Alice and Bob are invited together at the start; Carol only after both signed.
+	invites := h.notesOf(models.NotifyInvitation)
+	require.Len(t, invites, 3)
+	require.Equal(t, []string{"alice", "bob", "carol"}, []string{invites[0].RecipientID, invites[1].RecipientID, invites[2].RecipientID})
+	require.Equal(t, []string{
+		workflows.EventNotified, workflows.EventNotified, workflows.EventSigned, workflows.EventSigned,
+		workflows.EventNotified, workflows.EventSigned, workflows.EventCompleted,
+	}, h.eventTypes())
+	require.Len(t, h.notesOf(models.NotifyCompleted), 3)
+
+	// Versions continue from the stored envelope's and never repeat.
+	for i, tr := range h.transitions {
+		require.Equal(t, int64(i+2), tr.Version)
+	}
+	last := h.transitions[len(h.transitions)-1]
+	require.NotNil(t, last.CompletedAt)
+	require.Equal(t, "carol", h.transitions[5].Event.RecipientID)
+	require.Equal(t, []models.FieldValue{{FieldID: "f-carol", Text: "carol"}}, h.transitions[5].Values)
+}
+
+func TestApproverAndCarbonCopy(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Hour, workflows.UpdateSign, sign("dana")) // an approver cannot sign
+	h.at(2*time.Hour, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: "dana"})
+	h.at(3*time.Hour, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: "cc"})
+	h.at(4*time.Hour, workflows.UpdateSign, sign("erin"))
+
+	st := h.run(input(recipient("dana", models.RoleApprover, 1), recipient("cc", models.RoleCC, 1), recipient("erin", models.RoleSigner, 2)))
+
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	h.rejectedWith(0, "is a approver")
+	h.accepted(1)
+	h.rejectedWith(2, "is a cc")
+	h.accepted(3)
+	require.Equal(t, []string{models.RecipientApproved, models.RecipientCopied, models.RecipientSigned},
+		[]string{st.Recipients[0].Status, st.Recipients[1].Status, st.Recipients[2].Status})
+	// The cc is never invited to act, but gets the completed copy.
+	for _, n := range h.notesOf(models.NotifyInvitation) {
+		require.NotEqual(t, "cc", n.RecipientID)
+	}
+	var copies []string
+	for _, n := range h.notesOf(models.NotifyCompleted) {
+		copies = append(copies, n.RecipientID)
+	}
+	require.ElementsMatch(t, []string{"dana", "cc", "erin"}, copies)
+}
+
+func TestDeclineAndVoidEndTheEnvelope(t *testing.T) {
+	tests := []struct {
+		name       string
+		updateName string
+		arg        any
+		status     string
+		events     []string
+	}{
+		{"decline", workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: "alice", Reason: "wrong amount"},
+			models.EnvelopeDeclined, []string{workflows.EventDeclined, workflows.EventEnvDeclined}},
+		{"void", workflows.UpdateVoid, workflows.VoidRequest{Reason: "sent by mistake"},
+			models.EnvelopeVoided, []string{workflows.EventVoided}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			// The follow-ups arrive while the closing action is still being stored.
+			h.at(time.Hour, tc.updateName, tc.arg)
+			h.at(time.Hour, workflows.UpdateSign, sign("bob"))
+			h.at(time.Hour, workflows.UpdateVoid, workflows.VoidRequest{Reason: "again"})
+
+			st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1)))
+
+			require.Equal(t, tc.status, st.Status)
+			h.accepted(0)
+			h.rejectedWith(1, "accepts no more actions")
+			h.rejectedWith(2, "can no longer be voided")
+			require.Zero(t, h.renders)
+			require.Equal(t, tc.events, h.eventTypes()[2:])
+			require.Equal(t, tc.status, h.transitions[len(h.transitions)-1].Status)
+		})
+	}
+}
+
+func TestInvalidUpdatesAreRejected(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Hour, workflows.UpdateSign, sign("mallory"))
+	h.at(time.Hour+time.Minute, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: "cc", Reason: "no"})
+	h.at(2*time.Hour, workflows.UpdateSign, sign("alice"))
+	h.at(2*time.Hour, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: "alice", Reason: "changed my mind"})
+	h.at(3*time.Hour, workflows.UpdateSign, sign("bob"))
+
+	h.run(input(recipient("alice", models.RoleSigner, 1), recipient("cc", models.RoleCC, 1), recipient("bob", models.RoleSigner, 2)))
+
+	h.rejectedWith(0, "not on this envelope")
+	h.rejectedWith(1, "is a cc")
+	h.accepted(2)
+	h.rejectedWith(3, "has already signed")
+	h.accepted(4)
+	// Rejected updates leave no trace in the envelope's history.
+	require.NotContains(t, h.eventTypes(), workflows.EventDeclined)
+}
+
+func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
+	h := newHarness(t)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(workflows.SignalViewed, workflows.ViewedSignal{RecipientID: "bob"})   // not due
+		h.env.SignalWorkflow(workflows.SignalViewed, workflows.ViewedSignal{RecipientID: "alice"}) // due
+	}, time.Hour)
+	h.at(2*time.Hour, workflows.UpdateSign, sign("alice"))
+	h.at(3*time.Hour, workflows.UpdateSign, sign("bob"))
+
+	h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 2)))
+
+	var viewed []string
+	for _, tr := range h.transitions {
+		if tr.Event.Type == workflows.EventViewed {
+			viewed = append(viewed, tr.Event.RecipientID)
+			require.NotNil(t, tr.Recipients[0].ViewedAt)
+		}
+	}
+	require.Equal(t, []string{"alice"}, viewed)
+}
+
+func TestRemindersWarningAndExpiry(t *testing.T) {
+	h := newHarness(t)
+	in := input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1))
+	in.Settings = workflows.Settings{
+		ExpiresAt:        t0.Add(10 * 24 * time.Hour),
+		ExpiryWarning:    3 * 24 * time.Hour,
+		ReminderInterval: 2 * 24 * time.Hour,
+		ReminderCount:    3,
+	}
+	h.at(time.Hour, workflows.UpdateSign, sign("bob")) // bob signs, alice never does
+
+	st := h.run(in)
+
+	require.Equal(t, models.EnvelopeExpired, st.Status)
+	// Only alice, who has not acted, is reminded: on days 2, 4 and 6, then
+	// warned on day 7, and the envelope expires on day 10.
+	reminders := h.notesOf(models.NotifyReminder)
+	require.Len(t, reminders, 3)
+	for i, n := range reminders {
+		require.Equal(t, "alice", n.RecipientID)
+		require.Equal(t, i+1, n.Sequence)
+	}
+	warnings := h.notesOf(models.NotifyExpiryWarning)
+	require.Len(t, warnings, 1)
+	require.Equal(t, "alice", warnings[0].RecipientID)
+
+	var at []string
+	for _, tr := range h.transitions[3:] {
+		at = append(at, fmt.Sprintf("%s@%s", tr.Event.Type, tr.Event.OccurredAt.Sub(t0)))
+	}
+	require.Equal(t, []string{
+		"reminder.sent@48h0m0s", "reminder.sent@96h0m0s", "reminder.sent@144h0m0s",
+		"expiry_warning.sent@168h0m0s", "envelope.expired@240h0m0s",
+	}, at)
+	require.Zero(t, h.renders)
+	require.Empty(t, h.notesOf(models.NotifyCompleted))
+}
+
+func TestQueryState(t *testing.T) {
+	h := newHarness(t)
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(workflows.QueryState)
+		require.NoError(t, err)
+		var st workflows.State
+		require.NoError(t, v.Get(&st))
+		require.Equal(t, models.EnvelopeInProgress, st.Status)
+		require.Equal(t, models.RecipientNotified, st.Recipients[0].Status)
+	}, time.Hour)
+	h.at(2*time.Hour, workflows.UpdateSign, sign("alice"))
+	h.run(input(recipient("alice", models.RoleSigner, 1)))
+}

@@ -1,0 +1,113 @@
+package workflows
+
+// The envelope workflow's message contract: everything a client needs to
+// start, query and act on an envelope process. api/ imports this file's
+// names and types; nothing else of the workflow.
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/signflow/signflow/models"
+)
+
+// Update, signal and query names.
+const (
+	UpdateSign    = "sign"
+	UpdateApprove = "approve"
+	UpdateDecline = "decline"
+	UpdateVoid    = "void"
+	SignalViewed  = "viewed"
+	QueryState    = "state"
+)
+
+// RejectedErrorType is the ApplicationError type of an update refused by
+// its validator because the envelope is not in a state to accept it
+// (recipient not yet due, already acted, envelope closed).
+const RejectedErrorType = "Rejected"
+
+// Search attributes kept current on every envelope workflow, so operators
+// can filter in the Web UI, e.g. EnvelopeStatus = "in_progress".
+var (
+	EnvelopeStatusAttribute = temporal.NewSearchAttributeKeyKeyword("EnvelopeStatus")
+	TenantIDAttribute       = temporal.NewSearchAttributeKeyKeyword("TenantId")
+)
+
+// WorkflowID is the one workflow ID of an envelope: starting it twice
+// cannot create a second process.
+func WorkflowID(envelopeID string) string {
+	return "envelope-" + envelopeID
+}
+
+// EnvelopeInput starts an envelope workflow. The envelope is already stored
+// at Version when the workflow starts.
+type EnvelopeInput struct {
+	EnvelopeID string           `json:"envelope_id"`
+	TenantID   string           `json:"tenant_id"`
+	Version    int64            `json:"version"`
+	Recipients []RecipientInput `json:"recipients"`
+	Settings   Settings         `json:"settings"`
+}
+
+// RecipientInput is what the workflow needs to route one recipient.
+type RecipientInput struct {
+	ID           string `json:"id"`
+	Role         string `json:"role"`
+	RoutingOrder int    `json:"routing_order"`
+}
+
+// Settings are the envelope's timers.
+type Settings struct {
+	ExpiresAt        time.Time     `json:"expires_at"`
+	ExpiryWarning    time.Duration `json:"expiry_warning"`
+	ReminderInterval time.Duration `json:"reminder_interval"`
+	ReminderCount    int           `json:"reminder_count"`
+}
+
+// Client is where a request came from, recorded with the event it causes.
+type Client struct {
+	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
+}
+
+// SignRequest is a signer's signature, with values for their fields.
+type SignRequest struct {
+	RecipientID string              `json:"recipient_id"`
+	Values      []models.FieldValue `json:"values"`
+	Client      Client              `json:"client"`
+}
+
+// ApproveRequest is an approver's approval.
+type ApproveRequest struct {
+	RecipientID string `json:"recipient_id"`
+	Client      Client `json:"client"`
+}
+
+// DeclineRequest is a recipient's refusal, which ends the envelope.
+type DeclineRequest struct {
+	RecipientID string `json:"recipient_id"`
+	Reason      string `json:"reason"`
+	Client      Client `json:"client"`
+}
+
+// VoidRequest is the sender cancelling the envelope.
+type VoidRequest struct {
+	Reason string `json:"reason"`
+	Client Client `json:"client"`
+}
+
+// ViewedSignal says a recipient opened the envelope.
+type ViewedSignal struct {
+	RecipientID string `json:"recipient_id"`
+	Client      Client `json:"client"`
+}
+
+// State is the live state of an envelope, answered by QueryState and by
+// every update.
+type State struct {
+	Status       string                  `json:"status"`
+	Version      int64                   `json:"version"`
+	RoutingOrder int                     `json:"routing_order"`
+	Recipients   []models.RecipientState `json:"recipients"`
+}
