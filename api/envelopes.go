@@ -1,0 +1,301 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows"
+)
+
+// tenantID is the caller's tenant. Every row carries it; one tenant exists
+// until client credentials name others.
+func tenantID(*gin.Context) string { return models.DefaultTenantID }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// newToken makes a 256-bit random signing token and the hash that is stored.
+func newToken() (token, hash string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Server) createEnvelope(c *gin.Context) {
+	spec, docs, err := s.readCreateRequest(c)
+	var reqErr *requestError
+	if errors.As(err, &reqErr) {
+		problem(c, reqErr.status, "malformed-request", reqErr.msg)
+		return
+	}
+	if err != nil {
+		problem(c, http.StatusBadRequest, "malformed-request", err.Error())
+		return
+	}
+	infos, errs := s.inspectDocuments(docs)
+	if strings.TrimSpace(spec.Subject) == "" || len(spec.Subject) > 200 {
+		errs.add("subject", "give a subject of 1 to 200 characters")
+	}
+	if len(spec.Message) > 5000 {
+		errs.add("message", "keep the message under 5000 characters")
+	}
+	validateRecipients(&errs, spec.Recipients)
+	validateFields(&errs, spec, infos)
+	t := validateSettings(&errs, spec.Settings)
+	if len(errs) > 0 {
+		invalid(c, errs)
+		return
+	}
+
+	env, tokens := buildEnvelope(tenantID(c), spec, docs, infos, t)
+	ctx := c.Request.Context()
+	for i, d := range env.Documents {
+		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].data); err != nil {
+			s.unavailable(c, "storing the document", err)
+			return
+		}
+	}
+	created := models.Event{ID: models.EventID(env.ID, 1), TenantID: env.TenantID, EnvelopeID: env.ID, Seq: 1,
+		Type: workflows.EventCreated, EnvelopeStatus: env.Status, OccurredAt: env.CreatedAt,
+		Details: map[string]any{"ip": c.ClientIP(), "user_agent": c.Request.UserAgent()}}
+	if err := s.Store.CreateEnvelope(ctx, env, created); err != nil {
+		s.unavailable(c, "saving the envelope", err)
+		return
+	}
+	if err := s.startWorkflow(c, env, t); err != nil {
+		if delErr := s.Store.DeleteEnvelope(ctx, env.ID); delErr != nil {
+			s.Log.Error("remove envelope whose workflow did not start", "envelope_id", env.ID, "error", delErr)
+		}
+		s.unavailable(c, "starting the signing workflow", err)
+		return
+	}
+	view := s.envelopeView(env)
+	for i := range view.Recipients {
+		view.Recipients[i].SigningURL = s.PublicURL + "/v1/signing/" + tokens[i]
+	}
+	c.Header("Location", "/v1/envelopes/"+env.ID)
+	c.JSON(http.StatusCreated, view)
+}
+
+func buildEnvelope(tenant string, spec envelopeSpec, docs []upload, infos []*pdf.Info, t timing) (*models.Envelope, []string) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	env := &models.Envelope{
+		ID: newID(), TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
+		Status: models.EnvelopeInProgress, Version: 1,
+		ReminderIntervalSeconds: int64(t.reminderInterval / time.Second), ReminderCount: t.reminderCount,
+		ExpiryWarningSeconds: int64(t.warning / time.Second), ExpiresAt: now.Add(t.expiresIn),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	for i, info := range infos {
+		env.Documents = append(env.Documents, models.Document{
+			ID: newID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: docs[i].name,
+			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, CreatedAt: now,
+		})
+	}
+	tokens := make([]string, len(spec.Recipients))
+	for i, r := range spec.Recipients {
+		order := 1
+		if r.RoutingOrder != nil {
+			order = *r.RoutingOrder
+		}
+		token, hash := newToken()
+		tokens[i] = token
+		env.Recipients = append(env.Recipients, models.Recipient{
+			ID: newID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
+			Role: r.Role, RoutingOrder: order, Status: models.RecipientWaiting, TokenHash: hash,
+		})
+	}
+	for i, f := range spec.Fields {
+		doc := 0
+		if f.Document != nil {
+			doc = *f.Document
+		}
+		env.Fields = append(env.Fields, models.Field{
+			ID: newID(), EnvelopeID: env.ID, TenantID: tenant, Position: i,
+			DocumentID: env.Documents[doc].ID, RecipientID: env.Recipients[*f.Recipient].ID,
+			Type: f.Type, Page: f.Page, X: *f.X, Y: *f.Y, Width: *f.Width, Height: *f.Height,
+			Required: f.Required == nil || *f.Required,
+		})
+	}
+	return env, tokens
+}
+
+func (s *Server) startWorkflow(c *gin.Context, env *models.Envelope, t timing) error {
+	in := workflows.EnvelopeInput{
+		EnvelopeID: env.ID, TenantID: env.TenantID, Version: env.Version,
+		Settings: workflows.Settings{
+			ExpiresAt: env.ExpiresAt, ExpiryWarning: t.warning,
+			ReminderInterval: t.reminderInterval, ReminderCount: t.reminderCount,
+		},
+	}
+	for _, r := range env.Recipients {
+		in.Recipients = append(in.Recipients, workflows.RecipientInput{ID: r.ID, Role: r.Role, RoutingOrder: r.RoutingOrder})
+	}
+	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(env.ID),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.EnvelopeStatusAttribute.ValueSet(env.Status),
+			workflows.TenantIDAttribute.ValueSet(env.TenantID),
+		),
+	}, workflows.EnvelopeWorkflow, in)
+	return err
+}
+
+// loadEnvelope answers 404 itself when the envelope is not the caller's.
+func (s *Server) loadEnvelope(c *gin.Context) *models.Envelope {
+	env, err := s.Store.GetEnvelope(c.Request.Context(), tenantID(c), c.Param("id"))
+	if errors.Is(err, models.ErrNotFound) {
+		problem(c, http.StatusNotFound, "not-found", "No envelope with ID "+c.Param("id")+".")
+		return nil
+	}
+	if err != nil {
+		s.unavailable(c, "loading the envelope", err)
+		return nil
+	}
+	return env
+}
+
+func (s *Server) getEnvelope(c *gin.Context) {
+	if env := s.loadEnvelope(c); env != nil {
+		c.JSON(http.StatusOK, s.envelopeView(env))
+	}
+}
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+func (s *Server) listEnvelopes(c *gin.Context) {
+	var errs fieldErrors
+	status := c.Query("status")
+	if status != "" && !slices.Contains(models.EnvelopeStatuses, status) {
+		errs.add("status", "must be one of %s", strings.Join(models.EnvelopeStatuses, ", "))
+	}
+	limit := defaultPageSize
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxPageSize {
+			errs.add("limit", "must be a whole number from 1 to %d", maxPageSize)
+		}
+		limit = n
+	}
+	cursor := c.Query("cursor")
+	if cursor != "" {
+		if _, err := uuid.Parse(cursor); err != nil {
+			errs.add("cursor", "use the next_cursor value of the previous page")
+		}
+	}
+	if len(errs) > 0 {
+		invalid(c, errs)
+		return
+	}
+	envs, err := s.Store.ListEnvelopes(c.Request.Context(), tenantID(c), status, cursor, limit+1)
+	if err != nil {
+		s.unavailable(c, "listing envelopes", err)
+		return
+	}
+	page := listView{Data: []envelopeSummary{}}
+	for i, env := range envs {
+		if i == limit {
+			page.NextCursor = envs[i-1].ID
+			break
+		}
+		page.Data = append(page.Data, summaryView(&env))
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+func (s *Server) voidEnvelope(c *gin.Context) {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := c.ShouldBindJSON(&body); err != nil {
+		problem(c, http.StatusBadRequest, "malformed-request", "send a JSON body such as {\"reason\": \"sent by mistake\"}")
+		return
+	}
+	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > 1000 {
+		invalid(c, fieldErrors{{Field: "reason", Message: "say why the envelope is voided, in 1 to 1000 characters"}})
+		return
+	}
+	env := s.loadEnvelope(c)
+	if env == nil {
+		return
+	}
+	req := workflows.VoidRequest{Reason: body.Reason, Client: requestClient(c)}
+	if _, ok := s.update(c, env.ID, workflows.UpdateVoid, req); ok {
+		s.getEnvelope(c)
+	}
+}
+
+func (s *Server) originalDocument(c *gin.Context) {
+	env := s.loadEnvelope(c)
+	if env == nil {
+		return
+	}
+	s.sendDocument(c, env, c.Param("doc"), false)
+}
+
+func (s *Server) finalDocument(c *gin.Context) {
+	env := s.loadEnvelope(c)
+	if env == nil {
+		return
+	}
+	if env.Status != models.EnvelopeCompleted {
+		problem(c, http.StatusConflict, "not-completed", "The envelope is "+env.Status+"; the final document exists once it is completed.")
+		return
+	}
+	s.sendDocument(c, env, c.Param("doc"), true)
+}
+
+func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string, final bool) {
+	for _, d := range env.Documents {
+		if d.ID != docID {
+			continue
+		}
+		key := blob.OriginalKey(env.ID, d.ID)
+		if final {
+			key = blob.FinalKey(env.ID, d.ID)
+		}
+		data, err := s.Blobs.Get(c.Request.Context(), key)
+		if err != nil {
+			s.unavailable(c, "reading the document", err)
+			return
+		}
+		name := d.Name
+		if final {
+			name = strings.TrimSuffix(name, ".pdf") + "-signed.pdf"
+		}
+		c.Header("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(name, `"`, "")+`"`)
+		sum := sha256.Sum256(data)
+		c.Header("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":") // RFC 9530
+		c.Data(http.StatusOK, "application/pdf", data)
+		return
+	}
+	problem(c, http.StatusNotFound, "not-found", "The envelope has no document with ID "+docID+".")
+}

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names one input field and what to change about it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// fieldErrors collects validation failures in the order found.
+type fieldErrors []FieldError
+
+func (fe *fieldErrors) add(field, format string, args ...any) {
+	*fe = append(*fe, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+const problemContentType = "application/problem+json"
+
+func problem(c *gin.Context, status int, slug, detail string) {
+	writeProblem(c, Problem{Type: "urn:signflow:problem:" + slug, Title: http.StatusText(status), Status: status, Detail: detail})
+}
+
+func invalid(c *gin.Context, errs fieldErrors) {
+	writeProblem(c, Problem{
+		Type:   "urn:signflow:problem:invalid-request",
+		Title:  "The request has invalid fields",
+		Status: http.StatusUnprocessableEntity,
+		Detail: "Fix the fields listed in errors and send the request again.",
+		Errors: errs,
+	})
+}
+
+func writeProblem(c *gin.Context, p Problem) {
+	p.Instance = c.Request.URL.Path
+	if c.FullPath() == "" || hasToken(c) {
+		// Never echo a signing token back into logs or caches.
+		p.Instance = c.FullPath()
+	}
+	// gin keeps a Content-Type already set, so the JSON render below stays problem+json.
+	c.Header("Content-Type", problemContentType)
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+func hasToken(c *gin.Context) bool { return c.Param("token") != "" }

@@ -1,0 +1,105 @@
+// Package api is Signflow's HTTP interface: a thin Gin layer that stores
+// envelopes and turns requests into messages to envelope workflows.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/models"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Store     *models.Store
+	Blobs     blob.Store
+	Temporal  client.Client
+	TaskQueue string
+	PublicURL string
+	Limits    pdf.Limits
+	Log       *slog.Logger
+}
+
+// Handler builds the HTTP routes.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	// X-Forwarded-For is not trusted from anyone unless configured.
+	_ = r.SetTrustedProxies(nil)
+	r.Use(s.logRequests, s.recoverPanics)
+	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not-found", "No such route.") })
+	r.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed here.")
+	})
+	r.HandleMethodNotAllowed = true
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+
+	v1 := r.Group("/v1")
+	v1.POST("/envelopes", s.createEnvelope)
+	v1.GET("/envelopes", s.listEnvelopes)
+	v1.GET("/envelopes/:id", s.getEnvelope)
+	v1.POST("/envelopes/:id/void", s.voidEnvelope)
+	v1.GET("/envelopes/:id/documents/:doc", s.originalDocument)
+	v1.GET("/envelopes/:id/documents/:doc/final", s.finalDocument)
+
+	v1.GET("/signing/:token", s.signingView)
+	v1.GET("/signing/:token/documents/:doc", s.signingDocument)
+	v1.POST("/signing/:token/viewed", s.markViewed)
+	v1.POST("/signing/:token/sign", s.sign)
+	v1.POST("/signing/:token/decline", s.decline)
+	return r
+}
+
+// logRequests logs each request by its route template, so that signing
+// tokens in paths never reach the log.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.Log.Info("http request", "method", c.Request.Method, "route", c.FullPath(),
+		"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds())
+}
+
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Log.Error("handler panicked", "route", c.FullPath(), "panic", fmt.Sprint(r))
+			problem(c, http.StatusInternalServerError, "internal", "An internal error occurred; it has been logged.")
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		problem(c, http.StatusServiceUnavailable, "not-ready", "The database is not reachable.")
+		return
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		problem(c, http.StatusServiceUnavailable, "not-ready", "Temporal is not reachable.")
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// unavailable answers for a dependency that failed, logging the cause.
+func (s *Server) unavailable(c *gin.Context, what string, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.Log.Error(what, "route", c.FullPath(), "error", err)
+	c.Header("Retry-After", "5")
+	problem(c, http.StatusServiceUnavailable, "unavailable", "Signflow could not complete the request right now ("+what+"); retry shortly.")
+}

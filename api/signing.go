@@ -1,0 +1,331 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image/png"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows"
+)
+
+const (
+	maxTextLength      = 1000
+	maxSignatureLength = 200
+	maxImageBytes      = 1 << 20
+	maxImageSide       = 4000
+	updateTimeout      = 30 * time.Second
+)
+
+func requestClient(c *gin.Context) workflows.Client {
+	return workflows.Client{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+}
+
+// signer resolves the signing token in the path, answering 404 itself
+// when it matches no recipient.
+func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
+	r, err := s.Store.RecipientByTokenHash(c.Request.Context(), hashToken(c.Param("token")))
+	if errors.Is(err, models.ErrNotFound) {
+		problem(c, http.StatusNotFound, "invalid-link", "This signing link is not valid. Ask the sender for a new one.")
+		return nil, nil
+	}
+	if err != nil {
+		s.unavailable(c, "checking the signing link", err)
+		return nil, nil
+	}
+	env, err := s.Store.GetEnvelope(c.Request.Context(), r.TenantID, r.EnvelopeID)
+	if err != nil {
+		s.unavailable(c, "loading the envelope", err)
+		return nil, nil
+	}
+	return r, env
+}
+
+type signingView struct {
+	Envelope  signingEnvelope       `json:"envelope"`
+	Recipient recipientView         `json:"recipient"`
+	Documents []signingDocumentView `json:"documents"`
+	Fields    []fieldView           `json:"fields"`
+}
+
+type signingEnvelope struct {
+	ID      string `json:"id"`
+	Subject string `json:"subject"`
+	Message string `json:"message,omitempty"`
+	Status  string `json:"status"`
+}
+
+type signingDocumentView struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	PageCount int           `json:"page_count"`
+	Pages     []models.Page `json:"pages"`
+	URL       string        `json:"url"`
+}
+
+func (s *Server) signingView(c *gin.Context) {
+	r, env := s.signer(c)
+	if r == nil {
+		return
+	}
+	v := signingView{
+		Envelope:  signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status},
+		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder, Status: r.Status},
+		Documents: []signingDocumentView{},
+		Fields:    fieldViews(env.Fields, r.ID),
+	}
+	base := s.PublicURL + "/v1/signing/" + c.Param("token") + "/documents/"
+	for _, d := range env.Documents {
+		v.Documents = append(v.Documents, signingDocumentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, URL: base + d.ID})
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) signingDocument(c *gin.Context) {
+	if r, env := s.signer(c); r != nil {
+		s.sendDocument(c, env, c.Param("doc"), false)
+	}
+}
+
+func (s *Server) markViewed(c *gin.Context) {
+	r, env := s.signer(c)
+	if r == nil {
+		return
+	}
+	sig := workflows.ViewedSignal{RecipientID: r.ID, Client: requestClient(c)}
+	err := s.Temporal.SignalWorkflow(c.Request.Context(), workflows.WorkflowID(env.ID), "", workflows.SignalViewed, sig)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		problem(c, http.StatusConflict, "envelope-closed", "The envelope is "+env.Status+" and accepts no more actions.")
+		return
+	}
+	if err != nil {
+		s.unavailable(c, "recording the view", err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
+}
+
+// valueSpec is one field value in POST /v1/signing/{token}/sign.
+type valueSpec struct {
+	FieldID        string `json:"field_id"`
+	Text           string `json:"text"`
+	Checked        *bool  `json:"checked"`
+	ImagePNGBase64 string `json:"image_png_base64"`
+}
+
+type actionResult struct {
+	EnvelopeStatus  string `json:"envelope_status"`
+	RecipientStatus string `json:"recipient_status"`
+	Version         int64  `json:"version"`
+}
+
+func (s *Server) sign(c *gin.Context) {
+	var body struct {
+		Values []valueSpec `json:"values"`
+	}
+	if c.Request.ContentLength != 0 {
+		if err := c.ShouldBindJSON(&body); err != nil {
+			problem(c, http.StatusBadRequest, "malformed-request", "send JSON such as {\"values\": [{\"field_id\": \"...\", \"text\": \"Ada Lovelace\"}]}")
+			return
+		}
+	}
+	r, env := s.signer(c)
+	if r == nil {
+		return
+	}
+	if r.Role == models.RoleApprover {
+		if len(body.Values) > 0 {
+			invalid(c, fieldErrors{{Field: "values", Message: "an approver approves without field values; send no values"}})
+			return
+		}
+		s.act(c, env.ID, r.ID, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: r.ID, Client: requestClient(c)})
+		return
+	}
+	values, images, errs := checkValues(env, r.ID, body.Values)
+	if len(errs) > 0 {
+		invalid(c, errs)
+		return
+	}
+	for key, data := range images {
+		if err := s.Blobs.Put(c.Request.Context(), key, data); err != nil {
+			s.unavailable(c, "storing the signature image", err)
+			return
+		}
+	}
+	s.act(c, env.ID, r.ID, workflows.UpdateSign, workflows.SignRequest{RecipientID: r.ID, Values: values, Client: requestClient(c)})
+}
+
+// checkValues matches the submitted values to the recipient's fields. PNG
+// images are returned by blob key; the key holds the image's hash, so a
+// later request can never replace an image an accepted signature points to.
+func checkValues(env *models.Envelope, recipientID string, specs []valueSpec) ([]models.FieldValue, map[string][]byte, fieldErrors) {
+	var errs fieldErrors
+	mine := map[string]models.Field{}
+	for _, f := range env.Fields {
+		if f.RecipientID == recipientID {
+			mine[f.ID] = f
+		}
+	}
+	given := map[string]bool{}
+	images := map[string][]byte{}
+	var values []models.FieldValue
+	for i, v := range specs {
+		field := fmt.Sprintf("values[%d]", i)
+		f, ok := mine[v.FieldID]
+		if !ok {
+			errs.add(field+".field_id", "%q is not one of your fields", v.FieldID)
+			continue
+		}
+		if given[v.FieldID] {
+			errs.add(field+".field_id", "field %s is given twice", v.FieldID)
+			continue
+		}
+		given[v.FieldID] = true
+		fv, img, msg := checkValue(f, v)
+		if msg != "" {
+			errs.add(field, "%s", msg)
+			continue
+		}
+		if img != nil {
+			sum := sha256.Sum256(img)
+			fv.ImageKey = strings.TrimSuffix(blob.SignatureImageKey(env.ID, f.ID), ".png") + "-" + hex.EncodeToString(sum[:8]) + ".png"
+			images[fv.ImageKey] = img
+		}
+		if fv.Text != "" || fv.ImageKey != "" {
+			values = append(values, fv)
+		}
+	}
+	for _, f := range env.Fields {
+		if f.RecipientID == recipientID && f.Required && f.Type != models.FieldDateSigned && !slices.ContainsFunc(values, func(v models.FieldValue) bool { return v.FieldID == f.ID }) {
+			errs.add("values", "field %s (%s on page %d) is required", f.ID, f.Type, f.Page)
+		}
+	}
+	return values, images, errs
+}
+
+// checkValue validates one value for its field's type; msg says what to fix.
+func checkValue(f models.Field, v valueSpec) (fv models.FieldValue, img []byte, msg string) {
+	fv.FieldID = f.ID
+	switch f.Type {
+	case models.FieldDateSigned:
+		return fv, nil, "the signing date is filled in by Signflow; send no value for this field"
+	case models.FieldCheckbox:
+		if v.Checked == nil || v.Text != "" || v.ImagePNGBase64 != "" {
+			return fv, nil, "a checkbox takes \"checked\": true or false"
+		}
+		if *v.Checked {
+			fv.Text = "true"
+		}
+		return fv, nil, ""
+	case models.FieldText:
+		if v.ImagePNGBase64 != "" || v.Checked != nil || len(v.Text) > maxTextLength {
+			return fv, nil, fmt.Sprintf("a text field takes \"text\" of at most %d characters", maxTextLength)
+		}
+		fv.Text = strings.TrimSpace(v.Text)
+		return fv, nil, ""
+	}
+	// signature and initials: typed text or a drawn PNG
+	if (v.Text == "") == (v.ImagePNGBase64 == "") || v.Checked != nil {
+		return fv, nil, "a " + f.Type + " takes either \"text\" (typed) or \"image_png_base64\" (drawn)"
+	}
+	if v.Text != "" {
+		if len(v.Text) > maxSignatureLength {
+			return fv, nil, fmt.Sprintf("a typed %s has at most %d characters", f.Type, maxSignatureLength)
+		}
+		fv.Text = strings.TrimSpace(v.Text)
+		return fv, nil, ""
+	}
+	img, err := base64.StdEncoding.DecodeString(v.ImagePNGBase64)
+	if err != nil || len(img) > maxImageBytes {
+		return fv, nil, fmt.Sprintf("image_png_base64 must be base64 of a PNG of at most %d bytes", maxImageBytes)
+	}
+	decoded, err := png.Decode(bytes.NewReader(img))
+	if err != nil {
+		return fv, nil, "image_png_base64 is not a valid PNG image"
+	}
+	if b := decoded.Bounds(); b.Dx() > maxImageSide || b.Dy() > maxImageSide {
+		return fv, nil, fmt.Sprintf("the signature image may be at most %dx%d pixels", maxImageSide, maxImageSide)
+	}
+	return fv, img, ""
+}
+
+func (s *Server) decline(c *gin.Context) {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := c.ShouldBindJSON(&body); err != nil {
+		problem(c, http.StatusBadRequest, "malformed-request", "send a JSON body such as {\"reason\": \"the amount is wrong\"}")
+		return
+	}
+	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > maxTextLength {
+		invalid(c, fieldErrors{{Field: "reason", Message: fmt.Sprintf("say why you decline, in 1 to %d characters", maxTextLength)}})
+		return
+	}
+	r, env := s.signer(c)
+	if r == nil {
+		return
+	}
+	s.act(c, env.ID, r.ID, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Client: requestClient(c)})
+}
+
+// act sends a recipient's action to the workflow and answers with the result.
+func (s *Server) act(c *gin.Context, envelopeID, recipientID, name string, req any) {
+	st, ok := s.update(c, envelopeID, name, req)
+	if !ok {
+		return
+	}
+	res := actionResult{EnvelopeStatus: st.Status, Version: st.Version}
+	for _, r := range st.Recipients {
+		if r.ID == recipientID {
+			res.RecipientStatus = r.Status
+		}
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// update runs a workflow update and waits for its result. A rejection by
+// the workflow's validator is a 409 that says why.
+func (s *Server) update(c *gin.Context, envelopeID, name string, arg any) (workflows.State, bool) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), updateTimeout)
+	defer cancel()
+	var st workflows.State
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(envelopeID),
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, &st)
+	}
+	if err == nil {
+		return st, true
+	}
+	var appErr *temporal.ApplicationError
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &appErr) && appErr.Type() == workflows.RejectedErrorType:
+		problem(c, http.StatusConflict, "action-rejected", appErr.Message())
+	case errors.As(err, &notFound):
+		problem(c, http.StatusConflict, "envelope-closed", "The envelope is closed and accepts no more actions.")
+	default:
+		s.unavailable(c, "reaching the signing workflow", err)
+	}
+	return st, false
+}

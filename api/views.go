@@ -1,0 +1,131 @@
+package api
+
+import (
+	"time"
+
+	"github.com/signflow/signflow/models"
+)
+
+type envelopeView struct {
+	ID          string          `json:"id"`
+	Status      string          `json:"status"`
+	Version     int64           `json:"version"`
+	Subject     string          `json:"subject"`
+	Message     string          `json:"message,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+	CompletedAt *time.Time      `json:"completed_at,omitempty"`
+	Settings    settingsView    `json:"settings"`
+	Documents   []documentView  `json:"documents"`
+	Recipients  []recipientView `json:"recipients"`
+	Fields      []fieldView     `json:"fields"`
+}
+
+type settingsView struct {
+	ReminderIntervalSeconds int64 `json:"reminder_interval_seconds"`
+	ReminderCount           int   `json:"reminder_count"`
+	ExpiryWarningSeconds    int64 `json:"expiry_warning_seconds"`
+}
+
+type documentView struct {
+	ID             string        `json:"id"`
+	Name           string        `json:"name"`
+	PageCount      int           `json:"page_count"`
+	Pages          []models.Page `json:"pages"`
+	SizeBytes      int64         `json:"size_bytes"`
+	SHA256         string        `json:"sha256"`
+	URL            string        `json:"url"`
+	FinalSHA256    string        `json:"final_sha256,omitempty"`
+	FinalSizeBytes int64         `json:"final_size_bytes,omitempty"`
+	FinalURL       string        `json:"final_url,omitempty"`
+}
+
+type recipientView struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Email         string     `json:"email"`
+	Role          string     `json:"role"`
+	RoutingOrder  int        `json:"routing_order"`
+	Status        string     `json:"status"`
+	NotifiedAt    *time.Time `json:"notified_at,omitempty"`
+	ViewedAt      *time.Time `json:"viewed_at,omitempty"`
+	ActedAt       *time.Time `json:"acted_at,omitempty"`
+	DeclineReason string     `json:"decline_reason,omitempty"`
+	SigningURL    string     `json:"signing_url,omitempty"`
+}
+
+type fieldView struct {
+	ID          string  `json:"id"`
+	RecipientID string  `json:"recipient_id"`
+	DocumentID  string  `json:"document_id"`
+	Type        string  `json:"type"`
+	Page        int     `json:"page"`
+	X           float64 `json:"x"`
+	Y           float64 `json:"y"`
+	Width       float64 `json:"width"`
+	Height      float64 `json:"height"`
+	Required    bool    `json:"required"`
+	Filled      bool    `json:"filled"`
+}
+
+type envelopeSummary struct {
+	ID          string     `json:"id"`
+	Status      string     `json:"status"`
+	Version     int64      `json:"version"`
+	Subject     string     `json:"subject"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+}
+
+type listView struct {
+	Data       []envelopeSummary `json:"data"`
+	NextCursor string            `json:"next_cursor,omitempty"`
+}
+
+func summaryView(env *models.Envelope) envelopeSummary {
+	return envelopeSummary{ID: env.ID, Status: env.Status, Version: env.Version, Subject: env.Subject,
+		CreatedAt: env.CreatedAt, UpdatedAt: env.UpdatedAt, ExpiresAt: env.ExpiresAt, CompletedAt: env.CompletedAt}
+}
+
+func (s *Server) envelopeView(env *models.Envelope) envelopeView {
+	v := envelopeView{
+		ID: env.ID, Status: env.Status, Version: env.Version, Subject: env.Subject, Message: env.Message,
+		CreatedAt: env.CreatedAt, UpdatedAt: env.UpdatedAt, ExpiresAt: env.ExpiresAt, CompletedAt: env.CompletedAt,
+		Settings: settingsView{ReminderIntervalSeconds: env.ReminderIntervalSeconds, ReminderCount: env.ReminderCount,
+			ExpiryWarningSeconds: env.ExpiryWarningSeconds},
+		Documents: []documentView{}, Recipients: []recipientView{}, Fields: []fieldView{},
+	}
+	base := s.PublicURL + "/v1/envelopes/" + env.ID + "/documents/"
+	for _, d := range env.Documents {
+		dv := documentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, SizeBytes: d.SizeBytes,
+			SHA256: d.SHA256, URL: base + d.ID}
+		if env.Status == models.EnvelopeCompleted && d.FinalSHA256 != "" {
+			dv.FinalSHA256, dv.FinalSizeBytes, dv.FinalURL = d.FinalSHA256, d.FinalSizeBytes, base+d.ID+"/final"
+		}
+		v.Documents = append(v.Documents, dv)
+	}
+	for _, r := range env.Recipients {
+		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
+			RoutingOrder: r.RoutingOrder, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
+			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason})
+	}
+	v.Fields = fieldViews(env.Fields, "")
+	return v
+}
+
+// fieldViews lists the fields, or only one recipient's when recipientID is set.
+func fieldViews(fields []models.Field, recipientID string) []fieldView {
+	views := []fieldView{}
+	for _, f := range fields {
+		if recipientID != "" && f.RecipientID != recipientID {
+			continue
+		}
+		views = append(views, fieldView{ID: f.ID, RecipientID: f.RecipientID, DocumentID: f.DocumentID, Type: f.Type,
+			Page: f.Page, X: f.X, Y: f.Y, Width: f.Width, Height: f.Height, Required: f.Required,
+			Filled: f.Value != "" || f.ImageKey != ""})
+	}
+	return views
+}

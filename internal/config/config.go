@@ -1,0 +1,104 @@
+// Package config reads Signflow's settings from environment variables.
+// Vars is the single list of every variable the binary reads; the README
+// table and the docker-compose check are held to it by tests.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Var is one environment variable the binary reads.
+type Var struct {
+	Name        string
+	Default     string
+	Description string
+}
+
+// Vars lists every environment variable Signflow reads.
+var Vars = []Var{
+	{"SIGNFLOW_HTTP_ADDR", "127.0.0.1:8080", "Address the API listens on."},
+	{"SIGNFLOW_PUBLIC_URL", "http://127.0.0.1:8080", "Base URL of the API as recipients reach it; signing links start with it."},
+	{"SIGNFLOW_DATA_DIR", ".data", "Directory for local state: SQLite file, documents, Temporal dev server database."},
+	{"DATABASE_URL", "", "postgres://user:pass@host:5432/db for PostgreSQL; empty for SQLite at $SIGNFLOW_DATA_DIR/signflow.db."},
+	{"SIGNFLOW_BLOB_DIR", "", "Directory for document bytes; empty for $SIGNFLOW_DATA_DIR/blobs."},
+	{"TEMPORAL_ADDRESS", "", "Temporal frontend host:port. Empty: `signflow dev` starts a dev server; api and worker use 127.0.0.1:7233."},
+	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace."},
+	{"SIGNFLOW_TASK_QUEUE", "signflow", "Temporal task queue shared by api and worker."},
+	{"SIGNFLOW_TEMPORAL_CLI", "bin/temporal", "Path of the Temporal CLI that `signflow dev` runs as the dev server."},
+	{"SIGNFLOW_MAX_DOCUMENT_BYTES", "26214400", "Largest PDF accepted, in bytes (25 MiB)."},
+	{"SIGNFLOW_MAX_DOCUMENT_PAGES", "500", "Most pages a PDF may have."},
+	{"SIGNFLOW_LOG_LEVEL", "info", "debug, info, warn or error."},
+}
+
+// Config is the resolved configuration.
+type Config struct {
+	HTTPAddr          string
+	PublicURL         string
+	DataDir           string
+	DatabaseURL       string
+	BlobDir           string
+	TemporalAddress   string
+	TemporalNamespace string
+	TaskQueue         string
+	TemporalCLI       string
+	MaxDocumentBytes  int64
+	MaxDocumentPages  int
+	LogLevel          string
+}
+
+// DefaultTemporalAddress is where api and worker look for Temporal when
+// TEMPORAL_ADDRESS is unset, and where `signflow dev` starts it.
+const DefaultTemporalAddress = "127.0.0.1:7233"
+
+func get(name string) string {
+	for _, v := range Vars {
+		if v.Name == name {
+			if s, ok := os.LookupEnv(name); ok && s != "" {
+				return s
+			}
+			return v.Default
+		}
+	}
+	panic("config: " + name + " is not declared in Vars")
+}
+
+// Load reads the environment.
+func Load() (Config, error) {
+	c := Config{
+		HTTPAddr:          get("SIGNFLOW_HTTP_ADDR"),
+		PublicURL:         get("SIGNFLOW_PUBLIC_URL"),
+		DataDir:           get("SIGNFLOW_DATA_DIR"),
+		DatabaseURL:       get("DATABASE_URL"),
+		BlobDir:           get("SIGNFLOW_BLOB_DIR"),
+		TemporalAddress:   get("TEMPORAL_ADDRESS"),
+		TemporalNamespace: get("TEMPORAL_NAMESPACE"),
+		TaskQueue:         get("SIGNFLOW_TASK_QUEUE"),
+		TemporalCLI:       get("SIGNFLOW_TEMPORAL_CLI"),
+		LogLevel:          get("SIGNFLOW_LOG_LEVEL"),
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "signflow.db")
+	}
+	if c.BlobDir == "" {
+		c.BlobDir = filepath.Join(c.DataDir, "blobs")
+	}
+	var err error
+	if c.MaxDocumentBytes, err = strconv.ParseInt(get("SIGNFLOW_MAX_DOCUMENT_BYTES"), 10, 64); err != nil || c.MaxDocumentBytes < 1 {
+		return c, fmt.Errorf("SIGNFLOW_MAX_DOCUMENT_BYTES must be a positive number of bytes")
+	}
+	if c.MaxDocumentPages, err = strconv.Atoi(get("SIGNFLOW_MAX_DOCUMENT_PAGES")); err != nil || c.MaxDocumentPages < 1 {
+		return c, fmt.Errorf("SIGNFLOW_MAX_DOCUMENT_PAGES must be a positive number")
+	}
+	return c, nil
+}
+
+// TemporalHostPort is the Temporal frontend to dial.
+func (c Config) TemporalHostPort() string {
+	if c.TemporalAddress == "" {
+		return DefaultTemporalAddress
+	}
+	return c.TemporalAddress
+}

@@ -1,0 +1,206 @@
+// Command signflow is the Signflow signing engine: `signflow dev` runs
+// everything on one machine; `api`, `worker` and `migrate` run the parts
+// separately against one Temporal and one database.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/api"
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/config"
+	"github.com/signflow/signflow/internal/devserver"
+	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/worker"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "signflow",
+		Short:         "Signflow: durable multi-party document signing on Temporal",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		command("dev", "Run Temporal (dev server unless TEMPORAL_ADDRESS is set), migrations, API and worker in one process", runDev),
+		command("api", "Run the HTTP API", runAPI),
+		command("worker", "Run the Temporal worker", runWorker),
+		command("migrate", "Bring the database schema up to date", runMigrate),
+	)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "signflow:", err)
+		os.Exit(1)
+	}
+}
+
+// app is what every subcommand starts from.
+type app struct {
+	cfg config.Config
+	log *slog.Logger
+}
+
+func command(use, short string, run func(context.Context, *app) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load()
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), &app{cfg: cfg, log: newLogger(cfg.LogLevel)})
+		},
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func (a *app) openStore(migrate bool) (*models.Store, error) {
+	store, err := models.Open(a.cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if err := models.Migrate(store.DB); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	return store, nil
+}
+
+// dialTemporal connects, retrying while Temporal is still starting.
+func (a *app) dialTemporal(ctx context.Context) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  a.cfg.TemporalHostPort(),
+		Namespace: a.cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(a.log.With("component", "temporal")),
+	}
+	for delay := 500 * time.Millisecond; ; delay = min(2*delay, 10*time.Second) {
+		c, err := client.DialContext(ctx, opts)
+		if err == nil {
+			return c, nil
+		}
+		a.log.Warn("temporal not reachable yet", "address", opts.HostPort, "error", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("connect to temporal at %s: %w", opts.HostPort, err)
+		case <-time.After(delay):
+		}
+	}
+}
+
+func runMigrate(_ context.Context, a *app) error {
+	store, err := a.openStore(true)
+	if err != nil {
+		return err
+	}
+	a.log.Info("database schema is up to date", "database", redactURL(a.cfg.DatabaseURL))
+	return store.Close()
+}
+
+func runDev(ctx context.Context, a *app) error {
+	if a.cfg.TemporalAddress == "" {
+		dev, err := devserver.Start(ctx, a.cfg.TemporalCLI, a.cfg.DataDir, a.log)
+		if err != nil {
+			return err
+		}
+		defer dev.Stop()
+	}
+	return a.serve(ctx, true, true)
+}
+
+func runAPI(ctx context.Context, a *app) error    { return a.serve(ctx, true, false) }
+func runWorker(ctx context.Context, a *app) error { return a.serve(ctx, false, true) }
+
+// serve runs the API, the worker or both until ctx ends.
+func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
+	// Only the all-in-one dev command migrates on start; separate processes
+	// leave that to `signflow migrate`, so replicas never race a migration.
+	store, err := a.openStore(withAPI && withWorker)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	blobs := blob.Dir{Root: a.cfg.BlobDir}
+	tc, err := a.dialTemporal(ctx)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	errs := make(chan error, 2)
+	if withWorker {
+		if err := worker.EnsureSearchAttributes(ctx, tc, a.cfg.TemporalNamespace); err != nil {
+			return err
+		}
+		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{Store: store, Blobs: blobs, Log: a.log})
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		defer w.Stop()
+		a.log.Info("worker started", "task_queue", a.cfg.TaskQueue)
+	}
+	if withAPI {
+		srv := &http.Server{
+			Addr: a.cfg.HTTPAddr,
+			Handler: (&api.Server{
+				Store: store, Blobs: blobs, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
+				Limits: pdf.Limits{MaxBytes: a.cfg.MaxDocumentBytes, MaxPages: a.cfg.MaxDocumentPages}, Log: a.log,
+			}).Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+		}
+		go func() {
+			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("http server: %w", err)
+			}
+		}()
+		defer func() {
+			shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(shutdown)
+		}()
+		a.log.Info("api listening", "url", "http://"+a.cfg.HTTPAddr, "public_url", a.cfg.PublicURL)
+	}
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down")
+		return nil
+	case err := <-errs:
+		return err
+	}
+}
+
+// redactURL drops a password from a database URL before it is logged.
+func redactURL(u string) string {
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if scheme := strings.Index(u, "://"); scheme > 0 && scheme < at {
+			return u[:scheme+3] + "***" + u[at:]
+		}
+	}
+	return u
+}

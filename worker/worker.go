@@ -1,0 +1,50 @@
+// Package worker hosts the envelope workflow and its activities on a
+// Temporal task queue. It runs inside `signflow dev` or alone as
+// `signflow worker`, scaled independently of the API.
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/workflows"
+)
+
+// New registers the envelope workflow and the activities on taskQueue.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	w.RegisterWorkflow(workflows.EnvelopeWorkflow)
+	w.RegisterActivity(acts)
+	return w
+}
+
+// EnsureSearchAttributes registers the custom search attributes the
+// envelope workflow sets, if the namespace lacks them, so that any Temporal
+// (dev server or cluster) can run Signflow without a manual step.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	ops := c.OperatorService()
+	existing, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for _, name := range []string{workflows.EnvelopeStatusAttribute.GetName(), workflows.TenantIDAttribute.GetName()} {
+		if _, ok := existing.GetCustomAttributes()[name]; !ok {
+			missing[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	if err != nil {
+		return fmt.Errorf("add search attributes: %w", err)
+	}
+	return nil
+}
