@@ -29,8 +29,8 @@ func (e *envelope) due(recipientID string, roles ...string) (int, error) {
 		if acted(e.recipients[i].Status) {
 			return 0, rejected("recipient %s has already %s", r.ID, e.recipients[i].Status)
 		}
-		if r.RoutingOrder != e.order {
-			return 0, rejected("recipient %s is not due yet: routing order %d acts after order %d", r.ID, r.RoutingOrder, e.order)
+		if current := e.currentOrder(); r.RoutingOrder != current {
+			return 0, rejected("recipient %s is not due yet: routing order %d acts after order %d", r.ID, r.RoutingOrder, current)
 		}
 		return i, nil
 	}

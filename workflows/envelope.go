@@ -42,16 +42,14 @@ func EnvelopeWorkflow(ctx workflow.Context, in EnvelopeInput) (State, error) {
 	if err := e.register(ctx); err != nil {
 		return State{}, err
 	}
-	for _, order := range e.routingOrders() {
-		e.order = order
-		if err := e.notifyOrder(ctx); err != nil {
+	// The current order advances the moment its last recipient acts, inside
+	// that action, so the next recipients are due as soon as it returns.
+	for order := e.currentOrder(); order != 0 && !e.closed(); order = e.currentOrder() {
+		if err := e.notifyOrder(ctx, order); err != nil {
 			return e.state(), err
 		}
-		if err := e.awaitOrder(ctx); err != nil {
+		if err := e.awaitOrder(ctx, order); err != nil {
 			return e.state(), err
-		}
-		if e.closed() {
-			break
 		}
 	}
 	if !e.closed() {
@@ -71,7 +69,6 @@ type envelope struct {
 	in         EnvelopeInput
 	status     string
 	version    int64
-	order      int
 	recipients []models.RecipientState
 	warned     bool
 	inflight   int
@@ -115,26 +112,25 @@ func (e *envelope) register(ctx workflow.Context) error {
 	return nil
 }
 
-// routingOrders are the distinct orders of recipients who act, ascending.
-// Carbon copies never block, so they do not make an order of their own.
-func (e *envelope) routingOrders() []int {
-	var orders []int
-	for _, r := range e.in.Recipients {
-		if r.Role != models.RoleCC && !slices.Contains(orders, r.RoutingOrder) {
-			orders = append(orders, r.RoutingOrder)
-		}
-	}
-	slices.Sort(orders)
-	return orders
-}
-
 func (e *envelope) closed() bool { return models.IsTerminal(e.status) }
 
-// pending are the recipients of the current order who still have to act.
-func (e *envelope) pending() []int {
+// currentOrder is the lowest routing order with a signer or approver who
+// has not acted, or 0 when everyone has. Carbon copies never block.
+func (e *envelope) currentOrder() int {
+	current := 0
+	for i, r := range e.in.Recipients {
+		if r.Role != models.RoleCC && !acted(e.recipients[i].Status) && (current == 0 || r.RoutingOrder < current) {
+			current = r.RoutingOrder
+		}
+	}
+	return current
+}
+
+// pending are the recipients of order who still have to act.
+func (e *envelope) pending(order int) []int {
 	var idx []int
 	for i, r := range e.in.Recipients {
-		if r.Role != models.RoleCC && r.RoutingOrder == e.order && !acted(e.recipients[i].Status) {
+		if r.Role != models.RoleCC && r.RoutingOrder == order && !acted(e.recipients[i].Status) {
 			idx = append(idx, i)
 		}
 	}
@@ -145,37 +141,38 @@ func acted(status string) bool {
 	return status == models.RecipientSigned || status == models.RecipientApproved || status == models.RecipientDeclined
 }
 
-func (e *envelope) orderDone() bool { return e.closed() || len(e.pending()) == 0 }
-
-func (e *envelope) notifyOrder(ctx workflow.Context) error {
-	for _, i := range e.pending() {
+func (e *envelope) notifyOrder(ctx workflow.Context, order int) error {
+	for _, i := range e.pending(order) {
 		if e.closed() {
 			return nil
 		}
 		r := &e.recipients[i]
 		if r.Status != models.RecipientWaiting {
-			continue
+			continue // acted or viewed before their invitation went out
 		}
-		if err := e.queue(ctx, r.ID, models.NotifyInvitation, 1); err != nil {
-			return err
-		}
+		// Change state before yielding: an action arriving while the
+		// invitation is queued must not be overwritten afterwards.
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 		if err := e.commit(ctx, models.Event{Type: EventNotified, RecipientID: r.ID}, nil); err != nil {
+			return err
+		}
+		if err := e.queue(ctx, r.ID, models.NotifyInvitation, 1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// awaitOrder waits until the current order has acted or the envelope
-// closed, sending reminders and the expiry warning on the way, and expiring
-// the envelope when its time is up.
-func (e *envelope) awaitOrder(ctx workflow.Context) error {
+// awaitOrder waits until order has acted or the envelope closed, sending
+// reminders and the expiry warning on the way, and expiring the envelope
+// when its time is up.
+func (e *envelope) awaitOrder(ctx workflow.Context, order int) error {
 	s := e.in.Settings
 	reminders := 0
 	lastNudge := workflow.Now(ctx)
-	for !e.orderDone() {
+	done := func() bool { return e.closed() || e.currentOrder() != order }
+	for !done() {
 		now := workflow.Now(ctx)
 		wake := s.ExpiresAt
 		warnAt := s.ExpiresAt.Add(-s.ExpiryWarning)
@@ -187,11 +184,11 @@ func (e *envelope) awaitOrder(ctx workflow.Context) error {
 			wake = remindAt
 		}
 		if wait := wake.Sub(now); wait > 0 {
-			done, err := workflow.AwaitWithTimeout(ctx, wait, e.orderDone)
+			ok, err := workflow.AwaitWithTimeout(ctx, wait, done)
 			if err != nil {
 				return err
 			}
-			if done {
+			if ok {
 				return nil
 			}
 			now = workflow.Now(ctx)
@@ -201,13 +198,13 @@ func (e *envelope) awaitOrder(ctx workflow.Context) error {
 			return e.expire(ctx)
 		case s.ExpiryWarning > 0 && !e.warned && !now.Before(warnAt):
 			e.warned = true
-			if err := e.nudge(ctx, models.NotifyExpiryWarning, 1, EventExpiryWarning); err != nil {
+			if err := e.nudge(ctx, order, models.NotifyExpiryWarning, 1, EventExpiryWarning); err != nil {
 				return err
 			}
 		case s.ReminderInterval > 0 && reminders < s.ReminderCount && !now.Before(remindAt):
 			reminders++
 			lastNudge = now
-			if err := e.nudge(ctx, models.NotifyReminder, reminders, EventReminderSent); err != nil {
+			if err := e.nudge(ctx, order, models.NotifyReminder, reminders, EventReminderSent); err != nil {
 				return err
 			}
 		}
@@ -215,9 +212,9 @@ func (e *envelope) awaitOrder(ctx workflow.Context) error {
 	return nil
 }
 
-// nudge sends a reminder or warning to everyone pending in the current order.
-func (e *envelope) nudge(ctx workflow.Context, kind string, seq int, eventType string) error {
-	for _, i := range e.pending() {
+// nudge sends a reminder or warning to everyone pending in order.
+func (e *envelope) nudge(ctx workflow.Context, order int, kind string, seq int, eventType string) error {
+	for _, i := range e.pending(order) {
 		id := e.recipients[i].ID
 		if err := e.queue(ctx, id, kind, seq); err != nil {
 			return err
@@ -316,5 +313,5 @@ func withRetries(ctx workflow.Context, timeout time.Duration) workflow.Context {
 }
 
 func (e *envelope) state() State {
-	return State{Status: e.status, Version: e.version, RoutingOrder: e.order, Recipients: slices.Clone(e.recipients)}
+	return State{Status: e.status, Version: e.version, RoutingOrder: e.currentOrder(), Recipients: slices.Clone(e.recipients)}
 }

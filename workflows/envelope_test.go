@@ -1,11 +1,13 @@
 package workflows_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +47,11 @@ type outcome struct {
 	state    workflows.State
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWithSlowOutbox(t, 0) }
+
+// newHarnessWithSlowOutbox makes queueing a notification take delay of
+// workflow time, so actions can arrive while it is under way.
+func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
@@ -57,7 +63,7 @@ func newHarness(t *testing.T) *harness {
 		h.transitions = append(h.transitions, tr)
 		return nil
 	})
-	h.env.OnActivity(a.QueueNotification, mock.Anything, mock.Anything).Return(func(_ context.Context, n activities.NotificationRequest) error {
+	h.env.OnActivity(a.QueueNotification, mock.Anything, mock.Anything).After(delay).Return(func(_ context.Context, n activities.NotificationRequest) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.notes = append(h.notes, n)
@@ -98,6 +104,8 @@ func (h *harness) run(in workflows.EnvelopeInput) workflows.State {
 	require.NoError(h.t, h.env.GetWorkflowError())
 	var st workflows.State
 	require.NoError(h.t, h.env.GetWorkflowResult(&st))
+	// Commits run as concurrent activities; their versions are the order.
+	slices.SortFunc(h.transitions, func(x, y models.Transition) int { return cmp.Compare(x.Version, y.Version) })
 	return st
 }
 
@@ -152,7 +160,7 @@ func sign(id string) workflows.SignRequest {
 
 func TestParallelThenSequentialRouting(t *testing.T) {
 	h := newHarness(t)
-	h.at(time.Hour, workflows.UpdateSign, sign("carol"))  // order 2: not yet due
+	h.at(time.Hour, workflows.UpdateSign, sign("carol"))   // order 2: not yet due
 	h.at(2*time.Hour, workflows.UpdateSign, sign("alice")) // order 1
 	h.at(3*time.Hour, workflows.UpdateSign, sign("carol")) // still not due: bob has not signed
 	h.at(4*time.Hour, workflows.UpdateSign, sign("bob"))
@@ -339,4 +347,33 @@ func TestQueryState(t *testing.T) {
 	}, time.Hour)
 	h.at(2*time.Hour, workflows.UpdateSign, sign("alice"))
 	h.run(input(recipient("alice", models.RoleSigner, 1)))
+}
+
+func TestNextOrderIsDueAsSoonAsTheLastOfTheOrderActs(t *testing.T) {
+	h := newHarness(t)
+	// Both arrive in the same instant: carol is due because alice's
+	// signature has already moved the envelope to order 2.
+	h.at(time.Hour, workflows.UpdateSign, sign("alice"))
+	h.at(time.Hour, workflows.UpdateSign, sign("carol"))
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2)))
+
+	h.accepted(0)
+	h.accepted(1)
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	require.Equal(t, models.RecipientSigned, st.Recipients[1].Status)
+}
+
+func TestActionDuringInvitationIsNotOverwritten(t *testing.T) {
+	h := newHarnessWithSlowOutbox(t, time.Hour)
+	// Alice signs while her invitation is still being queued.
+	h.at(time.Minute, workflows.UpdateSign, sign("alice"))
+	h.at(2*time.Minute, workflows.UpdateSign, sign("bob"))
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 2)))
+
+	h.accepted(0)
+	h.accepted(1)
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	require.Equal(t, models.RecipientSigned, st.Recipients[0].Status)
 }
