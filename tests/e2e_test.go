@@ -1,0 +1,213 @@
+package tests
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/stretchr/testify/require"
+)
+
+// samplesDir holds real PDFs from other producers: ../shared/testdata/pdfs
+// beside the repository, or SIGNFLOW_SAMPLES.
+func samplesDir(t *testing.T) string {
+	dir := os.Getenv("SIGNFLOW_SAMPLES")
+	if dir == "" {
+		dir = filepath.Join(suite.root, "..", "shared", "testdata", "pdfs")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("sample PDFs not found at %s: put shared/ beside the repository or set SIGNFLOW_SAMPLES", dir)
+	}
+	return dir
+}
+
+// box is a field placement as fractions of the viewed page.
+type box struct{ x, y, w, h float64 }
+
+var (
+	aliceSig  = box{0.08, 0.70, 0.35, 0.06}
+	aliceDate = box{0.08, 0.78, 0.25, 0.035}
+	bobSig    = box{0.55, 0.70, 0.35, 0.06}
+	bobCheck  = box{0.55, 0.78, 0.04, 0.03}
+	carolSig  = box{0.08, 0.86, 0.35, 0.06}
+	carolText = box{0.55, 0.86, 0.30, 0.04}
+)
+
+func fieldAt(recipient int, typ string, page int, b box) J {
+	return J{"recipient": recipient, "type": typ, "page": page, "x": b.x, "y": b.y, "width": b.w, "height": b.h}
+}
+
+// threeRecipients is Alice and Bob in parallel, then Carol, with fields on
+// the first and the last page.
+func threeRecipients(lastPage int) J {
+	return J{
+		"subject": "Supply agreement",
+		"message": "Please review and sign.",
+		"recipients": []J{
+			{"name": "Alice Adams", "email": "alice@example.com", "role": "signer", "routing_order": 1},
+			{"name": "Bob Brown", "email": "bob@example.com", "role": "signer", "routing_order": 1},
+			{"name": "Carol Chen", "email": "carol@example.com", "role": "signer", "routing_order": 2},
+		},
+		"fields": []J{
+			fieldAt(0, "signature", 1, aliceSig),
+			fieldAt(0, "date_signed", 1, aliceDate),
+			fieldAt(1, "signature", lastPage, bobSig),
+			fieldAt(1, "checkbox", lastPage, bobCheck),
+			fieldAt(2, "signature", lastPage, carolSig),
+			fieldAt(2, "text", 1, carolText),
+		},
+	}
+}
+
+func TestSamplesCompleteWithStampedValues(t *testing.T) {
+	requireTool(t, "pdftotext")
+	requireTool(t, "pdfimages")
+	base := newAPI(t, taskQueue)
+	samples, err := filepath.Glob(filepath.Join(samplesDir(t), "*.pdf"))
+	require.NoError(t, err)
+	samples = append(samples, filepath.Join(suite.root, "tests", "testdata", "contract.pdf"))
+	require.GreaterOrEqual(t, len(samples), 10)
+
+	for _, path := range samples {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			pages := pageCount(t, data)
+			if pages < 0 {
+				// The encrypted sample: intake must refuse it with a clear reason.
+				status, body := postEnvelope(t, base, threeRecipients(1), file{name, data})
+				require.Equal(t, http.StatusUnprocessableEntity, status)
+				require.Equal(t, "documents[0]", str(body, "errors", 0, "field"))
+				require.Contains(t, str(body, "errors", 0, "message"), "password")
+				return
+			}
+			completeAndCheck(t, base, name, data, pages)
+		})
+	}
+}
+
+func completeAndCheck(t *testing.T, base, name string, original []byte, lastPage int) {
+	status, created := postEnvelope(t, base, threeRecipients(lastPage), file{name, original})
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id := str(created, "id")
+	alice, bob, carol := str(created, "recipients", 0, "signing_url"), str(created, "recipients", 1, "signing_url"), str(created, "recipients", 2, "signing_url")
+
+	status, _ = signAs(t, carol, "Carol Chen")
+	require.Equal(t, http.StatusConflict, status, "carol is not due before alice and bob")
+	status, res := signAs(t, alice, "Alice Adams")
+	require.Equal(t, http.StatusOK, status, "%v", res)
+	status, res = signAs(t, bob, "") // a drawn PNG signature
+	require.Equal(t, http.StatusOK, status, "%v", res)
+	status, res = signAs(t, carol, "Carol Chen")
+	require.Equal(t, http.StatusOK, status, "%v", res)
+
+	st := awaitWorkflow(t, id)
+	require.Equal(t, "completed", st.Status)
+	status, env := getJSON(t, base+"/v1/envelopes/"+id)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "completed", str(env, "status"))
+
+	status, final := download(t, str(env, "documents", 0, "final_url"))
+	require.Equal(t, http.StatusOK, status)
+	sum := sha256.Sum256(final)
+	require.Equal(t, str(env, "documents", 0, "final_sha256"), hex.EncodeToString(sum[:]))
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	require.NoError(t, api.Validate(bytes.NewReader(final), conf), "pdfcpu validates the final PDF")
+
+	finalPath := filepath.Join(t.TempDir(), "final.pdf")
+	require.NoError(t, os.WriteFile(finalPath, final, 0o600))
+	today := time.Now().UTC().Format("2006-01-02")
+	requireWordIn(t, finalPath, 1, "Alice", aliceSig)
+	requireWordIn(t, finalPath, 1, today, aliceDate)
+	requireWordIn(t, finalPath, 1, "PO-4411", carolText)
+	requireWordIn(t, finalPath, lastPage, "Carol", carolSig)
+	requireWordIn(t, finalPath, lastPage, "X", bobCheck)
+
+	origPath := filepath.Join(t.TempDir(), "original.pdf")
+	require.NoError(t, os.WriteFile(origPath, original, 0o600))
+	require.Greater(t, imageCount(t, finalPath, lastPage), imageCount(t, origPath, lastPage), "bob's drawn signature is an image on page %d", lastPage)
+}
+
+func requireTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Fatalf("%s is needed to check PDFs independently: apt-get install poppler-utils", name)
+	}
+}
+
+// pageCount reads the page count with pdfcpu, or -1 for an encrypted file.
+func pageCount(t *testing.T, data []byte) int {
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	ctx, err := api.ReadAndValidate(bytes.NewReader(data), conf)
+	if err != nil {
+		require.Contains(t, err.Error(), "password")
+		return -1
+	}
+	return ctx.PageCount
+}
+
+type bboxDoc struct {
+	Pages []struct {
+		Width  float64 `xml:"width,attr"`
+		Height float64 `xml:"height,attr"`
+		Words  []struct {
+			XMin float64 `xml:"xMin,attr"`
+			YMin float64 `xml:"yMin,attr"`
+			XMax float64 `xml:"xMax,attr"`
+			YMax float64 `xml:"yMax,attr"`
+			Text string  `xml:",chardata"`
+		} `xml:"word"`
+	} `xml:"body>doc>page"`
+}
+
+// requireWordIn checks with poppler that word is drawn on page, its centre
+// inside the box as the viewer sees the page.
+func requireWordIn(t *testing.T, path string, page int, word string, b box) {
+	t.Helper()
+	out, err := exec.Command("pdftotext", "-f", strconv.Itoa(page), "-l", strconv.Itoa(page), "-bbox", path, "-").Output()
+	require.NoError(t, err)
+	// pdftotext writes XHTML with entities that encoding/xml does not know.
+	cleaned := regexp.MustCompile(`<!DOCTYPE[^>]*>`).ReplaceAll(out, nil)
+	var doc bboxDoc
+	require.NoError(t, xml.Unmarshal(cleaned, &doc))
+	require.Len(t, doc.Pages, 1)
+	p := doc.Pages[0]
+	var seen []string
+	for _, w := range p.Words {
+		if strings.TrimSpace(w.Text) != word {
+			continue
+		}
+		cx, cy := (w.XMin+w.XMax)/2/p.Width, (w.YMin+w.YMax)/2/p.Height
+		seen = append(seen, fmt.Sprintf("(%.3f, %.3f)", cx, cy))
+		if cx >= b.x && cx <= b.x+b.w && cy >= b.y && cy <= b.y+b.h {
+			return
+		}
+	}
+	t.Fatalf("%q is not inside box %+v on page %d; found at %v", word, b, page, seen)
+}
+
+// imageCount is the number of images poppler lists on a page.
+func imageCount(t *testing.T, path string, page int) int {
+	t.Helper()
+	out, err := exec.Command("pdfimages", "-list", "-f", strconv.Itoa(page), "-l", strconv.Itoa(page), path).Output()
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return len(lines) - 2 // two header lines
+}

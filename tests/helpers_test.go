@@ -1,0 +1,159 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/workflows"
+)
+
+// J is a JSON object as the API sends it.
+type J = map[string]any
+
+type file struct {
+	name string
+	data []byte
+}
+
+// postEnvelope sends a multipart creation request: the envelope JSON part
+// and one file part per document.
+func postEnvelope(t *testing.T, base string, spec J, files ...file) (int, J) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	specJSON, err := json.Marshal(spec)
+	require.NoError(t, err)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="envelope"`)
+	h.Set("Content-Type", "application/json")
+	part, err := mw.CreatePart(h)
+	require.NoError(t, err)
+	_, _ = part.Write(specJSON)
+	for _, f := range files {
+		fw, err := mw.CreateFormFile("file", f.name)
+		require.NoError(t, err)
+		_, _ = fw.Write(f.data)
+	}
+	require.NoError(t, mw.Close())
+	return send(t, http.MethodPost, base+"/v1/envelopes", mw.FormDataContentType(), &body)
+}
+
+func postJSON(t *testing.T, url string, v any) (int, J) {
+	t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(t, err)
+	return send(t, http.MethodPost, url, "application/json", bytes.NewReader(data))
+}
+
+func getJSON(t *testing.T, url string) (int, J) {
+	t.Helper()
+	return send(t, http.MethodGet, url, "", nil)
+}
+
+func send(t *testing.T, method, url, contentType string, body io.Reader) (int, J) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("User-Agent", "signflow-integration-test/1.0")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out J
+	if len(data) > 0 {
+		require.NoError(t, json.Unmarshal(data, &out), "body: %s", data)
+	}
+	if resp.StatusCode >= 400 {
+		require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"), "errors are problem+json: %s", data)
+	}
+	return resp.StatusCode, out
+}
+
+func download(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, data
+}
+
+// at walks a decoded JSON value: at(v, "recipients", 0, "signing_url").
+func at(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			v = v.(J)[k]
+		case int:
+			v = v.([]any)[k]
+		}
+	}
+	return v
+}
+
+func str(v any, path ...any) string { return at(v, path...).(string) }
+
+// awaitWorkflow waits for an envelope's workflow to end and returns its state.
+func awaitWorkflow(t *testing.T, envelopeID string) workflows.State {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var st workflows.State
+	require.NoError(t, suite.temporal.GetWorkflow(ctx, workflows.WorkflowID(envelopeID), "").Get(ctx, &st))
+	return st
+}
+
+// signaturePNG is a small drawn signature: a dark diagonal stroke.
+func signaturePNG(t *testing.T) string {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 120, 40))
+	for x := 0; x < 120; x++ {
+		img.Set(x, 5+x*30/120, color.NRGBA{10, 20, 90, 255})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, img))
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
+}
+
+// signAs fills every field of the recipient behind signingURL and signs
+// (or approves), returning the HTTP status and body.
+func signAs(t *testing.T, signingURL string, typed string) (int, J) {
+	t.Helper()
+	status, view := getJSON(t, signingURL)
+	require.Equal(t, http.StatusOK, status)
+	values := []J{}
+	for _, f := range at(view, "fields").([]any) {
+		id := str(f, "id")
+		switch str(f, "type") {
+		case "signature":
+			if typed == "" {
+				values = append(values, J{"field_id": id, "image_png_base64": signaturePNG(t)})
+			} else {
+				values = append(values, J{"field_id": id, "text": typed})
+			}
+		case "initials", "text":
+			values = append(values, J{"field_id": id, "text": "PO-4411"})
+		case "checkbox":
+			values = append(values, J{"field_id": id, "checked": true})
+		}
+	}
+	return postJSON(t, signingURL+"/sign", J{"values": values})
+}

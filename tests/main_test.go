@@ -1,0 +1,187 @@
+// Package tests holds Signflow's integration tests: they drive the HTTP API
+// against a real Temporal dev server and a real database (PostgreSQL from
+// TEST_DATABASE_URL, or SQLite when it is unset).
+package tests
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"gorm.io/gorm"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/api"
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/worker"
+)
+
+// suite is the shared environment of the integration tests.
+var suite struct {
+	root        string
+	tmp         string
+	temporal    client.Client
+	hostPort    string
+	databaseURL string
+	store       *models.Store
+	blobs       blob.Dir
+	binary      string
+	log         *slog.Logger
+}
+
+// taskQueue is served by the in-process worker of every test but the crash test.
+const taskQueue = "signflow-it"
+
+func TestMain(m *testing.M) {
+	code, err := setup(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration setup failed:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func setup(m *testing.M) (int, error) {
+	ctx := context.Background()
+	var err error
+	if suite.root, err = filepath.Abs(".."); err != nil {
+		return 0, err
+	}
+	if suite.tmp, err = os.MkdirTemp("", "signflow-it-"); err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(suite.tmp)
+	logFile, err := os.Create(filepath.Join(suite.tmp, "test.log"))
+	if err != nil {
+		return 0, err
+	}
+	suite.log = slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	cli := filepath.Join(suite.root, "bin", "temporal")
+	if _, err := os.Stat(cli); err != nil {
+		return 0, fmt.Errorf("the Temporal CLI is not at %s: run `make test`, which installs the pinned version", cli)
+	}
+	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:  cli, // never download
+		LogLevel:      "error",
+		ClientOptions: &client.Options{Namespace: "default", Logger: tlog.NewStructuredLogger(suite.log)},
+		Stdout:        logFile,
+		Stderr:        logFile,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start temporal dev server: %w", err)
+	}
+	defer dev.Stop()
+	suite.temporal = dev.Client()
+	suite.hostPort = dev.FrontendHostPort()
+	if err := worker.EnsureSearchAttributes(ctx, suite.temporal, "default"); err != nil {
+		return 0, err
+	}
+
+	dropDatabase, err := createDatabase()
+	if err != nil {
+		return 0, err
+	}
+	defer dropDatabase()
+	if suite.store, err = models.Open(suite.databaseURL); err != nil {
+		return 0, err
+	}
+	if err := models.Migrate(suite.store.DB); err != nil {
+		return 0, err
+	}
+	suite.blobs = blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}
+
+	w := worker.New(suite.temporal, taskQueue, &activities.Activities{Store: suite.store, Blobs: suite.blobs, Log: suite.log})
+	if err := w.Start(); err != nil {
+		return 0, err
+	}
+	defer w.Stop()
+
+	suite.binary = filepath.Join(suite.tmp, "signflow")
+	build := exec.Command("go", "build", "-o", suite.binary, ".")
+	build.Dir = suite.root
+	if out, err := build.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("build signflow: %v\n%s", err, out)
+	}
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintln(os.Stderr, "server and Temporal logs of this run:")
+		if data, err := os.ReadFile(logFile.Name()); err == nil {
+			fmt.Fprintln(os.Stderr, tail(string(data), 60))
+		}
+	}
+	return code, nil
+}
+
+// createDatabase gives the run a database of its own: a fresh PostgreSQL
+// database when TEST_DATABASE_URL is set, else a SQLite file.
+func createDatabase() (drop func(), err error) {
+	admin := os.Getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		fmt.Fprintln(os.Stderr, "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL")
+		suite.databaseURL = filepath.Join(suite.tmp, "signflow.db")
+		return func() {}, nil
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return nil, fmt.Errorf("TEST_DATABASE_URL: %w", err)
+	}
+	adminStore, err := models.Open(admin)
+	if err != nil {
+		return nil, err
+	}
+	if err := adminStore.Ping(context.Background()); err != nil {
+		return nil, fmt.Errorf("PostgreSQL at TEST_DATABASE_URL is not reachable: %w", err)
+	}
+	name := fmt.Sprintf("signflow_it_%d", time.Now().UnixNano())
+	if err := adminStore.DB.Exec("CREATE DATABASE " + name).Error; err != nil {
+		return nil, fmt.Errorf("create test database: %w", err)
+	}
+	u.Path = "/" + name
+	suite.databaseURL = u.String()
+	fmt.Fprintln(os.Stderr, "integration tests run on PostgreSQL, database", name)
+	return func() {
+		if suite.store != nil {
+			suite.store.Close()
+		}
+		adminStore.DB.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		adminStore.Close()
+	}, nil
+}
+
+// newAPI serves the API for one test, sending work to queue.
+func newAPI(t *testing.T, queue string) string {
+	t.Helper()
+	s := &api.Server{
+		Store: suite.store, Blobs: suite.blobs, Temporal: suite.temporal, TaskQueue: queue,
+		Limits: pdf.DefaultLimits, Log: suite.log,
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	s.PublicURL = srv.URL // handlers read it per request
+	return srv.URL
+}
+
+// rawDB is the test database for assertions beneath the API.
+func rawDB() *gorm.DB { return suite.store.DB }
+
+func tail(s string, lines int) string {
+	parts := strings.Split(s, "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "\n")
+}
