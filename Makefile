@@ -1,0 +1,30 @@
+# Signflow: `make run` starts everything on one machine; `make test` runs every test.
+
+TEMPORAL_CLI_VERSION := v1.5.1
+BIN                  := $(CURDIR)/bin
+TEMPORAL             := $(BIN)/temporal
+
+.PHONY: build run test lint clean
+
+build:
+	go build -o $(BIN)/signflow .
+
+# The Temporal CLI is built from the Go module proxy at a pinned version;
+# nothing downloads a prebuilt binary.
+$(TEMPORAL):
+	GOBIN=$(BIN) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+# Without TEMPORAL_ADDRESS, `signflow dev` runs the CLI's dev server itself.
+run: build
+	@if [ -z "$$TEMPORAL_ADDRESS" ]; then $(MAKE) --no-print-directory $(TEMPORAL); fi
+	$(BIN)/signflow dev
+
+lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+
+test: lint $(TEMPORAL)
+	go test -race -count=1 -timeout 25m ./...
+
+clean:
+	rm -rf $(BIN) .data

@@ -1,0 +1,96 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestReadmeWalkthrough runs the README's walkthrough block with bash
+// against `signflow dev`, changing only the API address to a free port.
+func TestReadmeWalkthrough(t *testing.T) {
+	requireTool(t, "jq")
+	requireTool(t, "curl")
+	readme, err := os.ReadFile(filepath.Join(suite.root, "README.md"))
+	require.NoError(t, err)
+	_, block, found := strings.Cut(string(readme), "<!-- walkthrough:start -->")
+	require.True(t, found)
+	block, _, found = strings.Cut(block, "<!-- walkthrough:end -->")
+	require.True(t, found)
+	block = strings.TrimSpace(block)
+	block = strings.TrimSuffix(strings.TrimPrefix(block, "```sh"), "```")
+	require.Contains(t, block, "API=http://127.0.0.1:8080\n")
+
+	addr := freeAddr(t)
+	block = strings.Replace(block, "API=http://127.0.0.1:8080\n", "API=http://"+addr+"\n", 1)
+	startDev(t, addr)
+
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tests", "testdata"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests", "testdata", "contract.pdf"), contractPDF(t), 0o600))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", block)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Run(), "walkthrough output:\n%s", out.String())
+
+	text := out.String()
+	require.Contains(t, text, "is not due yet")
+	require.Contains(t, text, `"status": "completed"`)
+	require.Contains(t, text, "signed.pdf")
+	signed := filepath.Join(dir, "signed.pdf")
+	requireWordIn(t, signed, 1, "Alice", box{0.10, 0.70, 0.35, 0.06})
+	requireWordIn(t, signed, 1, "Bob", box{0.55, 0.70, 0.35, 0.06})
+	requireWordIn(t, signed, 1, "Carol", box{0.10, 0.85, 0.35, 0.06})
+	requireWordIn(t, signed, 1, "X", box{0.55, 0.85, 0.03, 0.02})
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startDev runs `signflow dev` on addr against the suite's Temporal and
+// database, and waits until it is ready.
+func startDev(t *testing.T, addr string) {
+	t.Helper()
+	cmd := exec.Command(suite.binary, "dev")
+	cmd.Env = append(os.Environ(),
+		"SIGNFLOW_HTTP_ADDR="+addr,
+		"SIGNFLOW_PUBLIC_URL=http://"+addr,
+		"SIGNFLOW_DATA_DIR="+t.TempDir(),
+		"DATABASE_URL="+suite.databaseURL,
+		"SIGNFLOW_BLOB_DIR="+suite.blobs.Root,
+		"TEMPORAL_ADDRESS="+suite.hostPort,
+		"SIGNFLOW_TASK_QUEUE=signflow-walkthrough",
+	)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, time.Minute, 100*time.Millisecond, "signflow dev did not become ready:\n%s", &logs)
+}

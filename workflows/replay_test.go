@@ -1,0 +1,32 @@
+package workflows_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/signflow/signflow/workflows"
+)
+
+// TestReplayRecordedHistories replays histories recorded from real runs
+// (see testdata/histories/README.md). A change to EnvelopeWorkflow that
+// would break envelopes already in flight fails here: guard it with
+// workflow.GetVersion instead.
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "recorded histories are missing")
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflow(workflows.EnvelopeWorkflow)
+	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, f))
+		})
+	}
+}
