@@ -24,6 +24,7 @@ lint:
 	go vet ./...
 
 test: lint $(TEMPORAL)
+	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
 	go test -race -count=1 -timeout 25m ./...
 
 clean:

@@ -1,0 +1,96 @@
+package models_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/models"
+)
+
+func newStore(t *testing.T) *models.Store {
+	t.Helper()
+	store, err := models.Open(filepath.Join(t.TempDir(), "signflow.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, models.Migrate(store.DB))
+	require.NoError(t, models.Migrate(store.DB), "migrating twice is a no-op")
+	return store
+}
+
+func seed(t *testing.T, store *models.Store) *models.Envelope {
+	t.Helper()
+	now := time.Now().UTC()
+	env := &models.Envelope{ID: "env", TenantID: "t", Subject: "s", Status: models.EnvelopeInProgress, Version: 1, CreatedAt: now,
+		Recipients: []models.Recipient{{ID: "r1", TenantID: "t", Name: "A", Email: "a@example.com", Role: models.RoleSigner,
+			RoutingOrder: 1, Status: models.RecipientWaiting, TokenHash: "h1"}},
+		Fields: []models.Field{{ID: "f1", TenantID: "t", DocumentID: "d", RecipientID: "r1", Type: models.FieldText, Page: 1, Width: 0.1, Height: 0.1}},
+	}
+	require.NoError(t, store.CreateEnvelope(context.Background(), env, models.Event{ID: models.EventID("env", 1), TenantID: "t",
+		EnvelopeID: "env", Seq: 1, Type: "envelope.created", EnvelopeStatus: env.Status, OccurredAt: now}))
+	return env
+}
+
+func transition(version int64, status, recipientStatus string) models.Transition {
+	return models.Transition{
+		EnvelopeID: "env", TenantID: "t", Version: version, Status: status,
+		Recipients: []models.RecipientState{{ID: "r1", Status: recipientStatus}},
+		Event:      models.Event{Type: "e" + status, OccurredAt: time.Now().UTC()},
+	}
+}
+
+func TestApplyTransitionIsIdempotentAndConverges(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	seed(t, store)
+	newer := transition(3, models.EnvelopeCompleted, models.RecipientSigned)
+	newer.Values = []models.FieldValue{{FieldID: "f1", Text: "PO-1"}}
+	older := transition(2, models.EnvelopeInProgress, models.RecipientNotified)
+
+	// Retried and out of order: the newest snapshot wins, each event once.
+	var wg sync.WaitGroup
+	for _, tr := range []models.Transition{newer, older, newer, older} {
+		wg.Go(func() { require.NoError(t, store.ApplyTransition(ctx, tr)) })
+	}
+	wg.Wait()
+
+	env, err := store.GetEnvelope(ctx, "t", "env")
+	require.NoError(t, err)
+	require.Equal(t, models.EnvelopeCompleted, env.Status)
+	require.EqualValues(t, 3, env.Version)
+	require.Equal(t, models.RecipientSigned, env.Recipients[0].Status)
+	require.Equal(t, "PO-1", env.Fields[0].Value)
+	events, err := store.Events(ctx, "env")
+	require.NoError(t, err)
+	require.Len(t, events, 3)
+	for i, e := range events {
+		require.EqualValues(t, i+1, e.Seq)
+		require.Equal(t, models.EventID("env", e.Seq), e.ID)
+	}
+	_, err = store.GetEnvelope(ctx, "other-tenant", "env")
+	require.ErrorIs(t, err, models.ErrNotFound)
+}
+
+func TestQueueNotificationOncePerKey(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	seed(t, store)
+	n := models.Notification{EnvelopeID: "env", TenantID: "t", RecipientID: "r1", Kind: models.NotifyReminder, Sequence: 1, Email: "a@example.com", Subject: "s"}
+	added, err := store.QueueNotification(ctx, n)
+	require.NoError(t, err)
+	require.True(t, added)
+	added, err = store.QueueNotification(ctx, n)
+	require.NoError(t, err)
+	require.False(t, added, "a retry adds nothing")
+	n.Sequence = 2
+	added, err = store.QueueNotification(ctx, n)
+	require.NoError(t, err)
+	require.True(t, added, "the second reminder is a new message")
+	all, err := store.Notifications(ctx, "env")
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+}
