@@ -171,6 +171,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 			Handler: (&api.Server{
 				Store: store, Blobs: blobs, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
 				Limits: pdf.Limits{MaxBytes: a.cfg.MaxDocumentBytes, MaxPages: a.cfg.MaxDocumentPages}, Log: a.log,
+				TrustedProxies: a.cfg.TrustedProxies,
 			}).Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
 		}

@@ -77,16 +77,16 @@ func (s *Server) createEnvelope(c *gin.Context) {
 			return
 		}
 	}
-	created := models.Event{ID: models.EventID(env.ID, 1), TenantID: env.TenantID, EnvelopeID: env.ID, Seq: 1,
-		Type: workflows.EventCreated, EnvelopeStatus: env.Status, OccurredAt: env.CreatedAt,
-		Details: map[string]any{"ip": c.ClientIP(), "user_agent": c.Request.UserAgent()}}
+	created := senderEvent(c, workflows.EventCreated)
+	created.OccurredAt = env.CreatedAt
 	if err := s.Store.CreateEnvelope(ctx, env, created); err != nil {
 		s.unavailable(c, "saving the envelope", err)
 		return
 	}
 	if err := s.startWorkflow(c, env, t); err != nil {
-		if delErr := s.Store.DeleteEnvelope(ctx, env.ID); delErr != nil {
-			s.Log.Error("remove envelope whose workflow did not start", "envelope_id", env.ID, "error", delErr)
+		// The audit trail keeps the creation; the envelope is voided after it.
+		if voidErr := s.Store.VoidUnstarted(ctx, env.ID, "the signing workflow could not be started"); voidErr != nil {
+			s.Log.Error("void envelope whose workflow did not start", "envelope_id", env.ID, "error", voidErr)
 		}
 		s.unavailable(c, "starting the signing workflow", err)
 		return
@@ -247,7 +247,7 @@ func (s *Server) voidEnvelope(c *gin.Context) {
 	if env == nil {
 		return
 	}
-	req := workflows.VoidRequest{Reason: body.Reason, Client: requestClient(c)}
+	req := workflows.VoidRequest{Reason: body.Reason, Client: senderClient(c)}
 	if _, ok := s.update(c, env.ID, workflows.UpdateVoid, req); ok {
 		s.getEnvelope(c)
 	}
@@ -258,7 +258,7 @@ func (s *Server) originalDocument(c *gin.Context) {
 	if env == nil {
 		return
 	}
-	s.sendDocument(c, env, c.Param("doc"), false)
+	s.sendDocument(c, env, c.Param("doc"), false, senderEvent(c, EventDownloaded))
 }
 
 func (s *Server) finalDocument(c *gin.Context) {
@@ -270,10 +270,11 @@ func (s *Server) finalDocument(c *gin.Context) {
 		problem(c, http.StatusConflict, "not-completed", "The envelope is "+env.Status+"; the final document exists once it is completed.")
 		return
 	}
-	s.sendDocument(c, env, c.Param("doc"), true)
+	s.sendDocument(c, env, c.Param("doc"), true, senderEvent(c, EventDownloaded))
 }
 
-func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string, final bool) {
+// sendDocument answers with a document and records who downloaded it.
+func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string, final bool, downloaded models.Event) {
 	for _, d := range env.Documents {
 		if d.ID != docID {
 			continue
@@ -285,6 +286,13 @@ func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string
 		data, err := s.Blobs.Get(c.Request.Context(), key)
 		if err != nil {
 			s.unavailable(c, "reading the document", err)
+			return
+		}
+		downloaded.EnvelopeID, downloaded.TenantID = env.ID, env.TenantID
+		downloaded.Details = map[string]any{"document_id": d.ID, "final": final}
+		downloaded.DocumentSHA256 = []string{pdf.SHA256(data)}
+		if err := s.Store.AppendEvent(c.Request.Context(), downloaded); err != nil {
+			s.unavailable(c, "recording the download", err)
 			return
 		}
 		name := d.Name

@@ -27,14 +27,17 @@ type Server struct {
 	PublicURL string
 	Limits    pdf.Limits
 	Log       *slog.Logger
+	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
+	TrustedProxies []string
 }
 
 // Handler builds the HTTP routes.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	// X-Forwarded-For is not trusted from anyone unless configured.
-	_ = r.SetTrustedProxies(nil)
+	// X-Forwarded-For counts only from configured proxies (none by default);
+	// config.Load has already checked the addresses.
+	_ = r.SetTrustedProxies(s.TrustedProxies)
 	r.Use(s.logRequests, s.recoverPanics)
 	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not-found", "No such route.") })
 	r.NoMethod(func(c *gin.Context) {
@@ -52,6 +55,8 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/envelopes/:id/void", s.voidEnvelope)
 	v1.GET("/envelopes/:id/documents/:doc", s.originalDocument)
 	v1.GET("/envelopes/:id/documents/:doc/final", s.finalDocument)
+	v1.GET("/envelopes/:id/audit", s.auditTrail)
+	v1.GET("/envelopes/:id/audit/verify", s.verifyAudit)
 
 	v1.GET("/signing/:token", s.signingView)
 	v1.GET("/signing/:token/documents/:doc", s.signingDocument)

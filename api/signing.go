@@ -32,8 +32,38 @@ const (
 	updateTimeout      = 30 * time.Second
 )
 
+// Audit events recorded by the API itself.
+const (
+	EventLinkOpened = "link.opened"
+	EventDownloaded = "document.downloaded"
+)
+
+// requestClient is where a recipient's request came from. c.ClientIP
+// honours X-Forwarded-For only from the configured trusted proxies.
 func requestClient(c *gin.Context) workflows.Client {
 	return workflows.Client{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+}
+
+// senderClient is the API client behind a sender's request.
+func senderClient(c *gin.Context) workflows.Client {
+	cl := requestClient(c)
+	cl.ClientID = tenantID(c)
+	return cl
+}
+
+// senderEvent is an audit event caused by the sender's API client; each
+// request is its own event.
+func senderEvent(c *gin.Context, eventType string) models.Event {
+	cl := senderClient(c)
+	return models.Event{Key: "request:" + newID(), Type: eventType, ActorType: models.ActorAPI, Actor: cl.ClientID,
+		IP: cl.IP, UserAgent: cl.UserAgent, OccurredAt: time.Now()}
+}
+
+// recipientEvent is an audit event caused by a recipient's request.
+func recipientEvent(c *gin.Context, r *models.Recipient, eventType string) models.Event {
+	return models.Event{Key: "request:" + newID(), EnvelopeID: r.EnvelopeID, TenantID: r.TenantID, Type: eventType,
+		ActorType: models.ActorRecipient, Actor: r.Email, RecipientID: r.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+		OccurredAt: time.Now()}
 }
 
 // signer resolves the signing token in the path, answering 404 itself
@@ -83,6 +113,10 @@ func (s *Server) signingView(c *gin.Context) {
 	if r == nil {
 		return
 	}
+	if err := s.Store.AppendEvent(c.Request.Context(), recipientEvent(c, r, EventLinkOpened)); err != nil {
+		s.unavailable(c, "recording the visit", err)
+		return
+	}
 	v := signingView{
 		Envelope:  signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status},
 		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder, Status: r.Status},
@@ -98,7 +132,7 @@ func (s *Server) signingView(c *gin.Context) {
 
 func (s *Server) signingDocument(c *gin.Context) {
 	if r, env := s.signer(c); r != nil {
-		s.sendDocument(c, env, c.Param("doc"), false)
+		s.sendDocument(c, env, c.Param("doc"), false, recipientEvent(c, r, EventDownloaded))
 	}
 }
 

@@ -22,6 +22,42 @@ func Migrate(db *gorm.DB) error {
 
 var migrations = []*gormigrate.Migration{
 	{ID: "202611250001_initial", Migrate: migrateInitial},
+	{ID: "202611250002_append_only_events", Migrate: migrateAppendOnlyEvents},
+}
+
+// migrateAppendOnlyEvents makes the database itself refuse to change or
+// remove an audit event, whatever code or person holds a connection.
+func migrateAppendOnlyEvents(tx *gorm.DB) error {
+	var statements []string
+	switch tx.Dialector.Name() {
+	case "postgres":
+		statements = []string{
+			`CREATE FUNCTION events_append_only() RETURNS trigger AS $$
+			BEGIN
+				RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP;
+			END;
+			$$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+			FOR EACH ROW EXECUTE FUNCTION events_append_only()`,
+			`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+			FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`,
+		}
+	case "sqlite":
+		statements = []string{
+			`CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+			BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END`,
+			`CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+			BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END`,
+		}
+	default:
+		return fmt.Errorf("no append-only trigger for database %s", tx.Dialector.Name())
+	}
+	for _, stmt := range statements {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("create append-only trigger: %w", err)
+		}
+	}
+	return nil
 }
 
 func migrateInitial(tx *gorm.DB) error {
@@ -88,15 +124,24 @@ func migrateInitial(tx *gorm.DB) error {
 		ImageKey    string
 	}
 	type event struct {
-		ID             string `gorm:"primaryKey;size:36"`
-		EnvelopeID     string `gorm:"size:36;not null;uniqueIndex:idx_events_envelope_seq,priority:1"`
-		TenantID       string `gorm:"size:64;not null"`
-		Seq            int64  `gorm:"not null;uniqueIndex:idx_events_envelope_seq,priority:2"`
-		Type           string `gorm:"size:48;not null"`
-		RecipientID    string `gorm:"size:36"`
-		EnvelopeStatus string `gorm:"size:32;not null"`
-		Details        string
-		OccurredAt     time.Time `gorm:"not null"`
+		ID              string `gorm:"primaryKey;size:36"`
+		EnvelopeID      string `gorm:"size:36;not null;uniqueIndex:idx_events_envelope_seq,priority:1;uniqueIndex:idx_events_envelope_key,priority:1"`
+		TenantID        string `gorm:"size:64;not null"`
+		Seq             int64  `gorm:"not null;uniqueIndex:idx_events_envelope_seq,priority:2"`
+		Key             string `gorm:"size:128;not null;uniqueIndex:idx_events_envelope_key,priority:2"`
+		Type            string `gorm:"size:48;not null"`
+		ActorType       string `gorm:"size:16;not null"`
+		Actor           string
+		RecipientID     string `gorm:"size:36"`
+		IP              string `gorm:"size:64"`
+		UserAgent       string
+		EnvelopeStatus  string `gorm:"size:32;not null"`
+		EnvelopeVersion int64  `gorm:"not null"`
+		DocumentSHA256  string
+		Details         string
+		OccurredAt      time.Time `gorm:"not null"`
+		PrevHash        string    `gorm:"size:64;not null"`
+		Hash            string    `gorm:"size:64;not null"`
 	}
 	type notification struct {
 		ID          string `gorm:"primaryKey;size:36"`

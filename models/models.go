@@ -146,18 +146,35 @@ type FieldValue struct {
 	ImageKey string `json:"image_key,omitempty"`
 }
 
-// Event is one entry of an envelope's history: every state change writes
-// exactly one, numbered by the envelope version it produced.
+// Actor types of events.
+const (
+	ActorAPI       = "api"
+	ActorRecipient = "recipient"
+	ActorSystem    = "system"
+)
+
+// Event is one entry of an envelope's audit trail. Events are append-only
+// (database triggers refuse UPDATE and DELETE) and hash-chained per
+// envelope: Hash = SHA-256(PrevHash || canonical JSON), see audit.go.
 type Event struct {
-	ID             string         `gorm:"primaryKey;size:36"`
-	EnvelopeID     string         `gorm:"size:36;not null;uniqueIndex:idx_events_envelope_seq,priority:1"`
-	TenantID       string         `gorm:"size:64;not null"`
-	Seq            int64          `gorm:"not null;uniqueIndex:idx_events_envelope_seq,priority:2"`
-	Type           string         `gorm:"size:48;not null"`
-	RecipientID    string         `gorm:"size:36"`
-	EnvelopeStatus string         `gorm:"size:32;not null"`
-	Details        map[string]any `gorm:"serializer:json"`
-	OccurredAt     time.Time      `gorm:"not null"`
+	ID              string         `gorm:"primaryKey;size:36" json:"id"`
+	EnvelopeID      string         `gorm:"size:36;not null;uniqueIndex:idx_events_envelope_seq,priority:1;uniqueIndex:idx_events_envelope_key,priority:1" json:"envelope_id"`
+	TenantID        string         `gorm:"size:64;not null" json:"-"`
+	Seq             int64          `gorm:"not null;uniqueIndex:idx_events_envelope_seq,priority:2" json:"seq"`
+	Key             string         `gorm:"size:128;not null;uniqueIndex:idx_events_envelope_key,priority:2" json:"-"`
+	Type            string         `gorm:"size:48;not null" json:"type"`
+	ActorType       string         `gorm:"size:16;not null" json:"actor_type"`
+	Actor           string         `json:"actor"`
+	RecipientID     string         `gorm:"size:36" json:"recipient_id,omitempty"`
+	IP              string         `gorm:"size:64" json:"ip,omitempty"`
+	UserAgent       string         `json:"user_agent,omitempty"`
+	EnvelopeStatus  string         `gorm:"size:32;not null" json:"envelope_status"`
+	EnvelopeVersion int64          `gorm:"not null" json:"envelope_version"`
+	DocumentSHA256  []string       `gorm:"serializer:json" json:"document_sha256,omitempty"`
+	Details         map[string]any `gorm:"serializer:json" json:"details,omitempty"`
+	OccurredAt      time.Time      `gorm:"not null" json:"occurred_at"`
+	PrevHash        string         `gorm:"size:64;not null" json:"prev_hash"`
+	Hash            string         `gorm:"size:64;not null" json:"hash"`
 }
 
 // Notification is an outbox row: a message owed to a recipient. The unique

@@ -76,30 +76,49 @@ func (s *Store) Close() error {
 }
 
 // CreateEnvelope stores a new envelope with its documents, recipients and
-// fields, and its first event, in one transaction.
+// fields, and its first audit event, in one transaction.
 func (s *Store) CreateEnvelope(ctx context.Context, env *Envelope, created Event) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(env).Error; err != nil {
 			return fmt.Errorf("insert envelope: %w", err)
 		}
-		if err := tx.Create(&created).Error; err != nil {
-			return fmt.Errorf("insert created event: %w", err)
-		}
-		return nil
+		created.EnvelopeID, created.TenantID, created.Key = env.ID, env.TenantID, "created"
+		created.EnvelopeStatus, created.EnvelopeVersion = env.Status, env.Version
+		created.DocumentSHA256 = documentHashes(env.Documents, false)
+		_, err := appendEvent(tx, created)
+		return err
 	})
 }
 
-// DeleteEnvelope removes an envelope whose workflow never started, so that
-// no row claims a process that does not exist.
-func (s *Store) DeleteEnvelope(ctx context.Context, id string) error {
+// VoidUnstarted ends an envelope whose workflow could not be started. The
+// audit trail keeps its creation; the void is recorded after it.
+func (s *Store) VoidUnstarted(ctx context.Context, id, reason string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, m := range []any{&Field{}, &Recipient{}, &Document{}, &Event{}, &Notification{}} {
-			if err := tx.Where("envelope_id = ?", id).Delete(m).Error; err != nil {
-				return fmt.Errorf("delete %T: %w", m, err)
-			}
+		var env Envelope
+		if err := tx.Where("id = ?", id).First(&env).Error; err != nil {
+			return fmt.Errorf("load envelope %s: %w", id, err)
 		}
-		return tx.Delete(&Envelope{}, "id = ?", id).Error
+		now := time.Now().UTC()
+		err := tx.Model(&env).Updates(map[string]any{"status": EnvelopeVoided, "version": env.Version + 1, "updated_at": now}).Error
+		if err != nil {
+			return fmt.Errorf("void envelope %s: %w", id, err)
+		}
+		_, err = appendEvent(tx, Event{EnvelopeID: id, TenantID: env.TenantID, Key: "start-failed", Type: "envelope.voided",
+			ActorType: ActorSystem, Actor: "signflow", EnvelopeStatus: EnvelopeVoided, EnvelopeVersion: env.Version + 1,
+			Details: map[string]any{"reason": reason}, OccurredAt: now})
+		return err
 	})
+}
+
+func documentHashes(docs []Document, final bool) []string {
+	var hashes []string
+	for _, d := range docs {
+		hashes = append(hashes, d.SHA256)
+		if final && d.FinalSHA256 != "" {
+			hashes = append(hashes, d.FinalSHA256)
+		}
+	}
+	return hashes
 }
 
 // GetEnvelope loads an envelope of a tenant with everything it holds.
@@ -168,15 +187,29 @@ func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]Notific
 	return ns, nil
 }
 
-// QueueNotification adds an outbox row unless the same (envelope, recipient,
-// kind, sequence) is already queued. It reports whether a row was added.
+// QueueNotification adds an outbox row, and its audit event, unless the
+// same (envelope, recipient, kind, sequence) is already queued. It reports
+// whether a row was added.
 func (s *Store) QueueNotification(ctx context.Context, n Notification) (bool, error) {
-	n.ID = stableID("notification", n.EnvelopeID, n.RecipientID, n.Kind, strconv.Itoa(n.Sequence))
-	res := s.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
-	if res.Error != nil {
-		return false, fmt.Errorf("queue notification: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	key := strings.Join([]string{"notify", n.Kind, n.RecipientID, strconv.Itoa(n.Sequence)}, ":")
+	n.ID = stableID(key, n.EnvelopeID)
+	added := false
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
+		if res.Error != nil {
+			return fmt.Errorf("queue notification: %w", res.Error)
+		}
+		added = res.RowsAffected == 1
+		var env Envelope
+		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
+			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
+		}
+		_, err := appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: "notification.queued",
+			ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status,
+			EnvelopeVersion: env.Version, Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence}, OccurredAt: time.Now()})
+		return err
+	})
+	return added, err
 }
 
 // SetFinalDocument records the SHA-256 and size of a document's final PDF.
@@ -187,12 +220,6 @@ func (s *Store) SetFinalDocument(ctx context.Context, documentID, sha string, si
 		return fmt.Errorf("record final document %s: %w", documentID, err)
 	}
 	return nil
-}
-
-// EventID is the stable ID of an envelope's event number seq: a retried
-// write produces the same ID, so consumers can deduplicate on it.
-func EventID(envelopeID string, seq int64) string {
-	return stableID("event", envelopeID, strconv.FormatInt(seq, 10))
 }
 
 var idNamespace = uuid.MustParse("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f")
@@ -226,15 +253,26 @@ type Transition struct {
 
 // ApplyTransition is the one place where an envelope's state changes in the
 // database. It is idempotent and order-insensitive: the event is keyed by
-// (envelope, seq), and the snapshot only replaces an older version, so
-// retried or concurrent writes converge on the newest state.
+// the version that produced it, and the snapshot only replaces an older
+// version, so retried or concurrent writes converge on the newest state.
 func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var env Envelope
+		err := tx.Preload("Documents").Preload("Recipients").Where("id = ?", t.EnvelopeID).First(&env).Error
+		if err != nil {
+			return fmt.Errorf("load envelope %s: %w", t.EnvelopeID, err)
+		}
 		ev := t.Event
-		ev.EnvelopeID, ev.TenantID, ev.Seq, ev.EnvelopeStatus = t.EnvelopeID, t.TenantID, t.Version, t.Status
-		ev.ID = EventID(t.EnvelopeID, t.Version)
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ev).Error; err != nil {
-			return fmt.Errorf("insert event %d: %w", t.Version, err)
+		ev.EnvelopeID, ev.TenantID, ev.Key = t.EnvelopeID, t.TenantID, "v"+strconv.FormatInt(t.Version, 10)
+		ev.EnvelopeStatus, ev.EnvelopeVersion = t.Status, t.Version
+		ev.DocumentSHA256 = documentHashes(env.Documents, t.Status == EnvelopeCompleted)
+		for _, r := range env.Recipients {
+			if r.ID == ev.RecipientID && ev.ActorType == ActorRecipient {
+				ev.Actor = r.Email
+			}
+		}
+		if _, err := appendEvent(tx, ev); err != nil {
+			return err
 		}
 		for _, v := range t.Values {
 			err := tx.Model(&Field{}).Where("id = ? AND envelope_id = ?", v.FieldID, t.EnvelopeID).

@@ -258,8 +258,8 @@ func TestOperatorsCanFilterBySearchAttributes(t *testing.T) {
 	require.Eventually(t, func() bool { return count("voided") == 1 }, 30*time.Second, 100*time.Millisecond)
 }
 
-// requireGaplessEvents checks the envelope's history is numbered 1..n with
-// no gap and no duplicate.
+// requireGaplessEvents checks the envelope's audit trail is numbered 1..n
+// with no gap or duplicate, and its hash chain holds.
 func requireGaplessEvents(t *testing.T, envelopeID string) []models.Event {
 	t.Helper()
 	events, err := suite.store.Events(context.Background(), envelopeID)
@@ -268,5 +268,6 @@ func requireGaplessEvents(t *testing.T, envelopeID string) []models.Event {
 	for i, e := range events {
 		require.Equal(t, int64(i+1), e.Seq, "event %d of %s", i, envelopeID)
 	}
+	require.Nil(t, models.VerifyChain(envelopeID, events))
 	return events
 }

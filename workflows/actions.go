@@ -37,8 +37,9 @@ func (e *envelope) due(recipientID string, roles ...string) (int, error) {
 	return 0, rejected("recipient %s is not on this envelope", recipientID)
 }
 
-func clientDetails(c Client) map[string]any {
-	return map[string]any{"ip": c.IP, "user_agent": c.UserAgent}
+// byRecipient is an event caused by a recipient's request.
+func byRecipient(eventType, recipientID string, c Client) models.Event {
+	return models.Event{Type: eventType, ActorType: models.ActorRecipient, RecipientID: recipientID, IP: c.IP, UserAgent: c.UserAgent}
 }
 
 func (e *envelope) validateSign(req SignRequest) error {
@@ -71,7 +72,7 @@ func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c 
 	now := workflow.Now(ctx)
 	r := &e.recipients[i]
 	r.Status, r.ActedAt = status, &now
-	err := e.commit(ctx, models.Event{Type: eventType, RecipientID: r.ID, Details: clientDetails(c)}, values)
+	err := e.commit(ctx, byRecipient(eventType, r.ID, c), values)
 	return e.state(), err
 }
 
@@ -90,12 +91,14 @@ func (e *envelope) decline(ctx workflow.Context, req DeclineRequest) (State, err
 	r := &e.recipients[i]
 	r.Status, r.ActedAt, r.Reason = models.RecipientDeclined, &now, req.Reason
 	e.status = models.EnvelopeDeclined
-	details := clientDetails(req.Client)
-	details["reason"] = req.Reason
-	if err := e.commit(ctx, models.Event{Type: EventDeclined, RecipientID: r.ID, Details: details}, nil); err != nil {
+	declined := byRecipient(EventDeclined, r.ID, req.Client)
+	declined.Details = map[string]any{"reason": req.Reason}
+	if err := e.commit(ctx, declined, nil); err != nil {
 		return e.state(), err
 	}
-	err = e.commit(ctx, models.Event{Type: EventEnvDeclined, RecipientID: r.ID, Details: map[string]any{"reason": req.Reason}}, nil)
+	ended := byRecipient(EventEnvDeclined, r.ID, req.Client)
+	ended.Details = map[string]any{"reason": req.Reason}
+	err = e.commit(ctx, ended, nil)
 	return e.state(), err
 }
 
@@ -111,9 +114,9 @@ func (e *envelope) void(ctx workflow.Context, req VoidRequest) (State, error) {
 		return e.state(), err
 	}
 	e.status = models.EnvelopeVoided
-	details := clientDetails(req.Client)
-	details["reason"] = req.Reason
-	err := e.commit(ctx, models.Event{Type: EventVoided, Details: details}, nil)
+	ev := models.Event{Type: EventVoided, ActorType: models.ActorAPI, Actor: req.Client.ClientID,
+		IP: req.Client.IP, UserAgent: req.Client.UserAgent, Details: map[string]any{"reason": req.Reason}}
+	err := e.commit(ctx, ev, nil)
 	return e.state(), err
 }
 
@@ -131,5 +134,5 @@ func (e *envelope) viewed(ctx workflow.Context, sig ViewedSignal) {
 	now := workflow.Now(ctx)
 	r.Status, r.ViewedAt = models.RecipientViewed, &now
 	// A failure here can only be the workflow ending; the view is then moot.
-	_ = e.commit(ctx, models.Event{Type: EventViewed, RecipientID: r.ID, Details: clientDetails(sig.Client)}, nil)
+	_ = e.commit(ctx, byRecipient(EventViewed, r.ID, sig.Client), nil)
 }

@@ -271,6 +271,9 @@ func (e *envelope) complete(ctx workflow.Context) error {
 func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models.FieldValue) error {
 	e.version++
 	ev.OccurredAt = workflow.Now(ctx)
+	if ev.ActorType == "" {
+		ev.ActorType, ev.Actor = models.ActorSystem, "signflow"
+	}
 	t := models.Transition{
 		EnvelopeID: e.in.EnvelopeID,
 		TenantID:   e.in.TenantID,

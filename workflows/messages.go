@@ -65,8 +65,10 @@ type Settings struct {
 	ReminderCount    int           `json:"reminder_count"`
 }
 
-// Client is where a request came from, recorded with the event it causes.
+// Client is who sent a request and from where, recorded with the event it
+// causes. ClientID names the API client for sender actions.
 type Client struct {
+	ClientID  string `json:"client_id,omitempty"`
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"user_agent,omitempty"`
 }

@@ -5,9 +5,11 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Var is one environment variable the binary reads.
@@ -31,6 +33,7 @@ var Vars = []Var{
 	{"SIGNFLOW_MAX_DOCUMENT_BYTES", "26214400", "Largest PDF accepted, in bytes (25 MiB)."},
 	{"SIGNFLOW_MAX_DOCUMENT_PAGES", "500", "Most pages a PDF may have."},
 	{"SIGNFLOW_LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"SIGNFLOW_TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty trusts none."},
 }
 
 // Config is the resolved configuration.
@@ -47,6 +50,7 @@ type Config struct {
 	MaxDocumentBytes  int64
 	MaxDocumentPages  int
 	LogLevel          string
+	TrustedProxies    []string
 }
 
 // DefaultTemporalAddress is where api and worker look for Temporal when
@@ -91,6 +95,15 @@ func Load() (Config, error) {
 	}
 	if c.MaxDocumentPages, err = strconv.Atoi(get("SIGNFLOW_MAX_DOCUMENT_PAGES")); err != nil || c.MaxDocumentPages < 1 {
 		return c, fmt.Errorf("SIGNFLOW_MAX_DOCUMENT_PAGES must be a positive number")
+	}
+	for _, p := range strings.Split(get("SIGNFLOW_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return c, fmt.Errorf("SIGNFLOW_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	return c, nil
 }
