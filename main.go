@@ -25,6 +25,7 @@ import (
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/devserver"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
 )
@@ -93,6 +94,25 @@ func (a *app) openStore(migrate bool) (*models.Store, error) {
 	return store, nil
 }
 
+// loadSeal reads the sealing key: the configured PKCS#12 bundle, or the
+// generated one under the data directory.
+func (a *app) loadSeal() (*seal.Sealer, error) {
+	var (
+		s   *seal.Sealer
+		err error
+	)
+	if a.cfg.SealPKCS12 != "" {
+		s, err = seal.LoadPKCS12(a.cfg.SealPKCS12, a.cfg.SealPassword)
+	} else {
+		s, err = seal.LoadOrCreate(a.cfg.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.TSAURL = a.cfg.TSAURL
+	return s, nil
+}
+
 // dialTemporal connects, retrying while Temporal is still starting.
 func (a *app) dialTemporal(ctx context.Context) (client.Client, error) {
 	opts := client.Options{
@@ -147,6 +167,10 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	}
 	defer store.Close()
 	blobs := blob.Dir{Root: a.cfg.BlobDir}
+	sealer, err := a.loadSeal()
+	if err != nil {
+		return err
+	}
 	tc, err := a.dialTemporal(ctx)
 	if err != nil {
 		return err
@@ -158,7 +182,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		if err := worker.EnsureSearchAttributes(ctx, tc, a.cfg.TemporalNamespace); err != nil {
 			return err
 		}
-		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{Store: store, Blobs: blobs, Log: a.log})
+		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{Store: store, Blobs: blobs, Seal: sealer, Log: a.log})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
@@ -169,7 +193,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		srv := &http.Server{
 			Addr: a.cfg.HTTPAddr,
 			Handler: (&api.Server{
-				Store: store, Blobs: blobs, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
+				Store: store, Blobs: blobs, Seal: sealer, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
 				Limits: pdf.Limits{MaxBytes: a.cfg.MaxDocumentBytes, MaxPages: a.cfg.MaxDocumentPages}, Log: a.log,
 				TrustedProxies: a.cfg.TrustedProxies,
 			}).Handler(),

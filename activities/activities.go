@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/models"
 )
 
@@ -16,6 +17,7 @@ import (
 type Activities struct {
 	Store *models.Store
 	Blobs blob.Store
+	Seal  *seal.Sealer
 	Log   *slog.Logger
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/certificate"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/models"
 )
 
@@ -34,9 +37,13 @@ func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
+	events, err := a.Store.Events(ctx, env.ID)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
 	finals := make([]FinalDocument, 0, len(env.Documents))
 	for _, doc := range env.Documents {
-		final, err := a.renderDocument(ctx, env, doc)
+		final, err := a.renderDocument(ctx, env, events, doc)
 		if err != nil {
 			return nil, fmt.Errorf("render document %s: %w", doc.ID, err)
 		}
@@ -45,7 +52,9 @@ func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest
 	return finals, nil
 }
 
-func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, doc models.Document) (FinalDocument, error) {
+// renderDocument stamps the values, appends the certificate of completion
+// and seals the result. The seal comes last: any later rewrite would break it.
+func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, events []models.Event, doc models.Document) (FinalDocument, error) {
 	key := blob.FinalKey(env.ID, doc.ID)
 	if doc.FinalSHA256 != "" {
 		existing, err := a.Blobs.Get(ctx, key)
@@ -64,7 +73,19 @@ func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, d
 	if err != nil {
 		return FinalDocument{}, err
 	}
-	out, err := pdf.StampAll(original, doc.Pages, stamps)
+	stamped, err := pdf.StampAll(original, doc.Pages, stamps)
+	if err != nil {
+		return FinalDocument{}, err
+	}
+	data, err := certificate.Build(env, events, func(k string) ([]byte, error) { return a.Blobs.Get(ctx, k) })
+	if err != nil {
+		return FinalDocument{}, err
+	}
+	withCertificate, err := certificate.Append(stamped, data)
+	if err != nil {
+		return FinalDocument{}, err
+	}
+	out, err := a.Seal.Seal(withCertificate, seal.Info{Reason: "Completed with Signflow, envelope " + env.ID, Date: time.Now()})
 	if err != nil {
 		return FinalDocument{}, err
 	}
@@ -78,10 +99,14 @@ func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, d
 	return FinalDocument{DocumentID: doc.ID, SHA256: sum, SizeBytes: int64(len(out))}, nil
 }
 
-// stamps turns the document's filled fields into what to draw.
+// stamps turns the document's filled fields into what to draw, and puts
+// under each signature the signer's printed name, the time and the meaning
+// of the signature (21 CFR 11.50).
 func (a *Activities) stamps(ctx context.Context, env *models.Envelope, documentID string) ([]pdf.Stamp, error) {
 	actedAt := map[string]string{}
+	recipients := map[string]models.Recipient{}
 	for _, r := range env.Recipients {
+		recipients[r.ID] = r
 		if r.ActedAt != nil {
 			actedAt[r.ID] = r.ActedAt.UTC().Format(DateFormat)
 		}
@@ -113,6 +138,28 @@ func (a *Activities) stamps(ctx context.Context, env *models.Envelope, documentI
 		if s.Text != "" || s.PNG != nil {
 			stamps = append(stamps, s)
 		}
+		if f.Type == models.FieldSignature && (s.Text != "" || s.PNG != nil) {
+			stamps = append(stamps, caption(f, recipients[f.RecipientID]))
+		}
 	}
 	return stamps, nil
+}
+
+// captionHeight is a caption line's height as a fraction of the page.
+const captionHeight = 0.014
+
+// caption is the line under (or, at the foot of a page, over) a signature.
+func caption(f models.Field, r models.Recipient) pdf.Stamp {
+	text := r.Name
+	if r.ActedAt != nil {
+		text += " - " + r.ActedAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	if r.Meaning != "" {
+		text += " - " + r.Meaning
+	}
+	y := f.Y + f.Height
+	if y+captionHeight > 1 {
+		y = f.Y - captionHeight
+	}
+	return pdf.Stamp{Page: f.Page, X: f.X, Y: y, W: min(1-f.X, max(f.Width, 0.4)), H: captionHeight, Text: text, Font: pdf.FontPlain}
 }

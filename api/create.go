@@ -37,6 +37,7 @@ type recipientSpec struct {
 	Email        string `json:"email"`
 	Role         string `json:"role"`
 	RoutingOrder *int   `json:"routing_order"`
+	Meaning      string `json:"meaning"`
 }
 
 // fieldSpec places a field. Recipient and Document are indexes into the

@@ -122,9 +122,13 @@ func buildEnvelope(tenant string, spec envelopeSpec, docs []upload, infos []*pdf
 		}
 		token, hash := newToken()
 		tokens[i] = token
+		meaning := r.Meaning
+		if meaning == "" {
+			meaning = models.DefaultMeaning[r.Role]
+		}
 		env.Recipients = append(env.Recipients, models.Recipient{
 			ID: newID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
-			Role: r.Role, RoutingOrder: order, Status: models.RecipientWaiting, TokenHash: hash,
+			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting, TokenHash: hash,
 		})
 	}
 	for i, f := range spec.Fields {

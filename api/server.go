@@ -15,6 +15,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/models"
 )
 
@@ -23,6 +24,7 @@ type Server struct {
 	Store     *models.Store
 	Blobs     blob.Store
 	Temporal  client.Client
+	Seal      *seal.Sealer
 	TaskQueue string
 	PublicURL string
 	Limits    pdf.Limits
@@ -57,6 +59,9 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/envelopes/:id/documents/:doc/final", s.finalDocument)
 	v1.GET("/envelopes/:id/audit", s.auditTrail)
 	v1.GET("/envelopes/:id/audit/verify", s.verifyAudit)
+	v1.GET("/envelopes/:id/certificate", s.certificateOfCompletion)
+	v1.GET("/certificates", s.certificates)
+	v1.POST("/verify", s.verifyDocument)
 
 	v1.GET("/signing/:token", s.signingView)
 	v1.GET("/signing/:token/documents/:doc", s.signingDocument)

@@ -103,6 +103,9 @@ func validateRecipients(errs *fieldErrors, recipients []recipientSpec) {
 		if !slices.Contains(roles, r.Role) {
 			errs.add(field+".role", "must be one of signer, approver, cc")
 		}
+		if len(r.Meaning) > 200 || (r.Meaning != "" && r.Role == models.RoleCC) {
+			errs.add(field+".meaning", "say what the signature means in at most 200 characters; cc recipients do not sign")
+		}
 		if r.RoutingOrder != nil && *r.RoutingOrder < 1 {
 			errs.add(field+".routing_order", "must be 1 or more")
 		}

@@ -47,6 +47,7 @@ type recipientView struct {
 	Email         string     `json:"email"`
 	Role          string     `json:"role"`
 	RoutingOrder  int        `json:"routing_order"`
+	Meaning       string     `json:"meaning,omitempty"`
 	Status        string     `json:"status"`
 	NotifiedAt    *time.Time `json:"notified_at,omitempty"`
 	ViewedAt      *time.Time `json:"viewed_at,omitempty"`
@@ -109,7 +110,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	}
 	for _, r := range env.Recipients {
 		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
-			RoutingOrder: r.RoutingOrder, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
+			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
 			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason})
 	}
 	v.Fields = fieldViews(env.Fields, "")

@@ -99,6 +99,7 @@ func migrateInitial(tx *gorm.DB) error {
 		Email         string `gorm:"not null"`
 		Role          string `gorm:"size:16;not null"`
 		RoutingOrder  int    `gorm:"not null"`
+		Meaning       string
 		Status        string `gorm:"size:16;not null"`
 		TokenHash     string `gorm:"size:64;not null;uniqueIndex"`
 		DeclineReason string

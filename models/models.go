@@ -99,6 +99,13 @@ type Page struct {
 	Rotation int     `json:"rotation"`
 }
 
+// DefaultMeaning is what a signature means when the sender does not say
+// (21 CFR 11.50: each signature shows its meaning).
+var DefaultMeaning = map[string]string{
+	RoleSigner:   "I approve this document",
+	RoleApprover: "I have reviewed this document",
+}
+
 // Recipient is a person who signs, approves or receives a copy.
 type Recipient struct {
 	ID            string `gorm:"primaryKey;size:36"`
@@ -109,6 +116,7 @@ type Recipient struct {
 	Email         string `gorm:"not null"`
 	Role          string `gorm:"size:16;not null"`
 	RoutingOrder  int    `gorm:"not null"`
+	Meaning       string
 	Status        string `gorm:"size:16;not null"`
 	TokenHash     string `gorm:"size:64;not null;uniqueIndex"`
 	DeclineReason string

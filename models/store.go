@@ -301,3 +301,17 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 		return nil
 	})
 }
+
+// DocumentBySHA256 finds a tenant's document whose original or final PDF
+// has the given SHA-256, and says which of the two matched.
+func (s *Store) DocumentBySHA256(ctx context.Context, tenantID, sum string) (*Document, bool, error) {
+	var doc Document
+	err := s.DB.WithContext(ctx).Where("tenant_id = ? AND (final_sha256 = ? OR sha256 = ?)", tenantID, sum, sum).First(&doc).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, false, ErrNotFound
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("find document by hash: %w", err)
+	}
+	return &doc, doc.FinalSHA256 == sum, nil
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -56,6 +57,11 @@ func eventOf(events []any, eventType string) J {
 func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 	base := newAPI(t, taskQueue)
 	id, link := oneSignerEnvelope(t, base)
+	// The signer acts on the invitation, as a person would.
+	require.Eventually(t, func() bool {
+		_, env := getJSON(t, base+"/v1/envelopes/"+id)
+		return str(env, "recipients", 0, "status") == "notified"
+	}, 30*time.Second, 20*time.Millisecond)
 	status, view := getJSON(t, link) // link opened
 	require.Equal(t, http.StatusOK, status)
 	status, _ = download(t, str(view, "documents", 0, "url"))
@@ -92,7 +98,7 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 }
 
 func TestForwardedForCountsOnlyFromTrustedProxies(t *testing.T) {
-	s := &api.Server{Store: suite.store, Blobs: suite.blobs, Temporal: suite.temporal, TaskQueue: taskQueue,
+	s := &api.Server{Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Temporal: suite.temporal, TaskQueue: taskQueue,
 		Limits: pdf.DefaultLimits, Log: suite.log, TrustedProxies: []string{"127.0.0.1/32"}}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()

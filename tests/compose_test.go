@@ -67,7 +67,7 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join(suite.root, "README.md"))
 	require.NoError(t, err)
 	var documented []string
-	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)` \\|").FindAllSubmatch(readme, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\|").FindAllSubmatch(readme, -1) {
 		documented = append(documented, string(m[1]))
 	}
 	known := configVarNames()

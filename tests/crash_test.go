@@ -32,6 +32,7 @@ func startWorker(t *testing.T, queue string) *workerProcess {
 		"TEMPORAL_ADDRESS="+suite.hostPort,
 		"SIGNFLOW_TASK_QUEUE="+queue,
 		"SIGNFLOW_BLOB_DIR="+suite.blobs.Root,
+		"SIGNFLOW_DATA_DIR="+suite.tmp,
 		"SIGNFLOW_LOG_LEVEL=info",
 	)
 	stderr, err := cmd.StderrPipe()

@@ -139,9 +139,36 @@ func completeAndCheck(t *testing.T, base, name string, original []byte, lastPage
 	requireWordIn(t, finalPath, lastPage, "Carol", carolSig)
 	requireWordIn(t, finalPath, lastPage, "X", bobCheck)
 
+	// Sealed last, over the whole file, and checked by an independent verifier.
+	requireSealValid(t, finalPath)
+	// The certificate of completion follows the document's pages.
+	certificate := pdfText(t, finalPath, lastPage+1)
+	for _, who := range []string{"Alice Adams <alice@example.com>", "Bob Brown <bob@example.com>", "Carol Chen <carol@example.com>"} {
+		require.Contains(t, certificate, who)
+	}
+	require.Contains(t, certificate, "I approve this document")
+	require.Contains(t, certificate, "signflow-integration-test/1.0")
+
 	origPath := filepath.Join(t.TempDir(), "original.pdf")
 	require.NoError(t, os.WriteFile(origPath, original, 0o600))
 	require.Greater(t, imageCount(t, finalPath, lastPage), imageCount(t, origPath, lastPage), "bob's drawn signature is an image on page %d", lastPage)
+}
+
+// requireSealValid asks poppler's pdfsig, which exits 0 whatever it finds.
+func requireSealValid(t *testing.T, path string) {
+	t.Helper()
+	requireTool(t, "pdfsig")
+	out, _ := exec.Command("pdfsig", path).CombinedOutput()
+	require.Contains(t, string(out), "Signature is Valid.", "%s", out)
+	require.Contains(t, string(out), "Total document signed", "%s", out)
+}
+
+// pdfText is the text of the pages from first on, as poppler reads it.
+func pdfText(t *testing.T, path string, first int) string {
+	t.Helper()
+	out, err := exec.Command("pdftotext", "-f", strconv.Itoa(first), "-layout", path, "-").Output()
+	require.NoError(t, err)
+	return string(out)
 }
 
 func requireTool(t *testing.T, name string) {

@@ -25,6 +25,7 @@ import (
 	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
 )
@@ -38,6 +39,7 @@ var suite struct {
 	databaseURL string
 	store       *models.Store
 	blobs       blob.Dir
+	seal        *seal.Sealer
 	binary      string
 	log         *slog.Logger
 }
@@ -103,8 +105,12 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	suite.blobs = blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}
+	// Worker processes started by tests find the same seal in the same data directory.
+	if suite.seal, err = seal.LoadOrCreate(suite.tmp); err != nil {
+		return 0, err
+	}
 
-	w := worker.New(suite.temporal, taskQueue, &activities.Activities{Store: suite.store, Blobs: suite.blobs, Log: suite.log})
+	w := worker.New(suite.temporal, taskQueue, &activities.Activities{Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Log: suite.log})
 	if err := w.Start(); err != nil {
 		return 0, err
 	}
@@ -166,7 +172,7 @@ func createDatabase() (drop func(), err error) {
 func newAPI(t *testing.T, queue string) string {
 	t.Helper()
 	s := &api.Server{
-		Store: suite.store, Blobs: suite.blobs, Temporal: suite.temporal, TaskQueue: queue,
+		Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Temporal: suite.temporal, TaskQueue: queue,
 		Limits: pdf.DefaultLimits, Log: suite.log,
 	}
 	srv := httptest.NewServer(s.Handler())

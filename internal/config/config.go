@@ -33,6 +33,9 @@ var Vars = []Var{
 	{"SIGNFLOW_MAX_DOCUMENT_BYTES", "26214400", "Largest PDF accepted, in bytes (25 MiB)."},
 	{"SIGNFLOW_MAX_DOCUMENT_PAGES", "500", "Most pages a PDF may have."},
 	{"SIGNFLOW_LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"SIGNFLOW_SEAL_PKCS12", "", "PKCS#12 bundle (key, certificate, CA) to seal documents with; empty: a Signflow CA and seal certificate are generated in $SIGNFLOW_DATA_DIR/seal.pem on first start."},
+	{"SIGNFLOW_SEAL_PASSWORD", "", "Password of SIGNFLOW_SEAL_PKCS12."},
+	{"SIGNFLOW_TSA_URL", "", "RFC 3161 timestamp authority to countersign seals; empty: no timestamp."},
 	{"SIGNFLOW_TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty trusts none."},
 }
 
@@ -51,6 +54,9 @@ type Config struct {
 	MaxDocumentPages  int
 	LogLevel          string
 	TrustedProxies    []string
+	SealPKCS12        string
+	SealPassword      string
+	TSAURL            string
 }
 
 // DefaultTemporalAddress is where api and worker look for Temporal when
@@ -82,6 +88,9 @@ func Load() (Config, error) {
 		TaskQueue:         get("SIGNFLOW_TASK_QUEUE"),
 		TemporalCLI:       get("SIGNFLOW_TEMPORAL_CLI"),
 		LogLevel:          get("SIGNFLOW_LOG_LEVEL"),
+		SealPKCS12:        get("SIGNFLOW_SEAL_PKCS12"),
+		SealPassword:      get("SIGNFLOW_SEAL_PASSWORD"),
+		TSAURL:            get("SIGNFLOW_TSA_URL"),
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "signflow.db")

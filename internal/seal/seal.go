@@ -1,0 +1,296 @@
+// Package seal puts Signflow's digital signature (PAdES, adbe.pkcs7.detached)
+// on completed documents and checks signatures on PDFs brought back for
+// verification. The signing key is a document-signing certificate issued
+// by a Signflow CA generated on first start, or a PKCS#12 bundle from
+// configuration.
+package seal
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/pdfsign/verify"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// Sealer signs documents with one key.
+type Sealer struct {
+	Key    crypto.Signer
+	Cert   *x509.Certificate // the signing certificate
+	CA     *x509.Certificate // the CA that issued it
+	TSAURL string            // optional RFC 3161 timestamp authority
+}
+
+// documentSigning is the RFC 9336 extended key usage for document signing.
+var documentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
+
+// FileName is the PEM file, under the data directory, holding the
+// generated CA certificate, signing certificate and signing key.
+const FileName = "seal.pem"
+
+// LoadPKCS12 reads a signing key and its chain from a PKCS#12 bundle.
+func LoadPKCS12(path, password string) (*Sealer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read seal bundle: %w", err)
+	}
+	key, cert, chain, err := pkcs12.DecodeChain(data, password)
+	if err != nil {
+		return nil, fmt.Errorf("decode seal bundle %s: %w", path, err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok || len(chain) == 0 {
+		return nil, fmt.Errorf("seal bundle %s needs a signing key and its CA certificate", path)
+	}
+	return &Sealer{Key: signer, Cert: cert, CA: chain[len(chain)-1]}, nil
+}
+
+// LoadOrCreate reads dir/seal.pem, creating a new CA and signing
+// certificate there on first start. Processes starting together agree on
+// one: the file appears atomically and the loser loads the winner's.
+func LoadOrCreate(dir string) (*Sealer, error) {
+	path := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := create(dir, path); err != nil {
+			return nil, err
+		}
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read seal: %w", err)
+	}
+	return parse(data)
+}
+
+func create(dir, path string) error {
+	data, err := generate()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create seal directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".seal-*")
+	if err != nil {
+		return fmt.Errorf("create seal file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write seal file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close seal file: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("install seal file: %w", err)
+	}
+	return nil
+}
+
+// generate makes an ECDSA P-256 CA (20 years) and a document-signing
+// certificate it issues (5 years), as PEM.
+func generate() ([]byte, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate CA key: %w", err)
+	}
+	now := time.Now().UTC()
+	caTmpl := &x509.Certificate{
+		SerialNumber: serial(), Subject: pkix.Name{Organization: []string{"Signflow"}, CommonName: "Signflow Seal CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(20, 0, 0),
+		IsCA: true, BasicConstraintsValid: true, MaxPathLenZero: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create CA certificate: %w", err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate seal key: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(), Subject: pkix.Name{Organization: []string{"Signflow"}, CommonName: "Signflow Document Seal"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(5, 0, 0),
+		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		UnknownExtKeyUsage: []asn1.ObjectIdentifier{documentSigning},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create seal certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("encode seal key: %w", err)
+	}
+	var out bytes.Buffer
+	for _, b := range []*pem.Block{{Type: "CERTIFICATE", Bytes: der}, {Type: "CERTIFICATE", Bytes: caDER}, {Type: "PRIVATE KEY", Bytes: keyDER}} {
+		_ = pem.Encode(&out, b)
+	}
+	return out.Bytes(), nil
+}
+
+func serial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 126))
+	return n
+}
+
+func parse(data []byte) (*Sealer, error) {
+	var certs []*x509.Certificate
+	var key crypto.Signer
+	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
+		switch block.Type {
+		case "CERTIFICATE":
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parse seal certificate: %w", err)
+			}
+			certs = append(certs, c)
+		case "PRIVATE KEY":
+			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parse seal key: %w", err)
+			}
+			signer, ok := k.(crypto.Signer)
+			if !ok {
+				return nil, errors.New("seal key cannot sign")
+			}
+			key = signer
+		}
+	}
+	if len(certs) != 2 || key == nil {
+		return nil, errors.New("seal file must hold the signing certificate, the CA certificate and the key")
+	}
+	return &Sealer{Key: key, Cert: certs[0], CA: certs[1]}, nil
+}
+
+// CAPEM is the CA certificate that verifiers trust.
+func (s *Sealer) CAPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.CA.Raw})
+}
+
+// ChainPEM is the signing certificate followed by its CA.
+func (s *Sealer) ChainPEM() []byte {
+	return append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Cert.Raw}), s.CAPEM()...)
+}
+
+// Info describes a seal for viewers that show signature details.
+type Info struct {
+	Reason   string
+	Location string
+	Date     time.Time
+}
+
+// Seal signs the whole document as an incremental update. It must be the
+// last change to the bytes: anything rewriting the file afterwards breaks it.
+func (s *Sealer) Seal(doc []byte, info Info) ([]byte, error) {
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		return nil, fmt.Errorf("read document to seal: %w", err)
+	}
+	var out bytes.Buffer
+	err = sign.Sign(bytes.NewReader(doc), &out, rdr, int64(len(doc)), sign.SignData{
+		Signature: sign.SignDataSignature{
+			Info: sign.SignDataSignatureInfo{
+				Name: "Signflow", Reason: info.Reason, Location: info.Location, Date: info.Date,
+			},
+			CertType:   sign.CertificationSignature,
+			DocMDPPerm: sign.DoNotAllowAnyChangesPerms,
+		},
+		Signer:            s.Key,
+		DigestAlgorithm:   crypto.SHA256,
+		Certificate:       s.Cert,
+		CertificateChains: [][]*x509.Certificate{{s.Cert, s.CA}},
+		TSA:               sign.TSA{URL: s.TSAURL},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seal document: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// Verdict is what Verify finds about one embedded signature.
+type Verdict struct {
+	Signer          string    `json:"signer"`
+	Valid           bool      `json:"valid"`
+	ByThisSignflow  bool      `json:"by_this_signflow"`
+	CoversWholeFile bool      `json:"covers_whole_file"`
+	SignedAt        time.Time `json:"signed_at,omitzero"`
+	Problem         string    `json:"problem,omitempty"`
+}
+
+var byteRange = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
+
+// Verify checks every signature in doc: cryptographically valid, made with
+// a certificate this Signflow's CA issued, and covering the whole file.
+// It never reaches the network.
+func (s *Sealer) Verify(doc []byte) []Verdict {
+	ranges := byteRange.FindAllSubmatch(doc, -1)
+	if len(ranges) == 0 {
+		return nil // no signatures at all
+	}
+	opts := verify.DefaultVerifyOptions()
+	opts.AllowUntrustedRoots = true // trust is decided below, against our CA
+	opts.TrustSignatureTime = true
+	resp, err := verify.VerifyWithOptions(bytes.NewReader(doc), int64(len(doc)), opts)
+	if resp == nil || len(resp.Signers) == 0 {
+		// Signed, but damaged beyond reading: that is a change too.
+		broken := make([]Verdict, len(ranges))
+		for i := range broken {
+			broken[i].Problem = fmt.Sprintf("the file was changed after signing and its signature can no longer be read (%v)", err)
+		}
+		return broken
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(s.CA)
+	var verdicts []Verdict
+	for i, signer := range resp.Signers {
+		v := Verdict{Signer: signer.Name, Valid: signer.ValidSignature}
+		if signer.SignatureTime != nil {
+			v.SignedAt = *signer.SignatureTime
+		}
+		if len(signer.Certificates) > 0 {
+			cert := signer.Certificates[0].Certificate
+			_, chainErr := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: v.SignedAt})
+			v.ByThisSignflow = chainErr == nil
+		}
+		if i < len(ranges) {
+			start, _ := strconv.Atoi(string(ranges[i][1]))
+			off, _ := strconv.Atoi(string(ranges[i][3]))
+			n, _ := strconv.Atoi(string(ranges[i][4]))
+			v.CoversWholeFile = start == 0 && off+n == len(doc)
+		}
+		switch {
+		case !v.Valid:
+			v.Problem = "the signed bytes were changed after signing"
+		case !v.ByThisSignflow:
+			v.Problem = "the signature was not made by this Signflow's seal"
+		case !v.CoversWholeFile:
+			v.Problem = "content was added to the file after it was signed"
+		}
+		verdicts = append(verdicts, v)
+	}
+	return verdicts
+}

@@ -1,0 +1,84 @@
+package seal_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/internal/seal"
+)
+
+func contract(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
+	require.NoError(t, err)
+	return data
+}
+
+// pdfsig runs poppler's independent verifier: it exits 0 even for a bad
+// signature, so its words are what count.
+func pdfsig(t *testing.T, doc []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdfsig"); err != nil {
+		t.Fatal("pdfsig is needed to check seals independently: apt-get install poppler-utils")
+	}
+	path := filepath.Join(t.TempDir(), "doc.pdf")
+	require.NoError(t, os.WriteFile(path, doc, 0o600))
+	out, _ := exec.Command("pdfsig", path).CombinedOutput()
+	return string(out)
+}
+
+func TestSealIsValidAndTamperIsCaught(t *testing.T) {
+	s, err := seal.LoadOrCreate(t.TempDir())
+	require.NoError(t, err)
+	sealed, err := s.Seal(contract(t), seal.Info{Reason: "test", Date: time.Now()})
+	require.NoError(t, err)
+
+	out := pdfsig(t, sealed)
+	require.Contains(t, out, "Signature is Valid.")
+	require.Contains(t, out, "Total document signed")
+	verdicts := s.Verify(sealed)
+	require.Len(t, verdicts, 1)
+	require.True(t, verdicts[0].Valid && verdicts[0].ByThisSignflow && verdicts[0].CoversWholeFile, "%+v", verdicts[0])
+
+	// One changed byte inside the signed range.
+	tampered := append([]byte(nil), sealed...)
+	i := strings.Index(string(tampered), "/Type /Page")
+	tampered[i+7] ^= 0x01
+	require.NotContains(t, pdfsig(t, tampered), "Signature is Valid.")
+	verdicts = s.Verify(tampered)
+	require.Len(t, verdicts, 1)
+	require.False(t, verdicts[0].Valid)
+
+	// Another Signflow's seal is valid but not ours.
+	other, err := seal.LoadOrCreate(t.TempDir())
+	require.NoError(t, err)
+	verdicts = other.Verify(sealed)
+	require.True(t, verdicts[0].Valid)
+	require.False(t, verdicts[0].ByThisSignflow)
+
+	require.Empty(t, s.Verify(contract(t)), "an unsigned document has no signatures")
+}
+
+func TestConcurrentFirstStartsAgreeOnOneSeal(t *testing.T) {
+	dir := t.TempDir()
+	sealers := make([]*seal.Sealer, 4)
+	var wg sync.WaitGroup
+	for i := range sealers {
+		wg.Go(func() {
+			s, err := seal.LoadOrCreate(dir)
+			require.NoError(t, err)
+			sealers[i] = s
+		})
+	}
+	wg.Wait()
+	for _, s := range sealers[1:] {
+		require.Equal(t, sealers[0].Cert.Raw, s.Cert.Raw)
+	}
+}
