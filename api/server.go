@@ -59,6 +59,7 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/envelopes/:id/documents/:doc/final", s.finalDocument)
 	v1.GET("/envelopes/:id/audit", s.auditTrail)
 	v1.GET("/envelopes/:id/audit/verify", s.verifyAudit)
+	v1.GET("/envelopes/:id/audit/export", s.exportAudit)
 	v1.GET("/envelopes/:id/certificate", s.certificateOfCompletion)
 	v1.GET("/certificates", s.certificates)
 	v1.POST("/verify", s.verifyDocument)
