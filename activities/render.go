@@ -29,9 +29,9 @@ type FinalDocument struct {
 // DateFormat is how a date_signed field shows the signing date (UTC).
 const DateFormat = "2006-01-02"
 
-// RenderFinalDocuments stamps every field's value into its box and stores
-// each final PDF with its SHA-256. A document already rendered by an
-// earlier attempt is kept, so a retry never produces a second version.
+// RenderFinalDocuments produces each document's final PDF (stamped,
+// certified, sealed) and stores it with its SHA-256. A retry never produces
+// a second version of a document.
 func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest) ([]FinalDocument, error) {
 	env, err := a.Store.GetEnvelope(ctx, req.TenantID, req.EnvelopeID)
 	if err != nil {
@@ -55,6 +55,26 @@ func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest
 // renderDocument stamps the values, appends the certificate of completion
 // and seals the result. The seal comes last: any later rewrite would break it.
 func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, events []models.Event, doc models.Document) (FinalDocument, error) {
+	final, err := a.finalDocument(ctx, env, events, doc)
+	if err != nil {
+		return final, err
+	}
+	// Recorded on every attempt; its key makes it one event however often.
+	err = a.Store.AppendEvent(ctx, models.Event{
+		EnvelopeID: env.ID, TenantID: env.TenantID, Key: "finalized:" + doc.ID, Type: EventFinalized,
+		ActorType: models.ActorSystem, Actor: "signflow", DocumentSHA256: []string{doc.SHA256, final.SHA256},
+		Details: map[string]any{"document_id": doc.ID, "final_sha256": final.SHA256, "final_size_bytes": final.SizeBytes}, OccurredAt: time.Now(),
+	})
+	return final, err
+}
+
+// EventFinalized is the audit event of a final document being produced.
+const EventFinalized = "document.finalized"
+
+// finalDocument stamps the values, appends the certificate of completion
+// and seals the result. The seal comes last: any later rewrite would break
+// it. A document already rendered by an earlier attempt is kept.
+func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, events []models.Event, doc models.Document) (FinalDocument, error) {
 	key := blob.FinalKey(env.ID, doc.ID)
 	if doc.FinalSHA256 != "" {
 		existing, err := a.Blobs.Get(ctx, key)

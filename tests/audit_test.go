@@ -78,7 +78,7 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 		types = append(types, str(e, "type"))
 	}
 	for _, want := range []string{"envelope.created", "recipient.notified", "notification.queued", "link.opened",
-		"document.downloaded", "recipient.signed", "envelope.completed"} {
+		"document.downloaded", "recipient.signed", "document.finalized", "envelope.completed"} {
 		require.Contains(t, types, want)
 	}
 	created := eventOf(events, "envelope.created")

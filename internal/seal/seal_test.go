@@ -1,6 +1,7 @@
 package seal_test
 
 import (
+	"crypto/x509"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/signflow/signflow/internal/seal"
 )
@@ -81,4 +83,22 @@ func TestConcurrentFirstStartsAgreeOnOneSeal(t *testing.T) {
 	for _, s := range sealers[1:] {
 		require.Equal(t, sealers[0].Cert.Raw, s.Cert.Raw)
 	}
+}
+
+func TestSealWithAConfiguredPKCS12Bundle(t *testing.T) {
+	generated, err := seal.LoadOrCreate(t.TempDir())
+	require.NoError(t, err)
+	bundle, err := pkcs12.Modern.Encode(generated.Key, generated.Cert, []*x509.Certificate{generated.CA}, "s3cret")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "seal.p12")
+	require.NoError(t, os.WriteFile(path, bundle, 0o600))
+
+	_, err = seal.LoadPKCS12(path, "wrong")
+	require.Error(t, err)
+	s, err := seal.LoadPKCS12(path, "s3cret")
+	require.NoError(t, err)
+	sealed, err := s.Seal(contract(t), seal.Info{Reason: "test", Date: time.Now()})
+	require.NoError(t, err)
+	require.Contains(t, pdfsig(t, sealed), "Signature is Valid.")
+	require.True(t, s.Verify(sealed)[0].ByThisSignflow)
 }
