@@ -1,8 +1,10 @@
 # Signflow: `make run` starts everything on one machine; `make test` runs every test.
 
 TEMPORAL_CLI_VERSION := v1.5.1
+MAILPIT_VERSION      := v1.33.1
 BIN                  := $(CURDIR)/bin
 TEMPORAL             := $(BIN)/temporal
+MAILPIT              := $(BIN)/mailpit
 
 .PHONY: build run test lint clean
 
@@ -14,16 +16,22 @@ build:
 $(TEMPORAL):
 	GOBIN=$(BIN) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
 
-# Without TEMPORAL_ADDRESS, `signflow dev` runs the CLI's dev server itself.
+# Mailpit, a local SMTP server with a web UI, likewise from the module proxy.
+$(MAILPIT):
+	GOBIN=$(BIN) go install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+# Without TEMPORAL_ADDRESS, `signflow dev` runs the CLI's dev server itself;
+# without SIGNFLOW_SMTP_ADDR, Mailpit.
 run: build
 	@if [ -z "$$TEMPORAL_ADDRESS" ]; then $(MAKE) --no-print-directory $(TEMPORAL); fi
+	@if [ -z "$$SIGNFLOW_SMTP_ADDR" ]; then $(MAKE) --no-print-directory $(MAILPIT); fi
 	$(BIN)/signflow dev
 
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 
-test: lint $(TEMPORAL)
+test: lint $(TEMPORAL) $(MAILPIT)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
 	go test -race -count=1 -timeout 25m ./...
 

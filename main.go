@@ -26,6 +26,7 @@ import (
 	"github.com/signflow/signflow/internal/devserver"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
 )
@@ -144,12 +145,22 @@ func runMigrate(_ context.Context, a *app) error {
 }
 
 func runDev(ctx context.Context, a *app) error {
+	var children []devserver.Process
 	if a.cfg.TemporalAddress == "" {
-		dev, err := devserver.Start(ctx, a.cfg.TemporalCLI, a.cfg.DataDir, a.log)
+		children = append(children, devserver.Temporal(a.cfg.TemporalCLI, a.cfg.DataDir))
+	}
+	if os.Getenv("SIGNFLOW_SMTP_ADDR") == "" {
+		children = append(children, devserver.Mailpit(a.cfg.Mailpit, a.cfg.DataDir))
+	}
+	for _, p := range children {
+		child, err := devserver.Start(ctx, p, a.cfg.DataDir, a.log)
 		if err != nil {
 			return err
 		}
-		defer dev.Stop()
+		defer child.Stop()
+	}
+	if len(children) > 0 {
+		a.log.Info("dev services ready", "temporal_ui", devserver.TemporalUI, "mail_ui", devserver.MailUI)
 	}
 	return a.serve(ctx, true, true)
 }
@@ -171,6 +182,11 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	if err != nil {
 		return err
 	}
+	links, err := signinglink.Load(a.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	publicURL := strings.TrimRight(a.cfg.PublicURL, "/")
 	tc, err := a.dialTemporal(ctx)
 	if err != nil {
 		return err
@@ -182,7 +198,11 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		if err := worker.EnsureSearchAttributes(ctx, tc, a.cfg.TemporalNamespace); err != nil {
 			return err
 		}
-		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{Store: store, Blobs: blobs, Seal: sealer, Log: a.log})
+		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{
+			Store: store, Blobs: blobs, Seal: sealer, Links: links, PublicURL: publicURL, Log: a.log,
+			Mail: activities.Mailer{Addr: a.cfg.SMTPAddr, Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
+				TLS: a.cfg.SMTPTLS, From: a.cfg.SMTPFrom},
+		})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
@@ -193,7 +213,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		srv := &http.Server{
 			Addr: a.cfg.HTTPAddr,
 			Handler: (&api.Server{
-				Store: store, Blobs: blobs, Seal: sealer, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
+				Store: store, Blobs: blobs, Seal: sealer, Links: links, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: publicURL,
 				Limits: pdf.Limits{MaxBytes: a.cfg.MaxDocumentBytes, MaxPages: a.cfg.MaxDocumentPages}, Log: a.log,
 				TrustedProxies: a.cfg.TrustedProxies,
 			}).Handler(),

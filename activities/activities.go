@@ -10,15 +10,19 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 )
 
 // Activities carries the dependencies the activities share.
 type Activities struct {
-	Store *models.Store
-	Blobs blob.Store
-	Seal  *seal.Sealer
-	Log   *slog.Logger
+	Store     *models.Store
+	Blobs     blob.Store
+	Seal      *seal.Sealer
+	Links     *signinglink.Minter
+	Mail      Mailer
+	PublicURL string
+	Log       *slog.Logger
 }
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows"
 )
@@ -29,19 +28,6 @@ import (
 func tenantID(*gin.Context) string { return models.DefaultTenantID }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// newToken makes a 256-bit random signing token and the hash that is stored.
-func newToken() (token, hash string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
 
 func (s *Server) createEnvelope(c *gin.Context) {
 	spec, docs, err := s.readCreateRequest(c)
@@ -69,7 +55,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		return
 	}
 
-	env, tokens := buildEnvelope(tenantID(c), spec, docs, infos, t)
+	env, tokens := buildEnvelope(s.Links, tenantID(c), spec, docs, infos, t)
 	ctx := c.Request.Context()
 	for i, d := range env.Documents {
 		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].data); err != nil {
@@ -93,13 +79,13 @@ func (s *Server) createEnvelope(c *gin.Context) {
 	}
 	view := s.envelopeView(env)
 	for i := range view.Recipients {
-		view.Recipients[i].SigningURL = s.PublicURL + "/v1/signing/" + tokens[i]
+		view.Recipients[i].SigningURL = s.PublicURL + signinglink.Path(tokens[i])
 	}
 	c.Header("Location", "/v1/envelopes/"+env.ID)
 	c.JSON(http.StatusCreated, view)
 }
 
-func buildEnvelope(tenant string, spec envelopeSpec, docs []upload, infos []*pdf.Info, t timing) (*models.Envelope, []string) {
+func buildEnvelope(links *signinglink.Minter, tenant string, spec envelopeSpec, docs []upload, infos []*pdf.Info, t timing) (*models.Envelope, []string) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	env := &models.Envelope{
 		ID: newID(), TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
@@ -120,15 +106,16 @@ func buildEnvelope(tenant string, spec envelopeSpec, docs []upload, infos []*pdf
 		if r.RoutingOrder != nil {
 			order = *r.RoutingOrder
 		}
-		token, hash := newToken()
-		tokens[i] = token
+		id := newID()
+		tokens[i] = links.Token(id, 1)
 		meaning := r.Meaning
 		if meaning == "" {
 			meaning = models.DefaultMeaning[r.Role]
 		}
 		env.Recipients = append(env.Recipients, models.Recipient{
-			ID: newID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
-			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting, TokenHash: hash,
+			ID: id, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
+			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting,
+			TokenHash: signinglink.Hash(tokens[i]), LinkGeneration: 1,
 		})
 	}
 	for i, f := range spec.Fields {

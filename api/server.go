@@ -16,6 +16,7 @@ import (
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 )
 
@@ -25,6 +26,7 @@ type Server struct {
 	Blobs     blob.Store
 	Temporal  client.Client
 	Seal      *seal.Sealer
+	Links     *signinglink.Minter
 	TaskQueue string
 	PublicURL string
 	Limits    pdf.Limits

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows"
 )
@@ -69,7 +70,7 @@ func recipientEvent(c *gin.Context, r *models.Recipient, eventType string) model
 // signer resolves the signing token in the path, answering 404 itself
 // when it matches no recipient.
 func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
-	r, err := s.Store.RecipientByTokenHash(c.Request.Context(), hashToken(c.Param("token")))
+	r, err := s.Store.RecipientByTokenHash(c.Request.Context(), signinglink.Hash(c.Param("token")))
 	if errors.Is(err, models.ErrNotFound) {
 		problem(c, http.StatusNotFound, "invalid-link", "This signing link is not valid. Ask the sender for a new one.")
 		return nil, nil
@@ -132,7 +133,8 @@ func (s *Server) signingView(c *gin.Context) {
 
 func (s *Server) signingDocument(c *gin.Context) {
 	if r, env := s.signer(c); r != nil {
-		s.sendDocument(c, env, c.Param("doc"), false, recipientEvent(c, r, EventDownloaded))
+		// Once completed, a recipient's link gives the final document.
+		s.sendDocument(c, env, c.Param("doc"), env.Status == models.EnvelopeCompleted, recipientEvent(c, r, EventDownloaded))
 	}
 }
 

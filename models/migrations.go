@@ -91,21 +91,22 @@ func migrateInitial(tx *gorm.DB) error {
 		CreatedAt      time.Time
 	}
 	type recipient struct {
-		ID            string `gorm:"primaryKey;size:36"`
-		EnvelopeID    string `gorm:"size:36;not null;index"`
-		TenantID      string `gorm:"size:64;not null"`
-		Position      int    `gorm:"not null"`
-		Name          string `gorm:"not null"`
-		Email         string `gorm:"not null"`
-		Role          string `gorm:"size:16;not null"`
-		RoutingOrder  int    `gorm:"not null"`
-		Meaning       string
-		Status        string `gorm:"size:16;not null"`
-		TokenHash     string `gorm:"size:64;not null;uniqueIndex"`
-		DeclineReason string
-		NotifiedAt    *time.Time
-		ViewedAt      *time.Time
-		ActedAt       *time.Time
+		ID             string `gorm:"primaryKey;size:36"`
+		EnvelopeID     string `gorm:"size:36;not null;index"`
+		TenantID       string `gorm:"size:64;not null"`
+		Position       int    `gorm:"not null"`
+		Name           string `gorm:"not null"`
+		Email          string `gorm:"not null"`
+		Role           string `gorm:"size:16;not null"`
+		RoutingOrder   int    `gorm:"not null"`
+		Meaning        string
+		Status         string `gorm:"size:16;not null"`
+		TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
+		LinkGeneration int    `gorm:"not null;default:1"`
+		DeclineReason  string
+		NotifiedAt     *time.Time
+		ViewedAt       *time.Time
+		ActedAt        *time.Time
 	}
 	type field struct {
 		ID          string  `gorm:"primaryKey;size:36"`

@@ -108,21 +108,22 @@ var DefaultMeaning = map[string]string{
 
 // Recipient is a person who signs, approves or receives a copy.
 type Recipient struct {
-	ID            string `gorm:"primaryKey;size:36"`
-	EnvelopeID    string `gorm:"size:36;not null;index"`
-	TenantID      string `gorm:"size:64;not null"`
-	Position      int    `gorm:"not null"`
-	Name          string `gorm:"not null"`
-	Email         string `gorm:"not null"`
-	Role          string `gorm:"size:16;not null"`
-	RoutingOrder  int    `gorm:"not null"`
-	Meaning       string
-	Status        string `gorm:"size:16;not null"`
-	TokenHash     string `gorm:"size:64;not null;uniqueIndex"`
-	DeclineReason string
-	NotifiedAt    *time.Time
-	ViewedAt      *time.Time
-	ActedAt       *time.Time
+	ID             string `gorm:"primaryKey;size:36"`
+	EnvelopeID     string `gorm:"size:36;not null;index"`
+	TenantID       string `gorm:"size:64;not null"`
+	Position       int    `gorm:"not null"`
+	Name           string `gorm:"not null"`
+	Email          string `gorm:"not null"`
+	Role           string `gorm:"size:16;not null"`
+	RoutingOrder   int    `gorm:"not null"`
+	Meaning        string
+	Status         string `gorm:"size:16;not null"`
+	TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
+	LinkGeneration int    `gorm:"not null;default:1"`
+	DeclineReason  string
+	NotifiedAt     *time.Time
+	ViewedAt       *time.Time
+	ActedAt        *time.Time
 }
 
 // Field is a box on a page that one recipient fills. Coordinates are

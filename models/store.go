@@ -315,3 +315,36 @@ func (s *Store) DocumentBySHA256(ctx context.Context, tenantID, sum string) (*Do
 	}
 	return &doc, doc.FinalSHA256 == sum, nil
 }
+
+// Notification finds an outbox row by its key.
+func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind string, sequence int) (*Notification, error) {
+	var n Notification
+	err := s.DB.WithContext(ctx).Where("envelope_id = ? AND recipient_id = ? AND kind = ? AND sequence = ?",
+		envelopeID, recipientID, kind, sequence).First(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load notification: %w", err)
+	}
+	return &n, nil
+}
+
+// MarkSent records that the SMTP server accepted an outbox row, with its
+// audit event, once.
+func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Notification{}).Where("id = ? AND sent_at IS NULL", n.ID).Update("sent_at", at.UTC()).Error
+		if err != nil {
+			return fmt.Errorf("mark notification sent: %w", err)
+		}
+		var env Envelope
+		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
+			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
+		}
+		_, err = appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: "notification.sent",
+			ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status, EnvelopeVersion: env.Version,
+			Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence, "message_id": n.ID + "@signflow"}, OccurredAt: at})
+		return err
+	})
+}

@@ -9,9 +9,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/signflow/signflow/api"
-	"github.com/signflow/signflow/internal/pdf"
 )
 
 // signFrom signs as the recipient behind signingURL, claiming to be
@@ -98,8 +95,8 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 }
 
 func TestForwardedForCountsOnlyFromTrustedProxies(t *testing.T) {
-	s := &api.Server{Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Temporal: suite.temporal, TaskQueue: taskQueue,
-		Limits: pdf.DefaultLimits, Log: suite.log, TrustedProxies: []string{"127.0.0.1/32"}}
+	s := newServer(taskQueue)
+	s.TrustedProxies = []string{"127.0.0.1/32"}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	s.PublicURL = srv.URL

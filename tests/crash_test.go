@@ -33,6 +33,9 @@ func startWorker(t *testing.T, queue string) *workerProcess {
 		"SIGNFLOW_TASK_QUEUE="+queue,
 		"SIGNFLOW_BLOB_DIR="+suite.blobs.Root,
 		"SIGNFLOW_DATA_DIR="+suite.tmp,
+		"SIGNFLOW_SMTP_ADDR="+suite.smtpAddr,
+		"SIGNFLOW_SMTP_TLS=none",
+		"SIGNFLOW_PUBLIC_URL="+suite.apiURL,
 		"SIGNFLOW_LOG_LEVEL=info",
 	)
 	stderr, err := cmd.StderrPipe()

@@ -26,6 +26,7 @@ import (
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
 )
@@ -40,6 +41,10 @@ var suite struct {
 	store       *models.Store
 	blobs       blob.Dir
 	seal        *seal.Sealer
+	links       *signinglink.Minter
+	smtpAddr    string // Mailpit's SMTP server
+	mailAPI     string // Mailpit's HTTP API
+	apiURL      string // the API server that emailed links point at
 	binary      string
 	log         *slog.Logger
 }
@@ -110,7 +115,19 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 
-	w := worker.New(suite.temporal, taskQueue, &activities.Activities{Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Log: suite.log})
+	if suite.links, err = signinglink.Load(suite.tmp); err != nil {
+		return 0, err
+	}
+	stopMailpit, err := startMailpit(filepath.Join(suite.root, "bin", "mailpit"), logFile)
+	if err != nil {
+		return 0, err
+	}
+	defer stopMailpit()
+	apiServer := httptest.NewServer(newServer(taskQueue).Handler())
+	defer apiServer.Close()
+	suite.apiURL = apiServer.URL
+
+	w := worker.New(suite.temporal, taskQueue, newActivities(activities.Mailer{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}))
 	if err := w.Start(); err != nil {
 		return 0, err
 	}
@@ -168,13 +185,24 @@ func createDatabase() (drop func(), err error) {
 	}, nil
 }
 
+// newServer is an API server sending work to queue.
+func newServer(queue string) *api.Server {
+	return &api.Server{
+		Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Links: suite.links, Temporal: suite.temporal,
+		TaskQueue: queue, Limits: pdf.DefaultLimits, Log: suite.log,
+	}
+}
+
+// newActivities are the worker's activities, emailing through mailer.
+func newActivities(mailer activities.Mailer) *activities.Activities {
+	return &activities.Activities{Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Links: suite.links,
+		Mail: mailer, PublicURL: suite.apiURL, Log: suite.log}
+}
+
 // newAPI serves the API for one test, sending work to queue.
 func newAPI(t *testing.T, queue string) string {
 	t.Helper()
-	s := &api.Server{
-		Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Temporal: suite.temporal, TaskQueue: queue,
-		Limits: pdf.DefaultLimits, Log: suite.log,
-	}
+	s := newServer(queue)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	s.PublicURL = srv.URL // handlers read it per request

@@ -77,6 +77,8 @@ func startDev(t *testing.T, addr string) {
 		"SIGNFLOW_BLOB_DIR="+suite.blobs.Root,
 		"TEMPORAL_ADDRESS="+suite.hostPort,
 		"SIGNFLOW_TASK_QUEUE=signflow-walkthrough",
+		"SIGNFLOW_SMTP_ADDR="+suite.smtpAddr,
+		"SIGNFLOW_SMTP_TLS=none",
 	)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

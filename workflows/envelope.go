@@ -296,9 +296,17 @@ func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models
 	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.ApplyTransition, t).Get(ctx, nil)
 }
 
+// queue writes a notification to the outbox, then emails it. Envelopes
+// started before email delivery existed keep their recorded history.
 func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int) error {
 	req := activities.NotificationRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID, RecipientID: recipientID, Kind: kind, Sequence: seq}
-	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.QueueNotification, req).Get(ctx, nil)
+	if err := workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.QueueNotification, req).Get(ctx, nil); err != nil {
+		return err
+	}
+	if workflow.GetVersion(ctx, "email-delivery", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return workflow.ExecuteActivity(withMailRetries(ctx), a.SendNotification, req).Get(ctx, nil)
 }
 
 // withRetries gives an activity a timeout per attempt and retries it with
@@ -311,6 +319,19 @@ func withRetries(ctx workflow.Context, timeout time.Duration) workflow.Context {
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
 			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+// withMailRetries keeps trying an SMTP server that is down, from 5 seconds
+// apart up to 5 minutes apart: mail is delayed, never dropped.
+func withMailRetries(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    5 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
 		},
 	})
 }

@@ -36,6 +36,7 @@ type harness struct {
 	mu          sync.Mutex
 	transitions []models.Transition
 	notes       []activities.NotificationRequest
+	sent        []activities.NotificationRequest
 	renders     int
 	outcomes    []outcome
 }
@@ -67,6 +68,12 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.notes = append(h.notes, n)
+		return nil
+	})
+	h.env.OnActivity(a.SendNotification, mock.Anything, mock.Anything).Return(func(_ context.Context, n activities.NotificationRequest) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.sent = append(h.sent, n)
 		return nil
 	})
 	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return(func(context.Context, activities.RenderRequest) ([]activities.FinalDocument, error) {
@@ -185,6 +192,7 @@ func TestParallelThenSequentialRouting(t *testing.T) {
 		workflows.EventNotified, workflows.EventSigned, workflows.EventCompleted,
 	}, h.eventTypes())
 	require.Len(t, h.notesOf(models.NotifyCompleted), 3)
+	require.ElementsMatch(t, h.notes, h.sent, "every queued notification is emailed")
 
 	// Versions continue from the stored envelope's and never repeat.
 	for i, tr := range h.transitions {

@@ -30,6 +30,12 @@ var Vars = []Var{
 	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace."},
 	{"SIGNFLOW_TASK_QUEUE", "signflow", "Temporal task queue shared by api and worker."},
 	{"SIGNFLOW_TEMPORAL_CLI", "bin/temporal", "Path of the Temporal CLI that `signflow dev` runs as the dev server."},
+	{"SIGNFLOW_SMTP_ADDR", "", "SMTP server host:port for notifications. Empty: `signflow dev` starts Mailpit on 127.0.0.1:1025; api and worker use 127.0.0.1:1025."},
+	{"SIGNFLOW_SMTP_USERNAME", "", "SMTP user name; empty: no authentication."},
+	{"SIGNFLOW_SMTP_PASSWORD", "", "SMTP password."},
+	{"SIGNFLOW_SMTP_TLS", "starttls", "none, starttls (used when the server offers it) or tls (implicit TLS)."},
+	{"SIGNFLOW_SMTP_FROM", "Signflow <signflow@localhost>", "Sender of notification emails."},
+	{"SIGNFLOW_MAILPIT", "bin/mailpit", "Path of the Mailpit binary that `signflow dev` runs when SIGNFLOW_SMTP_ADDR is empty."},
 	{"SIGNFLOW_MAX_DOCUMENT_BYTES", "26214400", "Largest PDF accepted, in bytes (25 MiB)."},
 	{"SIGNFLOW_MAX_DOCUMENT_PAGES", "500", "Most pages a PDF may have."},
 	{"SIGNFLOW_LOG_LEVEL", "info", "debug, info, warn or error."},
@@ -54,10 +60,20 @@ type Config struct {
 	MaxDocumentPages  int
 	LogLevel          string
 	TrustedProxies    []string
+	SMTPAddr          string
+	SMTPUsername      string
+	SMTPPassword      string
+	SMTPTLS           string
+	SMTPFrom          string
+	Mailpit           string
 	SealPKCS12        string
 	SealPassword      string
 	TSAURL            string
 }
+
+// DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
+// unset, and where `signflow dev` starts Mailpit.
+const DefaultSMTPAddress = "127.0.0.1:1025"
 
 // DefaultTemporalAddress is where api and worker look for Temporal when
 // TEMPORAL_ADDRESS is unset, and where `signflow dev` starts it.
@@ -88,6 +104,12 @@ func Load() (Config, error) {
 		TaskQueue:         get("SIGNFLOW_TASK_QUEUE"),
 		TemporalCLI:       get("SIGNFLOW_TEMPORAL_CLI"),
 		LogLevel:          get("SIGNFLOW_LOG_LEVEL"),
+		SMTPAddr:          get("SIGNFLOW_SMTP_ADDR"),
+		SMTPUsername:      get("SIGNFLOW_SMTP_USERNAME"),
+		SMTPPassword:      get("SIGNFLOW_SMTP_PASSWORD"),
+		SMTPTLS:           get("SIGNFLOW_SMTP_TLS"),
+		SMTPFrom:          get("SIGNFLOW_SMTP_FROM"),
+		Mailpit:           get("SIGNFLOW_MAILPIT"),
 		SealPKCS12:        get("SIGNFLOW_SEAL_PKCS12"),
 		SealPassword:      get("SIGNFLOW_SEAL_PASSWORD"),
 		TSAURL:            get("SIGNFLOW_TSA_URL"),
@@ -104,6 +126,12 @@ func Load() (Config, error) {
 	}
 	if c.MaxDocumentPages, err = strconv.Atoi(get("SIGNFLOW_MAX_DOCUMENT_PAGES")); err != nil || c.MaxDocumentPages < 1 {
 		return c, fmt.Errorf("SIGNFLOW_MAX_DOCUMENT_PAGES must be a positive number")
+	}
+	if c.SMTPAddr == "" {
+		c.SMTPAddr = DefaultSMTPAddress
+	}
+	if c.SMTPTLS != "none" && c.SMTPTLS != "starttls" && c.SMTPTLS != "tls" {
+		return c, fmt.Errorf("SIGNFLOW_SMTP_TLS must be none, starttls or tls")
 	}
 	for _, p := range strings.Split(get("SIGNFLOW_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p == "" {

@@ -1,6 +1,6 @@
-// Package devserver runs the Temporal CLI's development server as a child
-// process for `signflow dev`, keeping its state under the data directory so
-// a restart picks up the envelopes still in flight.
+// Package devserver runs the services `signflow dev` needs as child
+// processes (the Temporal CLI's dev server, Mailpit), keeping their state
+// under the data directory so a restart picks up where it stopped.
 package devserver
 
 import (
@@ -16,64 +16,86 @@ import (
 	"time"
 )
 
-// Server is a running dev server.
+// Process describes a child service.
+type Process struct {
+	Name      string
+	Path      string
+	Args      []string
+	ReadyAddr string // accepts TCP connections once the service is up
+}
+
+// Addresses of the dev services.
+const (
+	TemporalAddr = "127.0.0.1:7233"
+	TemporalUI   = "http://127.0.0.1:8233"
+	SMTPAddr     = "127.0.0.1:1025"
+	MailUI       = "http://127.0.0.1:8025"
+)
+
+// Temporal is the Temporal CLI's dev server with its database in dataDir.
+func Temporal(cli, dataDir string) Process {
+	return Process{Name: "temporal", Path: cli, ReadyAddr: TemporalAddr, Args: []string{"server", "start-dev",
+		"--ip", "127.0.0.1", "--port", "7233", "--ui-port", "8233",
+		"--db-filename", filepath.Join(dataDir, "temporal.db"), "--log-level", "warn"}}
+}
+
+// Mailpit is a local SMTP server whose web UI shows every email sent.
+func Mailpit(bin, dataDir string) Process {
+	return Process{Name: "mailpit", Path: bin, ReadyAddr: SMTPAddr, Args: []string{
+		"--smtp", SMTPAddr, "--listen", "127.0.0.1:8025", "--database", filepath.Join(dataDir, "mailpit.db"),
+		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check"}}
+}
+
+// Server is a running child.
 type Server struct {
 	cmd  *exec.Cmd
 	done chan error
 }
 
-// Ports of the dev server: gRPC frontend and Web UI.
-const (
-	GRPCPort = "7233"
-	UIPort   = "8233"
-)
-
-// Start launches `temporal server start-dev` and waits until its frontend
+// Start launches p, logging to dataDir/<name>.log, and waits until it
 // accepts connections.
-func Start(ctx context.Context, cli, dataDir string, log *slog.Logger) (*Server, error) {
-	if _, err := os.Stat(cli); err != nil {
-		return nil, fmt.Errorf("temporal CLI not found at %s (run `make run`, which installs it, or set SIGNFLOW_TEMPORAL_CLI): %w", cli, err)
+func Start(ctx context.Context, p Process, dataDir string, log *slog.Logger) (*Server, error) {
+	if _, err := os.Stat(p.Path); err != nil {
+		return nil, fmt.Errorf("%s not found at %s (run `make run`, which installs it): %w", p.Name, p.Path, err)
 	}
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	logFile, err := os.OpenFile(filepath.Join(dataDir, "temporal.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	logPath := filepath.Join(dataDir, p.Name+".log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 	if err != nil {
-		return nil, fmt.Errorf("open temporal log: %w", err)
+		return nil, fmt.Errorf("open %s log: %w", p.Name, err)
 	}
-	cmd := exec.Command(cli, "server", "start-dev",
-		"--ip", "127.0.0.1", "--port", GRPCPort, "--ui-port", UIPort,
-		"--db-filename", filepath.Join(dataDir, "temporal.db"), "--log-level", "warn")
+	cmd := exec.Command(p.Path, p.Args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	setParentDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
-		return nil, fmt.Errorf("start temporal dev server: %w", err)
+		return nil, fmt.Errorf("start %s: %w", p.Name, err)
 	}
 	s := &Server{cmd: cmd, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait(); logFile.Close() }()
-	log.Info("temporal dev server starting", "pid", cmd.Process.Pid, "grpc", "127.0.0.1:"+GRPCPort,
-		"web_ui", "http://127.0.0.1:"+UIPort, "log", logFile.Name())
-	if err := s.waitReady(ctx); err != nil {
+	log.Info("dev service starting", "service", p.Name, "pid", cmd.Process.Pid, "address", p.ReadyAddr, "log", logPath)
+	if err := s.waitReady(ctx, p, logPath); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) waitReady(ctx context.Context) error {
+func (s *Server) waitReady(ctx context.Context, p Process, logPath string) error {
 	deadline := time.After(2 * time.Minute)
 	for {
-		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+GRPCPort, time.Second)
+		conn, err := net.DialTimeout("tcp", p.ReadyAddr, time.Second)
 		if err == nil {
 			conn.Close()
 			return nil
 		}
 		select {
 		case err := <-s.done:
-			return fmt.Errorf("temporal dev server exited during start-up (see .data/temporal.log): %v", err)
+			return fmt.Errorf("%s exited during start-up (see %s): %v", p.Name, logPath, err)
 		case <-deadline:
-			return errors.New("temporal dev server did not accept connections within 2 minutes")
+			return errors.New(p.Name + " did not accept connections within 2 minutes")
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):
@@ -81,7 +103,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 	}
 }
 
-// Stop asks the dev server to shut down and kills it if it has not within 10 seconds.
+// Stop asks the child to shut down and kills it if it has not within 10 seconds.
 func (s *Server) Stop() {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -29,6 +29,8 @@ import (
 	"github.com/digitorus/pdfsign/sign"
 	"github.com/digitorus/pdfsign/verify"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/signflow/signflow/internal/createonce"
 )
 
 // Sealer signs documents with one key.
@@ -70,7 +72,7 @@ func LoadOrCreate(dir string) (*Sealer, error) {
 	path := filepath.Join(dir, FileName)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := create(dir, path); err != nil {
+		if err := create(path); err != nil {
 			return nil, err
 		}
 		data, err = os.ReadFile(path)
@@ -81,30 +83,12 @@ func LoadOrCreate(dir string) (*Sealer, error) {
 	return parse(data)
 }
 
-func create(dir, path string) error {
+func create(path string) error {
 	data, err := generate()
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("create seal directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".seal-*")
-	if err != nil {
-		return fmt.Errorf("create seal file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write seal file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close seal file: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("install seal file: %w", err)
-	}
-	return nil
+	return createonce.File(path, data)
 }
 
 // generate makes an ECDSA P-256 CA (20 years) and a document-signing

@@ -1,0 +1,213 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	htmltemplate "html/template"
+	"net"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/models"
+)
+
+// Mailer is the SMTP server notifications go out through.
+type Mailer struct {
+	Addr     string // host:port
+	Username string
+	Password string
+	From     string
+	TLS      string // "none", "starttls" (when offered) or "tls" (implicit)
+}
+
+// send delivers one message.
+func (m Mailer) send(ctx context.Context, msg *mail.Msg) error {
+	host, portText, err := net.SplitHostPort(m.Addr)
+	if err != nil {
+		return fmt.Errorf("SMTP address %q: %w", m.Addr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return fmt.Errorf("SMTP port %q: %w", portText, err)
+	}
+	opts := []mail.Option{mail.WithTimeout(20 * time.Second)}
+	switch m.TLS {
+	case "none":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	case "tls":
+		opts = append(opts, mail.WithSSL())
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	}
+	if m.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(m.Username), mail.WithPassword(m.Password))
+	}
+	opts = append(opts, mail.WithPort(port)) // last: TLS options set their own default port
+	client, err := mail.NewClient(host, opts...)
+	if err != nil {
+		return fmt.Errorf("SMTP client: %w", err)
+	}
+	return client.DialAndSendWithContext(ctx, msg)
+}
+
+// maxAttachmentBytes caps what the completed copy attaches; larger
+// documents are linked instead.
+const maxAttachmentBytes = 10 << 20
+
+// SendNotification emails an outbox row. A row already sent is skipped and
+// an accepted send is recorded before the activity returns; the Message-ID
+// is the row's, so in the rare crash between the two, the receiving side
+// can still tell the copies apart. SMTP outages are retried with backoff.
+func (a *Activities) SendNotification(ctx context.Context, req NotificationRequest) error {
+	n, err := a.Store.Notification(ctx, req.EnvelopeID, req.RecipientID, req.Kind, req.Sequence)
+	if err != nil {
+		return err
+	}
+	if n.SentAt != nil {
+		return nil
+	}
+	env, err := a.Store.GetEnvelope(ctx, req.TenantID, req.EnvelopeID)
+	if err != nil {
+		return err
+	}
+	var r models.Recipient
+	for _, x := range env.Recipients {
+		if x.ID == req.RecipientID {
+			r = x
+		}
+	}
+	msg, err := a.compose(ctx, env, r, n)
+	if err != nil {
+		return err
+	}
+	if err := a.Mail.send(ctx, msg); err != nil {
+		return fmt.Errorf("send %s to recipient %s: %w", n.Kind, r.ID, err)
+	}
+	return a.Store.MarkSent(ctx, n, time.Now())
+}
+
+type emailData struct {
+	Kind      string
+	Name      string
+	Subject   string
+	Message   string
+	Link      string
+	ExpiresAt string
+	Linked    []linkedDocument
+}
+
+type linkedDocument struct{ Name, URL string }
+
+var subjects = map[string]string{
+	models.NotifyInvitation:    "Please sign: %s",
+	models.NotifyReminder:      "Reminder, please sign: %s",
+	models.NotifyExpiryWarning: "Expires soon, please sign: %s",
+	models.NotifyCompleted:     "Completed: %s",
+}
+
+// compose writes the message: only what this recipient needs, no other
+// recipient's details.
+func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.Notification) (*mail.Msg, error) {
+	link := a.PublicURL + signinglink.Path(a.Links.Token(r.ID, r.LinkGeneration))
+	data := emailData{Kind: n.Kind, Name: r.Name, Subject: env.Subject, Message: env.Message, Link: link,
+		ExpiresAt: env.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")}
+	msg := mail.NewMsg()
+	if err := msg.From(a.Mail.From); err != nil {
+		return nil, fmt.Errorf("sender address %q: %w", a.Mail.From, err)
+	}
+	if err := msg.To(r.Email); err != nil {
+		return nil, fmt.Errorf("recipient address of %s: %w", r.ID, err)
+	}
+	msg.Subject(fmt.Sprintf(subjects[n.Kind], env.Subject))
+	msg.SetMessageIDWithValue(n.ID + "@signflow")
+	msg.SetDate()
+	if n.Kind == models.NotifyCompleted {
+		if err := a.attachFinals(ctx, env, msg, &data); err != nil {
+			return nil, err
+		}
+	}
+	var text, html bytes.Buffer
+	if err := textBody.Execute(&text, data); err != nil {
+		return nil, fmt.Errorf("render text email: %w", err)
+	}
+	if err := htmlBody.Execute(&html, data); err != nil {
+		return nil, fmt.Errorf("render html email: %w", err)
+	}
+	msg.SetBodyString(mail.TypeTextPlain, text.String())
+	msg.AddAlternativeString(mail.TypeTextHTML, html.String())
+	return msg, nil
+}
+
+// attachFinals attaches the completed documents, or links them when they
+// are too large to attach.
+func (a *Activities) attachFinals(ctx context.Context, env *models.Envelope, msg *mail.Msg, data *emailData) error {
+	var total int64
+	for _, d := range env.Documents {
+		total += d.FinalSizeBytes
+	}
+	for _, d := range env.Documents {
+		name := strings.TrimSuffix(d.Name, ".pdf") + "-signed.pdf"
+		if total > maxAttachmentBytes {
+			data.Linked = append(data.Linked, linkedDocument{Name: name, URL: data.Link + "/documents/" + d.ID})
+			continue
+		}
+		pdf, err := a.Blobs.Get(ctx, blob.FinalKey(env.ID, d.ID))
+		if err != nil {
+			return fmt.Errorf("attach final document %s: %w", d.ID, err)
+		}
+		if err := msg.AttachReader(name, bytes.NewReader(pdf)); err != nil {
+			return fmt.Errorf("attach final document %s: %w", d.ID, err)
+		}
+	}
+	return nil
+}
+
+var textBody = texttemplate.Must(texttemplate.New("text").Parse(`Hello {{.Name}},
+{{if eq .Kind "completed_copy"}}
+"{{.Subject}}" has been signed by everyone. {{if .Linked}}The completed documents are too large to attach; download them here:
+{{range .Linked}}  {{.Name}}: {{.URL}}
+{{end}}{{else}}The completed documents are attached.{{end}}
+{{else}}{{if eq .Kind "reminder"}}
+This is a reminder: "{{.Subject}}" is still waiting for you.
+{{else if eq .Kind "expiry_warning"}}
+"{{.Subject}}" expires on {{.ExpiresAt}} and is still waiting for you.
+{{else}}
+You have been asked to sign "{{.Subject}}".
+{{end}}{{if .Message}}
+Message from the sender:
+{{.Message}}
+{{end}}
+Open the documents and sign here:
+{{.Link}}
+
+The link is personal: do not forward it. It expires on {{.ExpiresAt}}.
+{{end}}
+-- Signflow
+`))
+
+var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
+<html><body style="font-family: sans-serif">
+<p>Hello {{.Name}},</p>
+{{if eq .Kind "completed_copy"}}
+<p>&ldquo;{{.Subject}}&rdquo; has been signed by everyone.
+{{if .Linked}}The completed documents are too large to attach:</p>
+<ul>{{range .Linked}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>
+{{else}}The completed documents are attached.</p>{{end}}
+{{else}}
+<p>{{if eq .Kind "reminder"}}This is a reminder: &ldquo;{{.Subject}}&rdquo; is still waiting for you.
+{{else if eq .Kind "expiry_warning"}}&ldquo;{{.Subject}}&rdquo; expires on {{.ExpiresAt}} and is still waiting for you.
+{{else}}You have been asked to sign &ldquo;{{.Subject}}&rdquo;.{{end}}</p>
+{{if .Message}}<p>Message from the sender:</p><blockquote>{{.Message}}</blockquote>{{end}}
+<p><a href="{{.Link}}">Open the documents and sign</a></p>
+<p style="color:#555">The link is personal: do not forward it. It expires on {{.ExpiresAt}}.</p>
+{{end}}
+<p>&mdash; Signflow</p>
+</body></html>
+`))
