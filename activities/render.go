@@ -101,6 +101,9 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 	if err != nil {
 		return FinalDocument{}, err
 	}
+	// Rendering is the last step of completion: everyone has acted, and the
+	// envelope is marked completed as soon as this document is stored.
+	data.Status = models.EnvelopeCompleted
 	withCertificate, err := certificate.Append(stamped, data)
 	if err != nil {
 		return FinalDocument{}, err

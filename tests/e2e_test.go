@@ -147,6 +147,7 @@ func completeAndCheck(t *testing.T, base, name string, original []byte, lastPage
 		require.Contains(t, certificate, who)
 	}
 	require.Contains(t, certificate, "I approve this document")
+	require.Contains(t, certificate, "Status: completed")
 	require.Contains(t, certificate, "signflow-integration-test/1.0")
 
 	origPath := filepath.Join(t.TempDir(), "original.pdf")

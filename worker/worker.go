@@ -6,6 +6,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -18,7 +19,9 @@ import (
 
 // New registers the envelope workflow and the activities on taskQueue.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	// On a graceful stop, activities under way get time to finish instead
+	// of waiting out their timeout on the next worker.
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
 	w.RegisterWorkflow(workflows.EnvelopeWorkflow)
 	w.RegisterActivity(acts)
 	return w
