@@ -17,7 +17,7 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
-func contractPDF(t *testing.T) []byte {
+func contractPDF(t testing.TB) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(suite.root, "tests", "testdata", "contract.pdf"))
 	require.NoError(t, err)
@@ -25,7 +25,7 @@ func contractPDF(t *testing.T) []byte {
 }
 
 // jsonEnvelope is a creation request with the contract as base64.
-func jsonEnvelope(t *testing.T, recipients []J, fields []J) J {
+func jsonEnvelope(t testing.TB, recipients []J, fields []J) J {
 	return J{
 		"subject":    "Consulting agreement",
 		"documents":  []J{{"name": "contract.pdf", "content_base64": base64.StdEncoding.EncodeToString(contractPDF(t))}},

@@ -30,7 +30,7 @@ type file struct {
 
 // postEnvelope sends a multipart creation request: the envelope JSON part
 // and one file part per document.
-func postEnvelope(t *testing.T, base string, spec J, files ...file) (int, J) {
+func postEnvelope(t testing.TB, base string, spec J, files ...file) (int, J) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -51,19 +51,19 @@ func postEnvelope(t *testing.T, base string, spec J, files ...file) (int, J) {
 	return send(t, http.MethodPost, base+"/v1/envelopes", mw.FormDataContentType(), &body)
 }
 
-func postJSON(t *testing.T, url string, v any) (int, J) {
+func postJSON(t testing.TB, url string, v any) (int, J) {
 	t.Helper()
 	data, err := json.Marshal(v)
 	require.NoError(t, err)
 	return send(t, http.MethodPost, url, "application/json", bytes.NewReader(data))
 }
 
-func getJSON(t *testing.T, url string) (int, J) {
+func getJSON(t testing.TB, url string) (int, J) {
 	t.Helper()
 	return send(t, http.MethodGet, url, "", nil)
 }
 
-func send(t *testing.T, method, url, contentType string, body io.Reader) (int, J) {
+func send(t testing.TB, method, url, contentType string, body io.Reader) (int, J) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	require.NoError(t, err)
@@ -86,7 +86,7 @@ func send(t *testing.T, method, url, contentType string, body io.Reader) (int, J
 	return resp.StatusCode, out
 }
 
-func download(t *testing.T, url string) (int, []byte) {
+func download(t testing.TB, url string) (int, []byte) {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
@@ -112,7 +112,7 @@ func at(v any, path ...any) any {
 func str(v any, path ...any) string { return at(v, path...).(string) }
 
 // awaitWorkflow waits for an envelope's workflow to end and returns its state.
-func awaitWorkflow(t *testing.T, envelopeID string) workflows.State {
+func awaitWorkflow(t testing.TB, envelopeID string) workflows.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -122,7 +122,7 @@ func awaitWorkflow(t *testing.T, envelopeID string) workflows.State {
 }
 
 // signaturePNG is a small drawn signature: a dark diagonal stroke.
-func signaturePNG(t *testing.T) string {
+func signaturePNG(t testing.TB) string {
 	t.Helper()
 	img := image.NewNRGBA(image.Rect(0, 0, 120, 40))
 	for x := 0; x < 120; x++ {
@@ -135,7 +135,7 @@ func signaturePNG(t *testing.T) string {
 
 // signAs fills every field of the recipient behind signingURL and signs
 // (or approves), returning the HTTP status and body.
-func signAs(t *testing.T, signingURL string, typed string) (int, J) {
+func signAs(t testing.TB, signingURL string, typed string) (int, J) {
 	t.Helper()
 	status, view := getJSON(t, signingURL)
 	require.Equal(t, http.StatusOK, status)

@@ -123,9 +123,11 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stopMailpit()
-	apiServer := httptest.NewServer(newServer(taskQueue).Handler())
+	shared := newServer(taskQueue)
+	apiServer := httptest.NewServer(shared.Handler())
 	defer apiServer.Close()
 	suite.apiURL = apiServer.URL
+	shared.PublicURL = apiServer.URL
 
 	w := worker.New(suite.temporal, taskQueue, newActivities(activities.Mailer{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}))
 	if err := w.Start(); err != nil {
