@@ -69,3 +69,18 @@ func (a *Activities) QueueNotification(ctx context.Context, req NotificationRequ
 	}
 	return nil
 }
+
+// ReissueRequest gives a recipient a new link generation, with corrected
+// details when Name or Email are set.
+type ReissueRequest struct {
+	RecipientID string `json:"recipient_id"`
+	Generation  int    `json:"generation"`
+	Name        string `json:"name,omitempty"`
+	Email       string `json:"email,omitempty"`
+}
+
+// ReissueLink kills the recipient's old link by storing the new one's hash.
+func (a *Activities) ReissueLink(ctx context.Context, req ReissueRequest) error {
+	token := a.Links.Token(req.RecipientID, req.Generation)
+	return a.Store.ReissueLink(ctx, req.RecipientID, req.Generation, signinglink.Hash(token), req.Name, req.Email)
+}

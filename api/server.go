@@ -57,6 +57,8 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/envelopes", s.listEnvelopes)
 	v1.GET("/envelopes/:id", s.getEnvelope)
 	v1.POST("/envelopes/:id/void", s.voidEnvelope)
+	v1.POST("/envelopes/:id/recipients/:rid/resend", s.resendLink)
+	v1.PATCH("/envelopes/:id/recipients/:rid", s.correctRecipient)
 	v1.GET("/envelopes/:id/documents/:doc", s.originalDocument)
 	v1.GET("/envelopes/:id/documents/:doc/final", s.finalDocument)
 	v1.GET("/envelopes/:id/audit", s.auditTrail)

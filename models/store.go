@@ -232,6 +232,7 @@ func stableID(parts ...string) string {
 type RecipientState struct {
 	ID         string     `json:"id"`
 	Status     string     `json:"status"`
+	Generation int        `json:"link_generation"`
 	NotifiedAt *time.Time `json:"notified_at,omitempty"`
 	ViewedAt   *time.Time `json:"viewed_at,omitempty"`
 	ActedAt    *time.Time `json:"acted_at,omitempty"`
@@ -347,4 +348,22 @@ func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) err
 			Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence, "message_id": n.ID + "@signflow"}, OccurredAt: at})
 		return err
 	})
+}
+
+// ReissueLink moves a recipient to a new link generation, storing the new
+// token's hash (the old link stops working) and, when given, a corrected
+// name or email. It is idempotent: an older generation never overwrites.
+func (s *Store) ReissueLink(ctx context.Context, recipientID string, generation int, tokenHash, name, email string) error {
+	changes := map[string]any{"link_generation": generation, "token_hash": tokenHash}
+	if name != "" {
+		changes["name"] = name
+	}
+	if email != "" {
+		changes["email"] = email
+	}
+	err := s.DB.WithContext(ctx).Model(&Recipient{}).Where("id = ? AND link_generation < ?", recipientID, generation).Updates(changes).Error
+	if err != nil {
+		return fmt.Errorf("reissue link of recipient %s: %w", recipientID, err)
+	}
+	return nil
 }

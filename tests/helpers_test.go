@@ -53,9 +53,14 @@ func postEnvelope(t testing.TB, base string, spec J, files ...file) (int, J) {
 
 func postJSON(t testing.TB, url string, v any) (int, J) {
 	t.Helper()
+	return send(t, http.MethodPost, url, "application/json", jsonBody(t, v))
+}
+
+func jsonBody(t testing.TB, v any) io.Reader {
+	t.Helper()
 	data, err := json.Marshal(v)
 	require.NoError(t, err)
-	return send(t, http.MethodPost, url, "application/json", bytes.NewReader(data))
+	return bytes.NewReader(data)
 }
 
 func getJSON(t testing.TB, url string) (int, J) {

@@ -3,10 +3,12 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
 )
 
@@ -135,4 +137,100 @@ func (e *envelope) viewed(ctx workflow.Context, sig ViewedSignal) {
 	r.Status, r.ViewedAt = models.RecipientViewed, &now
 	// A failure here can only be the workflow ending; the view is then moot.
 	_ = e.commit(ctx, byRecipient(EventViewed, r.ID, sig.Client), nil)
+}
+
+// Events of link changes.
+const (
+	EventLinkReissued = "recipient.link_reissued"
+	EventCorrected    = "recipient.corrected"
+)
+
+func (e *envelope) validateResend(req ResendRequest) error {
+	_, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
+	return err
+}
+
+// resend gives a due recipient a new link and emails it; the old link dies.
+func (e *envelope) resend(ctx workflow.Context, req ResendRequest) (State, error) {
+	i, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
+	if err != nil {
+		return e.state(), err
+	}
+	r := &e.recipients[i]
+	r.Generation++
+	if r.Status == models.RecipientWaiting {
+		now := workflow.Now(ctx)
+		r.Status, r.NotifiedAt = models.RecipientNotified, &now
+	}
+	if err := e.reissue(ctx, byAPI(EventLinkReissued, r.ID, req.Client, nil), activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}); err != nil {
+		return e.state(), err
+	}
+	e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
+	return e.state(), nil
+}
+
+// validateCorrect allows corrections to anyone who has not acted, cc included.
+func (e *envelope) validateCorrect(req CorrectRequest) error {
+	_, err := e.correctable(req.RecipientID)
+	return err
+}
+
+func (e *envelope) correctable(recipientID string) (int, error) {
+	if e.closed() {
+		return 0, rejected("the envelope is %s and accepts no more changes", e.status)
+	}
+	for i, r := range e.recipients {
+		if r.ID == recipientID {
+			if acted(r.Status) || r.Status == models.RecipientCopied {
+				return 0, rejected("recipient %s has already %s and can no longer be changed", r.ID, r.Status)
+			}
+			return i, nil
+		}
+	}
+	return 0, rejected("recipient %s is not on this envelope", recipientID)
+}
+
+// correct changes a recipient's name or email: the old link dies, and a
+// recipient whose turn it is gets an invitation at the new address.
+func (e *envelope) correct(ctx workflow.Context, req CorrectRequest) (State, error) {
+	i, err := e.correctable(req.RecipientID)
+	if err != nil {
+		return e.state(), err
+	}
+	r := &e.recipients[i]
+	r.Generation++
+	invite := r.Status == models.RecipientNotified || r.Status == models.RecipientViewed
+	details := map[string]any{"name": req.Name, "email": req.Email}
+	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email}
+	if err := e.reissue(ctx, byAPI(EventCorrected, r.ID, req.Client, details), reissue); err != nil {
+		return e.state(), err
+	}
+	if invite {
+		e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
+	}
+	return e.state(), nil
+}
+
+// byAPI is an event the sender's API client caused about a recipient.
+func byAPI(eventType, recipientID string, c Client, details map[string]any) models.Event {
+	return models.Event{Type: eventType, ActorType: models.ActorAPI, Actor: c.ClientID, RecipientID: recipientID,
+		IP: c.IP, UserAgent: c.UserAgent, Details: details}
+}
+
+// reissue records the change, then stores the new link's hash.
+func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req activities.ReissueRequest) error {
+	if err := e.commit(ctx, ev, nil); err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.ReissueLink, req).Get(ctx, nil)
+}
+
+// notifyLater queues and emails a notification without holding up the
+// caller: an SMTP outage delays the mail, not the API's answer.
+func (e *envelope) notifyLater(ctx workflow.Context, recipientID, kind string, seq int) {
+	e.inflight++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { e.inflight-- }()
+		_ = e.queue(ctx, recipientID, kind, seq) // activities retry until they succeed
+	})
 }

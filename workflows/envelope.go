@@ -77,7 +77,7 @@ type envelope struct {
 func newEnvelope(in EnvelopeInput) *envelope {
 	e := &envelope{in: in, status: models.EnvelopeInProgress, version: in.Version}
 	for _, r := range in.Recipients {
-		e.recipients = append(e.recipients, models.RecipientState{ID: r.ID, Status: models.RecipientWaiting})
+		e.recipients = append(e.recipients, models.RecipientState{ID: r.ID, Status: models.RecipientWaiting, Generation: 1})
 	}
 	return e
 }
@@ -92,6 +92,8 @@ func (e *envelope) register(ctx workflow.Context) error {
 		{UpdateApprove, e.approve, e.validateApprove},
 		{UpdateDecline, e.decline, e.validateDecline},
 		{UpdateVoid, e.void, e.validateVoid},
+		{UpdateResend, e.resend, e.validateResend},
+		{UpdateCorrect, e.correct, e.validateCorrect},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {

@@ -76,6 +76,7 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		h.sent = append(h.sent, n)
 		return nil
 	})
+	h.env.OnActivity(a.ReissueLink, mock.Anything, mock.Anything).Return(nil)
 	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return(func(context.Context, activities.RenderRequest) ([]activities.FinalDocument, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -384,4 +385,42 @@ func TestActionDuringInvitationIsNotOverwritten(t *testing.T) {
 	h.accepted(1)
 	require.Equal(t, models.EnvelopeCompleted, st.Status)
 	require.Equal(t, models.RecipientSigned, st.Recipients[0].Status)
+}
+
+func TestResendAndCorrectOnlyBeforeActing(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Hour, workflows.UpdateResend, workflows.ResendRequest{RecipientID: "alice"})
+	h.at(2*time.Hour, workflows.UpdateCorrect, workflows.CorrectRequest{RecipientID: "cc", Email: "new-cc@example.com"})
+	h.at(3*time.Hour, workflows.UpdateResend, workflows.ResendRequest{RecipientID: "bob"}) // not due
+	h.at(4*time.Hour, workflows.UpdateCorrect, workflows.CorrectRequest{RecipientID: "bob", Email: "bob2@example.com"})
+	h.at(5*time.Hour, workflows.UpdateSign, sign("alice"))
+	h.at(6*time.Hour, workflows.UpdateCorrect, workflows.CorrectRequest{RecipientID: "alice", Name: "Alicia"})
+	h.at(7*time.Hour, workflows.UpdateSign, sign("bob"))
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("cc", models.RoleCC, 1), recipient("bob", models.RoleSigner, 2)))
+
+	h.accepted(0)
+	require.Equal(t, 2, h.outcomes[0].state.Recipients[0].Generation, "the resend moved alice to a new link")
+	h.accepted(1)
+	h.rejectedWith(2, "not due yet")
+	h.accepted(3) // bob has not acted: his details may change before his turn
+	h.accepted(4)
+	h.rejectedWith(5, "already signed")
+	h.accepted(6)
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	// Alice got a second invitation (sequence 2, her new link); bob, corrected
+	// before his turn, is invited once, at his turn.
+	var aliceInvites, bobInvites []int
+	for _, n := range h.notesOf(models.NotifyInvitation) {
+		switch n.RecipientID {
+		case "alice":
+			aliceInvites = append(aliceInvites, n.Sequence)
+		case "bob":
+			bobInvites = append(bobInvites, n.Sequence)
+		}
+	}
+	require.ElementsMatch(t, []int{1, 2}, aliceInvites)
+	require.Equal(t, []int{1}, bobInvites)
+	require.Contains(t, h.eventTypes(), workflows.EventLinkReissued)
+	require.Contains(t, h.eventTypes(), workflows.EventCorrected)
 }

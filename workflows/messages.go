@@ -18,6 +18,8 @@ const (
 	UpdateApprove = "approve"
 	UpdateDecline = "decline"
 	UpdateVoid    = "void"
+	UpdateResend  = "resend"
+	UpdateCorrect = "correct_recipient"
 	SignalViewed  = "viewed"
 	QueryState    = "state"
 )
@@ -97,6 +99,22 @@ type DeclineRequest struct {
 type VoidRequest struct {
 	Reason string `json:"reason"`
 	Client Client `json:"client"`
+}
+
+// ResendRequest asks for a new signing link for a recipient who has not
+// acted yet; the old link stops working.
+type ResendRequest struct {
+	RecipientID string `json:"recipient_id"`
+	Client      Client `json:"client"`
+}
+
+// CorrectRequest changes a recipient's name or email before they act;
+// empty fields stay as they are. The old link stops working.
+type CorrectRequest struct {
+	RecipientID string `json:"recipient_id"`
+	Name        string `json:"name,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Client      Client `json:"client"`
 }
 
 // ViewedSignal says a recipient opened the envelope.

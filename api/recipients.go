@@ -1,0 +1,90 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows"
+)
+
+type linkView struct {
+	RecipientID    string `json:"recipient_id"`
+	Status         string `json:"status"`
+	LinkGeneration int    `json:"link_generation"`
+	SigningURL     string `json:"signing_url"`
+}
+
+// envelopeRecipient loads the envelope and checks the recipient is on it,
+// answering 404 itself otherwise.
+func (s *Server) envelopeRecipient(c *gin.Context) (*models.Envelope, string) {
+	env := s.loadEnvelope(c)
+	if env == nil {
+		return nil, ""
+	}
+	rid := c.Param("rid")
+	if !slices.ContainsFunc(env.Recipients, func(r models.Recipient) bool { return r.ID == rid }) {
+		problem(c, http.StatusNotFound, "not-found", "The envelope has no recipient with ID "+rid+".")
+		return nil, ""
+	}
+	return env, rid
+}
+
+// answerLink returns the recipient's new link, for embedded signing.
+func (s *Server) answerLink(c *gin.Context, st workflows.State, rid string) {
+	for _, r := range st.Recipients {
+		if r.ID == rid {
+			c.JSON(http.StatusOK, linkView{RecipientID: rid, Status: r.Status, LinkGeneration: r.Generation,
+				SigningURL: s.PublicURL + signinglink.Path(s.Links.Token(rid, r.Generation))})
+			return
+		}
+	}
+}
+
+func (s *Server) resendLink(c *gin.Context) {
+	env, rid := s.envelopeRecipient(c)
+	if env == nil {
+		return
+	}
+	if st, ok := s.update(c, env.ID, workflows.UpdateResend, workflows.ResendRequest{RecipientID: rid, Client: senderClient(c)}); ok {
+		s.answerLink(c, st, rid)
+	}
+}
+
+func (s *Server) correctRecipient(c *gin.Context) {
+	var body struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	if err := c.ShouldBindJSON(&body); err != nil {
+		problem(c, http.StatusBadRequest, "malformed-request", "send JSON such as {\"email\": \"ada@example.com\"}")
+		return
+	}
+	body.Name = strings.TrimSpace(body.Name)
+	var errs fieldErrors
+	if body.Name == "" && body.Email == "" {
+		errs.add("email", "give a new email, a new name, or both")
+	}
+	if body.Email != "" && !validEmail(body.Email) {
+		errs.add("email", "give a plain email address such as ada@example.com")
+	}
+	if len(body.Name) > 200 {
+		errs.add("name", "keep the name under 200 characters")
+	}
+	if len(errs) > 0 {
+		invalid(c, errs)
+		return
+	}
+	env, rid := s.envelopeRecipient(c)
+	if env == nil {
+		return
+	}
+	req := workflows.CorrectRequest{RecipientID: rid, Name: body.Name, Email: body.Email, Client: senderClient(c)}
+	if st, ok := s.update(c, env.ID, workflows.UpdateCorrect, req); ok {
+		s.answerLink(c, st, rid)
+	}
+}
