@@ -149,7 +149,7 @@ func runDev(ctx context.Context, a *app) error {
 	if a.cfg.TemporalAddress == "" {
 		children = append(children, devserver.Temporal(a.cfg.TemporalCLI, a.cfg.DataDir))
 	}
-	if os.Getenv("SIGNFLOW_SMTP_ADDR") == "" {
+	if a.cfg.SMTPAddr == "" {
 		children = append(children, devserver.Mailpit(a.cfg.Mailpit, a.cfg.DataDir))
 	}
 	for _, p := range children {
@@ -200,7 +200,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		}
 		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{
 			Store: store, Blobs: blobs, Seal: sealer, Links: links, PublicURL: publicURL, Log: a.log,
-			Mail: activities.Mailer{Addr: a.cfg.SMTPAddr, Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
+			Mail: activities.Mailer{Addr: a.cfg.SMTPHostPort(), Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
 				TLS: a.cfg.SMTPTLS, From: a.cfg.SMTPFrom},
 		})
 		if err := w.Start(); err != nil {

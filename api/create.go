@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -214,5 +213,5 @@ func (s *Server) inspectDocuments(docs []upload) ([]*pdf.Info, fieldErrors) {
 
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && !bytes.ContainsAny([]byte(s), " <>")
+	return err == nil && a.Address == s && !strings.ContainsAny(s, " <>")
 }

@@ -6,20 +6,15 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
+// envelopeView is an envelope in full: its summary, as lists show it, and
+// everything it holds.
 type envelopeView struct {
-	ID          string          `json:"id"`
-	Status      string          `json:"status"`
-	Version     int64           `json:"version"`
-	Subject     string          `json:"subject"`
-	Message     string          `json:"message,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	ExpiresAt   time.Time       `json:"expires_at"`
-	CompletedAt *time.Time      `json:"completed_at,omitempty"`
-	Settings    settingsView    `json:"settings"`
-	Documents   []documentView  `json:"documents"`
-	Recipients  []recipientView `json:"recipients"`
-	Fields      []fieldView     `json:"fields"`
+	envelopeSummary
+	Message    string          `json:"message,omitempty"`
+	Settings   settingsView    `json:"settings"`
+	Documents  []documentView  `json:"documents"`
+	Recipients []recipientView `json:"recipients"`
+	Fields     []fieldView     `json:"fields"`
 }
 
 type settingsView struct {
@@ -93,8 +88,7 @@ func summaryView(env *models.Envelope) envelopeSummary {
 
 func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	v := envelopeView{
-		ID: env.ID, Status: env.Status, Version: env.Version, Subject: env.Subject, Message: env.Message,
-		CreatedAt: env.CreatedAt, UpdatedAt: env.UpdatedAt, ExpiresAt: env.ExpiresAt, CompletedAt: env.CompletedAt,
+		envelopeSummary: summaryView(env), Message: env.Message,
 		Settings: settingsView{ReminderIntervalSeconds: env.ReminderIntervalSeconds, ReminderCount: env.ReminderCount,
 			ExpiryWarningSeconds: env.ExpiryWarningSeconds},
 		Documents: []documentView{}, Recipients: []recipientView{}, Fields: []fieldView{},

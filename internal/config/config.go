@@ -127,9 +127,6 @@ func Load() (Config, error) {
 	if c.MaxDocumentPages, err = strconv.Atoi(get("SIGNFLOW_MAX_DOCUMENT_PAGES")); err != nil || c.MaxDocumentPages < 1 {
 		return c, fmt.Errorf("SIGNFLOW_MAX_DOCUMENT_PAGES must be a positive number")
 	}
-	if c.SMTPAddr == "" {
-		c.SMTPAddr = DefaultSMTPAddress
-	}
 	if c.SMTPTLS != "none" && c.SMTPTLS != "starttls" && c.SMTPTLS != "tls" {
 		return c, fmt.Errorf("SIGNFLOW_SMTP_TLS must be none, starttls or tls")
 	}
@@ -143,6 +140,14 @@ func Load() (Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	return c, nil
+}
+
+// SMTPHostPort is the SMTP server notifications go through.
+func (c Config) SMTPHostPort() string {
+	if c.SMTPAddr == "" {
+		return DefaultSMTPAddress
+	}
+	return c.SMTPAddr
 }
 
 // TemporalHostPort is the Temporal frontend to dial.
