@@ -24,6 +24,7 @@ import (
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/devserver"
+	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
@@ -187,6 +188,8 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		return err
 	}
 	publicURL := strings.TrimRight(a.cfg.PublicURL, "/")
+	smtp := mailer.SMTP{Addr: a.cfg.SMTPHostPort(), Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
+		TLS: a.cfg.SMTPTLS, From: a.cfg.SMTPFrom}
 	tc, err := a.dialTemporal(ctx)
 	if err != nil {
 		return err
@@ -200,8 +203,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		}
 		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{
 			Store: store, Blobs: blobs, Seal: sealer, Links: links, PublicURL: publicURL, Log: a.log,
-			Mail: activities.Mailer{Addr: a.cfg.SMTPHostPort(), Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
-				TLS: a.cfg.SMTPTLS, From: a.cfg.SMTPFrom},
+			Mail: smtp,
 		})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
@@ -215,7 +217,8 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 			Handler: (&api.Server{
 				Store: store, Blobs: blobs, Seal: sealer, Links: links, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: publicURL,
 				Limits: pdf.Limits{MaxBytes: a.cfg.MaxDocumentBytes, MaxPages: a.cfg.MaxDocumentPages}, Log: a.log,
-				TrustedProxies: a.cfg.TrustedProxies,
+				TrustedProxies: a.cfg.TrustedProxies, Mail: smtp,
+				AllowNoSecondFactor: a.cfg.AllowNoSecondFactor, SessionTTL: a.cfg.SessionTTL,
 			}).Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -20,7 +21,7 @@ type Activities struct {
 	Blobs     blob.Store
 	Seal      *seal.Sealer
 	Links     *signinglink.Minter
-	Mail      Mailer
+	Mail      mailer.SMTP
 	PublicURL string
 	Log       *slog.Logger
 }

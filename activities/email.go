@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	htmltemplate "html/template"
-	"net"
-	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -17,45 +15,6 @@ import (
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 )
-
-// Mailer is the SMTP server notifications go out through.
-type Mailer struct {
-	Addr     string // host:port
-	Username string
-	Password string
-	From     string
-	TLS      string // "none", "starttls" (when offered) or "tls" (implicit)
-}
-
-// send delivers one message.
-func (m Mailer) send(ctx context.Context, msg *mail.Msg) error {
-	host, portText, err := net.SplitHostPort(m.Addr)
-	if err != nil {
-		return fmt.Errorf("SMTP address %q: %w", m.Addr, err)
-	}
-	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return fmt.Errorf("SMTP port %q: %w", portText, err)
-	}
-	opts := []mail.Option{mail.WithTimeout(20 * time.Second)}
-	switch m.TLS {
-	case "none":
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
-	case "tls":
-		opts = append(opts, mail.WithSSL())
-	default:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
-	}
-	if m.Username != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(m.Username), mail.WithPassword(m.Password))
-	}
-	opts = append(opts, mail.WithPort(port)) // last: TLS options set their own default port
-	client, err := mail.NewClient(host, opts...)
-	if err != nil {
-		return fmt.Errorf("SMTP client: %w", err)
-	}
-	return client.DialAndSendWithContext(ctx, msg)
-}
 
 // maxAttachmentBytes caps what the completed copy attaches; larger
 // documents are linked instead.
@@ -87,7 +46,7 @@ func (a *Activities) SendNotification(ctx context.Context, req NotificationReque
 	if err != nil {
 		return err
 	}
-	if err := a.Mail.send(ctx, msg); err != nil {
+	if err := a.Mail.Send(ctx, msg); err != nil {
 		return fmt.Errorf("send %s to recipient %s: %w", n.Kind, r.ID, err)
 	}
 	return a.Store.MarkSent(ctx, n, time.Now())

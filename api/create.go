@@ -37,6 +37,9 @@ type recipientSpec struct {
 	Role         string `json:"role"`
 	RoutingOrder *int   `json:"routing_order"`
 	Meaning      string `json:"meaning"`
+	// Authentication is email_otp (default), access_code, both or none.
+	Authentication string `json:"authentication"`
+	AccessCode     string `json:"access_code"`
 }
 
 // fieldSpec places a field. Recipient and Document are indexes into the

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
@@ -47,7 +49,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 	if len(spec.Message) > 5000 {
 		errs.add("message", "keep the message under 5000 characters")
 	}
-	validateRecipients(&errs, spec.Recipients)
+	validateRecipients(&errs, spec.Recipients, s.AllowNoSecondFactor)
 	validateFields(&errs, spec, infos)
 	t := validateSettings(&errs, spec.Settings)
 	if len(errs) > 0 {
@@ -55,7 +57,11 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		return
 	}
 
-	env, tokens := buildEnvelope(s.Links, tenantID(c), spec, docs, infos, t)
+	env, tokens, err := buildEnvelope(s.Links, tenantID(c), spec, docs, infos, t)
+	if err != nil {
+		s.unavailable(c, "preparing the envelope", err)
+		return
+	}
 	ctx := c.Request.Context()
 	for i, d := range env.Documents {
 		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].data); err != nil {
@@ -85,7 +91,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 	c.JSON(http.StatusCreated, view)
 }
 
-func buildEnvelope(links *signinglink.Minter, tenant string, spec envelopeSpec, docs []upload, infos []*pdf.Info, t timing) (*models.Envelope, []string) {
+func buildEnvelope(links *signinglink.Minter, tenant string, spec envelopeSpec, docs []upload, infos []*pdf.Info, t timing) (*models.Envelope, []string, error) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	env := &models.Envelope{
 		ID: newID(), TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
@@ -112,10 +118,19 @@ func buildEnvelope(links *signinglink.Minter, tenant string, spec envelopeSpec, 
 		if meaning == "" {
 			meaning = models.DefaultMeaning[r.Role]
 		}
+		var codeHash []byte
+		if r.AccessCode != "" {
+			var err error
+			// bcrypt: an access code is short and chosen by people.
+			if codeHash, err = bcrypt.GenerateFromPassword([]byte(r.AccessCode), bcrypt.DefaultCost); err != nil {
+				return nil, nil, fmt.Errorf("hash access code: %w", err)
+			}
+		}
 		env.Recipients = append(env.Recipients, models.Recipient{
 			ID: id, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(tokens[i]), LinkGeneration: 1,
+			Authentication: authentication(r), AccessCodeHash: string(codeHash),
 		})
 	}
 	for i, f := range spec.Fields {
@@ -130,7 +145,7 @@ func buildEnvelope(links *signinglink.Minter, tenant string, spec envelopeSpec, 
 			Required: f.Required == nil || *f.Required,
 		})
 	}
-	return env, tokens
+	return env, tokens, nil
 }
 
 func (s *Server) startWorkflow(c *gin.Context, env *models.Envelope, t timing) error {

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
@@ -33,6 +34,14 @@ type Server struct {
 	Log       *slog.Logger
 	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
 	TrustedProxies []string
+	// Mail sends one-time codes.
+	Mail mailer.SMTP
+	// AllowNoSecondFactor lets senders choose "none" for a recipient.
+	AllowNoSecondFactor bool
+	// SessionTTL is how long a verified signing session lasts.
+	SessionTTL time.Duration
+	// Now is the clock; nil means time.Now. Tests move it to expire codes.
+	Now func() time.Time
 }
 
 // Handler builds the HTTP routes.
@@ -71,6 +80,8 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/signing/:token", s.signingView)
 	v1.GET("/signing/:token/documents/:doc", s.signingDocument)
 	v1.POST("/signing/:token/viewed", s.markViewed)
+	v1.POST("/signing/:token/otp", s.requestCode)
+	v1.POST("/signing/:token/session", s.startSession)
 	v1.POST("/signing/:token/sign", s.sign)
 	v1.POST("/signing/:token/decline", s.decline)
 	return r

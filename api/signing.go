@@ -119,8 +119,9 @@ func (s *Server) signingView(c *gin.Context) {
 		return
 	}
 	v := signingView{
-		Envelope:  signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status},
-		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder, Status: r.Status},
+		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status},
+		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
+			Authentication: r.Authentication, Status: r.Status},
 		Documents: []signingDocumentView{},
 		Fields:    fieldViews(env.Fields, r.ID),
 	}
@@ -132,10 +133,15 @@ func (s *Server) signingView(c *gin.Context) {
 }
 
 func (s *Server) signingDocument(c *gin.Context) {
-	if r, env := s.signer(c); r != nil {
-		// Once completed, a recipient's link gives the final document.
-		s.sendDocument(c, env, c.Param("doc"), env.Status == models.EnvelopeCompleted, recipientEvent(c, r, EventDownloaded))
+	r, env := s.signer(c)
+	if r == nil {
+		return
 	}
+	if _, ok := s.requireSession(c, r); !ok {
+		return
+	}
+	// Once completed, a recipient's link gives the final document.
+	s.sendDocument(c, env, c.Param("doc"), env.Status == models.EnvelopeCompleted, recipientEvent(c, r, EventDownloaded))
 }
 
 func (s *Server) markViewed(c *gin.Context) {
@@ -185,12 +191,16 @@ func (s *Server) sign(c *gin.Context) {
 	if r == nil {
 		return
 	}
+	session, ok := s.requireSession(c, r)
+	if !ok {
+		return
+	}
 	if r.Role == models.RoleApprover {
 		if len(body.Values) > 0 {
 			invalid(c, fieldErrors{{Field: "values", Message: "an approver approves without field values; send no values"}})
 			return
 		}
-		s.act(c, env.ID, r.ID, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: r.ID, Client: requestClient(c)})
+		s.act(c, env.ID, r.ID, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: r.ID, Client: sessionClient(c, session)})
 		return
 	}
 	values, images, errs := checkValues(env, r.ID, body.Values)
@@ -204,7 +214,7 @@ func (s *Server) sign(c *gin.Context) {
 			return
 		}
 	}
-	s.act(c, env.ID, r.ID, workflows.UpdateSign, workflows.SignRequest{RecipientID: r.ID, Values: values, Client: requestClient(c)})
+	s.act(c, env.ID, r.ID, workflows.UpdateSign, workflows.SignRequest{RecipientID: r.ID, Values: values, Client: sessionClient(c, session)})
 }
 
 // checkValues matches the submitted values to the recipient's fields. PNG
@@ -317,7 +327,11 @@ func (s *Server) decline(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	s.act(c, env.ID, r.ID, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Client: requestClient(c)})
+	session, ok := s.requireSession(c, r)
+	if !ok {
+		return
+	}
+	s.act(c, env.ID, r.ID, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Client: sessionClient(c, session)})
 }
 
 // act sends a recipient's action to the workflow and answers with the result.

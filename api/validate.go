@@ -84,7 +84,7 @@ func validateSettings(errs *fieldErrors, s settingsSpec) timing {
 	return t
 }
 
-func validateRecipients(errs *fieldErrors, recipients []recipientSpec) {
+func validateRecipients(errs *fieldErrors, recipients []recipientSpec, allowNone bool) {
 	if len(recipients) == 0 {
 		errs.add("recipients", "add at least one recipient")
 	}
@@ -106,6 +106,7 @@ func validateRecipients(errs *fieldErrors, recipients []recipientSpec) {
 		if len(r.Meaning) > 200 || (r.Meaning != "" && r.Role == models.RoleCC) {
 			errs.add(field+".meaning", "say what the signature means in at most 200 characters; cc recipients do not sign")
 		}
+		validateAuthentication(errs, field, r, allowNone)
 		if r.RoutingOrder != nil && *r.RoutingOrder < 1 {
 			errs.add(field+".routing_order", "must be 1 or more")
 		}
@@ -181,5 +182,32 @@ func validateBox(errs *fieldErrors, field string, f fieldSpec, doc *pdf.Info) {
 	}
 	if *f.X+*f.Width > 1 || *f.Y+*f.Height > 1 {
 		errs.add(field, "the box reaches outside the page: x+width and y+height must be at most 1")
+	}
+}
+
+// authentication is the recipient's setting, with the default applied:
+// cc recipients never sign, so they need no second factor.
+func authentication(r recipientSpec) string {
+	switch {
+	case r.Authentication != "":
+		return r.Authentication
+	case r.Role == models.RoleCC:
+		return models.AuthNone
+	}
+	return models.AuthEmailOTP
+}
+
+func validateAuthentication(errs *fieldErrors, field string, r recipientSpec, allowNone bool) {
+	auth := authentication(r)
+	needsCode := auth == models.AuthAccessCode || auth == models.AuthBoth
+	switch {
+	case !slices.Contains(models.AuthMethods, auth):
+		errs.add(field+".authentication", "must be one of %s", strings.Join(models.AuthMethods, ", "))
+	case auth == models.AuthNone && r.Role != models.RoleCC && !allowNone:
+		errs.add(field+".authentication", "this account requires a second factor for signers and approvers; choose email_otp, access_code or both")
+	case needsCode && (len(r.AccessCode) < 4 || len(r.AccessCode) > 64):
+		errs.add(field+".access_code", "give the access code (4 to 64 characters) you will tell the recipient yourself")
+	case !needsCode && r.AccessCode != "":
+		errs.add(field+".access_code", "an access code is only used with authentication access_code or both")
 	}
 }

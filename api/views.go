@@ -37,18 +37,19 @@ type documentView struct {
 }
 
 type recipientView struct {
-	ID            string     `json:"id"`
-	Name          string     `json:"name"`
-	Email         string     `json:"email"`
-	Role          string     `json:"role"`
-	RoutingOrder  int        `json:"routing_order"`
-	Meaning       string     `json:"meaning,omitempty"`
-	Status        string     `json:"status"`
-	NotifiedAt    *time.Time `json:"notified_at,omitempty"`
-	ViewedAt      *time.Time `json:"viewed_at,omitempty"`
-	ActedAt       *time.Time `json:"acted_at,omitempty"`
-	DeclineReason string     `json:"decline_reason,omitempty"`
-	SigningURL    string     `json:"signing_url,omitempty"`
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	Email          string     `json:"email"`
+	Role           string     `json:"role"`
+	RoutingOrder   int        `json:"routing_order"`
+	Meaning        string     `json:"meaning,omitempty"`
+	Authentication string     `json:"authentication"`
+	Status         string     `json:"status"`
+	NotifiedAt     *time.Time `json:"notified_at,omitempty"`
+	ViewedAt       *time.Time `json:"viewed_at,omitempty"`
+	ActedAt        *time.Time `json:"acted_at,omitempty"`
+	DeclineReason  string     `json:"decline_reason,omitempty"`
+	SigningURL     string     `json:"signing_url,omitempty"`
 }
 
 type fieldView struct {
@@ -104,7 +105,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	}
 	for _, r := range env.Recipients {
 		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
-			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
+			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
 			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason})
 	}
 	v.Fields = fieldViews(env.Fields, "")

@@ -100,6 +100,8 @@ func migrateInitial(tx *gorm.DB) error {
 		Role           string `gorm:"size:16;not null"`
 		RoutingOrder   int    `gorm:"not null"`
 		Meaning        string
+		Authentication string `gorm:"size:16;not null;default:email_otp"`
+		AccessCodeHash string
 		Status         string `gorm:"size:16;not null"`
 		TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
 		LinkGeneration int    `gorm:"not null;default:1"`
@@ -157,6 +159,24 @@ func migrateInitial(tx *gorm.DB) error {
 		CreatedAt   time.Time
 		SentAt      *time.Time
 	}
+	type otpCode struct {
+		ID          string `gorm:"primaryKey;size:36"`
+		RecipientID string `gorm:"size:36;not null;index"`
+		CodeHash    string `gorm:"size:64;not null"`
+		Attempts    int    `gorm:"not null"`
+		ExpiresAt   time.Time
+		UsedAt      *time.Time
+		CreatedAt   time.Time
+	}
+	type signingSession struct {
+		ID          string `gorm:"primaryKey;size:36"`
+		RecipientID string `gorm:"size:36;not null;index"`
+		TokenHash   string `gorm:"size:64;not null;uniqueIndex"`
+		Methods     string
+		VerifiedAt  time.Time `gorm:"not null"`
+		ExpiresAt   time.Time `gorm:"not null"`
+		CreatedAt   time.Time
+	}
 	tables := []struct {
 		name  string
 		model any
@@ -167,6 +187,8 @@ func migrateInitial(tx *gorm.DB) error {
 		{"fields", &field{}},
 		{"events", &event{}},
 		{"notifications", &notification{}},
+		{"otp_codes", &otpCode{}},
+		{"signing_sessions", &signingSession{}},
 	}
 	for _, t := range tables {
 		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {

@@ -99,6 +99,30 @@ type Page struct {
 	Rotation int     `json:"rotation"`
 }
 
+// How a recipient proves who they are before signing, besides holding the link.
+const (
+	AuthEmailOTP   = "email_otp"
+	AuthAccessCode = "access_code"
+	AuthBoth       = "both"
+	AuthNone       = "none"
+)
+
+// AuthMethods lists the authentication settings a recipient may have.
+var AuthMethods = []string{AuthEmailOTP, AuthAccessCode, AuthBoth, AuthNone}
+
+// Methods is what a setting requires, in the order they are checked.
+func Methods(setting string) []string {
+	switch setting {
+	case AuthEmailOTP:
+		return []string{AuthEmailOTP}
+	case AuthAccessCode:
+		return []string{AuthAccessCode}
+	case AuthBoth:
+		return []string{AuthEmailOTP, AuthAccessCode}
+	}
+	return nil
+}
+
 // DefaultMeaning is what a signature means when the sender does not say
 // (21 CFR 11.50: each signature shows its meaning).
 var DefaultMeaning = map[string]string{
@@ -117,6 +141,8 @@ type Recipient struct {
 	Role           string `gorm:"size:16;not null"`
 	RoutingOrder   int    `gorm:"not null"`
 	Meaning        string
+	Authentication string `gorm:"size:16;not null;default:email_otp"`
+	AccessCodeHash string
 	Status         string `gorm:"size:16;not null"`
 	TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
 	LinkGeneration int    `gorm:"not null;default:1"`
@@ -184,6 +210,29 @@ type Event struct {
 	OccurredAt      time.Time      `gorm:"not null" json:"occurred_at"`
 	PrevHash        string         `gorm:"size:64;not null" json:"prev_hash"`
 	Hash            string         `gorm:"size:64;not null" json:"hash"`
+}
+
+// OTPCode is a one-time code emailed to a recipient: hashed, short-lived,
+// ended by five wrong tries.
+type OTPCode struct {
+	ID          string `gorm:"primaryKey;size:36"`
+	RecipientID string `gorm:"size:36;not null;index"`
+	CodeHash    string `gorm:"size:64;not null"`
+	Attempts    int    `gorm:"not null"`
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+	CreatedAt   time.Time
+}
+
+// SigningSession is a verified recipient's short-lived right to sign.
+type SigningSession struct {
+	ID          string    `gorm:"primaryKey;size:36"`
+	RecipientID string    `gorm:"size:36;not null;index"`
+	TokenHash   string    `gorm:"size:64;not null;uniqueIndex"`
+	Methods     []string  `gorm:"serializer:json"`
+	VerifiedAt  time.Time `gorm:"not null"`
+	ExpiresAt   time.Time `gorm:"not null"`
+	CreatedAt   time.Time
 }
 
 // Notification is an outbox row: a message owed to a recipient. The unique

@@ -35,7 +35,7 @@ func jsonEnvelope(t testing.TB, recipients []J, fields []J) J {
 }
 
 func signer(name string, order int) J {
-	return J{"name": name, "email": name + "@example.com", "role": "signer", "routing_order": order}
+	return withCode(J{"name": name, "email": name + "@example.com", "role": "signer", "routing_order": order})
 }
 
 func TestBadInputIsAProblemResponse(t *testing.T) {
@@ -112,7 +112,7 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t,
 		[]J{
 			signer("alice", 1),
-			{"name": "Dana", "email": "dana@example.com", "role": "approver", "routing_order": 1},
+			withCode(J{"name": "Dana", "email": "dana@example.com", "role": "approver", "routing_order": 1}),
 			{"name": "Copy", "email": "copy@example.com", "role": "cc", "routing_order": 1},
 			signer("carol", 2),
 		},
@@ -127,7 +127,9 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 	status, view := getJSON(t, alice)
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, view["fields"], 2)
-	status, pdf := download(t, str(view, "documents", 0, "url"))
+	status, _ = download(t, str(view, "documents", 0, "url"))
+	require.Equal(t, http.StatusUnauthorized, status, "document contents need a verified session")
+	status, pdf := downloadAs(t, alice, str(view, "documents", 0, "url"))
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, contractPDF(t), pdf)
 
@@ -151,12 +153,12 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 		{"an image that is not a PNG", []J{{"field_id": sigField, "image_png_base64": base64.StdEncoding.EncodeToString([]byte("GIF89a"))}}, "values[0]"},
 	}
 	for _, tc := range bad {
-		status, body := postJSON(t, alice+"/sign", J{"values": tc.values})
+		status, body := postAs(t, alice, "/sign", J{"values": tc.values})
 		require.Equal(t, http.StatusUnprocessableEntity, status, tc.name)
 		require.Equal(t, tc.field, str(body, "errors", 0, "field"), tc.name)
 	}
 
-	status, body := postJSON(t, dana+"/sign", J{"values": []J{{"field_id": sigField, "text": "x"}}})
+	status, body := postAs(t, dana, "/sign", J{"values": []J{{"field_id": sigField, "text": "x"}}})
 	require.Equal(t, http.StatusUnprocessableEntity, status, "an approver sends no values: %v", body)
 	status, body = postJSON(t, cc+"/sign", J{})
 	require.Equal(t, http.StatusConflict, status, "a cc does not sign: %v", body)
@@ -170,13 +172,15 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 	status, body = signAs(t, alice, "Alice Adams")
 	require.Equal(t, http.StatusConflict, status)
 	require.Contains(t, str(body, "detail"), "already signed")
-	status, body = postJSON(t, dana+"/sign", J{})
+	status, body = postAs(t, dana, "/sign", J{})
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	require.Equal(t, "approved", str(body, "recipient_status"))
 
-	status, _ = postJSON(t, carol+"/decline", J{"reason": " "})
+	status, _ = postAs(t, carol, "/decline", J{"reason": " "})
 	require.Equal(t, http.StatusUnprocessableEntity, status)
 	status, body = postJSON(t, carol+"/decline", J{"reason": "the fee is wrong"})
+	require.Equal(t, http.StatusUnauthorized, status, "declining needs a verified session too")
+	status, body = postAs(t, carol, "/decline", J{"reason": "the fee is wrong"})
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	require.Equal(t, "declined", str(body, "envelope_status"))
 	awaitWorkflow(t, id)

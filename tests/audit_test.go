@@ -22,6 +22,9 @@ func signFrom(t *testing.T, signingURL, forwardedFor string) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "signflow-integration-test/1.0")
 	req.Header.Set("X-Forwarded-For", forwardedFor)
+	for k, v := range session(t, signingURL) {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -61,7 +64,7 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 	}, 30*time.Second, 20*time.Millisecond)
 	status, view := getJSON(t, link) // link opened
 	require.Equal(t, http.StatusOK, status)
-	status, _ = download(t, str(view, "documents", 0, "url"))
+	status, _ = downloadAs(t, link, str(view, "documents", 0, "url"))
 	require.Equal(t, http.StatusOK, status)
 	signFrom(t, link, "203.0.113.9") // a forged header from an untrusted client
 	awaitWorkflow(t, id)
@@ -88,6 +91,8 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 	require.Equal(t, "127.0.0.1", str(signed, "ip"))
 	require.Equal(t, "signflow-integration-test/1.0", str(signed, "user_agent"))
 	require.NotEmpty(t, str(signed, "occurred_at"))
+	require.Equal(t, []any{"access_code"}, at(signed, "details", "auth_methods"), "the signature names how the signer was verified")
+	require.NotEmpty(t, str(signed, "details", "session_id"))
 
 	status, verdict := getJSON(t, base+"/v1/envelopes/"+id+"/audit/verify")
 	require.Equal(t, http.StatusOK, status)

@@ -57,9 +57,9 @@ func threeRecipients(lastPage int) J {
 		"subject": "Supply agreement",
 		"message": "Please review and sign.",
 		"recipients": []J{
-			{"name": "Alice Adams", "email": "alice@example.com", "role": "signer", "routing_order": 1},
-			{"name": "Bob Brown", "email": "bob@example.com", "role": "signer", "routing_order": 1},
-			{"name": "Carol Chen", "email": "carol@example.com", "role": "signer", "routing_order": 2},
+			withCode(J{"name": "Alice Adams", "email": "alice@example.com", "role": "signer", "routing_order": 1}),
+			withCode(J{"name": "Bob Brown", "email": "bob@example.com", "role": "signer", "routing_order": 1}),
+			withCode(J{"name": "Carol Chen", "email": "carol@example.com", "role": "signer", "routing_order": 2}),
 		},
 		"fields": []J{
 			fieldAt(0, "signature", 1, aliceSig),
@@ -148,6 +148,7 @@ func completeAndCheck(t *testing.T, base, name string, original []byte, lastPage
 	}
 	require.Contains(t, certificate, "I approve this document")
 	require.Contains(t, certificate, "Status: completed")
+	require.Contains(t, certificate, "an access code given by the sender; verified at", "how and when each signer was verified")
 	require.Contains(t, certificate, "signflow-integration-test/1.0")
 
 	origPath := filepath.Join(t.TempDir(), "original.pdf")

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/worker"
 	"github.com/signflow/signflow/workflows"
 )
@@ -29,7 +29,7 @@ func emailEnvelope(t *testing.T, base string, signers []string, cc string, setti
 	t.Helper()
 	var recipients, fields []J
 	for i, email := range signers {
-		recipients = append(recipients, J{"name": "Signer " + fmt.Sprint(i+1), "email": email, "role": "signer", "routing_order": i + 1})
+		recipients = append(recipients, withCode(J{"name": "Signer " + fmt.Sprint(i+1), "email": email, "role": "signer", "routing_order": i + 1}))
 		fields = append(fields, fieldAt(i, "signature", 1, box{0.1, 0.1 + 0.1*float64(i), 0.3, 0.05}))
 	}
 	if cc != "" {
@@ -89,7 +89,7 @@ func TestRemindersArriveOnAShortInterval(t *testing.T) {
 func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 	const queue = "signflow-smtp-outage"
 	smtpAddr, httpAddr := freePort(), freePort() // nothing listens there yet
-	w := worker.New(suite.temporal, queue, newActivities(activities.Mailer{Addr: smtpAddr, TLS: "none", From: "signflow@example.com"}))
+	w := worker.New(suite.temporal, queue, newActivities(mailer.SMTP{Addr: smtpAddr, TLS: "none", From: "signflow@example.com"}))
 	require.NoError(t, w.Start())
 	defer w.Stop()
 	base := newAPI(t, queue)

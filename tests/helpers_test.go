@@ -70,10 +70,18 @@ func getJSON(t testing.TB, url string) (int, J) {
 
 func send(t testing.TB, method, url, contentType string, body io.Reader) (int, J) {
 	t.Helper()
+	return sendWith(t, method, url, contentType, body, nil)
+}
+
+func sendWith(t testing.TB, method, url, contentType string, body io.Reader, headers map[string]string) (int, J) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	require.NoError(t, err)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	req.Header.Set("User-Agent", "signflow-integration-test/1.0")
 	resp, err := http.DefaultClient.Do(req)
@@ -138,6 +146,46 @@ func signaturePNG(t testing.TB) string {
 	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
+// testAccessCode is the access code test envelopes give their recipients.
+const testAccessCode = "2468-1357"
+
+// withCode makes a recipient confirm with the test access code.
+func withCode(r J) J {
+	r["authentication"], r["access_code"] = "access_code", testAccessCode
+	return r
+}
+
+// session verifies the recipient behind signingURL with the access code
+// and returns the bearer header of the session.
+func session(t testing.TB, signingURL string) map[string]string {
+	t.Helper()
+	status, body := postJSON(t, signingURL+"/session", J{"access_code": testAccessCode})
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	return map[string]string{"Authorization": "Bearer " + str(body, "session_token")}
+}
+
+// postAs posts to a recipient route in a verified session.
+func postAs(t testing.TB, signingURL, path string, v any) (int, J) {
+	t.Helper()
+	return sendWith(t, http.MethodPost, signingURL+path, "application/json", jsonBody(t, v), session(t, signingURL))
+}
+
+// downloadAs fetches a recipient's document in a verified session.
+func downloadAs(t testing.TB, signingURL, url string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	for k, v := range session(t, signingURL) {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, data
+}
+
 // signAs fills every field of the recipient behind signingURL and signs
 // (or approves), returning the HTTP status and body.
 func signAs(t testing.TB, signingURL string, typed string) (int, J) {
@@ -160,5 +208,5 @@ func signAs(t testing.TB, signingURL string, typed string) (int, J) {
 			values = append(values, J{"field_id": id, "checked": true})
 		}
 	}
-	return postJSON(t, signingURL+"/sign", J{"values": values})
+	return postAs(t, signingURL, "/sign", J{"values": values})
 }

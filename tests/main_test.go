@@ -24,6 +24,7 @@ import (
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
@@ -129,7 +130,7 @@ func setup(m *testing.M) (int, error) {
 	suite.apiURL = apiServer.URL
 	shared.PublicURL = apiServer.URL
 
-	w := worker.New(suite.temporal, taskQueue, newActivities(activities.Mailer{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}))
+	w := worker.New(suite.temporal, taskQueue, newActivities(mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}))
 	if err := w.Start(); err != nil {
 		return 0, err
 	}
@@ -191,14 +192,15 @@ func createDatabase() (drop func(), err error) {
 func newServer(queue string) *api.Server {
 	return &api.Server{
 		Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Links: suite.links, Temporal: suite.temporal,
-		TaskQueue: queue, Limits: pdf.DefaultLimits, Log: suite.log,
+		TaskQueue: queue, Limits: pdf.DefaultLimits, Log: suite.log, SessionTTL: 30 * time.Minute,
+		Mail: mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"},
 	}
 }
 
 // newActivities are the worker's activities, emailing through mailer.
-func newActivities(mailer activities.Mailer) *activities.Activities {
+func newActivities(smtp mailer.SMTP) *activities.Activities {
 	return &activities.Activities{Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Links: suite.links,
-		Mail: mailer, PublicURL: suite.apiURL, Log: suite.log}
+		Mail: smtp, PublicURL: suite.apiURL, Log: suite.log}
 }
 
 // newAPI serves the API for one test, sending work to queue.
@@ -220,4 +222,10 @@ func tail(s string, lines int) string {
 		parts = parts[len(parts)-lines:]
 	}
 	return strings.Join(parts, "\n")
+}
+
+// readTestLog is everything the servers under test logged so far.
+func readTestLog() (string, error) {
+	data, err := os.ReadFile(filepath.Join(suite.tmp, "test.log"))
+	return string(data), err
 }

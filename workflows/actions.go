@@ -39,9 +39,15 @@ func (e *envelope) due(recipientID string, roles ...string) (int, error) {
 	return 0, rejected("recipient %s is not on this envelope", recipientID)
 }
 
-// byRecipient is an event caused by a recipient's request.
+// byRecipient is an event caused by a recipient's request, naming the
+// verified session it came in, if any.
 func byRecipient(eventType, recipientID string, c Client) models.Event {
-	return models.Event{Type: eventType, ActorType: models.ActorRecipient, RecipientID: recipientID, IP: c.IP, UserAgent: c.UserAgent}
+	ev := models.Event{Type: eventType, ActorType: models.ActorRecipient, RecipientID: recipientID, IP: c.IP, UserAgent: c.UserAgent,
+		Details: map[string]any{}}
+	if c.SessionID != "" {
+		ev.Details["session_id"], ev.Details["auth_methods"], ev.Details["verified_at"] = c.SessionID, c.AuthMethods, c.VerifiedAt
+	}
+	return ev
 }
 
 func (e *envelope) validateSign(req SignRequest) error {
@@ -94,12 +100,12 @@ func (e *envelope) decline(ctx workflow.Context, req DeclineRequest) (State, err
 	r.Status, r.ActedAt, r.Reason = models.RecipientDeclined, &now, req.Reason
 	e.status = models.EnvelopeDeclined
 	declined := byRecipient(EventDeclined, r.ID, req.Client)
-	declined.Details = map[string]any{"reason": req.Reason}
+	declined.Details["reason"] = req.Reason
 	if err := e.commit(ctx, declined, nil); err != nil {
 		return e.state(), err
 	}
 	ended := byRecipient(EventEnvDeclined, r.ID, req.Client)
-	ended.Details = map[string]any{"reason": req.Reason}
+	ended.Details["reason"] = req.Reason
 	err = e.commit(ctx, ended, nil)
 	return e.state(), err
 }

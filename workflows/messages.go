@@ -73,6 +73,10 @@ type Client struct {
 	ClientID  string `json:"client_id,omitempty"`
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"user_agent,omitempty"`
+	// The verified signing session a recipient acted in, if one was needed.
+	SessionID   string     `json:"session_id,omitempty"`
+	AuthMethods []string   `json:"auth_methods,omitempty"`
+	VerifiedAt  *time.Time `json:"verified_at,omitempty"`
 }
 
 // SignRequest is a signer's signature, with values for their fields.

@@ -7,9 +7,27 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
-// Authentication says how a recipient proved who they are. Until second
-// factors exist, possession of the emailed signing link is the only one.
-const linkOnly = "possession of the signing link sent to their email address (no second factor)"
+// authentication says how a recipient proved who they are: the signing link
+// sent to their address, plus the second factors their setting required, as
+// verified in the session they acted in.
+func authentication(r models.Recipient, acted models.Event) string {
+	if r.Role == models.RoleCC {
+		return "none: receives a copy, does not sign"
+	}
+	text := "signing link sent to their email address"
+	names := map[string]string{models.AuthEmailOTP: "a one-time code emailed to that address", models.AuthAccessCode: "an access code given by the sender"}
+	methods := models.Methods(r.Authentication)
+	if len(methods) == 0 {
+		return text + "; no second factor (allowed by the account's settings)"
+	}
+	for _, m := range methods {
+		text += ", and " + names[m]
+	}
+	if id, ok := acted.Details["session_id"]; ok {
+		text += fmt.Sprintf("; verified at %v in session %v", acted.Details["verified_at"], id)
+	}
+	return text
+}
 
 // Build gathers what the certificate states from the envelope and its audit
 // trail so far. image loads a drawn signature by blob key.
@@ -27,14 +45,10 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		d.Events = append(d.Events, Event{Seq: e.Seq, At: e.OccurredAt, Type: e.Type, Actor: e.Actor, IP: e.IP, Hash: e.Hash})
 	}
 	for _, r := range env.Recipients {
+		e := acted[r.ID]
 		cr := Recipient{Name: r.Name, Email: r.Email, Role: r.Role, Meaning: r.Meaning, Status: r.Status,
-			Authentication: linkOnly, SentAt: r.NotifiedAt, ViewedAt: r.ViewedAt, ActedAt: r.ActedAt}
-		if r.Role == models.RoleCC {
-			cr.Authentication = "none: receives a copy, does not sign"
-		}
-		if e, ok := acted[r.ID]; ok {
-			cr.IP, cr.UserAgent = e.IP, e.UserAgent
-		}
+			Authentication: authentication(r, e), SentAt: r.NotifiedAt, ViewedAt: r.ViewedAt, ActedAt: r.ActedAt,
+			IP: e.IP, UserAgent: e.UserAgent}
 		for _, f := range env.Fields {
 			if f.RecipientID != r.ID || f.Type != models.FieldSignature {
 				continue

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Var is one environment variable the binary reads.
@@ -42,33 +43,37 @@ var Vars = []Var{
 	{"SIGNFLOW_SEAL_PKCS12", "", "PKCS#12 bundle (key, certificate, CA) to seal documents with; empty: a Signflow CA and seal certificate are generated in $SIGNFLOW_DATA_DIR/seal.pem on first start."},
 	{"SIGNFLOW_SEAL_PASSWORD", "", "Password of SIGNFLOW_SEAL_PKCS12."},
 	{"SIGNFLOW_TSA_URL", "", "RFC 3161 timestamp authority to countersign seals; empty: no timestamp."},
+	{"SIGNFLOW_ALLOW_NO_SECOND_FACTOR", "false", "true lets senders choose authentication \"none\" for signers and approvers (shown as such on the certificate)."},
+	{"SIGNFLOW_SESSION_TTL", "30m", "How long a verified signing session lasts."},
 	{"SIGNFLOW_TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty trusts none."},
 }
 
 // Config is the resolved configuration.
 type Config struct {
-	HTTPAddr          string
-	PublicURL         string
-	DataDir           string
-	DatabaseURL       string
-	BlobDir           string
-	TemporalAddress   string
-	TemporalNamespace string
-	TaskQueue         string
-	TemporalCLI       string
-	MaxDocumentBytes  int64
-	MaxDocumentPages  int
-	LogLevel          string
-	TrustedProxies    []string
-	SMTPAddr          string
-	SMTPUsername      string
-	SMTPPassword      string
-	SMTPTLS           string
-	SMTPFrom          string
-	Mailpit           string
-	SealPKCS12        string
-	SealPassword      string
-	TSAURL            string
+	HTTPAddr            string
+	PublicURL           string
+	DataDir             string
+	DatabaseURL         string
+	BlobDir             string
+	TemporalAddress     string
+	TemporalNamespace   string
+	TaskQueue           string
+	TemporalCLI         string
+	MaxDocumentBytes    int64
+	MaxDocumentPages    int
+	LogLevel            string
+	TrustedProxies      []string
+	SMTPAddr            string
+	SMTPUsername        string
+	SMTPPassword        string
+	SMTPTLS             string
+	SMTPFrom            string
+	Mailpit             string
+	SealPKCS12          string
+	SealPassword        string
+	TSAURL              string
+	AllowNoSecondFactor bool
+	SessionTTL          time.Duration
 }
 
 // DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
@@ -126,6 +131,12 @@ func Load() (Config, error) {
 	}
 	if c.MaxDocumentPages, err = strconv.Atoi(get("SIGNFLOW_MAX_DOCUMENT_PAGES")); err != nil || c.MaxDocumentPages < 1 {
 		return c, fmt.Errorf("SIGNFLOW_MAX_DOCUMENT_PAGES must be a positive number")
+	}
+	if c.AllowNoSecondFactor, err = strconv.ParseBool(get("SIGNFLOW_ALLOW_NO_SECOND_FACTOR")); err != nil {
+		return c, fmt.Errorf("SIGNFLOW_ALLOW_NO_SECOND_FACTOR must be true or false")
+	}
+	if c.SessionTTL, err = time.ParseDuration(get("SIGNFLOW_SESSION_TTL")); err != nil || c.SessionTTL < time.Minute {
+		return c, fmt.Errorf("SIGNFLOW_SESSION_TTL must be a duration of at least 1m, such as 30m")
 	}
 	if c.SMTPTLS != "none" && c.SMTPTLS != "starttls" && c.SMTPTLS != "tls" {
 		return c, fmt.Errorf("SIGNFLOW_SMTP_TLS must be none, starttls or tls")

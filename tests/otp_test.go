@@ -1,0 +1,159 @@
+package tests
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var codeInMail = regexp.MustCompile(`\b(\d{6})\b`)
+
+// requestOTP asks for a code and returns it as the email carries it.
+func requestOTP(t *testing.T, link, email string, nth int) string {
+	t.Helper()
+	status, body := postJSON(t, link+"/otp", J{})
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	mails := awaitMail(t, suite.mailAPI, "to:"+email+` subject:"signing code"`, nth, time.Minute)
+	return codeInMail.FindString(mails[0].Subject) // Mailpit lists the newest first
+}
+
+func otpEnvelope(t *testing.T, base string, emails ...string) []string {
+	t.Helper()
+	var recipients, fields []J
+	for i, e := range emails {
+		recipients = append(recipients, J{"name": "Person", "email": e, "role": "signer"}) // default: email_otp
+		fields = append(fields, fieldAt(i, "signature", 1, box{0.1, 0.1 + 0.1*float64(i), 0.3, 0.05}))
+	}
+	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, recipients, fields))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	var links []string
+	for i := range emails {
+		links = append(links, str(created, "recipients", i, "signing_url"))
+	}
+	return links
+}
+
+func TestEmailedCodeOpensASessionForThatRecipientOnly(t *testing.T) {
+	a, b := unique("otp-a"), unique("otp-b")
+	links := otpEnvelope(t, suite.apiURL, a, b)
+	_, view := getJSON(t, links[0])
+	sigA := J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "A"}}}
+
+	status, body := postJSON(t, links[0]+"/sign", sigA)
+	require.Equal(t, http.StatusUnauthorized, status, "signing without a session: %v", body)
+
+	code := requestOTP(t, links[0], a, 1)
+	require.Len(t, code, 6)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	for range 5 {
+		status, _ = postJSON(t, links[0]+"/session", J{"code": wrong})
+		require.Equal(t, http.StatusUnauthorized, status)
+	}
+	status, body = postJSON(t, links[0]+"/session", J{"code": code})
+	require.Equal(t, http.StatusUnauthorized, status, "five wrong tries end the code")
+	require.Contains(t, str(body, "detail"), "tried too many times")
+
+	code = requestOTP(t, links[0], a, 2)
+	resp, err := http.Post(links[0]+"/session", "application/json", strings.NewReader(`{"code":"`+code+`"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	cookie := resp.Header.Get("Set-Cookie")
+	for _, attr := range []string{"signflow_session=", "HttpOnly", "Secure", "SameSite=Strict"} {
+		require.Contains(t, cookie, attr)
+	}
+	token := strings.TrimPrefix(strings.Split(cookie, ";")[0], "signflow_session=")
+	bearer := map[string]string{"Authorization": "Bearer " + token}
+
+	// A's session does not let anyone act as B.
+	_, viewB := getJSON(t, links[1])
+	status, _ = sendWith(t, http.MethodPost, links[1]+"/sign", "application/json",
+		jsonBody(t, J{"values": []J{{"field_id": str(viewB, "fields", 0, "id"), "text": "B"}}}), bearer)
+	require.Equal(t, http.StatusUnauthorized, status)
+
+	status, body = sendWith(t, http.MethodPost, links[0]+"/sign", "application/json", jsonBody(t, sigA), bearer)
+	require.Equal(t, http.StatusOK, status, "%v", body)
+
+	// The code never reaches the log.
+	logs, err := readTestLog()
+	require.NoError(t, err)
+	require.NotContains(t, logs, code)
+}
+
+func TestExpiredCodesAndTooManyCodesAreRefused(t *testing.T) {
+	var skew atomic.Int64
+	s := newServer(taskQueue)
+	s.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	s.PublicURL = srv.URL
+
+	email := unique("otp-expiry")
+	link := otpEnvelope(t, srv.URL, email)[0]
+	code := requestOTP(t, link, email, 1)
+	skew.Store(int64(11 * time.Minute))
+	status, body := postJSON(t, link+"/session", J{"code": code})
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, str(body, "detail"), "expired")
+
+	for i := 2; i <= 5; i++ {
+		requestOTP(t, link, email, i)
+	}
+	status, _ = postJSON(t, link+"/otp", J{})
+	require.Equal(t, http.StatusTooManyRequests, status, "at most 5 codes an hour")
+}
+
+func TestNoSecondFactorOnlyWhenTheAccountAllowsIt(t *testing.T) {
+	spec := jsonEnvelope(t, []J{{"name": "N", "email": unique("none"), "role": "signer", "authentication": "none"}},
+		[]J{fieldAt(0, "signature", 1, aliceSig)})
+	status, body := postJSON(t, suite.apiURL+"/v1/envelopes", spec)
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Equal(t, "recipients[0].authentication", str(body, "errors", 0, "field"))
+
+	s := newServer(taskQueue)
+	s.AllowNoSecondFactor = true
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	s.PublicURL = srv.URL
+	status, created := postJSON(t, srv.URL+"/v1/envelopes", spec)
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	link := str(created, "recipients", 0, "signing_url")
+	_, view := getJSON(t, link)
+	status, body = postJSON(t, link+"/sign", J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "N"}}})
+	require.Equal(t, http.StatusOK, status, "no session needed: %v", body)
+	awaitWorkflow(t, str(created, "id"))
+	status, cert := download(t, srv.URL+"/v1/envelopes/"+str(created, "id")+"/certificate")
+	require.Equal(t, http.StatusOK, status)
+	path := t.TempDir() + "/certificate.pdf"
+	require.NoError(t, os.WriteFile(path, cert, 0o600))
+	require.Contains(t, pdfText(t, path, 1), "no second factor")
+}
+
+func TestRepeatedFailuresAreAuditedAndLimited(t *testing.T) {
+	id, link := oneSignerEnvelope(t, suite.apiURL) // access code recipient
+	for range 10 {
+		status, _ := postJSON(t, link+"/session", J{"access_code": "guess"})
+		require.Equal(t, http.StatusUnauthorized, status)
+	}
+	status, _ := postJSON(t, link+"/session", J{"access_code": testAccessCode})
+	require.Equal(t, http.StatusTooManyRequests, status, "even the right code waits after 10 failures")
+	failed := 0
+	for _, e := range auditEvents(t, suite.apiURL, id) {
+		if str(e, "type") == "auth.failed" {
+			failed++
+			require.Equal(t, "access_code", str(e, "details", "method"))
+			require.NotContains(t, e.(J)["details"], "access_code", "the code tried is never recorded")
+		}
+	}
+	require.Equal(t, 10, failed)
+}
