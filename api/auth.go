@@ -72,7 +72,7 @@ func (s *Server) requestCode(c *gin.Context) {
 	}
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	code := fmt.Sprintf("%06d", n.Int64())
-	err = s.Store.CreateOTP(ctx, models.OTPCode{ID: newID(), RecipientID: r.ID, CodeHash: s.Links.Digest("otp:"+r.ID, code),
+	err = s.Store.CreateOTP(ctx, models.OTPCode{ID: newID(), TenantID: r.TenantID, RecipientID: r.ID, CodeHash: s.Links.Digest("otp:"+r.ID, code),
 		ExpiresAt: now.Add(otpTTL), CreatedAt: now})
 	if err == nil {
 		err = s.mailCode(c, r, env, code)
@@ -163,7 +163,7 @@ func (s *Server) startSession(c *gin.Context) {
 		}
 	}
 	token := randomToken()
-	session := models.SigningSession{ID: newID(), RecipientID: r.ID, TokenHash: signinglink.Hash(token), Methods: methods,
+	session := models.SigningSession{ID: newID(), TenantID: r.TenantID, RecipientID: r.ID, TokenHash: signinglink.Hash(token), Methods: methods,
 		VerifiedAt: now.UTC(), ExpiresAt: now.Add(s.SessionTTL).UTC(), CreatedAt: now}
 	started := recipientEvent(c, r, EventSessionStarted)
 	started.Details = map[string]any{"session_id": session.ID, "auth_methods": methods}

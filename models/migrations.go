@@ -161,6 +161,7 @@ func migrateInitial(tx *gorm.DB) error {
 	}
 	type otpCode struct {
 		ID          string `gorm:"primaryKey;size:36"`
+		TenantID    string `gorm:"size:64;not null"`
 		RecipientID string `gorm:"size:36;not null;index"`
 		CodeHash    string `gorm:"size:64;not null"`
 		Attempts    int    `gorm:"not null"`
@@ -170,6 +171,7 @@ func migrateInitial(tx *gorm.DB) error {
 	}
 	type signingSession struct {
 		ID          string `gorm:"primaryKey;size:36"`
+		TenantID    string `gorm:"size:64;not null"`
 		RecipientID string `gorm:"size:36;not null;index"`
 		TokenHash   string `gorm:"size:64;not null;uniqueIndex"`
 		Methods     string

@@ -216,6 +216,7 @@ type Event struct {
 // ended by five wrong tries.
 type OTPCode struct {
 	ID          string `gorm:"primaryKey;size:36"`
+	TenantID    string `gorm:"size:64;not null"`
 	RecipientID string `gorm:"size:36;not null;index"`
 	CodeHash    string `gorm:"size:64;not null"`
 	Attempts    int    `gorm:"not null"`
@@ -227,6 +228,7 @@ type OTPCode struct {
 // SigningSession is a verified recipient's short-lived right to sign.
 type SigningSession struct {
 	ID          string    `gorm:"primaryKey;size:36"`
+	TenantID    string    `gorm:"size:64;not null"`
 	RecipientID string    `gorm:"size:36;not null;index"`
 	TokenHash   string    `gorm:"size:64;not null;uniqueIndex"`
 	Methods     []string  `gorm:"serializer:json"`
