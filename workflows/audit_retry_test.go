@@ -1,0 +1,79 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows"
+)
+
+// Every audit write succeeds, then its activity fails before reporting, as
+// when a worker dies right after the commit. Temporal retries each one; the
+// real store must still hold exactly one event per change, chained intact.
+func TestFailureAfterTheAuditInsertAppendsOnce(t *testing.T) {
+	store, err := models.Open(filepath.Join(t.TempDir(), "audit.db"))
+	require.NoError(t, err)
+	defer store.Close()
+	require.NoError(t, models.Migrate(store.DB))
+	env := &models.Envelope{ID: "env-1", TenantID: "default", Subject: "s", Status: models.EnvelopeInProgress, Version: 1, CreatedAt: t0,
+		Recipients: []models.Recipient{
+			{ID: "alice", TenantID: "default", Name: "A", Email: "a@example.com", Role: models.RoleSigner, RoutingOrder: 1, Status: models.RecipientWaiting, TokenHash: "a"},
+			{ID: "bob", TenantID: "default", Name: "B", Email: "b@example.com", Role: models.RoleSigner, RoutingOrder: 1, Status: models.RecipientWaiting, TokenHash: "b"},
+		}}
+	require.NoError(t, store.CreateEnvelope(context.Background(), env, models.Event{Type: workflows.EventCreated, ActorType: models.ActorAPI, OccurredAt: t0}))
+
+	real := &activities.Activities{Store: store}
+	var mu sync.Mutex
+	failedOnce := map[int64]bool{}
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
+	h.env.SetStartTime(t0)
+	h.env.RegisterActivity(&activities.Activities{})
+	h.env.OnActivity(a.ApplyTransition, mock.Anything, mock.Anything).Return(func(ctx context.Context, tr models.Transition) error {
+		if err := real.ApplyTransition(ctx, tr); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !failedOnce[tr.Version] {
+			failedOnce[tr.Version] = true
+			return errors.New("worker lost before reporting success")
+		}
+		return nil
+	})
+	for _, fn := range []any{a.QueueNotification, a.SendNotification} {
+		h.env.OnActivity(fn, mock.Anything, mock.Anything).Return(nil)
+	}
+	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return([]activities.FinalDocument{}, nil)
+	// Two signers acting in the same instant: their commits race.
+	h.at(time.Hour, workflows.UpdateSign, sign("alice"))
+	h.at(time.Hour, workflows.UpdateSign, sign("bob"))
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1)))
+
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	events, err := store.Events(context.Background(), "env-1")
+	require.NoError(t, err)
+	// created, 2 notified, 2 signed, completed: one each despite every write being retried.
+	require.Len(t, events, 6)
+	require.Len(t, failedOnce, 5)
+	require.Nil(t, models.VerifyChain("env-1", events))
+	stored, err := store.GetEnvelope(context.Background(), "default", "env-1")
+	require.NoError(t, err)
+	require.Equal(t, models.EnvelopeCompleted, stored.Status)
+	require.EqualValues(t, st.Version, stored.Version)
+}
