@@ -87,6 +87,20 @@ func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
 	return r, env
 }
 
+// verifiedSigner resolves the signing token and the verified session the
+// recipient's setting asks for, answering 404 or 401 itself when either
+// is missing (then r is nil).
+func (s *Server) verifiedSigner(c *gin.Context) (r *models.Recipient, env *models.Envelope, session *models.SigningSession) {
+	if r, env = s.signer(c); r == nil {
+		return nil, nil, nil
+	}
+	session, ok := s.requireSession(c, r)
+	if !ok {
+		return nil, nil, nil
+	}
+	return r, env, session
+}
+
 type signingView struct {
 	Envelope  signingEnvelope       `json:"envelope"`
 	Recipient recipientView         `json:"recipient"`
@@ -133,11 +147,8 @@ func (s *Server) signingView(c *gin.Context) {
 }
 
 func (s *Server) signingDocument(c *gin.Context) {
-	r, env := s.signer(c)
+	r, env, _ := s.verifiedSigner(c)
 	if r == nil {
-		return
-	}
-	if _, ok := s.requireSession(c, r); !ok {
 		return
 	}
 	// Once completed, a recipient's link gives the final document.
@@ -187,12 +198,8 @@ func (s *Server) sign(c *gin.Context) {
 			return
 		}
 	}
-	r, env := s.signer(c)
+	r, env, session := s.verifiedSigner(c)
 	if r == nil {
-		return
-	}
-	session, ok := s.requireSession(c, r)
-	if !ok {
 		return
 	}
 	if r.Role == models.RoleApprover {
@@ -323,12 +330,8 @@ func (s *Server) decline(c *gin.Context) {
 		invalid(c, fieldErrors{{Field: "reason", Message: fmt.Sprintf("say why you decline, in 1 to %d characters", maxTextLength)}})
 		return
 	}
-	r, env := s.signer(c)
+	r, env, session := s.verifiedSigner(c)
 	if r == nil {
-		return
-	}
-	session, ok := s.requireSession(c, r)
-	if !ok {
 		return
 	}
 	s.act(c, env.ID, r.ID, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Client: sessionClient(c, session)})
