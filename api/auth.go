@@ -167,7 +167,8 @@ func (s *Server) startSession(c *gin.Context) {
 		VerifiedAt: now.UTC(), ExpiresAt: now.Add(s.SessionTTL).UTC(), CreatedAt: now}
 	started := recipientEvent(c, r, EventSessionStarted)
 	started.Details = map[string]any{"session_id": session.ID, "auth_methods": methods}
-	if err := s.Store.CreateSession(ctx, session); err == nil {
+	err = s.Store.CreateSession(ctx, session)
+	if err == nil {
 		err = s.Store.AppendEvent(ctx, started)
 	}
 	if err != nil {

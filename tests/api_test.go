@@ -178,7 +178,7 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 
 	status, _ = postAs(t, carol, "/decline", J{"reason": " "})
 	require.Equal(t, http.StatusUnprocessableEntity, status)
-	status, body = postJSON(t, carol+"/decline", J{"reason": "the fee is wrong"})
+	status, _ = postJSON(t, carol+"/decline", J{"reason": "the fee is wrong"})
 	require.Equal(t, http.StatusUnauthorized, status, "declining needs a verified session too")
 	status, body = postAs(t, carol, "/decline", J{"reason": "the fee is wrong"})
 	require.Equal(t, http.StatusOK, status, "%v", body)
