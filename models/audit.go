@@ -126,7 +126,7 @@ func appendEvent(tx *gorm.DB, e Event) (bool, error) {
 	if err := tx.Create(&e).Error; err != nil {
 		return false, fmt.Errorf("append event %s: %w", e.Type, err)
 	}
-	return true, nil
+	return true, appendFeed(tx, e)
 }
 
 // AppendEvent records an event that happens outside the workflow (a link

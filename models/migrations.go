@@ -23,6 +23,125 @@ func Migrate(db *gorm.DB) error {
 var migrations = []*gormigrate.Migration{
 	{ID: "202611250001_initial", Migrate: migrateInitial},
 	{ID: "202611250002_append_only_events", Migrate: migrateAppendOnlyEvents},
+	{ID: "202611260003_clients_and_idempotency", Migrate: migrateClientsAndIdempotency},
+	{ID: "202611260004_events_feed", Migrate: migrateEventsFeed},
+	{ID: "202611260005_webhooks", Migrate: migrateWebhooks},
+}
+
+func migrateWebhooks(tx *gorm.DB) error {
+	type webhookSubscription struct {
+		ID                  string `gorm:"primaryKey;size:40"`
+		TenantID            string `gorm:"size:64;not null;index:idx_webhook_subscriptions_tenant_id"`
+		URL                 string `gorm:"not null"`
+		EventTypes          string
+		Secret              string `gorm:"not null"`
+		PreviousSecret      string
+		PreviousSecretUntil *time.Time
+		DisabledAt          *time.Time
+		DisabledReason      string
+		DeletedAt           *time.Time
+		CreatedAt           time.Time
+	}
+	type webhookDelivery struct {
+		ID             string `gorm:"primaryKey;size:36"`
+		SubscriptionID string `gorm:"size:40;not null;uniqueIndex:idx_delivery_event,priority:1;index:idx_delivery_queue,priority:1"`
+		TenantID       string `gorm:"size:64;not null"`
+		EnvelopeID     string `gorm:"size:36;not null;index:idx_delivery_queue,priority:2"`
+		EventID        string `gorm:"size:36;not null;uniqueIndex:idx_delivery_event,priority:2"`
+		FeedID         int64  `gorm:"not null"`
+		Seq            int64  `gorm:"not null;index:idx_delivery_queue,priority:3"`
+		Type           string `gorm:"size:48;not null"`
+		Status         string `gorm:"size:16;not null"`
+		Attempts       int    `gorm:"not null"`
+		LastStatusCode int
+		LastError      string
+		CreatedAt      time.Time
+		DeliveredAt    *time.Time
+		DeadAt         *time.Time
+	}
+	type webhookAttempt struct {
+		ID         int64  `gorm:"primaryKey;autoIncrement"`
+		DeliveryID string `gorm:"size:36;not null;index:idx_webhook_attempts_delivery_id"`
+		Attempt    int    `gorm:"not null"`
+		At         time.Time
+		StatusCode int
+		LatencyMS  int64
+		Error      string
+	}
+	return createTables(tx, []table{{"webhook_subscriptions", &webhookSubscription{}},
+		{"webhook_deliveries", &webhookDelivery{}}, {"webhook_attempts", &webhookAttempt{}}})
+}
+
+// migrateEventsFeed creates the feed and fills it from the audit trail.
+func migrateEventsFeed(tx *gorm.DB) error {
+	type feedEntry struct {
+		ID              int64  `gorm:"primaryKey;autoIncrement"`
+		TenantID        string `gorm:"size:64;not null;index:idx_feed_tenant,priority:1"`
+		EnvelopeID      string `gorm:"size:36;not null;index:idx_feed_entries_envelope_id"`
+		EventID         string `gorm:"size:36;not null;uniqueIndex:idx_feed_entries_event_id"`
+		Seq             int64  `gorm:"not null"`
+		Type            string `gorm:"size:48;not null"`
+		RecipientID     string `gorm:"size:36"`
+		EnvelopeStatus  string `gorm:"size:32;not null"`
+		EnvelopeVersion int64  `gorm:"not null"`
+		OccurredAt      time.Time
+	}
+	if err := createTables(tx, []table{{"feed_entries", &feedEntry{}}}); err != nil {
+		return err
+	}
+	types := []string{"envelope.created", "recipient.notified", "recipient.viewed", "recipient.signed", "recipient.approved",
+		"recipient.declined", "envelope.completed", "envelope.declined", "envelope.voided", "envelope.expired", "reminder.sent"}
+	err := tx.Exec(`INSERT INTO feed_entries (tenant_id, envelope_id, event_id, seq, type, recipient_id, envelope_status, envelope_version, occurred_at)
+		SELECT tenant_id, envelope_id, id, seq, type, recipient_id, envelope_status, envelope_version, occurred_at
+		FROM events WHERE type IN ? ORDER BY occurred_at, envelope_id, seq`, types).Error
+	if err != nil {
+		return fmt.Errorf("fill the events feed: %w", err)
+	}
+	return nil
+}
+
+func migrateClientsAndIdempotency(tx *gorm.DB) error {
+	type apiClient struct {
+		ID         string `gorm:"primaryKey;size:64"`
+		TenantID   string `gorm:"size:64;not null;index"`
+		Name       string `gorm:"not null"`
+		SecretHash string `gorm:"size:64;not null"`
+		Scopes     string
+		CreatedAt  time.Time
+		RevokedAt  *time.Time
+	}
+	type tokenKey struct {
+		ID            string `gorm:"primaryKey;size:64"`
+		PrivateKeyPEM string `gorm:"not null"`
+		CreatedAt     time.Time
+	}
+	type idempotencyKey struct {
+		TenantID    string `gorm:"primaryKey;size:64"`
+		Key         string `gorm:"column:idempotency_key;primaryKey;size:255"`
+		Fingerprint string `gorm:"size:64;not null"`
+		LockedUntil *time.Time
+		Status      int
+		ContentType string
+		Location    string
+		Body        []byte
+		CreatedAt   time.Time
+		ExpiresAt   time.Time `gorm:"not null;index:idx_idempotency_keys_expires_at"`
+	}
+	return createTables(tx, []table{{"api_clients", &apiClient{}}, {"token_keys", &tokenKey{}}, {"idempotency_keys", &idempotencyKey{}}})
+}
+
+type table struct {
+	name  string
+	model any
+}
+
+func createTables(tx *gorm.DB, tables []table) error {
+	for _, t := range tables {
+		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
+			return fmt.Errorf("create table %s: %w", t.name, err)
+		}
+	}
+	return nil
 }
 
 // migrateAppendOnlyEvents makes the database itself refuse to change or
@@ -179,10 +298,7 @@ func migrateInitial(tx *gorm.DB) error {
 		ExpiresAt   time.Time `gorm:"not null"`
 		CreatedAt   time.Time
 	}
-	tables := []struct {
-		name  string
-		model any
-	}{
+	return createTables(tx, []table{
 		{"envelopes", &envelope{}},
 		{"documents", &document{}},
 		{"recipients", &recipient{}},
@@ -191,11 +307,5 @@ func migrateInitial(tx *gorm.DB) error {
 		{"notifications", &notification{}},
 		{"otp_codes", &otpCode{}},
 		{"signing_sessions", &signingSession{}},
-	}
-	for _, t := range tables {
-		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-			return fmt.Errorf("create table %s: %w", t.name, err)
-		}
-	}
-	return nil
+	})
 }

@@ -169,6 +169,24 @@ func (s *Store) RecipientByTokenHash(ctx context.Context, hash string) (*Recipie
 	return &r, nil
 }
 
+// findOne reads the one row of T that q selects; none is ErrNotFound.
+func findOne[T any](q *gorm.DB, what string) (*T, error) {
+	var v T
+	err := q.First(&v).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find %s: %w", what, err)
+	}
+	return &v, nil
+}
+
+// GetRecipient finds a recipient by ID.
+func (s *Store) GetRecipient(ctx context.Context, id string) (*Recipient, error) {
+	return findOne[Recipient](s.DB.WithContext(ctx).Where("id = ?", id), "recipient "+id)
+}
+
 // Events returns an envelope's history in order.
 func (s *Store) Events(ctx context.Context, envelopeID string) ([]Event, error) {
 	var evs []Event

@@ -1,0 +1,69 @@
+package accesstoken_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/models"
+)
+
+func TestKeysRotateAndOldTokensLiveOut(t *testing.T) {
+	ctx := context.Background()
+	store, err := models.Open(filepath.Join(t.TempDir(), "keys.db"))
+	require.NoError(t, err)
+	defer store.Close()
+	require.NoError(t, models.Migrate(store.DB))
+	client, _ := accesstoken.NewClient("t1", "rotation", models.Scopes, time.Now())
+	require.NoError(t, store.CreateClient(ctx, client))
+
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	auth := &accesstoken.Authority{Store: store, Issuer: "https://sf.example", Audience: "https://sf.example",
+		TTL: 15 * time.Minute, Rotation: 24 * time.Hour, Now: func() time.Time { return now }}
+	kids := func() []string {
+		data, err := auth.JWKS(ctx)
+		require.NoError(t, err)
+		var set struct {
+			Keys []struct {
+				Kid string `json:"kid"`
+				Alg string `json:"alg"`
+			} `json:"keys"`
+		}
+		require.NoError(t, json.Unmarshal(data, &set))
+		var out []string
+		for _, k := range set.Keys {
+			require.Equal(t, "ES256", k.Alg)
+			out = append(out, k.Kid)
+		}
+		return out
+	}
+
+	old, err := auth.Issue(ctx, &client, client.Scopes)
+	require.NoError(t, err)
+	first := kids()
+	require.Len(t, first, 1)
+
+	now = now.Add(12*time.Hour + 5*time.Minute) // five minutes into the next key's day
+	fresh, err := auth.Issue(ctx, &client, client.Scopes)
+	require.NoError(t, err)
+	second := kids()
+	require.Len(t, second, 2, "the old key stays published while its tokens may live")
+	require.Contains(t, second, first[0])
+	p, err := auth.Verify(ctx, fresh)
+	require.NoError(t, err)
+	require.Equal(t, "t1", p.TenantID)
+	_, err = auth.Verify(ctx, old)
+	require.ErrorIs(t, err, accesstoken.ErrInvalid, "expired by now, whatever its key")
+
+	now = now.Add(24 * time.Hour)
+	third := kids()
+	require.Len(t, third, 2)
+	require.NotContains(t, third, first[0], "a key is withdrawn once every token it signed has expired")
+	_, err = auth.Verify(ctx, fresh)
+	require.ErrorIs(t, err, accesstoken.ErrInvalid)
+}

@@ -1,0 +1,242 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Webhook delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryDead      = "dead"
+	// DeliverySkipped: the subscription was disabled or deleted first.
+	DeliverySkipped = "skipped"
+)
+
+// WebhookSubscription sends a tenant's events to a URL. The secret signs
+// them, so it is kept as is; during a rotation the previous one signs too.
+type WebhookSubscription struct {
+	ID                  string   `gorm:"primaryKey;size:40"`
+	TenantID            string   `gorm:"size:64;not null;index"`
+	URL                 string   `gorm:"not null"`
+	EventTypes          []string `gorm:"serializer:json"`
+	Secret              string   `gorm:"not null"`
+	PreviousSecret      string
+	PreviousSecretUntil *time.Time
+	DisabledAt          *time.Time
+	DisabledReason      string
+	DeletedAt           *time.Time
+	CreatedAt           time.Time
+}
+
+// Wants says whether the subscription takes an event type.
+func (w *WebhookSubscription) Wants(eventType string) bool {
+	return len(w.EventTypes) == 0 || slices.Contains(w.EventTypes, eventType)
+}
+
+// Active says whether events are still sent.
+func (w *WebhookSubscription) Active() bool { return w.DisabledAt == nil && w.DeletedAt == nil }
+
+// WebhookDelivery is one event owed to one subscription: the outbox row
+// written with the event itself, so no event is lost between the two.
+type WebhookDelivery struct {
+	ID             string `gorm:"primaryKey;size:36"`
+	SubscriptionID string `gorm:"size:40;not null;uniqueIndex:idx_delivery_event,priority:1;index:idx_delivery_queue,priority:1"`
+	TenantID       string `gorm:"size:64;not null"`
+	EnvelopeID     string `gorm:"size:36;not null;index:idx_delivery_queue,priority:2"`
+	EventID        string `gorm:"size:36;not null;uniqueIndex:idx_delivery_event,priority:2"`
+	FeedID         int64  `gorm:"not null"`
+	Seq            int64  `gorm:"not null;index:idx_delivery_queue,priority:3"`
+	Type           string `gorm:"size:48;not null"`
+	Status         string `gorm:"size:16;not null"`
+	Attempts       int    `gorm:"not null"`
+	LastStatusCode int
+	LastError      string
+	CreatedAt      time.Time
+	DeliveredAt    *time.Time
+	DeadAt         *time.Time
+}
+
+// WebhookAttempt records one try at a delivery.
+type WebhookAttempt struct {
+	ID         int64  `gorm:"primaryKey;autoIncrement"`
+	DeliveryID string `gorm:"size:36;not null;index"`
+	Attempt    int    `gorm:"not null"`
+	At         time.Time
+	StatusCode int
+	LatencyMS  int64
+	Error      string
+}
+
+// queueDeliveries writes the deliveries an event owes, in its transaction.
+func queueDeliveries(tx *gorm.DB, e Event, feedID int64) error {
+	var subs []WebhookSubscription
+	if err := tx.Where("tenant_id = ? AND disabled_at IS NULL AND deleted_at IS NULL", e.TenantID).Order("id").Find(&subs).Error; err != nil {
+		return fmt.Errorf("load webhook subscriptions: %w", err)
+	}
+	for _, sub := range subs {
+		if !sub.Wants(e.Type) {
+			continue
+		}
+		d := WebhookDelivery{ID: stableID("delivery", sub.ID, e.ID), SubscriptionID: sub.ID, TenantID: e.TenantID,
+			EnvelopeID: e.EnvelopeID, EventID: e.ID, FeedID: feedID, Seq: e.Seq, Type: e.Type, Status: DeliveryPending,
+			CreatedAt: e.OccurredAt}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&d).Error; err != nil {
+			return fmt.Errorf("queue webhook delivery: %w", err)
+		}
+	}
+	return nil
+}
+
+// CreateWebhook stores a subscription.
+func (s *Store) CreateWebhook(ctx context.Context, w WebhookSubscription) error {
+	if err := s.DB.WithContext(ctx).Create(&w).Error; err != nil {
+		return fmt.Errorf("create webhook: %w", err)
+	}
+	return nil
+}
+
+// GetWebhook finds a tenant's subscription that has not been deleted.
+func (s *Store) GetWebhook(ctx context.Context, tenantID, id string) (*WebhookSubscription, error) {
+	return findOne[WebhookSubscription](s.DB.WithContext(ctx).Where("tenant_id = ? AND id = ? AND deleted_at IS NULL", tenantID, id), "webhook "+id)
+}
+
+// ListWebhooks lists a tenant's subscriptions, oldest first.
+func (s *Store) ListWebhooks(ctx context.Context, tenantID string) ([]WebhookSubscription, error) {
+	var ws []WebhookSubscription
+	if err := s.DB.WithContext(ctx).Where("tenant_id = ? AND deleted_at IS NULL", tenantID).Order("created_at, id").Find(&ws).Error; err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	return ws, nil
+}
+
+// UpdateWebhook saves a subscription's changed columns.
+func (s *Store) UpdateWebhook(ctx context.Context, w *WebhookSubscription, columns map[string]any) error {
+	if err := s.DB.WithContext(ctx).Model(w).Updates(columns).Error; err != nil {
+		return fmt.Errorf("update webhook %s: %w", w.ID, err)
+	}
+	return nil
+}
+
+// WebhookByID finds a subscription whatever its state, for the deliverer.
+func (s *Store) WebhookByID(ctx context.Context, id string) (*WebhookSubscription, error) {
+	return findOne[WebhookSubscription](s.DB.WithContext(ctx).Where("id = ?", id), "webhook "+id)
+}
+
+// PendingSubscriptions are the subscriptions with deliveries waiting for
+// an envelope, in ID order.
+func (s *Store) PendingSubscriptions(ctx context.Context, envelopeID string) ([]string, error) {
+	var ids []string
+	err := s.DB.WithContext(ctx).Model(&WebhookDelivery{}).Where("envelope_id = ? AND status = ?", envelopeID, DeliveryPending).
+		Distinct("subscription_id").Order("subscription_id").Pluck("subscription_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("find pending webhook deliveries: %w", err)
+	}
+	return ids, nil
+}
+
+// NextDelivery is the oldest pending delivery of an envelope to a
+// subscription: events go out one at a time, in the envelope's order.
+func (s *Store) NextDelivery(ctx context.Context, subscriptionID, envelopeID string) (*WebhookDelivery, error) {
+	var ds []WebhookDelivery
+	err := s.DB.WithContext(ctx).Where("subscription_id = ? AND envelope_id = ? AND status = ?", subscriptionID, envelopeID, DeliveryPending).
+		Order("seq").Limit(1).Find(&ds).Error
+	if err != nil {
+		return nil, fmt.Errorf("find next webhook delivery: %w", err)
+	}
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	return &ds[0], nil
+}
+
+// GetDelivery finds a delivery by ID.
+func (s *Store) GetDelivery(ctx context.Context, id string) (*WebhookDelivery, error) {
+	return findOne[WebhookDelivery](s.DB.WithContext(ctx).Where("id = ?", id), "webhook delivery "+id)
+}
+
+// RecordAttempt stores an attempt and the delivery's resulting status.
+func (s *Store) RecordAttempt(ctx context.Context, d *WebhookDelivery, a WebhookAttempt, status string) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// A retried activity must not log one attempt twice.
+		var seen int64
+		if err := tx.Model(&WebhookAttempt{}).Where("delivery_id = ? AND attempt = ?", d.ID, a.Attempt).Count(&seen).Error; err != nil {
+			return fmt.Errorf("look up webhook attempt: %w", err)
+		}
+		if seen == 0 {
+			if err := tx.Create(&a).Error; err != nil {
+				return fmt.Errorf("record webhook attempt: %w", err)
+			}
+		}
+		cols := map[string]any{"status": status, "attempts": a.Attempt, "last_status_code": a.StatusCode, "last_error": a.Error}
+		if status == DeliveryDelivered {
+			cols["delivered_at"] = a.At
+		}
+		if err := tx.Model(d).Updates(cols).Error; err != nil {
+			return fmt.Errorf("update webhook delivery: %w", err)
+		}
+		return nil
+	})
+}
+
+// SetDeliveryStatus moves a delivery to a status (dead-lettered, skipped).
+func (s *Store) SetDeliveryStatus(ctx context.Context, id, status string, at time.Time) error {
+	cols := map[string]any{"status": status}
+	if status == DeliveryDead {
+		cols["dead_at"] = at
+	}
+	if err := s.DB.WithContext(ctx).Model(&WebhookDelivery{}).Where("id = ?", id).Updates(cols).Error; err != nil {
+		return fmt.Errorf("set webhook delivery %s %s: %w", id, status, err)
+	}
+	return nil
+}
+
+// Deliveries lists a subscription's deliveries, newest first, optionally
+// of one status.
+func (s *Store) Deliveries(ctx context.Context, subscriptionID, status string, limit int) ([]WebhookDelivery, error) {
+	q := s.DB.WithContext(ctx).Where("subscription_id = ?", subscriptionID)
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	var ds []WebhookDelivery
+	if err := q.Order("feed_id DESC").Limit(limit).Find(&ds).Error; err != nil {
+		return nil, fmt.Errorf("list webhook deliveries: %w", err)
+	}
+	return ds, nil
+}
+
+// Attempts lists the attempts at deliveries, in order.
+func (s *Store) Attempts(ctx context.Context, deliveryIDs []string) ([]WebhookAttempt, error) {
+	var as []WebhookAttempt
+	if err := s.DB.WithContext(ctx).Where("delivery_id IN ?", deliveryIDs).Order("delivery_id, attempt").Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("list webhook attempts: %w", err)
+	}
+	return as, nil
+}
+
+// Requeue makes deliveries pending again: one dead letter, or every
+// delivery of a subscription since a time (a bulk replay). It returns the
+// envelopes affected, whose deliverers need waking.
+func (s *Store) Requeue(ctx context.Context, subscriptionID, deliveryID string, since *time.Time) ([]string, error) {
+	q := s.DB.WithContext(ctx).Model(&WebhookDelivery{}).Where("subscription_id = ?", subscriptionID)
+	if deliveryID != "" {
+		q = q.Where("id = ?", deliveryID)
+	}
+	if since != nil {
+		q = q.Where("created_at >= ? AND status <> ?", *since, DeliveryPending)
+	}
+	var envelopes []string
+	if err := q.Session(&gorm.Session{}).Distinct("envelope_id").Order("envelope_id").Pluck("envelope_id", &envelopes).Error; err != nil {
+		return nil, fmt.Errorf("find deliveries to requeue: %w", err)
+	}
+	if err := q.Session(&gorm.Session{}).Updates(map[string]any{"status": DeliveryPending, "dead_at": nil}).Error; err != nil {
+		return nil, fmt.Errorf("requeue webhook deliveries: %w", err)
+	}
+	return envelopes, nil
+}
