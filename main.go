@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/api"
+	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/devserver"
@@ -30,6 +32,7 @@ import (
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
+	"github.com/signflow/signflow/workflows"
 )
 
 func main() {
@@ -44,6 +47,7 @@ func main() {
 		command("api", "Run the HTTP API", runAPI),
 		command("worker", "Run the Temporal worker", runWorker),
 		command("migrate", "Bring the database schema up to date", runMigrate),
+		clientsCommand(),
 	)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -57,6 +61,8 @@ func main() {
 type app struct {
 	cfg config.Config
 	log *slog.Logger
+	// devClient makes serve ensure a development API client.
+	devClient bool
 }
 
 func command(use, short string, run func(context.Context, *app) error) *cobra.Command {
@@ -115,6 +121,26 @@ func (a *app) loadSeal() (*seal.Sealer, error) {
 	return s, nil
 }
 
+func (a *app) webhookPolicy() workflows.WebhookPolicy {
+	return workflows.WebhookPolicy{InitialInterval: a.cfg.WebhookRetryInitial, MaxInterval: a.cfg.WebhookRetryMax,
+		Window: a.cfg.WebhookRetryWindow}
+}
+
+// tokenAuthority issues our access tokens and, when configured, accepts
+// those of an external identity provider.
+func (a *app) tokenAuthority(ctx context.Context, store *models.Store, publicURL string) (*accesstoken.Authority, error) {
+	auth := &accesstoken.Authority{Store: store, Issuer: publicURL, Audience: publicURL,
+		TTL: a.cfg.TokenTTL, Rotation: a.cfg.TokenKeyRotation}
+	if a.cfg.OAuthIssuer != "" {
+		ext, err := accesstoken.NewExternal(ctx, a.cfg.OAuthIssuer, a.cfg.OAuthAudience, a.cfg.OAuthJWKSURL, a.cfg.OAuthTenantClaim)
+		if err != nil {
+			return nil, err
+		}
+		auth.External = ext
+	}
+	return auth, nil
+}
+
 // dialTemporal connects, retrying while Temporal is still starting.
 func (a *app) dialTemporal(ctx context.Context) (client.Client, error) {
 	opts := client.Options{
@@ -163,6 +189,7 @@ func runDev(ctx context.Context, a *app) error {
 	if len(children) > 0 {
 		a.log.Info("dev services ready", "temporal_ui", devserver.TemporalUI, "mail_ui", devserver.MailUI)
 	}
+	a.devClient = true
 	return a.serve(ctx, true, true)
 }
 
@@ -204,7 +231,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{
 			Store: store, Blobs: blobs, Seal: sealer, Links: links, PublicURL: publicURL, Log: a.log,
 			Mail: smtp,
-		})
+		}, a.webhookPolicy())
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
@@ -212,13 +239,30 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		a.log.Info("worker started", "task_queue", a.cfg.TaskQueue)
 	}
 	if withAPI {
+		tokens, err := a.tokenAuthority(ctx, store, publicURL)
+		if err != nil {
+			return err
+		}
+		if a.devClient {
+			dc, err := a.ensureDevClient(ctx, store)
+			if err != nil {
+				return err
+			}
+			creds := filepath.Join(a.cfg.DataDir, DevClientFile)
+			a.log.Info("dev API client ready", "client_id", dc.ClientID, "credentials", creds)
+			fmt.Fprintf(os.Stderr, "\nGet an access token for the dev client (tenant %q, every scope):\n"+
+				"  curl -s -u \"$(jq -r .client_id %s):$(jq -r .client_secret %s)\" -d grant_type=client_credentials %s/oauth/token\n\n",
+				dc.Tenant, creds, creds, publicURL)
+		}
 		srv := &http.Server{
 			Addr: a.cfg.HTTPAddr,
 			Handler: (&api.Server{
 				Store: store, Blobs: blobs, Seal: sealer, Links: links, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: publicURL,
 				Limits: pdf.Limits{MaxBytes: a.cfg.MaxDocumentBytes, MaxPages: a.cfg.MaxDocumentPages}, Log: a.log,
 				TrustedProxies: a.cfg.TrustedProxies, Mail: smtp,
-				AllowNoSecondFactor: a.cfg.AllowNoSecondFactor, SessionTTL: a.cfg.SessionTTL,
+				AllowNoSecondFactor: a.cfg.AllowNoSecondFactor, SessionTTL: a.cfg.SessionTTL, Tokens: tokens,
+				RateLimits: &api.RateLimits{PerSecond: a.cfg.RateLimit, Burst: a.cfg.RateBurst}, IdempotencyTTL: a.cfg.IdempotencyTTL,
+				WebhookPolicy: a.webhookPolicy(),
 			}).Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
 		}

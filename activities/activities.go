@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
@@ -24,11 +25,22 @@ type Activities struct {
 	Mail      mailer.SMTP
 	PublicURL string
 	Log       *slog.Logger
+	// MaxAttachmentBytes is the largest completed copy sent as attachments;
+	// zero means DefaultMaxAttachmentBytes.
+	MaxAttachmentBytes int64
+	// WakeWebhooks starts the webhook deliverers of an envelope; the worker
+	// provides it, as starting workflows is the workflows package's business.
+	WakeWebhooks func(ctx context.Context, envelopeID string, subscriptionIDs []string) error
+	// WebhookHTTP sends webhooks; nil is a client that follows no redirects.
+	WebhookHTTP *http.Client
 }
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.
 func (a *Activities) ApplyTransition(ctx context.Context, t models.Transition) error {
-	return a.Store.ApplyTransition(ctx, t)
+	if err := a.Store.ApplyTransition(ctx, t); err != nil {
+		return err
+	}
+	return a.wakeDeliverers(ctx, t.EnvelopeID)
 }
 
 // NotificationRequest names a message owed to a recipient. Sequence tells

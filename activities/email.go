@@ -16,9 +16,9 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
-// maxAttachmentBytes caps what the completed copy attaches; larger
-// documents are linked instead.
-const maxAttachmentBytes = 10 << 20
+// DefaultMaxAttachmentBytes caps what the completed copy attaches; larger
+// documents are linked instead, for signinglink.CopyValidity.
+const DefaultMaxAttachmentBytes = 10 << 20
 
 // SendNotification emails an outbox row. A row already sent is skipped and
 // an accepted send is recorded before the activity returns; the Message-ID
@@ -60,6 +60,7 @@ type emailData struct {
 	Link      string
 	ExpiresAt string
 	Linked    []linkedDocument
+	LinkedFor string
 }
 
 type linkedDocument struct{ Name, URL string }
@@ -76,7 +77,8 @@ var subjects = map[string]string{
 func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.Notification) (*mail.Msg, error) {
 	link := a.PublicURL + signinglink.Path(a.Links.Token(r.ID, r.LinkGeneration))
 	data := emailData{Kind: n.Kind, Name: r.Name, Subject: env.Subject, Message: env.Message, Link: link,
-		ExpiresAt: env.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")}
+		ExpiresAt: env.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC"),
+		LinkedFor: fmt.Sprintf("%d days", int(signinglink.CopyValidity.Hours()/24))}
 	msg := mail.NewMsg()
 	if err := msg.From(a.Mail.From); err != nil {
 		return nil, fmt.Errorf("sender address %q: %w", a.Mail.From, err)
@@ -88,7 +90,7 @@ func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models
 	msg.SetMessageIDWithValue(n.ID + "@signflow")
 	msg.SetDate()
 	if n.Kind == models.NotifyCompleted {
-		if err := a.attachFinals(ctx, env, msg, &data); err != nil {
+		if err := a.attachFinals(ctx, env, r, msg, &data); err != nil {
 			return nil, err
 		}
 	}
@@ -106,15 +108,15 @@ func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models
 
 // attachFinals attaches the completed documents, or links them when they
 // are too large to attach.
-func (a *Activities) attachFinals(ctx context.Context, env *models.Envelope, msg *mail.Msg, data *emailData) error {
+func (a *Activities) attachFinals(ctx context.Context, env *models.Envelope, r models.Recipient, msg *mail.Msg, data *emailData) error {
 	var total int64
 	for _, d := range env.Documents {
 		total += d.FinalSizeBytes
 	}
 	for _, d := range env.Documents {
 		name := strings.TrimSuffix(d.Name, ".pdf") + "-signed.pdf"
-		if total > maxAttachmentBytes {
-			data.Linked = append(data.Linked, linkedDocument{Name: name, URL: data.Link + "/documents/" + d.ID})
+		if total > a.maxAttachmentBytes() {
+			data.Linked = append(data.Linked, linkedDocument{Name: name, URL: a.PublicURL + signinglink.CopyPath(a.Links.CopyToken(r.ID), d.ID)})
 			continue
 		}
 		pdf, err := a.Blobs.Get(ctx, blob.FinalKey(env.ID, d.ID))
@@ -128,9 +130,16 @@ func (a *Activities) attachFinals(ctx context.Context, env *models.Envelope, msg
 	return nil
 }
 
+func (a *Activities) maxAttachmentBytes() int64 {
+	if a.MaxAttachmentBytes > 0 {
+		return a.MaxAttachmentBytes
+	}
+	return DefaultMaxAttachmentBytes
+}
+
 var textBody = texttemplate.Must(texttemplate.New("text").Parse(`Hello {{.Name}},
 {{if eq .Kind "completed_copy"}}
-"{{.Subject}}" has been signed by everyone. {{if .Linked}}The completed documents are too large to attach; download them here:
+"{{.Subject}}" has been signed by everyone. {{if .Linked}}The completed documents are too large to attach; download them here within {{.LinkedFor}}:
 {{range .Linked}}  {{.Name}}: {{.URL}}
 {{end}}{{else}}The completed documents are attached.{{end}}
 {{else}}{{if eq .Kind "reminder"}}
@@ -156,7 +165,7 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 <p>Hello {{.Name}},</p>
 {{if eq .Kind "completed_copy"}}
 <p>&ldquo;{{.Subject}}&rdquo; has been signed by everyone.
-{{if .Linked}}The completed documents are too large to attach:</p>
+{{if .Linked}}The completed documents are too large to attach; download them within {{.LinkedFor}}:</p>
 <ul>{{range .Linked}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>
 {{else}}The completed documents are attached.</p>{{end}}
 {{else}}

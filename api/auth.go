@@ -51,10 +51,6 @@ func (s *Server) requestCode(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	if models.IsTerminal(env.Status) {
-		problem(c, http.StatusConflict, "envelope-closed", "The envelope is "+env.Status+"; there is nothing left to sign.")
-		return
-	}
 	if !slices.Contains(models.Methods(r.Authentication), models.AuthEmailOTP) {
 		problem(c, http.StatusConflict, "no-email-code", "You confirm who you are with the access code the sender gave you, not with an emailed code.")
 		return
@@ -120,13 +116,13 @@ func (s *Server) startSession(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "malformed-request", "send JSON such as {\"code\": \"123456\"} or {\"access_code\": \"...\"}")
 		return
 	}
-	r, env := s.signer(c)
+	r, _ := s.signer(c)
 	if r == nil {
 		return
 	}
 	methods := models.Methods(r.Authentication)
-	if len(methods) == 0 || models.IsTerminal(env.Status) {
-		problem(c, http.StatusConflict, "no-session-needed", "This link needs no verification, or the envelope has ended.")
+	if len(methods) == 0 {
+		problem(c, http.StatusConflict, "no-session-needed", "This link needs no verification; act on it directly.")
 		return
 	}
 	ctx, now := c.Request.Context(), s.now()

@@ -91,7 +91,7 @@ func badRequest(format string, args ...any) error {
 // readCreateRequest accepts multipart/form-data (an "envelope" JSON part
 // and PDF file parts, in order) or application/json with base64 documents.
 func (s *Server) readCreateRequest(c *gin.Context) (envelopeSpec, []upload, error) {
-	limit := int64(maxDocuments)*s.Limits.MaxBytes*4/3 + maxSpecBytes
+	limit := s.maxRequestBytes()
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	var (

@@ -25,10 +25,6 @@ import (
 	"github.com/signflow/signflow/workflows"
 )
 
-// tenantID is the caller's tenant. Every row carries it; one tenant exists
-// until client credentials name others.
-func tenantID(*gin.Context) string { return models.DefaultTenantID }
-
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func (s *Server) createEnvelope(c *gin.Context) {
@@ -86,6 +82,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 	view := s.envelopeView(env)
 	for i := range view.Recipients {
 		view.Recipients[i].SigningURL = s.PublicURL + signinglink.Path(tokens[i])
+		view.Recipients[i].SigningAPIURL = s.PublicURL + signinglink.APIPath(tokens[i])
 	}
 	c.Header("Location", "/v1/envelopes/"+env.ID)
 	c.JSON(http.StatusCreated, view)

@@ -17,6 +17,7 @@ type linkView struct {
 	Status         string `json:"status"`
 	LinkGeneration int    `json:"link_generation"`
 	SigningURL     string `json:"signing_url"`
+	SigningAPIURL  string `json:"signing_api_url"`
 }
 
 // envelopeRecipient loads the envelope and checks the recipient is on it,
@@ -38,8 +39,9 @@ func (s *Server) envelopeRecipient(c *gin.Context) (*models.Envelope, string) {
 func (s *Server) answerLink(c *gin.Context, st workflows.State, rid string) {
 	for _, r := range st.Recipients {
 		if r.ID == rid {
+			token := s.Links.Token(rid, r.Generation)
 			c.JSON(http.StatusOK, linkView{RecipientID: rid, Status: r.Status, LinkGeneration: r.Generation,
-				SigningURL: s.PublicURL + signinglink.Path(s.Links.Token(rid, r.Generation))})
+				SigningURL: s.PublicURL + signinglink.Path(token), SigningAPIURL: s.PublicURL + signinglink.APIPath(token)})
 			return
 		}
 	}

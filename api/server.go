@@ -13,12 +13,14 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows"
 )
 
 // Server holds what the handlers need.
@@ -38,6 +40,15 @@ type Server struct {
 	Mail mailer.SMTP
 	// AllowNoSecondFactor lets senders choose "none" for a recipient.
 	AllowNoSecondFactor bool
+	// Tokens issues and checks the API's access tokens.
+	Tokens *accesstoken.Authority
+	// RateLimits paces each API client; nil sets no limit.
+	RateLimits *RateLimits
+	// WebhookPolicy is how deliverers started from the API retry.
+	WebhookPolicy workflows.WebhookPolicy
+	// IdempotencyTTL is how long a response to a POST with an
+	// Idempotency-Key is kept for retries.
+	IdempotencyTTL time.Duration
 	// SessionTTL is how long a verified signing session lasts.
 	SessionTTL time.Duration
 	// Now is the clock; nil means time.Now. Tests move it to expire codes.
@@ -61,22 +72,41 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 
-	v1 := r.Group("/v1")
-	v1.POST("/envelopes", s.createEnvelope)
-	v1.GET("/envelopes", s.listEnvelopes)
-	v1.GET("/envelopes/:id", s.getEnvelope)
-	v1.POST("/envelopes/:id/void", s.voidEnvelope)
-	v1.POST("/envelopes/:id/recipients/:rid/resend", s.resendLink)
-	v1.PATCH("/envelopes/:id/recipients/:rid", s.correctRecipient)
-	v1.GET("/envelopes/:id/documents/:doc", s.originalDocument)
-	v1.GET("/envelopes/:id/documents/:doc/final", s.finalDocument)
-	v1.GET("/envelopes/:id/audit", s.auditTrail)
-	v1.GET("/envelopes/:id/audit/verify", s.verifyAudit)
-	v1.GET("/envelopes/:id/audit/export", s.exportAudit)
-	v1.GET("/envelopes/:id/certificate", s.certificateOfCompletion)
-	v1.GET("/certificates", s.certificates)
-	v1.POST("/verify", s.verifyDocument)
+	r.POST("/oauth/token", s.issueToken)
+	r.GET("/.well-known/jwks.json", s.jwks)
+	r.GET("/.well-known/oauth-authorization-server", s.authorizationServer)
 
+	v1 := r.Group("/v1")
+	// Sender routes: an access token with the route's scope, then the
+	// client's rate limit; POSTs honour Idempotency-Key.
+	sender := v1.Group("", s.authenticate, s.rateLimit)
+	read, write, audit := s.requireScope(models.ScopeEnvelopesRead), s.requireScope(models.ScopeEnvelopesWrite), s.requireScope(models.ScopeAuditRead)
+	sender.POST("/envelopes", write, s.idempotent, s.createEnvelope)
+	sender.GET("/envelopes", read, s.listEnvelopes)
+	sender.GET("/envelopes/:id", read, s.getEnvelope)
+	sender.POST("/envelopes/:id/void", write, s.idempotent, s.voidEnvelope)
+	sender.POST("/envelopes/:id/recipients/:rid/resend", write, s.idempotent, s.resendLink)
+	sender.PATCH("/envelopes/:id/recipients/:rid", write, s.correctRecipient)
+	sender.GET("/envelopes/:id/documents/:doc", read, s.originalDocument)
+	sender.GET("/envelopes/:id/documents/:doc/final", read, s.finalDocument)
+	sender.GET("/envelopes/:id/audit", audit, s.auditTrail)
+	sender.GET("/envelopes/:id/audit/verify", audit, s.verifyAudit)
+	sender.GET("/envelopes/:id/audit/export", audit, s.exportAudit)
+	sender.GET("/envelopes/:id/certificate", read, s.certificateOfCompletion)
+	sender.GET("/events", read, s.events)
+	hooks := s.requireScope(models.ScopeWebhooksManage)
+	sender.POST("/webhooks", hooks, s.idempotent, s.createWebhook)
+	sender.GET("/webhooks", hooks, s.listWebhooks)
+	sender.GET("/webhooks/:id", hooks, s.getWebhook)
+	sender.DELETE("/webhooks/:id", hooks, s.deleteWebhook)
+	sender.POST("/webhooks/:id/rotate-secret", hooks, s.idempotent, s.rotateSecret)
+	sender.GET("/webhooks/:id/deliveries", hooks, s.deliveries)
+	sender.POST("/webhooks/:id/deliveries/:did/retry", hooks, s.idempotent, s.retryDelivery)
+	sender.POST("/webhooks/:id/replay", hooks, s.idempotent, s.replay)
+	sender.GET("/certificates", read, s.certificates)
+	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
+
+	// Recipient routes: the signing token in the path is the credential.
 	v1.GET("/signing/:token", s.signingView)
 	v1.GET("/signing/:token/documents/:doc", s.signingDocument)
 	v1.POST("/signing/:token/viewed", s.markViewed)
@@ -84,6 +114,10 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/signing/:token/session", s.startSession)
 	v1.POST("/signing/:token/sign", s.sign)
 	v1.POST("/signing/:token/decline", s.decline)
+	v1.GET("/copies/:token/documents/:doc", s.completedCopy)
+
+	r.GET("/sign/:token", s.signingPage)
+	r.GET("/assets/sign.js", s.signingScript)
 	return r
 }
 

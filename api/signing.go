@@ -48,7 +48,7 @@ func requestClient(c *gin.Context) workflows.Client {
 // senderClient is the API client behind a sender's request.
 func senderClient(c *gin.Context) workflows.Client {
 	cl := requestClient(c)
-	cl.ClientID = tenantID(c)
+	cl.ClientID = principal(c).ClientID
 	return cl
 }
 
@@ -84,7 +84,25 @@ func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
 		s.unavailable(c, "loading the envelope", err)
 		return nil, nil
 	}
+	if slug, detail := spentLink(r, env); slug != "" {
+		problem(c, http.StatusGone, slug, detail)
+		return nil, nil
+	}
 	return r, env
+}
+
+// spentLink says why a link no longer opens its envelope: a link is valid
+// until the envelope closes or its recipient has acted. The completed
+// documents reach recipients by email, with their own download link.
+func spentLink(r *models.Recipient, env *models.Envelope) (slug, detail string) {
+	switch {
+	case r.Status == models.RecipientSigned || r.Status == models.RecipientApproved || r.Status == models.RecipientDeclined:
+		return "link-used", "You have already " + r.Status + "; this link no longer opens the envelope. " +
+			"The completed documents will reach you by email."
+	case env.Status != models.EnvelopeInProgress:
+		return "envelope-closed", "The envelope is " + env.Status + "; this link no longer opens it."
+	}
+	return "", ""
 }
 
 // verifiedSigner resolves the signing token and the verified session the
@@ -139,7 +157,7 @@ func (s *Server) signingView(c *gin.Context) {
 		Documents: []signingDocumentView{},
 		Fields:    fieldViews(env.Fields, r.ID),
 	}
-	base := s.PublicURL + "/v1/signing/" + c.Param("token") + "/documents/"
+	base := s.PublicURL + signinglink.APIPath(c.Param("token")) + "/documents/"
 	for _, d := range env.Documents {
 		v.Documents = append(v.Documents, signingDocumentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, URL: base + d.ID})
 	}
@@ -151,8 +169,40 @@ func (s *Server) signingDocument(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	// Once completed, a recipient's link gives the final document.
-	s.sendDocument(c, env, c.Param("doc"), env.Status == models.EnvelopeCompleted, recipientEvent(c, r, EventDownloaded))
+	s.sendDocument(c, env, c.Param("doc"), false, recipientEvent(c, r, EventDownloaded))
+}
+
+// completedCopy serves a completed document to a recipient through the
+// link in their completed-copy email.
+func (s *Server) completedCopy(c *gin.Context) {
+	rid, ok := s.Links.CopyRecipient(c.Param("token"))
+	if !ok {
+		problem(c, http.StatusNotFound, "invalid-link", "This download link is not valid. Ask the sender for the completed documents.")
+		return
+	}
+	r, err := s.Store.GetRecipient(c.Request.Context(), rid)
+	if errors.Is(err, models.ErrNotFound) {
+		problem(c, http.StatusNotFound, "invalid-link", "This download link is not valid. Ask the sender for the completed documents.")
+		return
+	}
+	if err != nil {
+		s.unavailable(c, "checking the download link", err)
+		return
+	}
+	env, err := s.Store.GetEnvelope(c.Request.Context(), r.TenantID, r.EnvelopeID)
+	if err != nil {
+		s.unavailable(c, "loading the envelope", err)
+		return
+	}
+	if env.Status != models.EnvelopeCompleted || env.CompletedAt == nil {
+		problem(c, http.StatusNotFound, "invalid-link", "This download link is not valid. Ask the sender for the completed documents.")
+		return
+	}
+	if s.now().After(env.CompletedAt.Add(signinglink.CopyValidity)) {
+		problem(c, http.StatusGone, "link-expired", "This download link has expired. Ask the sender for the completed documents.")
+		return
+	}
+	s.sendDocument(c, env, c.Param("doc"), true, recipientEvent(c, r, EventDownloaded))
 }
 
 func (s *Server) markViewed(c *gin.Context) {

@@ -50,6 +50,7 @@ type recipientView struct {
 	ActedAt        *time.Time `json:"acted_at,omitempty"`
 	DeclineReason  string     `json:"decline_reason,omitempty"`
 	SigningURL     string     `json:"signing_url,omitempty"`
+	SigningAPIURL  string     `json:"signing_api_url,omitempty"`
 }
 
 type fieldView struct {

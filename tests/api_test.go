@@ -120,8 +120,8 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 	))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	id := str(created, "id")
-	alice, dana, cc, carol := str(created, "recipients", 0, "signing_url"), str(created, "recipients", 1, "signing_url"),
-		str(created, "recipients", 2, "signing_url"), str(created, "recipients", 3, "signing_url")
+	alice, dana, cc, carol := str(created, "recipients", 0, "signing_api_url"), str(created, "recipients", 1, "signing_api_url"),
+		str(created, "recipients", 2, "signing_api_url"), str(created, "recipients", 3, "signing_api_url")
 
 	// The signing view shows the recipient only their own fields.
 	status, view := getJSON(t, alice)
@@ -170,8 +170,8 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	require.Equal(t, "signed", str(body, "recipient_status"))
 	status, body = signAs(t, alice, "Alice Adams")
-	require.Equal(t, http.StatusConflict, status)
-	require.Contains(t, str(body, "detail"), "already signed")
+	require.Equal(t, http.StatusGone, status, "a link is spent once its recipient has acted")
+	require.Equal(t, "urn:signflow:problem:link-used", str(body, "type"))
 	status, body = postAs(t, dana, "/sign", J{})
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	require.Equal(t, "approved", str(body, "recipient_status"))

@@ -35,7 +35,7 @@ func oneSignerEnvelope(t *testing.T, base string) (id, signingURL string) {
 	t.Helper()
 	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("ann", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
-	return str(created, "id"), str(created, "recipients", 0, "signing_url")
+	return str(created, "id"), str(created, "recipients", 0, "signing_api_url")
 }
 
 func auditEvents(t *testing.T, base, id string) []any {

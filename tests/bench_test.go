@@ -24,7 +24,7 @@ func BenchmarkEnvelopeLifecycle(b *testing.B) {
 				return
 			}
 			for i := range 3 {
-				if status, body := signAs(b, str(created, "recipients", i, "signing_url"), "Signer"); status != http.StatusOK {
+				if status, body := signAs(b, str(created, "recipients", i, "signing_api_url"), "Signer"); status != http.StatusOK {
 					b.Errorf("sign: %d %v", status, body)
 					return
 				}

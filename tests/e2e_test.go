@@ -105,7 +105,7 @@ func completeAndCheck(t *testing.T, base, name string, original []byte, lastPage
 	status, created := postEnvelope(t, base, threeRecipients(lastPage), file{name, original})
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	id := str(created, "id")
-	alice, bob, carol := str(created, "recipients", 0, "signing_url"), str(created, "recipients", 1, "signing_url"), str(created, "recipients", 2, "signing_url")
+	alice, bob, carol := str(created, "recipients", 0, "signing_api_url"), str(created, "recipients", 1, "signing_api_url"), str(created, "recipients", 2, "signing_api_url")
 
 	status, _ = signAs(t, carol, "Carol Chen")
 	require.Equal(t, http.StatusConflict, status, "carol is not due before alice and bob")

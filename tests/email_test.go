@@ -18,7 +18,20 @@ import (
 	"github.com/signflow/signflow/workflows"
 )
 
-var linkInMail = regexp.MustCompile(`http://\S+/v1/signing/[A-Za-z0-9_-]+`)
+var linkInMail = regexp.MustCompile(`http://\S+/sign/[A-Za-z0-9_-]+`)
+
+// apiLink is the recipient API behind a signing page's link.
+func apiLink(pageURL string) string {
+	return strings.Replace(pageURL, "/sign/", "/v1/signing/", 1)
+}
+
+// linkFromMail is the recipient API behind the link in an email.
+func linkFromMail(t *testing.T, mailAPI, id string) string {
+	t.Helper()
+	link := linkInMail.FindString(readMail(t, mailAPI, id).Text)
+	require.NotEmpty(t, link, "the email carries a signing link")
+	return apiLink(link)
+}
 
 // unique makes addresses no other test uses, so searches see only this test's mail.
 func unique(name string) string {
@@ -54,7 +67,7 @@ func signFromMail(t *testing.T, email string) {
 	require.Contains(t, body.Text, "Please sign by Friday.")
 	link := linkInMail.FindString(body.Text)
 	require.NotEmpty(t, link, "the invitation carries the signing link:\n%s", body.Text)
-	status, res := signAs(t, link, "Typed Name")
+	status, res := signAs(t, apiLink(link), "Typed Name")
 	require.Equal(t, http.StatusOK, status, "%v", res)
 }
 
@@ -89,7 +102,7 @@ func TestRemindersArriveOnAShortInterval(t *testing.T) {
 func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 	const queue = "signflow-smtp-outage"
 	smtpAddr, httpAddr := freePort(), freePort() // nothing listens there yet
-	w := worker.New(suite.temporal, queue, newActivities(mailer.SMTP{Addr: smtpAddr, TLS: "none", From: "signflow@example.com"}))
+	w := worker.New(suite.temporal, queue, newActivities(mailer.SMTP{Addr: smtpAddr, TLS: "none", From: "signflow@example.com"}), testWebhookPolicy)
 	require.NoError(t, w.Start())
 	defer w.Stop()
 	base := newAPI(t, queue)
@@ -119,7 +132,7 @@ func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 	mailAPI := "http://" + httpAddr
 
 	invitation := awaitMail(t, mailAPI, "to:"+first, 1, time.Minute)[0]
-	link := linkInMail.FindString(readMail(t, mailAPI, invitation.ID).Text)
+	link := linkFromMail(t, mailAPI, invitation.ID)
 	link = strings.Replace(link, suite.apiURL, base, 1) // this test's API serves this queue's envelopes
 	status, res := signAs(t, link, "After Outage")
 	require.Equal(t, http.StatusOK, status, "%v", res)

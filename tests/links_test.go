@@ -17,14 +17,14 @@ func TestResendKillsTheOldLink(t *testing.T) {
 	email := unique("resend")
 	id := emailEnvelope(t, suite.apiURL, []string{email}, "", nil)
 	first := awaitMail(t, suite.mailAPI, "to:"+email, 1, time.Minute)[0]
-	oldLink := linkInMail.FindString(readMail(t, suite.mailAPI, first.ID).Text)
+	oldLink := linkFromMail(t, suite.mailAPI, first.ID)
 	_, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
 	rid := str(env, "recipients", 0, "id")
 
 	status, res := requestJSON(t, http.MethodPost, suite.apiURL+"/v1/envelopes/"+id+"/recipients/"+rid+"/resend", J{})
 	require.Equal(t, http.StatusOK, status, "%v", res)
 	require.EqualValues(t, 2, res["link_generation"])
-	newLink := str(res, "signing_url")
+	newLink := str(res, "signing_api_url")
 	require.NotEqual(t, oldLink, newLink)
 
 	status, _ = getJSON(t, oldLink)
@@ -32,7 +32,7 @@ func TestResendKillsTheOldLink(t *testing.T) {
 	mails := awaitMail(t, suite.mailAPI, "to:"+email, 2, time.Minute)
 	var links []string
 	for _, m := range mails {
-		links = append(links, linkInMail.FindString(readMail(t, suite.mailAPI, m.ID).Text))
+		links = append(links, linkFromMail(t, suite.mailAPI, m.ID))
 	}
 	require.Contains(t, links, newLink, "the new link was emailed")
 	status, body := signAs(t, newLink, "Resent")
@@ -56,8 +56,8 @@ func TestCorrectingARecipientBeforeTheyAct(t *testing.T) {
 	status, res := requestJSON(t, http.MethodPatch, url, J{"email": right, "name": "Fixed Name"})
 	require.Equal(t, http.StatusOK, status, "%v", res)
 	invitation := awaitMail(t, suite.mailAPI, "to:"+right, 1, time.Minute)[0]
-	link := linkInMail.FindString(readMail(t, suite.mailAPI, invitation.ID).Text)
-	require.Equal(t, str(res, "signing_url"), link)
+	require.Equal(t, str(res, "signing_url"), linkInMail.FindString(readMail(t, suite.mailAPI, invitation.ID).Text))
+	link := str(res, "signing_api_url")
 	status, body := signAs(t, link, "Fixed Name")
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	awaitWorkflow(t, id)

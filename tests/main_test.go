@@ -23,6 +23,7 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/api"
+	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
@@ -30,6 +31,7 @@ import (
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
+	"github.com/signflow/signflow/workflows"
 )
 
 // suite is the shared environment of the integration tests.
@@ -48,7 +50,16 @@ var suite struct {
 	apiURL      string // the API server that emailed links point at
 	binary      string
 	log         *slog.Logger
+	tokens      *accesstoken.Authority
+	token       string // an access token of the default tenant with every scope
 }
+
+// testWebhookPolicy retries webhooks in fractions of a second, not minutes.
+var testWebhookPolicy = workflows.WebhookPolicy{InitialInterval: 300 * time.Millisecond, MaxInterval: 5 * time.Second, Window: 10 * time.Minute}
+
+// tokenIssuer is the iss and aud of the test servers' tokens; one authority
+// serves every test server, as it would behind one public URL.
+const tokenIssuer = "http://signflow.test"
 
 // taskQueue is served by the in-process worker of every test but the crash test.
 const taskQueue = "signflow-it"
@@ -110,6 +121,11 @@ func setup(m *testing.M) (int, error) {
 	if err := models.Migrate(suite.store.DB); err != nil {
 		return 0, err
 	}
+	suite.tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
+		TTL: time.Hour, Rotation: 30 * 24 * time.Hour}
+	if suite.token, err = issueToken(ctx, models.DefaultTenantID, models.Scopes...); err != nil {
+		return 0, err
+	}
 	suite.blobs = blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}
 	// Worker processes started by tests find the same seal in the same data directory.
 	if suite.seal, err = seal.LoadOrCreate(suite.tmp); err != nil {
@@ -130,7 +146,7 @@ func setup(m *testing.M) (int, error) {
 	suite.apiURL = apiServer.URL
 	shared.PublicURL = apiServer.URL
 
-	w := worker.New(suite.temporal, taskQueue, newActivities(mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}))
+	w := worker.New(suite.temporal, taskQueue, newActivities(mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}), testWebhookPolicy)
 	if err := w.Start(); err != nil {
 		return 0, err
 	}
@@ -188,11 +204,22 @@ func createDatabase() (drop func(), err error) {
 	}, nil
 }
 
+// issueToken makes a client of the tenant with the scopes and returns a
+// token for it.
+func issueToken(ctx context.Context, tenant string, scopes ...string) (string, error) {
+	c, _ := accesstoken.NewClient(tenant, "test", scopes, time.Now())
+	if err := suite.store.CreateClient(ctx, c); err != nil {
+		return "", err
+	}
+	return suite.tokens.Issue(ctx, &c, scopes)
+}
+
 // newServer is an API server sending work to queue.
 func newServer(queue string) *api.Server {
 	return &api.Server{
 		Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Links: suite.links, Temporal: suite.temporal,
-		TaskQueue: queue, Limits: pdf.DefaultLimits, Log: suite.log, SessionTTL: 30 * time.Minute,
+		TaskQueue: queue, Limits: pdf.DefaultLimits, Log: suite.log, SessionTTL: 30 * time.Minute, Tokens: suite.tokens,
+		IdempotencyTTL: 24 * time.Hour, WebhookPolicy: testWebhookPolicy,
 		Mail: mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"},
 	}
 }

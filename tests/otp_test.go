@@ -35,7 +35,7 @@ func otpEnvelope(t *testing.T, base string, emails ...string) []string {
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	var links []string
 	for i := range emails {
-		links = append(links, str(created, "recipients", i, "signing_url"))
+		links = append(links, str(created, "recipients", i, "signing_api_url"))
 	}
 	return links
 }
@@ -127,7 +127,7 @@ func TestNoSecondFactorOnlyWhenTheAccountAllowsIt(t *testing.T) {
 	s.PublicURL = srv.URL
 	status, created := postJSON(t, srv.URL+"/v1/envelopes", spec)
 	require.Equal(t, http.StatusCreated, status, "%v", created)
-	link := str(created, "recipients", 0, "signing_url")
+	link := str(created, "recipients", 0, "signing_api_url")
 	_, view := getJSON(t, link)
 	status, body = postJSON(t, link+"/sign", J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "N"}}})
 	require.Equal(t, http.StatusOK, status, "no session needed: %v", body)

@@ -32,9 +32,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 
 	addr := freeAddr(t)
 	block = strings.Replace(block, "API=http://127.0.0.1:8080\n", "API=http://"+addr+"\n", 1)
-	startDev(t, addr)
+	dir := t.TempDir() // the repository root, as the walkthrough sees it
+	startDev(t, addr, filepath.Join(dir, ".data"))
 
-	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tests", "testdata"), 0o750))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests", "testdata", "contract.pdf"), contractPDF(t), 0o600))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -66,13 +66,13 @@ func freeAddr(t *testing.T) string {
 
 // startDev runs `signflow dev` on addr against the suite's Temporal and
 // database, and waits until it is ready.
-func startDev(t *testing.T, addr string) {
+func startDev(t *testing.T, addr, dataDir string) {
 	t.Helper()
 	cmd := exec.Command(suite.binary, "dev")
 	cmd.Env = append(os.Environ(),
 		"SIGNFLOW_HTTP_ADDR="+addr,
 		"SIGNFLOW_PUBLIC_URL=http://"+addr,
-		"SIGNFLOW_DATA_DIR="+t.TempDir(),
+		"SIGNFLOW_DATA_DIR="+dataDir,
 		"DATABASE_URL="+suite.databaseURL,
 		"SIGNFLOW_BLOB_DIR="+suite.blobs.Root,
 		"TEMPORAL_ADDRESS="+suite.hostPort,

@@ -17,12 +17,17 @@ import (
 	"github.com/signflow/signflow/workflows"
 )
 
-// New registers the envelope workflow and the activities on taskQueue.
-func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+// New registers the envelope workflow, the webhook deliverer and the
+// activities on taskQueue; deliverers retry as policy says.
+func New(c client.Client, taskQueue string, acts *activities.Activities, policy workflows.WebhookPolicy) sdkworker.Worker {
 	// On a graceful stop, activities under way get time to finish instead
 	// of waiting out their timeout on the next worker.
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
 	w.RegisterWorkflow(workflows.EnvelopeWorkflow)
+	w.RegisterWorkflow(workflows.WebhookDeliverer)
+	acts.WakeWebhooks = func(ctx context.Context, envelopeID string, subs []string) error {
+		return workflows.WakeWebhooks(ctx, c, taskQueue, policy, envelopeID, subs)
+	}
 	w.RegisterActivity(acts)
 	return w
 }

@@ -15,7 +15,7 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded from real runs
 // (see testdata/histories/README.md). A change to EnvelopeWorkflow that
-// would break envelopes already in flight fails here: guard it with
+// or WebhookDeliverer that would break workflows already in flight fails here: guard it with
 // workflow.GetVersion instead.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
@@ -23,6 +23,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	require.NotEmpty(t, files, "recorded histories are missing")
 	replayer := worker.NewWorkflowReplayer()
 	replayer.RegisterWorkflow(workflows.EnvelopeWorkflow)
+	replayer.RegisterWorkflow(workflows.WebhookDeliverer)
 	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

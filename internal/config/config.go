@@ -46,6 +46,18 @@ var Vars = []Var{
 	{"SIGNFLOW_ALLOW_NO_SECOND_FACTOR", "false", "true lets senders choose authentication \"none\" for signers and approvers (shown as such on the certificate)."},
 	{"SIGNFLOW_SESSION_TTL", "30m", "How long a verified signing session lasts."},
 	{"SIGNFLOW_TRUSTED_PROXIES", "", "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty trusts none."},
+	{"SIGNFLOW_TOKEN_TTL", "15m", "Lifetime of the access tokens POST /oauth/token issues."},
+	{"SIGNFLOW_TOKEN_KEY_ROTATION", "720h", "How long a token signing key signs before the next takes over; old keys stay in the JWKS until their tokens expire."},
+	{"SIGNFLOW_OAUTH_ISSUER", "", "Issuer (iss) of an external identity provider whose access tokens are accepted too; empty: only Signflow's own."},
+	{"SIGNFLOW_OAUTH_AUDIENCE", "", "Audience (aud) external tokens must carry; empty: SIGNFLOW_PUBLIC_URL."},
+	{"SIGNFLOW_OAUTH_JWKS_URL", "", "JWKS URL of the external identity provider."},
+	{"SIGNFLOW_OAUTH_TENANT_CLAIM", "tenant", "Claim of an external token that names the tenant."},
+	{"SIGNFLOW_IDEMPOTENCY_TTL", "24h", "How long a response to a POST with an Idempotency-Key is kept for retries."},
+	{"SIGNFLOW_RATE_LIMIT", "50", "Requests per second each API client may make, on average (a token bucket per client and API process)."},
+	{"SIGNFLOW_RATE_BURST", "100", "Requests an API client may make at once before SIGNFLOW_RATE_LIMIT applies."},
+	{"SIGNFLOW_WEBHOOK_RETRY_INITIAL", "5s", "First delay before a failed webhook delivery is retried; it doubles per attempt."},
+	{"SIGNFLOW_WEBHOOK_RETRY_MAX", "1h", "Longest delay between webhook delivery attempts."},
+	{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", "72h", "How long a webhook delivery is retried before it is dead-lettered."},
 }
 
 // Config is the resolved configuration.
@@ -74,6 +86,18 @@ type Config struct {
 	TSAURL              string
 	AllowNoSecondFactor bool
 	SessionTTL          time.Duration
+	TokenTTL            time.Duration
+	TokenKeyRotation    time.Duration
+	OAuthIssuer         string
+	OAuthAudience       string
+	OAuthJWKSURL        string
+	OAuthTenantClaim    string
+	IdempotencyTTL      time.Duration
+	RateLimit           float64
+	RateBurst           int
+	WebhookRetryInitial time.Duration
+	WebhookRetryMax     time.Duration
+	WebhookRetryWindow  time.Duration
 }
 
 // DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
@@ -90,6 +114,16 @@ func get(name string) string {
 			if s, ok := os.LookupEnv(name); ok && s != "" {
 				return s
 			}
+			return v.Default
+		}
+	}
+	panic("config: " + name + " is not declared in Vars")
+}
+
+// Default is a variable's default value.
+func Default(name string) string {
+	for _, v := range Vars {
+		if v.Name == name {
 			return v.Default
 		}
 	}
@@ -118,6 +152,16 @@ func Load() (Config, error) {
 		SealPKCS12:        get("SIGNFLOW_SEAL_PKCS12"),
 		SealPassword:      get("SIGNFLOW_SEAL_PASSWORD"),
 		TSAURL:            get("SIGNFLOW_TSA_URL"),
+		OAuthIssuer:       get("SIGNFLOW_OAUTH_ISSUER"),
+		OAuthAudience:     get("SIGNFLOW_OAUTH_AUDIENCE"),
+		OAuthJWKSURL:      get("SIGNFLOW_OAUTH_JWKS_URL"),
+		OAuthTenantClaim:  get("SIGNFLOW_OAUTH_TENANT_CLAIM"),
+	}
+	if c.OAuthAudience == "" {
+		c.OAuthAudience = c.PublicURL
+	}
+	if (c.OAuthIssuer == "") != (c.OAuthJWKSURL == "") {
+		return c, fmt.Errorf("SIGNFLOW_OAUTH_ISSUER and SIGNFLOW_OAUTH_JWKS_URL are set together or not at all")
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "signflow.db")
@@ -137,6 +181,29 @@ func Load() (Config, error) {
 	}
 	if c.SessionTTL, err = time.ParseDuration(get("SIGNFLOW_SESSION_TTL")); err != nil || c.SessionTTL < time.Minute {
 		return c, fmt.Errorf("SIGNFLOW_SESSION_TTL must be a duration of at least 1m, such as 30m")
+	}
+	durations := []struct {
+		name string
+		min  time.Duration
+		dst  *time.Duration
+	}{
+		{"SIGNFLOW_TOKEN_TTL", time.Minute, &c.TokenTTL},
+		{"SIGNFLOW_TOKEN_KEY_ROTATION", time.Hour, &c.TokenKeyRotation},
+		{"SIGNFLOW_IDEMPOTENCY_TTL", time.Minute, &c.IdempotencyTTL},
+		{"SIGNFLOW_WEBHOOK_RETRY_INITIAL", 100 * time.Millisecond, &c.WebhookRetryInitial},
+		{"SIGNFLOW_WEBHOOK_RETRY_MAX", 100 * time.Millisecond, &c.WebhookRetryMax},
+		{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", time.Second, &c.WebhookRetryWindow},
+	}
+	for _, d := range durations {
+		if *d.dst, err = time.ParseDuration(get(d.name)); err != nil || *d.dst < d.min {
+			return c, fmt.Errorf("%s must be a duration of at least %s, such as %s", d.name, d.min, Default(d.name))
+		}
+	}
+	if c.RateLimit, err = strconv.ParseFloat(get("SIGNFLOW_RATE_LIMIT"), 64); err != nil || c.RateLimit <= 0 {
+		return c, fmt.Errorf("SIGNFLOW_RATE_LIMIT must be a positive number of requests per second")
+	}
+	if c.RateBurst, err = strconv.Atoi(get("SIGNFLOW_RATE_BURST")); err != nil || c.RateBurst < 1 {
+		return c, fmt.Errorf("SIGNFLOW_RATE_BURST must be a positive number of requests")
 	}
 	if c.SMTPTLS != "none" && c.SMTPTLS != "starttls" && c.SMTPTLS != "tls" {
 		return c, fmt.Errorf("SIGNFLOW_SMTP_TLS must be none, starttls or tls")

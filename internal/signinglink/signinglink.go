@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/signflow/signflow/internal/createonce"
 )
@@ -65,9 +67,47 @@ func (m *Minter) Digest(purpose, secret string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// Path is where a token is used, below the public URL.
+// Path is the signing page a recipient opens, below the public URL.
 func Path(token string) string {
+	return "/sign/" + token
+}
+
+// APIPath is the JSON API behind the signing page, for integrators who
+// embed signing in their own interface.
+func APIPath(token string) string {
 	return "/v1/signing/" + token
+}
+
+// CopyToken grants a recipient the completed documents once the signing
+// link is spent. It carries the recipient ID in the clear, so it can be
+// checked without a lookup, and a MAC no one can forge without the key.
+func (m *Minter) CopyToken(recipientID string) string {
+	return recipientID + "." + m.copyMAC(recipientID)
+}
+
+// CopyRecipient is the recipient a copy token was minted for; ok is false
+// for a token the key did not make.
+func (m *Minter) CopyRecipient(token string) (recipientID string, ok bool) {
+	recipientID, mac, found := strings.Cut(token, ".")
+	if !found || !hmac.Equal([]byte(mac), []byte(m.copyMAC(recipientID))) {
+		return "", false
+	}
+	return recipientID, true
+}
+
+func (m *Minter) copyMAC(recipientID string) string {
+	mac := hmac.New(sha256.New, m.key)
+	mac.Write([]byte("completed-copy/" + recipientID))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// CopyValidity is how long after completion a copy token downloads the
+// completed documents.
+const CopyValidity = 30 * 24 * time.Hour
+
+// CopyPath is where a completed document is downloaded with a copy token.
+func CopyPath(token, documentID string) string {
+	return "/v1/copies/" + token + "/documents/" + documentID
 }
 
 // Hash is what is stored to find a recipient by token.

@@ -44,3 +44,26 @@ func TestConcurrentFirstStartsShareOneKey(t *testing.T) {
 		require.Equal(t, tokens[0], tok)
 	}
 }
+
+func TestCopyTokensNameTheirRecipientAndCannotBeForged(t *testing.T) {
+	m, err := signinglink.Load(t.TempDir())
+	require.NoError(t, err)
+	other, err := signinglink.Load(t.TempDir())
+	require.NoError(t, err)
+
+	token := m.CopyToken("recipient-1")
+	rid, ok := m.CopyRecipient(token)
+	require.True(t, ok)
+	require.Equal(t, "recipient-1", rid)
+	require.NotEqual(t, token, m.Token("recipient-1", 1), "a copy token is not a signing token")
+
+	for name, forged := range map[string]string{
+		"another key":               other.CopyToken("recipient-1"),
+		"a MAC moved to another ID": "recipient-2." + token[len("recipient-1."):],
+		"no MAC":                    "recipient-1",
+		"an empty MAC":              "recipient-1.",
+	} {
+		_, ok := m.CopyRecipient(forged)
+		require.False(t, ok, name)
+	}
+}

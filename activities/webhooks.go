@@ -1,0 +1,211 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/signflow/signflow/models"
+)
+
+// webhookTimeout is how long an endpoint has to answer 2xx.
+const webhookTimeout = 10 * time.Second
+
+// WebhookTask is the next delivery a deliverer sends.
+type WebhookTask struct {
+	DeliveryID string `json:"delivery_id"`
+	Attempts   int    `json:"attempts"`
+}
+
+// WebhookAttemptRequest is one try at a delivery.
+type WebhookAttemptRequest struct {
+	DeliveryID string `json:"delivery_id"`
+	Attempt    int    `json:"attempt"`
+}
+
+// WebhookResult says whether a delivery needs no more attempts: delivered,
+// refused for good (410 Gone), or its subscription has gone.
+type WebhookResult struct {
+	Done bool `json:"done"`
+}
+
+// WebhookPayload is the JSON body each endpoint receives.
+type WebhookPayload struct {
+	ID        string      `json:"id"`
+	Type      string      `json:"type"`
+	Timestamp time.Time   `json:"timestamp"`
+	Data      WebhookData `json:"data"`
+}
+
+// WebhookData carries enough to tell a stale event: the envelope's status
+// and version at the moment, and the event's place in the envelope's order.
+type WebhookData struct {
+	EnvelopeID      string `json:"envelope_id"`
+	Seq             int64  `json:"seq"`
+	RecipientID     string `json:"recipient_id,omitempty"`
+	EnvelopeStatus  string `json:"envelope_status"`
+	EnvelopeVersion int64  `json:"envelope_version"`
+}
+
+// wakeDeliverers starts the webhook deliverers of an envelope's new
+// deliveries, which were written with its events.
+func (a *Activities) wakeDeliverers(ctx context.Context, envelopeID string) error {
+	if a.WakeWebhooks == nil {
+		return nil
+	}
+	subs, err := a.Store.PendingSubscriptions(ctx, envelopeID)
+	if err != nil || len(subs) == 0 {
+		return err
+	}
+	return a.WakeWebhooks(ctx, envelopeID, subs)
+}
+
+// NextWebhookDelivery finds the next delivery of an envelope to a
+// subscription; nil when none is pending. Deliveries of a subscription
+// that has been disabled or deleted are skipped.
+func (a *Activities) NextWebhookDelivery(ctx context.Context, subscriptionID, envelopeID string) (*WebhookTask, error) {
+	sub, err := a.Store.WebhookByID(ctx, subscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		d, err := a.Store.NextDelivery(ctx, subscriptionID, envelopeID)
+		if err != nil || d == nil {
+			return nil, err
+		}
+		if sub.Active() {
+			return &WebhookTask{DeliveryID: d.ID, Attempts: d.Attempts}, nil
+		}
+		if err := a.Store.SetDeliveryStatus(ctx, d.ID, models.DeliverySkipped, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// AttemptWebhookDelivery posts a delivery once, signed as the Standard
+// Webhooks spec says, and records the attempt. An endpoint's failure is a
+// result, not an error: the workflow owns the backoff.
+func (a *Activities) AttemptWebhookDelivery(ctx context.Context, req WebhookAttemptRequest) (WebhookResult, error) {
+	d, err := a.Store.GetDelivery(ctx, req.DeliveryID)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	if d.Status != models.DeliveryPending {
+		return WebhookResult{Done: true}, nil
+	}
+	sub, err := a.Store.WebhookByID(ctx, d.SubscriptionID)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	if !sub.Active() {
+		return WebhookResult{Done: true}, a.Store.SetDeliveryStatus(ctx, d.ID, models.DeliverySkipped, time.Now())
+	}
+	body, err := a.payload(ctx, d)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	now := time.Now()
+	signature, err := sign(sub, d.EventID, now, body)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	attempt := models.WebhookAttempt{DeliveryID: d.ID, Attempt: req.Attempt, At: now.UTC()}
+	a.post(ctx, sub.URL, d.EventID, now, signature, body, &attempt)
+	switch {
+	case attempt.StatusCode >= 200 && attempt.StatusCode < 300:
+		return WebhookResult{Done: true}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryDelivered)
+	case attempt.StatusCode == http.StatusGone:
+		// The receiver says the endpoint is gone for good: stop sending to it.
+		if err := a.Store.RecordAttempt(ctx, d, attempt, models.DeliverySkipped); err != nil {
+			return WebhookResult{}, err
+		}
+		return WebhookResult{Done: true}, a.Store.UpdateWebhook(ctx, sub, map[string]any{"disabled_at": now.UTC(),
+			"disabled_reason": "the endpoint answered 410 Gone"})
+	}
+	return WebhookResult{}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryPending)
+}
+
+// post sends the request and fills in the attempt's outcome.
+func (a *Activities) post(ctx context.Context, url, id string, at time.Time, signature string, body []byte, attempt *models.WebhookAttempt) {
+	ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		attempt.Error = err.Error()
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Signflow-Webhooks/1")
+	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
+	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, fmt.Sprint(at.Unix()))
+	req.Header.Set(standardwebhooks.HeaderWebhookSignature, signature)
+	start := time.Now()
+	resp, err := a.webhookClient().Do(req)
+	attempt.LatencyMS = time.Since(start).Milliseconds()
+	if err != nil {
+		attempt.Error = err.Error()
+		return
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	attempt.StatusCode = resp.StatusCode
+	if resp.StatusCode >= 300 {
+		attempt.Error = resp.Status
+	}
+}
+
+func (a *Activities) webhookClient() *http.Client {
+	if a.WebhookHTTP != nil {
+		return a.WebhookHTTP
+	}
+	// Redirects are not followed: a subscription names its endpoint.
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// sign signs with the current secret and, during a rotation's overlap,
+// with the previous one too, so the receiver may check either.
+func sign(sub *models.WebhookSubscription, id string, at time.Time, body []byte) (string, error) {
+	secrets := []string{sub.Secret}
+	if sub.PreviousSecret != "" && sub.PreviousSecretUntil != nil && at.Before(*sub.PreviousSecretUntil) {
+		secrets = append(secrets, sub.PreviousSecret)
+	}
+	var sigs []string
+	for _, secret := range secrets {
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err != nil {
+			return "", fmt.Errorf("webhook secret of %s: %w", sub.ID, err)
+		}
+		sig, err := wh.Sign(id, at, body)
+		if err != nil {
+			return "", fmt.Errorf("sign webhook: %w", err)
+		}
+		sigs = append(sigs, sig)
+	}
+	return strings.Join(sigs, " "), nil
+}
+
+func (a *Activities) payload(ctx context.Context, d *models.WebhookDelivery) ([]byte, error) {
+	e, err := a.Store.FeedEntry(ctx, d.FeedID)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(WebhookPayload{ID: e.EventID, Type: e.Type, Timestamp: e.OccurredAt.UTC(), Data: WebhookData{
+		EnvelopeID: e.EnvelopeID, Seq: e.Seq, RecipientID: e.RecipientID, EnvelopeStatus: e.EnvelopeStatus, EnvelopeVersion: e.EnvelopeVersion}})
+	if err != nil {
+		return nil, fmt.Errorf("encode webhook payload: %w", err)
+	}
+	return body, nil
+}
+
+// DeadLetterWebhook gives up on a delivery whose window has passed; the
+// API lists it and can send it again.
+func (a *Activities) DeadLetterWebhook(ctx context.Context, deliveryID string) error {
+	return a.Store.SetDeliveryStatus(ctx, deliveryID, models.DeliveryDead, time.Now())
+}

@@ -1,0 +1,117 @@
+// The signing page: a client of /v1/signing/{token}. The session is kept in
+// memory only (and in the HttpOnly cookie the API sets), never in storage.
+"use strict";
+(function () {
+  const token = location.pathname.split("/").pop();
+  const api = "../v1/signing/" + encodeURIComponent(token);
+  const $ = (id) => document.getElementById(id);
+  let bearer = "";
+  let view = null;
+
+  async function call(method, path, body) {
+    const headers = { "Accept": "application/json" };
+    if (bearer) headers["Authorization"] = "Bearer " + bearer;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const resp = await fetch(api + path, { method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    const type = resp.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await resp.json() : await resp.blob();
+    if (!resp.ok) throw new Error((data && data.detail) || "The request failed (" + resp.status + ").");
+    return data;
+  }
+
+  function fail(err) { $("error").textContent = err.message; }
+  function show(id, on) { $(id).hidden = !on; }
+
+  async function load() {
+    view = await call("GET", "");
+    $("subject").textContent = view.envelope.subject;
+    $("message").textContent = view.envelope.message || "";
+    const methods = { email_otp: ["email_otp"], access_code: ["access_code"], both: ["email_otp", "access_code"] }[view.recipient.authentication] || [];
+    show("otp", methods.includes("email_otp"));
+    show("access", methods.includes("access_code"));
+    if (methods.length > 0) show("verify", true); else await ready();
+  }
+
+  async function ready() {
+    show("verify", false);
+    const list = $("document-list");
+    list.replaceChildren();
+    for (const d of view.documents) {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = d.name + " (" + d.page_count + " pages)";
+      b.addEventListener("click", () => openDocument(d).catch(fail));
+      li.append(b);
+      list.append(li);
+    }
+    show("documents", true);
+    renderFields();
+    show("fields", true);
+    await call("POST", "/viewed");
+  }
+
+  async function openDocument(d) {
+    const pdf = await call("GET", "/documents/" + encodeURIComponent(d.id));
+    window.open(URL.createObjectURL(pdf), "_blank", "noopener");
+  }
+
+  function renderFields() {
+    const box = $("field-list");
+    box.replaceChildren();
+    if (view.recipient.role === "approver") {
+      $("sign").textContent = "Approve";
+      return;
+    }
+    for (const f of view.fields) {
+      if (f.type === "date_signed") continue;
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.id = "field-" + f.id;
+      input.dataset.field = f.id;
+      input.dataset.type = f.type;
+      input.type = f.type === "checkbox" ? "checkbox" : "text";
+      label.htmlFor = input.id;
+      label.textContent = (f.type === "signature" ? "Type your full name to sign" : f.type) + " (page " + f.page + ")" + (f.required ? " *" : "");
+      box.append(label, input);
+    }
+  }
+
+  function values() {
+    return Array.from(document.querySelectorAll("[data-field]")).flatMap((input) => {
+      if (input.dataset.type === "checkbox") return [{ field_id: input.dataset.field, checked: input.checked }];
+      return input.value.trim() ? [{ field_id: input.dataset.field, text: input.value.trim() }] : [];
+    });
+  }
+
+  function finish(text) {
+    for (const id of ["verify", "documents", "fields"]) show(id, false);
+    $("done").textContent = text;
+    show("done", true);
+  }
+
+  $("send-code").addEventListener("click", () => {
+    $("error").textContent = "";
+    call("POST", "/otp").then(() => { $("send-code").textContent = "Send another code"; }).catch(fail);
+  });
+  $("confirm").addEventListener("click", () => {
+    $("error").textContent = "";
+    const body = {};
+    if (!$("otp").hidden) body.code = $("code").value.trim();
+    if (!$("access").hidden) body.access_code = $("access-code").value;
+    call("POST", "/session", body).then((s) => { bearer = s.session_token; return ready(); }).catch(fail);
+  });
+  $("sign").addEventListener("click", () => {
+    $("error").textContent = "";
+    const body = view.recipient.role === "approver" ? {} : { values: values() };
+    call("POST", "/sign", body).then((r) => finish("Thank you. You have " + r.recipient_status +
+      ". Everyone receives the completed documents by email once all have signed.")).catch(fail);
+  });
+  $("decline").addEventListener("click", () => {
+    $("error").textContent = "";
+    if ($("reason").hidden) { show("reason-label", true); show("reason", true); $("reason").focus(); return; }
+    call("POST", "/decline", { reason: $("reason").value }).then(() => finish("You have declined. The sender has been told.")).catch(fail);
+  });
+  load().catch((err) => { $("subject").textContent = "This link cannot be opened"; fail(err); });
+})();
