@@ -230,7 +230,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		}
 		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{
 			Store: store, Blobs: blobs, Seal: sealer, Links: links, PublicURL: publicURL, Log: a.log,
-			Mail: smtp,
+			Mail: smtp, AllowPrivateWebhooks: a.cfg.WebhookAllowPrivate,
 		}, a.webhookPolicy())
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)

@@ -31,8 +31,10 @@ type Activities struct {
 	// WakeWebhooks starts the webhook deliverers of an envelope; the worker
 	// provides it, as starting workflows is the workflows package's business.
 	WakeWebhooks func(ctx context.Context, envelopeID string, subscriptionIDs []string) error
-	// WebhookHTTP sends webhooks; nil is a client that follows no redirects.
-	WebhookHTTP *http.Client
+	// WebhookHTTP sends webhooks; nil is a client that follows no redirects
+	// and, unless AllowPrivateWebhooks, dials no private or local address.
+	WebhookHTTP          *http.Client
+	AllowPrivateWebhooks bool
 }
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.

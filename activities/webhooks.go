@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -165,8 +167,31 @@ func (a *Activities) webhookClient() *http.Client {
 	if a.WebhookHTTP != nil {
 		return a.WebhookHTTP
 	}
+	dialer := &net.Dialer{Timeout: webhookTimeout}
+	if !a.AllowPrivateWebhooks {
+		dialer.Control = refusePrivate
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = dialer.DialContext
+	transport.Proxy = nil
 	// Redirects are not followed: a subscription names its endpoint.
-	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// refusePrivate keeps webhooks from reaching the machine or network they
+// are sent from (server-side request forgery). It runs on the address
+// actually dialled, after name resolution, so DNS tricks do not get past it.
+func refusePrivate(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() {
+		return fmt.Errorf("webhook to %s refused: a private or local address (set SIGNFLOW_WEBHOOK_ALLOW_PRIVATE to allow)", host)
+	}
+	return nil
 }
 
 // sign signs with the current secret and, during a rotation's overlap,

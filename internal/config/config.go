@@ -58,6 +58,7 @@ var Vars = []Var{
 	{"SIGNFLOW_WEBHOOK_RETRY_INITIAL", "5s", "First delay before a failed webhook delivery is retried; it doubles per attempt."},
 	{"SIGNFLOW_WEBHOOK_RETRY_MAX", "1h", "Longest delay between webhook delivery attempts."},
 	{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", "72h", "How long a webhook delivery is retried before it is dead-lettered."},
+	{"SIGNFLOW_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses (a receiver on this machine or network); off, they are refused."},
 }
 
 // Config is the resolved configuration.
@@ -98,6 +99,7 @@ type Config struct {
 	WebhookRetryInitial time.Duration
 	WebhookRetryMax     time.Duration
 	WebhookRetryWindow  time.Duration
+	WebhookAllowPrivate bool
 }
 
 // DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
@@ -198,6 +200,9 @@ func Load() (Config, error) {
 		if *d.dst, err = time.ParseDuration(get(d.name)); err != nil || *d.dst < d.min {
 			return c, fmt.Errorf("%s must be a duration of at least %s, such as %s", d.name, d.min, Default(d.name))
 		}
+	}
+	if c.WebhookAllowPrivate, err = strconv.ParseBool(get("SIGNFLOW_WEBHOOK_ALLOW_PRIVATE")); err != nil {
+		return c, fmt.Errorf("SIGNFLOW_WEBHOOK_ALLOW_PRIVATE must be true or false")
 	}
 	if c.RateLimit, err = strconv.ParseFloat(get("SIGNFLOW_RATE_LIMIT"), 64); err != nil || c.RateLimit <= 0 {
 		return c, fmt.Errorf("SIGNFLOW_RATE_LIMIT must be a positive number of requests per second")
