@@ -67,3 +67,25 @@ func TestKeysRotateAndOldTokensLiveOut(t *testing.T) {
 	_, err = auth.Verify(ctx, fresh)
 	require.ErrorIs(t, err, accesstoken.ErrInvalid)
 }
+
+// BenchmarkVerify is the per-request cost of checking a token: ES256 and
+// the revocation lookup (SQLite here).
+func BenchmarkVerify(b *testing.B) {
+	ctx := context.Background()
+	store, err := models.Open(filepath.Join(b.TempDir(), "keys.db"))
+	require.NoError(b, err)
+	defer store.Close()
+	require.NoError(b, models.Migrate(store.DB))
+	client, _ := accesstoken.NewClient("t1", "bench", models.Scopes, time.Now())
+	require.NoError(b, store.CreateClient(ctx, client))
+	auth := &accesstoken.Authority{Store: store, Issuer: "https://sf.example", Audience: "https://sf.example",
+		TTL: 15 * time.Minute, Rotation: 24 * time.Hour}
+	token, err := auth.Issue(ctx, &client, client.Scopes)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := auth.Verify(ctx, token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package tests
+
+import (
+	"context"
+	"net/http"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// browser runs a headless Chromium (Debian's, installed by .ci/run).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is needed to drive the signing page: apt-get install chromium")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first run starts the browser and must not carry a deadline.
+	_, err = chromedp.Run(ctx, chromedp.Navigate("about:blank"))
+	require.NoError(t, err)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+func TestASignerSignsOnTheSigningPage(t *testing.T) {
+	id, page := oneSignerPage(t)
+	ctx := browser(t)
+
+	_, err := chromedp.Run(ctx, chromedp.Steps(
+		chromedp.Navigate(page),
+		chromedp.WaitVisible("#access-code"),
+		chromedp.SendKeys("#access-code", testAccessCode),
+		chromedp.Click("#confirm"),
+		chromedp.WaitVisible(`input[data-type="signature"]`),
+		chromedp.SendKeys(`input[data-type="signature"]`, "Page Signer"),
+		chromedp.Click("#sign"),
+		chromedp.WaitVisible("#done"),
+	))
+	require.NoError(t, err)
+	done, err := chromedp.Run(ctx, chromedp.Text("#done"))
+	require.NoError(t, err)
+	require.Contains(t, done, "You have signed")
+	st := awaitWorkflow(t, id)
+	require.Equal(t, "completed", st.Status)
+
+	events := auditEvents(t, suite.apiURL, id)
+	signed := eventOf(events, "recipient.signed")
+	require.NotNil(t, signed)
+	require.Contains(t, str(signed, "user_agent"), "HeadlessChrome", "the signature is tied to the browser's request")
+	require.NotNil(t, eventOf(events, "session.started"))
+	require.NotNil(t, eventOf(events, "link.opened"))
+
+	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#error")))
+	require.NoError(t, err)
+	heading, err := chromedp.Run(ctx, chromedp.Text("#subject"))
+	require.NoError(t, err)
+	problem, err := chromedp.Run(ctx, chromedp.Text("#error"))
+	require.NoError(t, err)
+	require.Equal(t, "This link cannot be opened", heading, "a spent link says so")
+	require.Contains(t, problem, "already signed")
+	status, _ := getJSON(t, apiLink(page))
+	require.Equal(t, http.StatusGone, status)
+}
