@@ -1,8 +1,17 @@
 package tests
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/api/client"
+	"github.com/signflow/signflow/models"
 )
 
 // BenchmarkEnvelopeLifecycle measures one three-recipient envelope from
@@ -34,4 +43,52 @@ func BenchmarkEnvelopeLifecycle(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkWebhookLag measures how long after a state change its webhook
+// reaches a healthy receiver: from the answer to a void to the arrival of
+// envelope.voided (reported as lag-ms/op), one envelope at a time.
+//
+//	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test ./tests -run '^$' -bench WebhookLag -benchtime 20x
+func BenchmarkWebhookLag(b *testing.B) {
+	token, err := issueToken(context.Background(), "bench-"+newTestID(), models.Scopes...)
+	require.NoError(b, err)
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	arrived := make(chan string, 64)
+	var secret string
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		e, err := client.VerifyWebhook(secret, r.Header, body)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if e.Type == "envelope.voided" {
+			arrived <- e.Data.EnvelopeID
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	status, hook := sendWith(b, http.MethodPost, suite.apiURL+"/v1/webhooks", "application/json", jsonBody(b, J{"url": receiver.URL}), auth)
+	require.Equal(b, http.StatusCreated, status, "%v", hook)
+	secret = str(hook, "secret")
+	spec := jsonEnvelope(b, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)})
+
+	var lag time.Duration
+	b.ResetTimer()
+	for range b.N {
+		status, created := sendWith(b, http.MethodPost, suite.apiURL+"/v1/envelopes", "application/json", jsonBody(b, spec), auth)
+		require.Equal(b, http.StatusCreated, status, "%v", created)
+		id := str(created, "id")
+		status, body := sendWith(b, http.MethodPost, suite.apiURL+"/v1/envelopes/"+id+"/void", "application/json", jsonBody(b, J{"reason": "bench"}), auth)
+		require.Equal(b, http.StatusOK, status, "%v", body)
+		voided := time.Now()
+		for got := range arrived {
+			if got == id {
+				break
+			}
+		}
+		lag += time.Since(voided)
+	}
+	b.ReportMetric(float64(lag.Milliseconds())/float64(b.N), "lag-ms/op")
 }

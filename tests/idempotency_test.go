@@ -82,6 +82,26 @@ func TestFiftyParallelRetriesMakeOneEnvelope(t *testing.T) {
 	_, err = suite.temporal.DescribeWorkflow(context.Background(), "envelope-"+str(env, "id"), "")
 	require.NoError(t, err, "and its one workflow")
 
+	// Through the Go client, which waits out the 409s, all fifty see one answer.
+	c := apiClient(t, suite.apiURL)
+	clientKey := key + "-client"
+	spec["subject"] = subject + " (client)"
+	answers := make([]string, n)
+	wg = sync.WaitGroup{}
+	for i := range n {
+		wg.Go(func() {
+			env, err := c.CreateEnvelope(context.Background(), spec, clientKey)
+			require.NoError(t, err)
+			answers[i] = string(env.Raw)
+		})
+	}
+	wg.Wait()
+	for _, a := range answers {
+		require.Equal(t, answers[0], a, "every response identical")
+	}
+	require.NoError(t, rawDB().Model(&models.Envelope{}).Where("subject = ?", subject+" (client)").Count(&count).Error)
+	require.EqualValues(t, 1, count)
+
 	spec["subject"] = subject + " (changed)"
 	changed, _ := json.Marshal(spec)
 	r := postRaw(t, suite.apiURL+"/v1/envelopes", key, changed)
