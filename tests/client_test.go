@@ -65,6 +65,14 @@ func answer(status int, retryAfter string) func(http.ResponseWriter, *http.Reque
 	}
 }
 
+// dropConnection closes the connection without an answer: a network error.
+func dropConnection(w http.ResponseWriter, _ *http.Request, _ func()) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
 // lostResponse lets the request reach the API and then fails, as a
 // connection that drops after the server has done the work.
 func lostResponse(w http.ResponseWriter, r *http.Request, forward func()) {
@@ -82,7 +90,7 @@ func TestGoClientRetriesWithoutDoingWorkTwice(t *testing.T) {
 	ctx := context.Background()
 	proxy, base := newFlakyProxy(t, suite.apiURL)
 	proxy.failures["/v1/envelopes"] = []func(http.ResponseWriter, *http.Request, func()){
-		answer(http.StatusServiceUnavailable, ""), answer(http.StatusTooManyRequests, "1"), lostResponse,
+		dropConnection, answer(http.StatusServiceUnavailable, ""), answer(http.StatusTooManyRequests, "1"), lostResponse,
 	}
 	c := apiClient(t, base)
 	spec := jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)})
@@ -95,7 +103,7 @@ func TestGoClientRetriesWithoutDoingWorkTwice(t *testing.T) {
 	require.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After: 1 was honoured")
 	require.Equal(t, models.EnvelopeInProgress, env.Status)
 	keys := proxy.keys["/v1/envelopes"]
-	require.Len(t, keys, 4, "503, 429, lost response, replay")
+	require.Len(t, keys, 5, "dropped connection, 503, 429, lost response, replay")
 	for _, k := range keys {
 		require.Equal(t, keys[0], k, "every retry repeats the Idempotency-Key")
 	}
