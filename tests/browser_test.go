@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"testing"
@@ -69,4 +70,37 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 	require.Contains(t, problem, "already signed")
 	status, _ := getJSON(t, apiLink(page))
 	require.Equal(t, http.StatusGone, status)
+}
+
+func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
+	email := unique("page-otp")
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
+		[]J{{"name": "Code Signer", "email": email, "role": "signer"}}, // default: email_otp
+		[]J{fieldAt(0, "signature", 1, box{0.1, 0.1, 0.3, 0.05})}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	ctx := browser(t)
+
+	_, err := chromedp.Run(ctx, chromedp.Steps(
+		chromedp.Navigate(str(created, "recipients", 0, "signing_url")),
+		chromedp.WaitVisible("#send-code"),
+		chromedp.Click("#send-code"),
+	))
+	require.NoError(t, err)
+	mail := awaitMail(t, suite.mailAPI, "to:"+email+` subject:"signing code"`, 1, time.Minute)[0]
+	code := codeInMail.FindString(mail.Subject)
+	require.Len(t, code, 6)
+	_, err = chromedp.Run(ctx, chromedp.Steps(
+		chromedp.SendKeys("#code", code),
+		chromedp.Click("#confirm"),
+		chromedp.WaitVisible(`input[data-type="signature"]`),
+		chromedp.SendKeys(`input[data-type="signature"]`, "Code Signer"),
+		chromedp.Click("#sign"),
+		chromedp.WaitVisible("#done"),
+	))
+	require.NoError(t, err)
+	st := awaitWorkflow(t, str(created, "id"))
+	require.Equal(t, "completed", st.Status)
+	started := eventOf(auditEvents(t, suite.apiURL, str(created, "id")), "session.started")
+	require.NotNil(t, started)
+	require.Contains(t, fmt.Sprint(at(started, "details")), "email_otp")
 }
