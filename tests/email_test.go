@@ -111,9 +111,9 @@ func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 
 	// Wait until delivery has failed at least twice: the server is down.
 	require.Eventually(t, func() bool {
-		desc, err := suite.temporal.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(id), "")
+		desc, err := suite.temporal.DescribeWorkflow(context.Background(), workflows.WorkflowID(id), "")
 		require.NoError(t, err)
-		for _, p := range desc.PendingActivities {
+		for _, p := range desc.RawResponse.GetPendingActivities() {
 			if p.ActivityType.GetName() == "SendNotification" && p.Attempt >= 2 {
 				return true
 			}
