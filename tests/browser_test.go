@@ -32,6 +32,17 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// signOnPage types a signature once the fields show, signs, and waits for
+// the page to confirm.
+func signOnPage(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitVisible(`input[data-type="signature"]`),
+		chromedp.SendKeys(`input[data-type="signature"]`, name),
+		chromedp.Click("#sign"),
+		chromedp.WaitVisible("#done"),
+	)
+}
+
 func TestASignerSignsOnTheSigningPage(t *testing.T) {
 	id, page := oneSignerPage(t)
 	ctx := browser(t)
@@ -41,10 +52,7 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 		chromedp.WaitVisible("#access-code"),
 		chromedp.SendKeys("#access-code", testAccessCode),
 		chromedp.Click("#confirm"),
-		chromedp.WaitVisible(`input[data-type="signature"]`),
-		chromedp.SendKeys(`input[data-type="signature"]`, "Page Signer"),
-		chromedp.Click("#sign"),
-		chromedp.WaitVisible("#done"),
+		signOnPage("Page Signer"),
 	))
 	require.NoError(t, err)
 	done, err := chromedp.Run(ctx, chromedp.Text("#done"))
@@ -92,10 +100,7 @@ func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
 	_, err = chromedp.Run(ctx, chromedp.Steps(
 		chromedp.SendKeys("#code", code),
 		chromedp.Click("#confirm"),
-		chromedp.WaitVisible(`input[data-type="signature"]`),
-		chromedp.SendKeys(`input[data-type="signature"]`, "Code Signer"),
-		chromedp.Click("#sign"),
-		chromedp.WaitVisible("#done"),
+		signOnPage("Code Signer"),
 	))
 	require.NoError(t, err)
 	st := awaitWorkflow(t, str(created, "id"))

@@ -13,14 +13,21 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
+// storeWithClient is a migrated SQLite store holding one client of tenant t1.
+func storeWithClient(tb testing.TB) (*models.Store, models.APIClient) {
+	tb.Helper()
+	store, err := models.Open(filepath.Join(tb.TempDir(), "keys.db"))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { store.Close() })
+	require.NoError(tb, models.Migrate(store.DB))
+	client, _ := accesstoken.NewClient("t1", "test", models.Scopes, time.Now())
+	require.NoError(tb, store.CreateClient(context.Background(), client))
+	return store, client
+}
+
 func TestKeysRotateAndOldTokensLiveOut(t *testing.T) {
 	ctx := context.Background()
-	store, err := models.Open(filepath.Join(t.TempDir(), "keys.db"))
-	require.NoError(t, err)
-	defer store.Close()
-	require.NoError(t, models.Migrate(store.DB))
-	client, _ := accesstoken.NewClient("t1", "rotation", models.Scopes, time.Now())
-	require.NoError(t, store.CreateClient(ctx, client))
+	store, client := storeWithClient(t)
 
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	auth := &accesstoken.Authority{Store: store, Issuer: "https://sf.example", Audience: "https://sf.example",
@@ -72,12 +79,7 @@ func TestKeysRotateAndOldTokensLiveOut(t *testing.T) {
 // the revocation lookup (SQLite here).
 func BenchmarkVerify(b *testing.B) {
 	ctx := context.Background()
-	store, err := models.Open(filepath.Join(b.TempDir(), "keys.db"))
-	require.NoError(b, err)
-	defer store.Close()
-	require.NoError(b, models.Migrate(store.DB))
-	client, _ := accesstoken.NewClient("t1", "bench", models.Scopes, time.Now())
-	require.NoError(b, store.CreateClient(ctx, client))
+	store, client := storeWithClient(b)
 	auth := &accesstoken.Authority{Store: store, Issuer: "https://sf.example", Audience: "https://sf.example",
 		TTL: 15 * time.Minute, Rotation: 24 * time.Hour}
 	token, err := auth.Issue(ctx, &client, client.Scopes)
