@@ -71,15 +71,7 @@ func (s *Store) CreateSession(ctx context.Context, session SigningSession) error
 
 // SessionByTokenHash finds a session by its token's hash, or ErrNotFound.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash string) (*SigningSession, error) {
-	var session SigningSession
-	err := s.DB.WithContext(ctx).Where("token_hash = ?", hash).First(&session).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load signing session: %w", err)
-	}
-	return &session, nil
+	return findOne[SigningSession](s.DB.WithContext(ctx).Where("token_hash = ?", hash), "signing session")
 }
 
 // FailuresSince counts failed verification attempts since t for a

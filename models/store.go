@@ -158,15 +158,7 @@ func (s *Store) ListEnvelopes(ctx context.Context, tenantID, status, after strin
 
 // RecipientByTokenHash finds the recipient a signing link belongs to.
 func (s *Store) RecipientByTokenHash(ctx context.Context, hash string) (*Recipient, error) {
-	var r Recipient
-	err := s.DB.WithContext(ctx).Where("token_hash = ?", hash).First(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find recipient by token: %w", err)
-	}
-	return &r, nil
+	return findOne[Recipient](s.DB.WithContext(ctx).Where("token_hash = ?", hash), "recipient by token")
 }
 
 // findOne reads the one row of T that q selects; none is ErrNotFound.

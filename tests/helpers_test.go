@@ -84,21 +84,35 @@ func sendWith(t testing.TB, method, url, contentType string, body io.Reader, hea
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	authorize(req)
 	req.Header.Set("User-Agent", "signflow-integration-test/1.0")
+	resp := roundTrip(t, req)
+	var out J
+	if len(resp.body) > 0 {
+		require.NoError(t, json.Unmarshal(resp.body, &out), "body: %s", resp.body)
+	}
+	if resp.status >= 400 {
+		require.Equal(t, "application/problem+json", resp.header.Get("Content-Type"), "errors are problem+json: %s", resp.body)
+	}
+	return resp.status, out
+}
+
+type rawResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// roundTrip sends req, with the suite's token on sender routes, and reads
+// the whole answer.
+func roundTrip(t testing.TB, req *http.Request) rawResponse {
+	t.Helper()
+	authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	var out J
-	if len(data) > 0 {
-		require.NoError(t, json.Unmarshal(data, &out), "body: %s", data)
-	}
-	if resp.StatusCode >= 400 {
-		require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"), "errors are problem+json: %s", data)
-	}
-	return resp.StatusCode, out
+	return rawResponse{resp.StatusCode, resp.Header, data}
 }
 
 // authorize gives a sender's request the suite's access token, unless it
@@ -116,13 +130,8 @@ func download(t testing.TB, url string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	require.NoError(t, err)
-	authorize(req)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, data
+	resp := roundTrip(t, req)
+	return resp.status, resp.body
 }
 
 // at walks a decoded JSON value: at(v, "recipients", 0, "signing_url").
@@ -194,12 +203,8 @@ func downloadAs(t testing.TB, signingURL, url string) (int, []byte) {
 	for k, v := range session(t, signingURL) {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, data
+	resp := roundTrip(t, req)
+	return resp.status, resp.body
 }
 
 // signAs fills every field of the recipient behind signingURL and signs

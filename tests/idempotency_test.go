@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -18,12 +17,6 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
-type rawResponse struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
 // postRaw posts JSON with an Idempotency-Key and the suite's token.
 func postRaw(t *testing.T, url, key string, body []byte) rawResponse {
 	t.Helper()
@@ -31,13 +24,7 @@ func postRaw(t *testing.T, url, key string, body []byte) rawResponse {
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", key)
-	authorize(req)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return rawResponse{resp.StatusCode, resp.Header, data}
+	return roundTrip(t, req)
 }
 
 func TestFiftyParallelRetriesMakeOneEnvelope(t *testing.T) {
