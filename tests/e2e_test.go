@@ -21,15 +21,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// samplesDir holds real PDFs from other producers: ../shared/testdata/pdfs
-// beside the repository, or SIGNFLOW_SAMPLES.
+// samplesDir holds real PDFs from other producers (CC-BY-SA-4.0 test
+// data, see its LICENSE), kept in the repository so a fresh clone tests
+// itself; SIGNFLOW_SAMPLES points at another corpus.
 func samplesDir(t *testing.T) string {
 	dir := os.Getenv("SIGNFLOW_SAMPLES")
 	if dir == "" {
-		dir = filepath.Join(suite.root, "..", "shared", "testdata", "pdfs")
+		dir = filepath.Join(suite.root, "tests", "testdata", "samples")
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("sample PDFs not found at %s: put shared/ beside the repository or set SIGNFLOW_SAMPLES", dir)
+		t.Fatalf("sample PDFs not found at %s: SIGNFLOW_SAMPLES names a missing directory", dir)
 	}
 	return dir
 }
