@@ -61,15 +61,12 @@ func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, e
 	}
 	// Recorded on every attempt; its key makes it one event however often.
 	err = a.Store.AppendEvent(ctx, models.Event{
-		EnvelopeID: env.ID, TenantID: env.TenantID, Key: "finalized:" + doc.ID, Type: EventFinalized,
+		EnvelopeID: env.ID, TenantID: env.TenantID, Key: "finalized:" + doc.ID, Type: models.EventDocumentFinalized,
 		ActorType: models.ActorSystem, Actor: "signflow", DocumentSHA256: []string{doc.SHA256, final.SHA256},
 		Details: map[string]any{"document_id": doc.ID, "final_sha256": final.SHA256, "final_size_bytes": final.SizeBytes}, OccurredAt: time.Now(),
 	})
 	return final, err
 }
-
-// EventFinalized is the audit event of a final document being produced.
-const EventFinalized = "document.finalized"
 
 // finalDocument stamps the values, appends the certificate of completion
 // and seals the result. The seal comes last: any later rewrite would break

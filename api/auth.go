@@ -32,12 +32,6 @@ const (
 	sessionCookie    = "signflow_session"
 )
 
-// Audit events of recipient verification.
-const (
-	EventOTPSent        = "otp.sent"
-	EventSessionStarted = "session.started"
-)
-
 func (s *Server) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -74,7 +68,7 @@ func (s *Server) requestCode(c *gin.Context) {
 		err = s.mailCode(c, r, env, code)
 	}
 	if err == nil {
-		err = s.Store.AppendEvent(ctx, recipientEvent(c, r, EventOTPSent))
+		err = s.Store.AppendEvent(ctx, recipientEvent(c, r, models.EventOTPSent))
 	}
 	if err != nil {
 		s.unavailable(c, "sending the code", err)
@@ -161,7 +155,7 @@ func (s *Server) startSession(c *gin.Context) {
 	token := randomToken()
 	session := models.SigningSession{ID: newID(), TenantID: r.TenantID, RecipientID: r.ID, TokenHash: signinglink.Hash(token), Methods: methods,
 		VerifiedAt: now.UTC(), ExpiresAt: now.Add(s.SessionTTL).UTC(), CreatedAt: now}
-	started := recipientEvent(c, r, EventSessionStarted)
+	started := recipientEvent(c, r, models.EventSessionStarted)
 	started.Details = map[string]any{"session_id": session.ID, "auth_methods": methods}
 	err = s.Store.CreateSession(ctx, session)
 	if err == nil {

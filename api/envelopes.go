@@ -65,7 +65,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 			return
 		}
 	}
-	created := senderEvent(c, workflows.EventCreated)
+	created := senderEvent(c, models.EventEnvelopeCreated)
 	created.OccurredAt = env.CreatedAt
 	if err := s.Store.CreateEnvelope(ctx, env, created); err != nil {
 		s.unavailable(c, "saving the envelope", err)
@@ -261,7 +261,7 @@ func (s *Server) originalDocument(c *gin.Context) {
 	if env == nil {
 		return
 	}
-	s.sendDocument(c, env, c.Param("doc"), false, senderEvent(c, EventDownloaded))
+	s.sendDocument(c, env, c.Param("doc"), false, senderEvent(c, models.EventDocumentDownloaded))
 }
 
 func (s *Server) finalDocument(c *gin.Context) {
@@ -273,7 +273,7 @@ func (s *Server) finalDocument(c *gin.Context) {
 		problem(c, http.StatusConflict, "not-completed", "The envelope is "+env.Status+"; the final document exists once it is completed.")
 		return
 	}
-	s.sendDocument(c, env, c.Param("doc"), true, senderEvent(c, EventDownloaded))
+	s.sendDocument(c, env, c.Param("doc"), true, senderEvent(c, models.EventDocumentDownloaded))
 }
 
 // sendDocument answers with a document and records who downloaded it.

@@ -33,12 +33,6 @@ const (
 	updateTimeout      = 30 * time.Second
 )
 
-// Audit events recorded by the API itself.
-const (
-	EventLinkOpened = "link.opened"
-	EventDownloaded = "document.downloaded"
-)
-
 // requestClient is where a recipient's request came from. c.ClientIP
 // honours X-Forwarded-For only from the configured trusted proxies.
 func requestClient(c *gin.Context) workflows.Client {
@@ -146,7 +140,7 @@ func (s *Server) signingView(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	if err := s.Store.AppendEvent(c.Request.Context(), recipientEvent(c, r, EventLinkOpened)); err != nil {
+	if err := s.Store.AppendEvent(c.Request.Context(), recipientEvent(c, r, models.EventLinkOpened)); err != nil {
 		s.unavailable(c, "recording the visit", err)
 		return
 	}
@@ -169,7 +163,7 @@ func (s *Server) signingDocument(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	s.sendDocument(c, env, c.Param("doc"), false, recipientEvent(c, r, EventDownloaded))
+	s.sendDocument(c, env, c.Param("doc"), false, recipientEvent(c, r, models.EventDocumentDownloaded))
 }
 
 // completedCopy serves a completed document to a recipient through the
@@ -202,7 +196,7 @@ func (s *Server) completedCopy(c *gin.Context) {
 		problem(c, http.StatusGone, "link-expired", "This download link has expired. Ask the sender for the completed documents.")
 		return
 	}
-	s.sendDocument(c, env, c.Param("doc"), true, recipientEvent(c, r, EventDownloaded))
+	s.sendDocument(c, env, c.Param("doc"), true, recipientEvent(c, r, models.EventDocumentDownloaded))
 }
 
 func (s *Server) markViewed(c *gin.Context) {

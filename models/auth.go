@@ -9,9 +9,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// EventAuthFailed is the audit event of a wrong code; counted for rate limits.
-const EventAuthFailed = "auth.failed"
-
 // CreateOTP stores a new code's hash.
 func (s *Store) CreateOTP(ctx context.Context, code OTPCode) error {
 	if err := s.DB.WithContext(ctx).Create(&code).Error; err != nil {

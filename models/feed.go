@@ -9,14 +9,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// FeedTypes are the events integrators are told about, in the events feed
-// and by webhooks; the rest of the audit trail is evidence, not news.
-var FeedTypes = []string{
-	"envelope.created", "recipient.notified", "recipient.viewed", "recipient.signed", "recipient.approved",
-	"recipient.declined", "envelope.completed", "envelope.declined", "envelope.voided", "envelope.expired",
-	"reminder.sent",
-}
-
 // FeedEntry puts an integrator-facing event in one order across envelopes.
 // Entries are numbered in commit order (see appendFeed), so a reader that
 // resumes after the last ID it saw never skips one.

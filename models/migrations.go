@@ -89,8 +89,9 @@ func migrateEventsFeed(tx *gorm.DB) error {
 	if err := createTables(tx, []table{{"feed_entries", &feedEntry{}}}); err != nil {
 		return err
 	}
-	types := []string{"envelope.created", "recipient.notified", "recipient.viewed", "recipient.signed", "recipient.approved",
-		"recipient.declined", "envelope.completed", "envelope.declined", "envelope.voided", "envelope.expired", "reminder.sent"}
+	// The feed's types as this migration shipped them; FeedTypes may grow later.
+	types := []string{EventEnvelopeCreated, EventRecipientNotified, EventRecipientViewed, EventRecipientSigned, EventRecipientApproved,
+		EventRecipientDeclined, EventEnvelopeCompleted, EventEnvelopeDeclined, EventEnvelopeVoided, EventEnvelopeExpired, EventReminderSent}
 	err := tx.Exec(`INSERT INTO feed_entries (tenant_id, envelope_id, event_id, seq, type, recipient_id, envelope_status, envelope_version, occurred_at)
 		SELECT tenant_id, envelope_id, id, seq, type, recipient_id, envelope_status, envelope_version, occurred_at
 		FROM events WHERE type IN ? ORDER BY occurred_at, envelope_id, seq`, types).Error

@@ -103,7 +103,7 @@ func (s *Store) VoidUnstarted(ctx context.Context, id, reason string) error {
 		if err != nil {
 			return fmt.Errorf("void envelope %s: %w", id, err)
 		}
-		_, err = appendEvent(tx, Event{EnvelopeID: id, TenantID: env.TenantID, Key: "start-failed", Type: "envelope.voided",
+		_, err = appendEvent(tx, Event{EnvelopeID: id, TenantID: env.TenantID, Key: "start-failed", Type: EventEnvelopeVoided,
 			ActorType: ActorSystem, Actor: "signflow", EnvelopeStatus: EnvelopeVoided, EnvelopeVersion: env.Version + 1,
 			Details: map[string]any{"reason": reason}, OccurredAt: now})
 		return err
@@ -214,7 +214,7 @@ func (s *Store) QueueNotification(ctx context.Context, n Notification) (bool, er
 		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
 		}
-		_, err := appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: "notification.queued",
+		_, err := appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: EventNotificationQueued,
 			ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status,
 			EnvelopeVersion: env.Version, Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence}, OccurredAt: time.Now()})
 		return err
@@ -353,7 +353,7 @@ func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) err
 		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
 		}
-		_, err = appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: "notification.sent",
+		_, err = appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: EventNotificationSent,
 			ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status, EnvelopeVersion: env.Version,
 			Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence, "message_id": n.ID + "@signflow"}, OccurredAt: at})
 		return err

@@ -60,7 +60,7 @@ func (e *envelope) sign(ctx workflow.Context, req SignRequest) (State, error) {
 	if err != nil {
 		return e.state(), err
 	}
-	return e.act(ctx, i, models.RecipientSigned, EventSigned, req.Client, req.Values)
+	return e.act(ctx, i, models.RecipientSigned, models.EventRecipientSigned, req.Client, req.Values)
 }
 
 func (e *envelope) validateApprove(req ApproveRequest) error {
@@ -73,7 +73,7 @@ func (e *envelope) approve(ctx workflow.Context, req ApproveRequest) (State, err
 	if err != nil {
 		return e.state(), err
 	}
-	return e.act(ctx, i, models.RecipientApproved, EventApproved, req.Client, nil)
+	return e.act(ctx, i, models.RecipientApproved, models.EventRecipientApproved, req.Client, nil)
 }
 
 func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c Client, values []models.FieldValue) (State, error) {
@@ -99,12 +99,12 @@ func (e *envelope) decline(ctx workflow.Context, req DeclineRequest) (State, err
 	r := &e.recipients[i]
 	r.Status, r.ActedAt, r.Reason = models.RecipientDeclined, &now, req.Reason
 	e.status = models.EnvelopeDeclined
-	declined := byRecipient(EventDeclined, r.ID, req.Client)
+	declined := byRecipient(models.EventRecipientDeclined, r.ID, req.Client)
 	declined.Details["reason"] = req.Reason
 	if err := e.commit(ctx, declined, nil); err != nil {
 		return e.state(), err
 	}
-	ended := byRecipient(EventEnvDeclined, r.ID, req.Client)
+	ended := byRecipient(models.EventEnvelopeDeclined, r.ID, req.Client)
 	ended.Details["reason"] = req.Reason
 	err = e.commit(ctx, ended, nil)
 	return e.state(), err
@@ -122,7 +122,7 @@ func (e *envelope) void(ctx workflow.Context, req VoidRequest) (State, error) {
 		return e.state(), err
 	}
 	e.status = models.EnvelopeVoided
-	ev := models.Event{Type: EventVoided, ActorType: models.ActorAPI, Actor: req.Client.ClientID,
+	ev := models.Event{Type: models.EventEnvelopeVoided, ActorType: models.ActorAPI, Actor: req.Client.ClientID,
 		IP: req.Client.IP, UserAgent: req.Client.UserAgent, Details: map[string]any{"reason": req.Reason}}
 	err := e.commit(ctx, ev, nil)
 	return e.state(), err
@@ -142,14 +142,8 @@ func (e *envelope) viewed(ctx workflow.Context, sig ViewedSignal) {
 	now := workflow.Now(ctx)
 	r.Status, r.ViewedAt = models.RecipientViewed, &now
 	// A failure here can only be the workflow ending; the view is then moot.
-	_ = e.commit(ctx, byRecipient(EventViewed, r.ID, sig.Client), nil)
+	_ = e.commit(ctx, byRecipient(models.EventRecipientViewed, r.ID, sig.Client), nil)
 }
-
-// Events of link changes.
-const (
-	EventLinkReissued = "recipient.link_reissued"
-	EventCorrected    = "recipient.corrected"
-)
 
 func (e *envelope) validateResend(req ResendRequest) error {
 	_, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
@@ -168,7 +162,7 @@ func (e *envelope) resend(ctx workflow.Context, req ResendRequest) (State, error
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 	}
-	if err := e.reissue(ctx, byAPI(EventLinkReissued, r.ID, req.Client, nil), activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}); err != nil {
+	if err := e.reissue(ctx, byAPI(models.EventRecipientLinkReissued, r.ID, req.Client, nil), activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}); err != nil {
 		return e.state(), err
 	}
 	e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
@@ -208,7 +202,7 @@ func (e *envelope) correct(ctx workflow.Context, req CorrectRequest) (State, err
 	invite := r.Status == models.RecipientNotified || r.Status == models.RecipientViewed
 	details := map[string]any{"name": req.Name, "email": req.Email}
 	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email}
-	if err := e.reissue(ctx, byAPI(EventCorrected, r.ID, req.Client, details), reissue); err != nil {
+	if err := e.reissue(ctx, byAPI(models.EventRecipientCorrected, r.ID, req.Client, details), reissue); err != nil {
 		return e.state(), err
 	}
 	if invite {

@@ -33,7 +33,7 @@ func TestFailureAfterTheAuditInsertAppendsOnce(t *testing.T) {
 			{ID: "alice", TenantID: "default", Name: "A", Email: "a@example.com", Role: models.RoleSigner, RoutingOrder: 1, Status: models.RecipientWaiting, TokenHash: "a"},
 			{ID: "bob", TenantID: "default", Name: "B", Email: "b@example.com", Role: models.RoleSigner, RoutingOrder: 1, Status: models.RecipientWaiting, TokenHash: "b"},
 		}}
-	require.NoError(t, store.CreateEnvelope(context.Background(), env, models.Event{Type: workflows.EventCreated, ActorType: models.ActorAPI, OccurredAt: t0}))
+	require.NoError(t, store.CreateEnvelope(context.Background(), env, models.Event{Type: models.EventEnvelopeCreated, ActorType: models.ActorAPI, OccurredAt: t0}))
 
 	real := &activities.Activities{Store: store}
 	var mu sync.Mutex

@@ -13,22 +13,6 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
-// Event types, one per kind of state change.
-const (
-	EventCreated       = "envelope.created"
-	EventNotified      = "recipient.notified"
-	EventViewed        = "recipient.viewed"
-	EventSigned        = "recipient.signed"
-	EventApproved      = "recipient.approved"
-	EventDeclined      = "recipient.declined"
-	EventReminderSent  = "reminder.sent"
-	EventExpiryWarning = "expiry_warning.sent"
-	EventCompleted     = "envelope.completed"
-	EventEnvDeclined   = "envelope.declined"
-	EventVoided        = "envelope.voided"
-	EventExpired       = "envelope.expired"
-)
-
 // a is only used to name activity methods; Temporal calls the registered
 // instance on the worker.
 var a *activities.Activities
@@ -156,7 +140,7 @@ func (e *envelope) notifyOrder(ctx workflow.Context, order int) error {
 		// invitation is queued must not be overwritten afterwards.
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
-		if err := e.commit(ctx, models.Event{Type: EventNotified, RecipientID: r.ID}, nil); err != nil {
+		if err := e.commit(ctx, models.Event{Type: models.EventRecipientNotified, RecipientID: r.ID}, nil); err != nil {
 			return err
 		}
 		if err := e.queue(ctx, r.ID, models.NotifyInvitation, 1); err != nil {
@@ -200,13 +184,13 @@ func (e *envelope) awaitOrder(ctx workflow.Context, order int) error {
 			return e.expire(ctx)
 		case s.ExpiryWarning > 0 && !e.warned && !now.Before(warnAt):
 			e.warned = true
-			if err := e.nudge(ctx, order, models.NotifyExpiryWarning, 1, EventExpiryWarning); err != nil {
+			if err := e.nudge(ctx, order, models.NotifyExpiryWarning, 1, models.EventExpiryWarningSent); err != nil {
 				return err
 			}
 		case s.ReminderInterval > 0 && reminders < s.ReminderCount && !now.Before(remindAt):
 			reminders++
 			lastNudge = now
-			if err := e.nudge(ctx, order, models.NotifyReminder, reminders, EventReminderSent); err != nil {
+			if err := e.nudge(ctx, order, models.NotifyReminder, reminders, models.EventReminderSent); err != nil {
 				return err
 			}
 		}
@@ -231,7 +215,7 @@ func (e *envelope) nudge(ctx workflow.Context, order int, kind string, seq int, 
 
 func (e *envelope) expire(ctx workflow.Context) error {
 	e.status = models.EnvelopeExpired
-	return e.commit(ctx, models.Event{Type: EventExpired}, nil)
+	return e.commit(ctx, models.Event{Type: models.EventEnvelopeExpired}, nil)
 }
 
 func (e *envelope) complete(ctx workflow.Context) error {
@@ -255,7 +239,7 @@ func (e *envelope) complete(ctx workflow.Context) error {
 			e.recipients[i].Status = models.RecipientCopied
 		}
 	}
-	ev := models.Event{Type: EventCompleted, Details: map[string]any{"final_documents": finals, "completed_at": now}}
+	ev := models.Event{Type: models.EventEnvelopeCompleted, Details: map[string]any{"final_documents": finals, "completed_at": now}}
 	if err := e.commit(ctx, ev, nil); err != nil {
 		return err
 	}

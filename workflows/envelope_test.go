@@ -189,8 +189,8 @@ func TestParallelThenSequentialRouting(t *testing.T) {
 	require.Len(t, invites, 3)
 	require.Equal(t, []string{"alice", "bob", "carol"}, []string{invites[0].RecipientID, invites[1].RecipientID, invites[2].RecipientID})
 	require.Equal(t, []string{
-		workflows.EventNotified, workflows.EventNotified, workflows.EventSigned, workflows.EventSigned,
-		workflows.EventNotified, workflows.EventSigned, workflows.EventCompleted,
+		models.EventRecipientNotified, models.EventRecipientNotified, models.EventRecipientSigned, models.EventRecipientSigned,
+		models.EventRecipientNotified, models.EventRecipientSigned, models.EventEnvelopeCompleted,
 	}, h.eventTypes())
 	require.Len(t, h.notesOf(models.NotifyCompleted), 3)
 	require.ElementsMatch(t, h.notes, h.sent, "every queued notification is emailed")
@@ -241,9 +241,9 @@ func TestDeclineAndVoidEndTheEnvelope(t *testing.T) {
 		events     []string
 	}{
 		{"decline", workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: "alice", Reason: "wrong amount"},
-			models.EnvelopeDeclined, []string{workflows.EventDeclined, workflows.EventEnvDeclined}},
+			models.EnvelopeDeclined, []string{models.EventRecipientDeclined, models.EventEnvelopeDeclined}},
 		{"void", workflows.UpdateVoid, workflows.VoidRequest{Reason: "sent by mistake"},
-			models.EnvelopeVoided, []string{workflows.EventVoided}},
+			models.EnvelopeVoided, []string{models.EventEnvelopeVoided}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,7 +282,7 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 	h.rejectedWith(3, "has already signed")
 	h.accepted(4)
 	// Rejected updates leave no trace in the envelope's history.
-	require.NotContains(t, h.eventTypes(), workflows.EventDeclined)
+	require.NotContains(t, h.eventTypes(), models.EventRecipientDeclined)
 }
 
 func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
@@ -298,7 +298,7 @@ func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
 
 	var viewed []string
 	for _, tr := range h.transitions {
-		if tr.Event.Type == workflows.EventViewed {
+		if tr.Event.Type == models.EventRecipientViewed {
 			viewed = append(viewed, tr.Event.RecipientID)
 			require.NotNil(t, tr.Recipients[0].ViewedAt)
 		}
@@ -421,6 +421,6 @@ func TestResendAndCorrectOnlyBeforeActing(t *testing.T) {
 	}
 	require.ElementsMatch(t, []int{1, 2}, aliceInvites)
 	require.Equal(t, []int{1}, bobInvites)
-	require.Contains(t, h.eventTypes(), workflows.EventLinkReissued)
-	require.Contains(t, h.eventTypes(), workflows.EventCorrected)
+	require.Contains(t, h.eventTypes(), models.EventRecipientLinkReissued)
+	require.Contains(t, h.eventTypes(), models.EventRecipientCorrected)
 }

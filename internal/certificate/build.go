@@ -2,6 +2,7 @@ package certificate
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/signflow/signflow/models"
@@ -38,8 +39,7 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 	}
 	acted := map[string]models.Event{}
 	for _, e := range events {
-		switch e.Type {
-		case "recipient.signed", "recipient.approved", "recipient.declined":
+		if slices.Contains(models.ActedEvents, e.Type) {
 			acted[e.RecipientID] = e
 		}
 		d.Events = append(d.Events, Event{Seq: e.Seq, At: e.OccurredAt, Type: e.Type, Actor: e.Actor, IP: e.IP, Hash: e.Hash})

@@ -1,0 +1,53 @@
+package models
+
+// Event types: every kind of entry in the audit trail, defined here once.
+// Their values are stored in audit chains and sent to integrators, so a
+// value never changes once released.
+const (
+	// The envelope's life, written by the envelope workflow.
+	EventEnvelopeCreated   = "envelope.created"
+	EventEnvelopeCompleted = "envelope.completed"
+	EventEnvelopeDeclined  = "envelope.declined"
+	EventEnvelopeVoided    = "envelope.voided"
+	EventEnvelopeExpired   = "envelope.expired"
+
+	// Recipients' progress and actions.
+	EventRecipientNotified     = "recipient.notified"
+	EventRecipientViewed       = "recipient.viewed"
+	EventRecipientSigned       = "recipient.signed"
+	EventRecipientApproved     = "recipient.approved"
+	EventRecipientDeclined     = "recipient.declined"
+	EventRecipientLinkReissued = "recipient.link_reissued"
+	EventRecipientCorrected    = "recipient.corrected"
+
+	// Nudges the workflow sends while recipients have not acted.
+	EventReminderSent      = "reminder.sent"
+	EventExpiryWarningSent = "expiry_warning.sent"
+
+	// The outbox of notification emails.
+	EventNotificationQueued = "notification.queued"
+	EventNotificationSent   = "notification.sent"
+
+	// Evidence of access, recorded by the API.
+	EventLinkOpened         = "link.opened"
+	EventDocumentDownloaded = "document.downloaded"
+	EventDocumentFinalized  = "document.finalized"
+
+	// A recipient proving who they are.
+	EventOTPSent        = "otp.sent"
+	EventSessionStarted = "session.started"
+	// EventAuthFailed is a wrong code; counted for rate limits.
+	EventAuthFailed = "auth.failed"
+)
+
+// FeedTypes are the events integrators are told about, in the events feed
+// and by webhooks; the rest of the audit trail is evidence, not news.
+var FeedTypes = []string{
+	EventEnvelopeCreated, EventRecipientNotified, EventRecipientViewed, EventRecipientSigned, EventRecipientApproved,
+	EventRecipientDeclined, EventEnvelopeCompleted, EventEnvelopeDeclined, EventEnvelopeVoided, EventEnvelopeExpired,
+	EventReminderSent,
+}
+
+// ActedEvents are the events of a recipient's final action, which the
+// certificate of completion reports.
+var ActedEvents = []string{EventRecipientSigned, EventRecipientApproved, EventRecipientDeclined}
