@@ -20,19 +20,16 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"github.com/signflow/signflow/activities"
-	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/devserver"
 	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
-	"github.com/signflow/signflow/workflows"
 )
 
 func main() {
@@ -119,11 +116,6 @@ func (a *app) loadSeal() (*seal.Sealer, error) {
 	}
 	s.TSAURL = a.cfg.TSAURL
 	return s, nil
-}
-
-func (a *app) webhookPolicy() workflows.WebhookPolicy {
-	return workflows.WebhookPolicy{InitialInterval: a.cfg.WebhookRetryInitial, MaxInterval: a.cfg.WebhookRetryMax,
-		Window: a.cfg.WebhookRetryWindow}
 }
 
 // tokenAuthority issues our access tokens and, when configured, accepts
@@ -222,16 +214,22 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		return err
 	}
 	defer tc.Close()
+	settings := wiring.SettingsFrom(a.cfg)
+	settings.PublicURL = publicURL
+	deps := wiring.Deps{Store: store, Blobs: blobs, Seal: sealer, Links: links, Mail: smtp, Temporal: tc, Log: a.log}
+	if withAPI {
+		if deps.Tokens, err = a.tokenAuthority(ctx, store, publicURL); err != nil {
+			return err
+		}
+	}
+	sys := wiring.New(deps, settings)
 
 	errs := make(chan error, 2)
 	if withWorker {
 		if err := worker.EnsureSearchAttributes(ctx, tc, a.cfg.TemporalNamespace); err != nil {
 			return err
 		}
-		w := worker.New(tc, a.cfg.TaskQueue, &activities.Activities{
-			Store: store, Blobs: blobs, Seal: sealer, Links: links, PublicURL: publicURL, Log: a.log,
-			Mail: smtp, AllowPrivateWebhooks: a.cfg.WebhookAllowPrivate,
-		}, a.webhookPolicy())
+		w := sys.Worker()
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
@@ -239,10 +237,6 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		a.log.Info("worker started", "task_queue", a.cfg.TaskQueue)
 	}
 	if withAPI {
-		tokens, err := a.tokenAuthority(ctx, store, publicURL)
-		if err != nil {
-			return err
-		}
 		if a.devClient {
 			dc, err := a.ensureDevClient(ctx, store)
 			if err != nil {
@@ -255,15 +249,8 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 				dc.Tenant, creds, creds, publicURL)
 		}
 		srv := &http.Server{
-			Addr: a.cfg.HTTPAddr,
-			Handler: (&api.Server{
-				Store: store, Blobs: blobs, Seal: sealer, Links: links, Temporal: tc, TaskQueue: a.cfg.TaskQueue, PublicURL: publicURL,
-				Limits: pdf.Limits{MaxBytes: a.cfg.MaxDocumentBytes, MaxPages: a.cfg.MaxDocumentPages}, Log: a.log,
-				TrustedProxies: a.cfg.TrustedProxies, Mail: smtp,
-				AllowNoSecondFactor: a.cfg.AllowNoSecondFactor, SessionTTL: a.cfg.SessionTTL, Tokens: tokens,
-				RateLimits: &api.RateLimits{PerSecond: a.cfg.RateLimit, Burst: a.cfg.RateBurst}, IdempotencyTTL: a.cfg.IdempotencyTTL,
-				WebhookPolicy: a.webhookPolicy(),
-			}).Handler(),
+			Addr:              a.cfg.HTTPAddr,
+			Handler:           sys.API().Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
 		}
 		go func() {

@@ -14,6 +14,7 @@ import (
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // Activities carries the dependencies the activities share.
@@ -28,9 +29,8 @@ type Activities struct {
 	// MaxAttachmentBytes is the largest completed copy sent as attachments;
 	// zero means DefaultMaxAttachmentBytes.
 	MaxAttachmentBytes int64
-	// WakeWebhooks starts the webhook deliverers of an envelope; the worker
-	// provides it, as starting workflows is the workflows package's business.
-	WakeWebhooks func(ctx context.Context, envelopeID string, subscriptionIDs []string) error
+	// Workflows starts the webhook deliverers of an envelope; nil starts none.
+	Workflows *contract.Client
 	// WebhookHTTP sends webhooks; nil is a client that follows no redirects
 	// and, unless AllowPrivateWebhooks, dials no private or local address.
 	WebhookHTTP          *http.Client

@@ -59,14 +59,14 @@ type WebhookData struct {
 // wakeDeliverers starts the webhook deliverers of an envelope's new
 // deliveries, which were written with its events.
 func (a *Activities) wakeDeliverers(ctx context.Context, envelopeID string) error {
-	if a.WakeWebhooks == nil {
+	if a.Workflows == nil {
 		return nil
 	}
 	subs, err := a.Store.PendingSubscriptions(ctx, envelopeID)
 	if err != nil || len(subs) == 0 {
 		return err
 	}
-	return a.WakeWebhooks(ctx, envelopeID, subs)
+	return a.Workflows.WakeWebhooks(ctx, envelopeID, subs)
 }
 
 // NextWebhookDelivery finds the next delivery of an envelope to a

@@ -18,7 +18,7 @@ import (
 
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // Second-factor rules.
@@ -226,13 +226,14 @@ func (s *Server) requireSession(c *gin.Context, r *models.Recipient) (*models.Si
 	return session, true
 }
 
-// sessionClient is a recipient's request client with its verified session.
-func sessionClient(c *gin.Context, session *models.SigningSession) (cl workflows.Client) {
-	cl = requestClient(c)
+// sessionOrigin is where a recipient's request came from, with the
+// verified session it came in.
+func sessionOrigin(c *gin.Context, session *models.SigningSession) (o contract.Origin) {
+	o = requestOrigin(c)
 	if session != nil {
-		cl.SessionID, cl.AuthMethods, cl.VerifiedAt = session.ID, session.Methods, &session.VerifiedAt
+		o.SessionID, o.AuthMethods, o.VerifiedAt = session.ID, session.Methods, &session.VerifiedAt
 	}
-	return cl
+	return o
 }
 
 func randomToken() string {

@@ -13,16 +13,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -71,7 +68,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		s.unavailable(c, "saving the envelope", err)
 		return
 	}
-	if err := s.startWorkflow(c, env, t); err != nil {
+	if err := s.Workflows.Start(ctx, workflowInput(env, t)); err != nil {
 		// The audit trail keeps the creation; the envelope is voided after it.
 		if voidErr := s.Store.VoidUnstarted(ctx, env.ID, "the signing workflow could not be started"); voidErr != nil {
 			s.Log.Error("void envelope whose workflow did not start", "envelope_id", env.ID, "error", voidErr)
@@ -145,28 +142,19 @@ func buildEnvelope(links *signinglink.Minter, tenant string, spec envelopeSpec, 
 	return env, tokens, nil
 }
 
-func (s *Server) startWorkflow(c *gin.Context, env *models.Envelope, t timing) error {
-	in := workflows.EnvelopeInput{
+// workflowInput is what the envelope's workflow starts from.
+func workflowInput(env *models.Envelope, t timing) contract.EnvelopeInput {
+	in := contract.EnvelopeInput{
 		EnvelopeID: env.ID, TenantID: env.TenantID, Version: env.Version,
-		Settings: workflows.Settings{
+		Settings: contract.Settings{
 			ExpiresAt: env.ExpiresAt, ExpiryWarning: t.warning,
 			ReminderInterval: t.reminderInterval, ReminderCount: t.reminderCount,
 		},
 	}
 	for _, r := range env.Recipients {
-		in.Recipients = append(in.Recipients, workflows.RecipientInput{ID: r.ID, Role: r.Role, RoutingOrder: r.RoutingOrder})
+		in.Recipients = append(in.Recipients, contract.RecipientInput{ID: r.ID, Role: r.Role, RoutingOrder: r.RoutingOrder})
 	}
-	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
-		ID:                       workflows.WorkflowID(env.ID),
-		TaskQueue:                s.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.EnvelopeStatusAttribute.ValueSet(env.Status),
-			workflows.TenantIDAttribute.ValueSet(env.TenantID),
-		),
-	}, workflows.EnvelopeWorkflow, in)
-	return err
+	return in
 }
 
 // loadEnvelope answers 404 itself when the envelope is not the caller's.
@@ -250,10 +238,13 @@ func (s *Server) voidEnvelope(c *gin.Context) {
 	if env == nil {
 		return
 	}
-	req := workflows.VoidRequest{Reason: body.Reason, Client: senderClient(c)}
-	if _, ok := s.update(c, env.ID, workflows.UpdateVoid, req); ok {
-		s.getEnvelope(c)
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	if _, err := s.Workflows.Void(ctx, env.ID, contract.VoidRequest{Reason: body.Reason, Origin: senderOrigin(c)}); err != nil {
+		s.actionFailed(c, err)
+		return
 	}
+	s.getEnvelope(c)
 }
 
 func (s *Server) originalDocument(c *gin.Context) {

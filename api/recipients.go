@@ -9,7 +9,7 @@ import (
 
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 type linkView struct {
@@ -36,14 +36,15 @@ func (s *Server) envelopeRecipient(c *gin.Context) (*models.Envelope, string) {
 }
 
 // answerLink returns the recipient's new link, for embedded signing.
-func (s *Server) answerLink(c *gin.Context, st workflows.State, rid string) {
-	for _, r := range st.Recipients {
-		if r.ID == rid {
-			token := s.Links.Token(rid, r.Generation)
-			c.JSON(http.StatusOK, linkView{RecipientID: rid, Status: r.Status, LinkGeneration: r.Generation,
-				SigningURL: s.PublicURL + signinglink.Path(token), SigningAPIURL: s.PublicURL + signinglink.APIPath(token)})
-			return
-		}
+func (s *Server) answerLink(c *gin.Context, st contract.State, err error, rid string) {
+	if err != nil {
+		s.actionFailed(c, err)
+		return
+	}
+	if r := st.Recipient(rid); r != nil {
+		token := s.Links.Token(rid, r.Generation)
+		c.JSON(http.StatusOK, linkView{RecipientID: rid, Status: r.Status, LinkGeneration: r.Generation,
+			SigningURL: s.PublicURL + signinglink.Path(token), SigningAPIURL: s.PublicURL + signinglink.APIPath(token)})
 	}
 }
 
@@ -52,9 +53,10 @@ func (s *Server) resendLink(c *gin.Context) {
 	if env == nil {
 		return
 	}
-	if st, ok := s.update(c, env.ID, workflows.UpdateResend, workflows.ResendRequest{RecipientID: rid, Client: senderClient(c)}); ok {
-		s.answerLink(c, st, rid)
-	}
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	st, err := s.Workflows.Resend(ctx, env.ID, contract.ResendRequest{RecipientID: rid, Origin: senderOrigin(c)})
+	s.answerLink(c, st, err, rid)
 }
 
 func (s *Server) correctRecipient(c *gin.Context) {
@@ -85,8 +87,9 @@ func (s *Server) correctRecipient(c *gin.Context) {
 	if env == nil {
 		return
 	}
-	req := workflows.CorrectRequest{RecipientID: rid, Name: body.Name, Email: body.Email, Client: senderClient(c)}
-	if st, ok := s.update(c, env.ID, workflows.UpdateCorrect, req); ok {
-		s.answerLink(c, st, rid)
-	}
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	req := contract.CorrectRequest{RecipientID: rid, Name: body.Name, Email: body.Email, Origin: senderOrigin(c)}
+	st, err := s.Workflows.Correct(ctx, env.ID, req)
+	s.answerLink(c, st, err, rid)
 }

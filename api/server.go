@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
@@ -20,17 +19,16 @@ import (
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // Server holds what the handlers need.
 type Server struct {
 	Store     *models.Store
 	Blobs     blob.Store
-	Temporal  client.Client
+	Workflows *contract.Client
 	Seal      *seal.Sealer
 	Links     *signinglink.Minter
-	TaskQueue string
 	PublicURL string
 	Limits    pdf.Limits
 	Log       *slog.Logger
@@ -44,8 +42,6 @@ type Server struct {
 	Tokens *accesstoken.Authority
 	// RateLimits paces each API client; nil sets no limit.
 	RateLimits *RateLimits
-	// WebhookPolicy is how deliverers started from the API retry.
-	WebhookPolicy workflows.WebhookPolicy
 	// IdempotencyTTL is how long a response to a POST with an
 	// Idempotency-Key is kept for retries.
 	IdempotencyTTL time.Duration
@@ -147,7 +143,7 @@ func (s *Server) ready(c *gin.Context) {
 		problem(c, http.StatusServiceUnavailable, "not-ready", "The database is not reachable.")
 		return
 	}
-	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+	if err := s.Workflows.CheckHealth(ctx); err != nil {
 		problem(c, http.StatusServiceUnavailable, "not-ready", "Temporal is not reachable.")
 		return
 	}

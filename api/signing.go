@@ -15,14 +15,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 const (
@@ -33,25 +30,25 @@ const (
 	updateTimeout      = 30 * time.Second
 )
 
-// requestClient is where a recipient's request came from. c.ClientIP
+// requestOrigin is where a recipient's request came from. c.ClientIP
 // honours X-Forwarded-For only from the configured trusted proxies.
-func requestClient(c *gin.Context) workflows.Client {
-	return workflows.Client{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+func requestOrigin(c *gin.Context) contract.Origin {
+	return contract.Origin{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
 }
 
-// senderClient is the API client behind a sender's request.
-func senderClient(c *gin.Context) workflows.Client {
-	cl := requestClient(c)
-	cl.ClientID = principal(c).ClientID
-	return cl
+// senderOrigin is the API client behind a sender's request.
+func senderOrigin(c *gin.Context) contract.Origin {
+	o := requestOrigin(c)
+	o.ClientID = principal(c).ClientID
+	return o
 }
 
 // senderEvent is an audit event caused by the sender's API client; each
 // request is its own event.
 func senderEvent(c *gin.Context, eventType string) models.Event {
-	cl := senderClient(c)
-	return models.Event{Key: "request:" + newID(), Type: eventType, ActorType: models.ActorAPI, Actor: cl.ClientID,
-		IP: cl.IP, UserAgent: cl.UserAgent, OccurredAt: time.Now()}
+	o := senderOrigin(c)
+	return models.Event{Key: "request:" + newID(), Type: eventType, ActorType: models.ActorAPI, Actor: o.ClientID,
+		IP: o.IP, UserAgent: o.UserAgent, OccurredAt: time.Now()}
 }
 
 // recipientEvent is an audit event caused by a recipient's request.
@@ -204,10 +201,8 @@ func (s *Server) markViewed(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	sig := workflows.ViewedSignal{RecipientID: r.ID, Client: requestClient(c)}
-	err := s.Temporal.SignalWorkflow(c.Request.Context(), workflows.WorkflowID(env.ID), "", workflows.SignalViewed, sig)
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
+	err := s.Workflows.Viewed(c.Request.Context(), env.ID, contract.ViewedSignal{RecipientID: r.ID, Origin: requestOrigin(c)})
+	if errors.Is(err, contract.ErrNotRunning) {
 		problem(c, http.StatusConflict, "envelope-closed", "The envelope is "+env.Status+" and accepts no more actions.")
 		return
 	}
@@ -251,7 +246,10 @@ func (s *Server) sign(c *gin.Context) {
 			invalid(c, fieldErrors{{Field: "values", Message: "an approver approves without field values; send no values"}})
 			return
 		}
-		s.act(c, env.ID, r.ID, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: r.ID, Client: sessionClient(c, session)})
+		ctx, cancel := actionContext(c)
+		defer cancel()
+		st, err := s.Workflows.Approve(ctx, env.ID, contract.ApproveRequest{RecipientID: r.ID, Origin: sessionOrigin(c, session)})
+		s.answerAction(c, r.ID, st, err)
 		return
 	}
 	values, images, errs := checkValues(env, r.ID, body.Values)
@@ -265,7 +263,10 @@ func (s *Server) sign(c *gin.Context) {
 			return
 		}
 	}
-	s.act(c, env.ID, r.ID, workflows.UpdateSign, workflows.SignRequest{RecipientID: r.ID, Values: values, Client: sessionClient(c, session)})
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	st, err := s.Workflows.Sign(ctx, env.ID, contract.SignRequest{RecipientID: r.ID, Values: values, Origin: sessionOrigin(c, session)})
+	s.answerAction(c, r.ID, st, err)
 }
 
 // checkValues matches the submitted values to the recipient's fields. PNG
@@ -378,51 +379,40 @@ func (s *Server) decline(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	s.act(c, env.ID, r.ID, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Client: sessionClient(c, session)})
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	st, err := s.Workflows.Decline(ctx, env.ID, contract.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Origin: sessionOrigin(c, session)})
+	s.answerAction(c, r.ID, st, err)
 }
 
-// act sends a recipient's action to the workflow and answers with the result.
-func (s *Server) act(c *gin.Context, envelopeID, recipientID, name string, req any) {
-	st, ok := s.update(c, envelopeID, name, req)
-	if !ok {
+// actionContext bounds the wait for the workflow to take an action.
+func actionContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), updateTimeout)
+}
+
+// answerAction answers a recipient's action with its result.
+func (s *Server) answerAction(c *gin.Context, recipientID string, st contract.State, err error) {
+	if err != nil {
+		s.actionFailed(c, err)
 		return
 	}
 	res := actionResult{EnvelopeStatus: st.Status, Version: st.Version}
-	for _, r := range st.Recipients {
-		if r.ID == recipientID {
-			res.RecipientStatus = r.Status
-		}
+	if r := st.Recipient(recipientID); r != nil {
+		res.RecipientStatus = r.Status
 	}
 	c.JSON(http.StatusOK, res)
 }
 
-// update runs a workflow update and waits for its result. A rejection by
-// the workflow's validator is a 409 that says why.
-func (s *Server) update(c *gin.Context, envelopeID, name string, arg any) (workflows.State, bool) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), updateTimeout)
-	defer cancel()
-	var st workflows.State
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkflowID(envelopeID),
-		UpdateName:   name,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = handle.Get(ctx, &st)
-	}
-	if err == nil {
-		return st, true
-	}
-	var appErr *temporal.ApplicationError
-	var notFound *serviceerror.NotFound
+// actionFailed answers for an action the envelope's workflow did not take.
+// A refusal by the workflow is a 409 that says why.
+func (s *Server) actionFailed(c *gin.Context, err error) {
+	var rejection *contract.Rejection
 	switch {
-	case errors.As(err, &appErr) && appErr.Type() == workflows.RejectedErrorType:
-		problem(c, http.StatusConflict, "action-rejected", appErr.Message())
-	case errors.As(err, &notFound):
+	case errors.As(err, &rejection):
+		problem(c, http.StatusConflict, "action-rejected", rejection.Reason)
+	case errors.Is(err, contract.ErrNotRunning):
 		problem(c, http.StatusConflict, "envelope-closed", "The envelope is closed and accepts no more actions.")
 	default:
 		s.unavailable(c, "reaching the signing workflow", err)
 	}
-	return st, false
 }

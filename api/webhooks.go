@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/workflows"
 )
 
 const (
@@ -274,7 +273,7 @@ func (s *Server) requeue(c *gin.Context, w *models.WebhookSubscription, delivery
 		return
 	}
 	for _, env := range envelopes {
-		if err := workflows.WakeWebhooks(c.Request.Context(), s.Temporal, s.TaskQueue, s.WebhookPolicy, env, []string{w.ID}); err != nil {
+		if err := s.Workflows.WakeWebhooks(c.Request.Context(), env, []string{w.ID}); err != nil {
 			s.unavailable(c, "starting the deliveries", err)
 			return
 		}

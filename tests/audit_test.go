@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -100,15 +99,13 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 }
 
 func TestForwardedForCountsOnlyFromTrustedProxies(t *testing.T) {
-	s := newServer(taskQueue)
+	s := testSettings(taskQueue)
 	s.TrustedProxies = []string{"127.0.0.1/32"}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	s.PublicURL = srv.URL
+	base := serveAPI(t, suite.deps, s)
 
-	id, link := oneSignerEnvelope(t, srv.URL)
+	id, link := oneSignerEnvelope(t, base)
 	signFrom(t, link, "203.0.113.9")
-	signed := eventOf(auditEvents(t, srv.URL, id), "recipient.signed")
+	signed := eventOf(auditEvents(t, base, id), "recipient.signed")
 	require.Equal(t, "203.0.113.9", str(signed, "ip"), "behind a trusted proxy the forwarded address is the signer's")
 }
 

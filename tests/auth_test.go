@@ -237,11 +237,10 @@ func TestTokensOfAnExternalIdentityProvider(t *testing.T) {
 	defer cancel()
 	ext, err := accesstoken.NewExternal(ctx, "https://idp.example", "signflow-api", jwks.URL, "tenant")
 	require.NoError(t, err)
-	s := newServer(taskQueue)
-	s.Tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
+	d := suite.deps
+	d.Tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
 		TTL: time.Hour, Rotation: 30 * 24 * time.Hour, External: ext}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	apiURL := serveAPI(t, d, testSettings(taskQueue))
 
 	sign := func(claims jwt.MapClaims) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
@@ -264,17 +263,17 @@ func TestTokensOfAnExternalIdentityProvider(t *testing.T) {
 		}
 		return c
 	}
-	status, body, _ := withToken(t, http.MethodGet, srv.URL+"/v1/envelopes", sign(base))
+	status, body, _ := withToken(t, http.MethodGet, apiURL+"/v1/envelopes", sign(base))
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	for name, claims := range map[string]jwt.MapClaims{
 		"wrong audience": with("aud", "someone-else"),
 		"no tenant":      with("tenant", nil),
 		"expired":        with("exp", time.Now().Add(-time.Hour).Unix()),
 	} {
-		status, _, _ := withToken(t, http.MethodGet, srv.URL+"/v1/envelopes", sign(claims))
+		status, _, _ := withToken(t, http.MethodGet, apiURL+"/v1/envelopes", sign(claims))
 		require.Equal(t, http.StatusUnauthorized, status, name)
 	}
-	status, _, _ = withToken(t, http.MethodPost, srv.URL+"/v1/envelopes/x/void", sign(base))
+	status, _, _ = withToken(t, http.MethodPost, apiURL+"/v1/envelopes/x/void", sign(base))
 	require.Equal(t, http.StatusForbidden, status, "scopes of external tokens count too")
 }
 

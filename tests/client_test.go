@@ -131,14 +131,12 @@ func TestGoClientRetriesWithoutDoingWorkTwice(t *testing.T) {
 }
 
 func TestGoClientRefreshesItsToken(t *testing.T) {
-	s := newServer(taskQueue)
+	d := suite.deps
 	// Tokens that live 5 s are within the client's refresh margin at once,
 	// so every call fetches a fresh one; that is the refresh path.
-	s.Tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
+	d.Tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
 		TTL: 5 * time.Second, Rotation: 30 * 24 * time.Hour}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	proxy, base := newFlakyProxy(t, srv.URL)
+	proxy, base := newFlakyProxy(t, serveAPI(t, d, testSettings(taskQueue)))
 	c := apiClient(t, base)
 	for range 3 {
 		_, _, err := c.Events(context.Background(), "", 1)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,15 +24,15 @@ type workerProcess struct {
 	done chan struct{}
 }
 
-// startWorker runs the worker binary on queue and waits until it polls.
-func startWorker(t *testing.T, queue string) *workerProcess {
+// startWorkerProcess runs the worker binary on queue and waits until it polls.
+func startWorkerProcess(t *testing.T, queue string) *workerProcess {
 	t.Helper()
 	cmd := exec.Command(suite.binary, "worker")
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+suite.databaseURL,
 		"TEMPORAL_ADDRESS="+suite.hostPort,
 		"SIGNFLOW_TASK_QUEUE="+queue,
-		"SIGNFLOW_BLOB_DIR="+suite.blobs.Root,
+		"SIGNFLOW_BLOB_DIR="+filepath.Join(suite.tmp, "blobs"),
 		"SIGNFLOW_DATA_DIR="+suite.tmp,
 		"SIGNFLOW_SMTP_ADDR="+suite.smtpAddr,
 		"SIGNFLOW_SMTP_TLS=none",
@@ -96,7 +97,7 @@ func alreadySigned(status int, body J) bool {
 func TestWorkerCrashLosesNothing(t *testing.T) {
 	const queue, envelopes = "signflow-crash", 6
 	base := newAPI(t, queue)
-	first := startWorker(t, queue)
+	first := startWorkerProcess(t, queue)
 
 	type envelope struct{ id, alice, bob, carol string }
 	var envs []envelope
@@ -118,7 +119,7 @@ func TestWorkerCrashLosesNothing(t *testing.T) {
 		wg.Go(func() { signUntilDone(t, e.bob, "Bob") })
 	}
 	first.kill()
-	startWorker(t, queue)
+	startWorkerProcess(t, queue)
 	wg.Wait()
 	for _, e := range envs {
 		wg.Go(func() { signUntilDone(t, e.carol, "Carol") })

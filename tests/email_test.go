@@ -13,9 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/worker"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 var linkInMail = regexp.MustCompile(`http://\S+/sign/[A-Za-z0-9_-]+`)
@@ -102,16 +100,16 @@ func TestRemindersArriveOnAShortInterval(t *testing.T) {
 func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 	const queue = "signflow-smtp-outage"
 	smtpAddr, httpAddr := freePort(), freePort() // nothing listens there yet
-	w := worker.New(suite.temporal, queue, newActivities(mailer.SMTP{Addr: smtpAddr, TLS: "none", From: "signflow@example.com"}), testWebhookPolicy)
-	require.NoError(t, w.Start())
-	defer w.Stop()
+	d := suite.deps
+	d.Mail = testSMTP(smtpAddr)
+	startWorker(t, d, testSettings(queue))
 	base := newAPI(t, queue)
 	first, cc := unique("outage"), unique("outage-copy")
 	id := emailEnvelope(t, base, []string{first}, cc, nil)
 
 	// Wait until delivery has failed at least twice: the server is down.
 	require.Eventually(t, func() bool {
-		desc, err := suite.temporal.DescribeWorkflow(context.Background(), workflows.WorkflowID(id), "")
+		desc, err := suite.temporal.DescribeWorkflow(context.Background(), contract.EnvelopeWorkflowID(id), "")
 		require.NoError(t, err)
 		for _, p := range desc.RawResponse.GetPendingActivities() {
 			if p.ActivityType.GetName() == "SendNotification" && p.Attempt >= 2 {

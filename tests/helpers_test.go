@@ -18,7 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // J is a JSON object as the API sends it.
@@ -150,12 +150,12 @@ func at(v any, path ...any) any {
 func str(v any, path ...any) string { return at(v, path...).(string) }
 
 // awaitWorkflow waits for an envelope's workflow to end and returns its state.
-func awaitWorkflow(t testing.TB, envelopeID string) workflows.State {
+func awaitWorkflow(t testing.TB, envelopeID string) contract.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var st workflows.State
-	require.NoError(t, suite.temporal.GetWorkflow(ctx, workflows.WorkflowID(envelopeID), "").Get(ctx, &st))
+	var st contract.State
+	require.NoError(t, suite.temporal.GetWorkflow(ctx, contract.EnvelopeWorkflowID(envelopeID), "").Get(ctx, &st))
 	return st
 }
 

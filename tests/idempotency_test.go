@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/models"
 )
 
@@ -96,13 +95,13 @@ func TestFiftyParallelRetriesMakeOneEnvelope(t *testing.T) {
 }
 
 func TestIdempotencyKeysExpire(t *testing.T) {
-	s := newServer(taskQueue)
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	s.PublicURL = srv.URL
-	status, created := postJSON(t, srv.URL+"/v1/envelopes", jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
+	s := testSettings(taskQueue)
+	var skew *atomic.Int64
+	s.Now, skew = skewedClock()
+	base := serveAPI(t, suite.deps, s)
+	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
-	void := srv.URL + "/v1/envelopes/" + str(created, "id") + "/void"
+	void := base + "/v1/envelopes/" + str(created, "id") + "/void"
 	key := "void-" + str(created, "id")
 
 	r := postRaw(t, void, key, []byte(`{"reason": "first"}`))
@@ -110,32 +109,31 @@ func TestIdempotencyKeysExpire(t *testing.T) {
 	r = postRaw(t, void, key, []byte(`{"reason": "second"}`))
 	require.Equal(t, http.StatusUnprocessableEntity, r.status)
 
-	s.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+	skew.Store(int64(25 * time.Hour))
 	r = postRaw(t, void, key, []byte(`{"reason": "second"}`))
 	require.Equal(t, http.StatusConflict, r.status, "after 24 h the key is free: the request runs, and the envelope is voided already: %s", r.body)
 	require.Empty(t, r.header.Get("Idempotent-Replayed"))
 }
 
 func TestRateLimitsPerClient(t *testing.T) {
-	s := newServer(taskQueue)
-	s.RateLimits = &api.RateLimits{PerSecond: 0.1, Burst: 3}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	s := testSettings(taskQueue)
+	s.RateLimit, s.RateBurst = 0.1, 3
+	base := serveAPI(t, suite.deps, s)
 	other, err := issueToken(context.Background(), models.DefaultTenantID, models.ScopeEnvelopesRead)
 	require.NoError(t, err)
 
 	for i := range 3 {
-		status, _, h := withToken(t, http.MethodGet, srv.URL+"/v1/envelopes", suite.token)
+		status, _, h := withToken(t, http.MethodGet, base+"/v1/envelopes", suite.token)
 		require.Equal(t, http.StatusOK, status)
 		require.Equal(t, `"client";q=3;w=30`, h.Get("RateLimit-Policy"))
 		require.Contains(t, h.Get("RateLimit"), `r=`+strconv.Itoa(2-i))
 	}
-	status, body, h := withToken(t, http.MethodGet, srv.URL+"/v1/envelopes", suite.token)
+	status, body, h := withToken(t, http.MethodGet, base+"/v1/envelopes", suite.token)
 	require.Equal(t, http.StatusTooManyRequests, status, "%v", body)
 	wait, err := strconv.Atoi(h.Get("Retry-After"))
 	require.NoError(t, err)
 	require.InDelta(t, 10, wait, 1, "one request every 10 s")
 	require.Contains(t, h.Get("RateLimit"), "r=0")
-	status, _, _ = withToken(t, http.MethodGet, srv.URL+"/v1/envelopes", other)
+	status, _, _ = withToken(t, http.MethodGet, base+"/v1/envelopes", other)
 	require.Equal(t, http.StatusOK, status, "another client has its own bucket")
 }

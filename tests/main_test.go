@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,17 +22,18 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
 
-	"github.com/signflow/signflow/activities"
-	"github.com/signflow/signflow/api"
+	"github.com/stretchr/testify/require"
+
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // suite is the shared environment of the integration tests.
@@ -42,12 +44,10 @@ var suite struct {
 	hostPort    string
 	databaseURL string
 	store       *models.Store
-	blobs       blob.Dir
-	seal        *seal.Sealer
-	links       *signinglink.Minter
-	smtpAddr    string // Mailpit's SMTP server
-	mailAPI     string // Mailpit's HTTP API
-	apiURL      string // the API server that emailed links point at
+	deps        wiring.Deps // what every test system runs on
+	smtpAddr    string      // Mailpit's SMTP server
+	mailAPI     string      // Mailpit's HTTP API
+	apiURL      string      // the API server that emailed links point at
 	binary      string
 	log         *slog.Logger
 	tokens      *accesstoken.Authority
@@ -55,7 +55,7 @@ var suite struct {
 }
 
 // testWebhookPolicy retries webhooks in fractions of a second, not minutes.
-var testWebhookPolicy = workflows.WebhookPolicy{InitialInterval: 300 * time.Millisecond, MaxInterval: 5 * time.Second, Window: 10 * time.Minute}
+var testWebhookPolicy = contract.WebhookPolicy{InitialInterval: 300 * time.Millisecond, MaxInterval: 5 * time.Second, Window: 10 * time.Minute}
 
 // tokenIssuer is the iss and aud of the test servers' tokens; one authority
 // serves every test server, as it would behind one public URL.
@@ -126,13 +126,14 @@ func setup(m *testing.M) (int, error) {
 	if suite.token, err = issueToken(ctx, models.DefaultTenantID, models.Scopes...); err != nil {
 		return 0, err
 	}
-	suite.blobs = blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}
-	// Worker processes started by tests find the same seal in the same data directory.
-	if suite.seal, err = seal.LoadOrCreate(suite.tmp); err != nil {
+	// Worker processes started by tests find the same seal and link key in
+	// the same data directory.
+	sealer, err := seal.LoadOrCreate(suite.tmp)
+	if err != nil {
 		return 0, err
 	}
-
-	if suite.links, err = signinglink.Load(suite.tmp); err != nil {
+	links, err := signinglink.Load(suite.tmp)
+	if err != nil {
 		return 0, err
 	}
 	stopMailpit, err := startMailpit(filepath.Join(suite.root, "bin", "mailpit"), logFile)
@@ -140,13 +141,16 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stopMailpit()
-	shared := newServer(taskQueue)
-	apiServer := httptest.NewServer(shared.Handler())
-	defer apiServer.Close()
-	suite.apiURL = apiServer.URL
-	shared.PublicURL = apiServer.URL
+	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Seal: sealer, Links: links,
+		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Tokens: suite.tokens, Log: suite.log}
 
-	w := worker.New(suite.temporal, taskQueue, newActivities(mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}), testWebhookPolicy)
+	apiServer := httptest.NewUnstartedServer(nil)
+	suite.apiURL = "http://" + apiServer.Listener.Addr().String()
+	shared := wiring.New(suite.deps, testSettings(taskQueue))
+	apiServer.Config.Handler = shared.API().Handler()
+	apiServer.Start()
+	defer apiServer.Close()
+	w := shared.Worker()
 	if err := w.Start(); err != nil {
 		return 0, err
 	}
@@ -214,30 +218,49 @@ func issueToken(ctx context.Context, tenant string, scopes ...string) (string, e
 	return suite.tokens.Issue(ctx, &c, scopes)
 }
 
-// newServer is an API server sending work to queue.
-func newServer(queue string) *api.Server {
-	return &api.Server{
-		Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Links: suite.links, Temporal: suite.temporal,
-		TaskQueue: queue, Limits: pdf.DefaultLimits, Log: suite.log, SessionTTL: 30 * time.Minute, Tokens: suite.tokens,
-		IdempotencyTTL: 24 * time.Hour, WebhookPolicy: testWebhookPolicy,
-		Mail: mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"},
-	}
+// testSMTP sends mail through the Mailpit (or dead port) at addr.
+func testSMTP(addr string) mailer.SMTP {
+	return mailer.SMTP{Addr: addr, TLS: "none", From: "signflow@example.com"}
 }
 
-// newActivities are the worker's activities, emailing through mailer.
-func newActivities(smtp mailer.SMTP) *activities.Activities {
-	return &activities.Activities{Store: suite.store, Blobs: suite.blobs, Seal: suite.seal, Links: suite.links,
-		Mail: smtp, PublicURL: suite.apiURL, Log: suite.log, AllowPrivateWebhooks: true} // receivers run on 127.0.0.1
+// testSettings are the settings of a test system serving queue. Links in
+// emails point at the shared API unless a test serves its own.
+func testSettings(queue string) wiring.Settings {
+	return wiring.Settings{TaskQueue: queue, PublicURL: suite.apiURL, WebhookPolicy: testWebhookPolicy, Limits: pdf.DefaultLimits,
+		SessionTTL: 30 * time.Minute, IdempotencyTTL: 24 * time.Hour,
+		AllowPrivateWebhooks: true} // webhook receivers run on 127.0.0.1
+}
+
+// serveAPI serves an API of d and s for one test and returns its URL; the
+// links it hands out point back at it.
+func serveAPI(t testing.TB, d wiring.Deps, s wiring.Settings) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	s.PublicURL = "http://" + srv.Listener.Addr().String()
+	srv.Config.Handler = wiring.New(d, s).API().Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// startWorker runs a worker of d and s until the test ends.
+func startWorker(t testing.TB, d wiring.Deps, s wiring.Settings) {
+	t.Helper()
+	w := wiring.New(d, s).Worker()
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
 }
 
 // newAPI serves the API for one test, sending work to queue.
-func newAPI(t *testing.T, queue string) string {
+func newAPI(t testing.TB, queue string) string {
 	t.Helper()
-	s := newServer(queue)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	s.PublicURL = srv.URL // handlers read it per request
-	return srv.URL
+	return serveAPI(t, suite.deps, testSettings(queue))
+}
+
+// skewedClock is a clock a test moves forward by storing into the skew.
+func skewedClock() (func() time.Time, *atomic.Int64) {
+	var skew atomic.Int64
+	return func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }, &skew
 }
 
 // rawDB is the test database for assertions beneath the API.

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -91,15 +90,13 @@ func TestEmailedCodeOpensASessionForThatRecipientOnly(t *testing.T) {
 }
 
 func TestExpiredCodesAndTooManyCodesAreRefused(t *testing.T) {
-	var skew atomic.Int64
-	s := newServer(taskQueue)
-	s.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	s.PublicURL = srv.URL
+	s := testSettings(taskQueue)
+	var skew *atomic.Int64
+	s.Now, skew = skewedClock()
+	base := serveAPI(t, suite.deps, s)
 
 	email := unique("otp-expiry")
-	link := otpEnvelope(t, srv.URL, email)[0]
+	link := otpEnvelope(t, base, email)[0]
 	code := requestOTP(t, link, email, 1)
 	skew.Store(int64(11 * time.Minute))
 	status, body := postJSON(t, link+"/session", J{"code": code})
@@ -120,19 +117,17 @@ func TestNoSecondFactorOnlyWhenTheAccountAllowsIt(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, status)
 	require.Equal(t, "recipients[0].authentication", str(body, "errors", 0, "field"))
 
-	s := newServer(taskQueue)
+	s := testSettings(taskQueue)
 	s.AllowNoSecondFactor = true
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	s.PublicURL = srv.URL
-	status, created := postJSON(t, srv.URL+"/v1/envelopes", spec)
+	base := serveAPI(t, suite.deps, s)
+	status, created := postJSON(t, base+"/v1/envelopes", spec)
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	link := str(created, "recipients", 0, "signing_api_url")
 	_, view := getJSON(t, link)
 	status, body = postJSON(t, link+"/sign", J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "N"}}})
 	require.Equal(t, http.StatusOK, status, "no session needed: %v", body)
 	awaitWorkflow(t, str(created, "id"))
-	status, cert := download(t, srv.URL+"/v1/envelopes/"+str(created, "id")+"/certificate")
+	status, cert := download(t, base+"/v1/envelopes/"+str(created, "id")+"/certificate")
 	require.Equal(t, http.StatusOK, status)
 	path := t.TempDir() + "/certificate.pdf"
 	require.NoError(t, os.WriteFile(path, cert, 0o600))

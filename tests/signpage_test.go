@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/worker"
 )
 
 func TestTheSigningPageKeepsItsTokenToItself(t *testing.T) {
@@ -85,26 +82,23 @@ var copyLinkInMail = regexp.MustCompile(`http://\S+/v1/copies/\S+/documents/[A-Z
 
 func TestLargeCompletedCopiesAreLinkedForThirtyDays(t *testing.T) {
 	const queue = "signflow-linked-copies"
-	s := newServer(queue)
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	s.PublicURL = srv.URL
-	acts := newActivities(mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"})
-	acts.PublicURL = srv.URL
-	acts.MaxAttachmentBytes = 1 // every copy is "too large"
-	w := worker.New(suite.temporal, queue, acts, testWebhookPolicy)
-	require.NoError(t, w.Start())
-	defer w.Stop()
+	s := testSettings(queue)
+	var skew *atomic.Int64
+	s.Now, skew = skewedClock()
+	base := serveAPI(t, suite.deps, s)
+	s.PublicURL = base
+	s.MaxAttachmentBytes = 1 // every copy is "too large"
+	startWorker(t, suite.deps, s)
 
 	signerEmail, cc := unique("linked"), unique("linked-copy")
-	id := emailEnvelope(t, srv.URL, []string{signerEmail}, cc, nil)
+	id := emailEnvelope(t, base, []string{signerEmail}, cc, nil)
 	invitation := awaitMail(t, suite.mailAPI, "to:"+signerEmail+` subject:"Please sign"`, 1, time.Minute)[0]
 	status, body := signAs(t, linkFromMail(t, suite.mailAPI, invitation.ID), "Linked")
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	awaitWorkflow(t, id)
 
-	_, env := getJSON(t, srv.URL+"/v1/envelopes/"+id)
-	_, final := download(t, srv.URL+"/v1/envelopes/"+id+"/documents/"+str(env, "documents", 0, "id")+"/final")
+	_, env := getJSON(t, base+"/v1/envelopes/"+id)
+	_, final := download(t, base+"/v1/envelopes/"+id+"/documents/"+str(env, "documents", 0, "id")+"/final")
 	var links []string
 	for _, to := range []string{signerEmail, cc} {
 		m := readMail(t, suite.mailAPI, awaitMail(t, suite.mailAPI, "to:"+to+` subject:"Completed"`, 1, time.Minute)[0].ID)
@@ -119,7 +113,7 @@ func TestLargeCompletedCopiesAreLinkedForThirtyDays(t *testing.T) {
 	status, pdf := download(t, links[1])
 	require.Equal(t, http.StatusOK, status)
 	require.True(t, bytes.Equal(final, pdf), "the link gives the completed, sealed document")
-	events := auditEvents(t, srv.URL, id)
+	events := auditEvents(t, base, id)
 	last := events[len(events)-1]
 	require.Equal(t, "document.downloaded", str(last, "type"))
 	require.Equal(t, cc, str(last, "actor"), "the download is audited to the recipient")
@@ -127,7 +121,7 @@ func TestLargeCompletedCopiesAreLinkedForThirtyDays(t *testing.T) {
 	forged := regexp.MustCompile(`\.[A-Za-z0-9_-]+/documents`).ReplaceAllString(links[1], ".AAAA/documents")
 	status, _ = download(t, forged)
 	require.Equal(t, http.StatusNotFound, status)
-	s.Now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
+	skew.Store(int64(31 * 24 * time.Hour))
 	status, _ = download(t, links[1])
 	require.Equal(t, http.StatusGone, status, "the link lapses after 30 days")
 }

@@ -74,7 +74,7 @@ func startDev(t *testing.T, addr, dataDir string) {
 		"SIGNFLOW_PUBLIC_URL=http://"+addr,
 		"SIGNFLOW_DATA_DIR="+dataDir,
 		"DATABASE_URL="+suite.databaseURL,
-		"SIGNFLOW_BLOB_DIR="+suite.blobs.Root,
+		"SIGNFLOW_BLOB_DIR="+filepath.Join(suite.tmp, "blobs"),
 		"TEMPORAL_ADDRESS="+suite.hostPort,
 		"SIGNFLOW_TASK_QUEUE=signflow-walkthrough",
 		"SIGNFLOW_SMTP_ADDR="+suite.smtpAddr,

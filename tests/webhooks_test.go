@@ -14,10 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/api/client"
-	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/worker"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // receiver is an integrator's webhook endpoint that checks signatures and
@@ -201,16 +199,10 @@ func TestWebhooksSurviveAnOutageInOrderWithoutHoldingUpOthers(t *testing.T) {
 
 func TestDeadLettersRetryReplayRotationAndGone(t *testing.T) {
 	const queue = "signflow-dead-letters"
-	policy := workflows.WebhookPolicy{InitialInterval: 100 * time.Millisecond, MaxInterval: 400 * time.Millisecond, Window: 2 * time.Second}
-	w := worker.New(suite.temporal, queue, newActivities(mailer.SMTP{Addr: suite.smtpAddr, TLS: "none", From: "signflow@example.com"}), policy)
-	require.NoError(t, w.Start())
-	defer w.Stop()
-	s := newServer(queue)
-	s.WebhookPolicy = policy
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	s.PublicURL = srv.URL
-	api := newTenantAPI(t, srv.URL)
+	s := testSettings(queue)
+	s.WebhookPolicy = contract.WebhookPolicy{InitialInterval: 100 * time.Millisecond, MaxInterval: 400 * time.Millisecond, Window: 2 * time.Second}
+	startWorker(t, suite.deps, s)
+	api := newTenantAPI(t, serveAPI(t, suite.deps, s))
 
 	mode := http.StatusInternalServerError
 	var rcv *receiver

@@ -12,22 +12,21 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // New registers the envelope workflow, the webhook deliverer and the
-// activities on taskQueue; deliverers retry as policy says.
-func New(c client.Client, taskQueue string, acts *activities.Activities, policy workflows.WebhookPolicy) sdkworker.Worker {
+// activities on taskQueue, under the names the contract gives them.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
 	// On a graceful stop, activities under way get time to finish instead
 	// of waiting out their timeout on the next worker.
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
-	w.RegisterWorkflow(workflows.EnvelopeWorkflow)
-	w.RegisterWorkflow(workflows.WebhookDeliverer)
-	acts.WakeWebhooks = func(ctx context.Context, envelopeID string, subs []string) error {
-		return workflows.WakeWebhooks(ctx, c, taskQueue, policy, envelopeID, subs)
-	}
+	w.RegisterWorkflowWithOptions(workflows.EnvelopeWorkflow, workflow.RegisterOptions{Name: contract.EnvelopeWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.WebhookDeliverer, workflow.RegisterOptions{Name: contract.WebhookDelivererType})
 	w.RegisterActivity(acts)
 	return w
 }
@@ -42,7 +41,7 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return fmt.Errorf("list search attributes: %w", err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, name := range []string{workflows.EnvelopeStatusAttribute.GetName(), workflows.TenantIDAttribute.GetName()} {
+	for _, name := range []string{contract.EnvelopeStatusAttribute.GetName(), contract.TenantIDAttribute.GetName()} {
 		if _, ok := existing.GetCustomAttributes()[name]; !ok {
 			missing[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 		}

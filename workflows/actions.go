@@ -10,10 +10,11 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 func rejected(format string, args ...any) error {
-	return temporal.NewApplicationError(fmt.Sprintf(format, args...), RejectedErrorType)
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), contract.RejectedErrorType)
 }
 
 // due finds a recipient who may act now in the given role, or says why not.
@@ -41,7 +42,7 @@ func (e *envelope) due(recipientID string, roles ...string) (int, error) {
 
 // byRecipient is an event caused by a recipient's request, naming the
 // verified session it came in, if any.
-func byRecipient(eventType, recipientID string, c Client) models.Event {
+func byRecipient(eventType, recipientID string, c contract.Origin) models.Event {
 	ev := models.Event{Type: eventType, ActorType: models.ActorRecipient, RecipientID: recipientID, IP: c.IP, UserAgent: c.UserAgent,
 		Details: map[string]any{}}
 	if c.SessionID != "" {
@@ -50,33 +51,33 @@ func byRecipient(eventType, recipientID string, c Client) models.Event {
 	return ev
 }
 
-func (e *envelope) validateSign(req SignRequest) error {
+func (e *envelope) validateSign(req contract.SignRequest) error {
 	_, err := e.due(req.RecipientID, models.RoleSigner)
 	return err
 }
 
-func (e *envelope) sign(ctx workflow.Context, req SignRequest) (State, error) {
+func (e *envelope) sign(ctx workflow.Context, req contract.SignRequest) (contract.State, error) {
 	i, err := e.due(req.RecipientID, models.RoleSigner)
 	if err != nil {
 		return e.state(), err
 	}
-	return e.act(ctx, i, models.RecipientSigned, models.EventRecipientSigned, req.Client, req.Values)
+	return e.act(ctx, i, models.RecipientSigned, models.EventRecipientSigned, req.Origin, req.Values)
 }
 
-func (e *envelope) validateApprove(req ApproveRequest) error {
+func (e *envelope) validateApprove(req contract.ApproveRequest) error {
 	_, err := e.due(req.RecipientID, models.RoleApprover)
 	return err
 }
 
-func (e *envelope) approve(ctx workflow.Context, req ApproveRequest) (State, error) {
+func (e *envelope) approve(ctx workflow.Context, req contract.ApproveRequest) (contract.State, error) {
 	i, err := e.due(req.RecipientID, models.RoleApprover)
 	if err != nil {
 		return e.state(), err
 	}
-	return e.act(ctx, i, models.RecipientApproved, models.EventRecipientApproved, req.Client, nil)
+	return e.act(ctx, i, models.RecipientApproved, models.EventRecipientApproved, req.Origin, nil)
 }
 
-func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c Client, values []models.FieldValue) (State, error) {
+func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c contract.Origin, values []models.FieldValue) (contract.State, error) {
 	now := workflow.Now(ctx)
 	r := &e.recipients[i]
 	r.Status, r.ActedAt = status, &now
@@ -84,13 +85,13 @@ func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c 
 	return e.state(), err
 }
 
-func (e *envelope) validateDecline(req DeclineRequest) error {
+func (e *envelope) validateDecline(req contract.DeclineRequest) error {
 	_, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
 	return err
 }
 
 // decline ends the envelope: one refusal is enough.
-func (e *envelope) decline(ctx workflow.Context, req DeclineRequest) (State, error) {
+func (e *envelope) decline(ctx workflow.Context, req contract.DeclineRequest) (contract.State, error) {
 	i, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
 	if err != nil {
 		return e.state(), err
@@ -99,38 +100,38 @@ func (e *envelope) decline(ctx workflow.Context, req DeclineRequest) (State, err
 	r := &e.recipients[i]
 	r.Status, r.ActedAt, r.Reason = models.RecipientDeclined, &now, req.Reason
 	e.status = models.EnvelopeDeclined
-	declined := byRecipient(models.EventRecipientDeclined, r.ID, req.Client)
+	declined := byRecipient(models.EventRecipientDeclined, r.ID, req.Origin)
 	declined.Details["reason"] = req.Reason
 	if err := e.commit(ctx, declined, nil); err != nil {
 		return e.state(), err
 	}
-	ended := byRecipient(models.EventEnvelopeDeclined, r.ID, req.Client)
+	ended := byRecipient(models.EventEnvelopeDeclined, r.ID, req.Origin)
 	ended.Details["reason"] = req.Reason
 	err = e.commit(ctx, ended, nil)
 	return e.state(), err
 }
 
-func (e *envelope) validateVoid(req VoidRequest) error {
+func (e *envelope) validateVoid(req contract.VoidRequest) error {
 	if e.closed() {
 		return rejected("the envelope is %s and can no longer be voided", e.status)
 	}
 	return nil
 }
 
-func (e *envelope) void(ctx workflow.Context, req VoidRequest) (State, error) {
+func (e *envelope) void(ctx workflow.Context, req contract.VoidRequest) (contract.State, error) {
 	if err := e.validateVoid(req); err != nil {
 		return e.state(), err
 	}
 	e.status = models.EnvelopeVoided
-	ev := models.Event{Type: models.EventEnvelopeVoided, ActorType: models.ActorAPI, Actor: req.Client.ClientID,
-		IP: req.Client.IP, UserAgent: req.Client.UserAgent, Details: map[string]any{"reason": req.Reason}}
+	ev := models.Event{Type: models.EventEnvelopeVoided, ActorType: models.ActorAPI, Actor: req.Origin.ClientID,
+		IP: req.Origin.IP, UserAgent: req.Origin.UserAgent, Details: map[string]any{"reason": req.Reason}}
 	err := e.commit(ctx, ev, nil)
 	return e.state(), err
 }
 
 // viewed records the first time a due recipient opens the envelope. Views
 // before a recipient's turn, or after acting, change nothing.
-func (e *envelope) viewed(ctx workflow.Context, sig ViewedSignal) {
+func (e *envelope) viewed(ctx workflow.Context, sig contract.ViewedSignal) {
 	i, err := e.due(sig.RecipientID, models.RoleSigner, models.RoleApprover)
 	if err != nil {
 		return
@@ -142,16 +143,16 @@ func (e *envelope) viewed(ctx workflow.Context, sig ViewedSignal) {
 	now := workflow.Now(ctx)
 	r.Status, r.ViewedAt = models.RecipientViewed, &now
 	// A failure here can only be the workflow ending; the view is then moot.
-	_ = e.commit(ctx, byRecipient(models.EventRecipientViewed, r.ID, sig.Client), nil)
+	_ = e.commit(ctx, byRecipient(models.EventRecipientViewed, r.ID, sig.Origin), nil)
 }
 
-func (e *envelope) validateResend(req ResendRequest) error {
+func (e *envelope) validateResend(req contract.ResendRequest) error {
 	_, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
 	return err
 }
 
 // resend gives a due recipient a new link and emails it; the old link dies.
-func (e *envelope) resend(ctx workflow.Context, req ResendRequest) (State, error) {
+func (e *envelope) resend(ctx workflow.Context, req contract.ResendRequest) (contract.State, error) {
 	i, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
 	if err != nil {
 		return e.state(), err
@@ -162,7 +163,7 @@ func (e *envelope) resend(ctx workflow.Context, req ResendRequest) (State, error
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 	}
-	if err := e.reissue(ctx, byAPI(models.EventRecipientLinkReissued, r.ID, req.Client, nil), activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}); err != nil {
+	if err := e.reissue(ctx, byAPI(models.EventRecipientLinkReissued, r.ID, req.Origin, nil), activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}); err != nil {
 		return e.state(), err
 	}
 	e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
@@ -170,7 +171,7 @@ func (e *envelope) resend(ctx workflow.Context, req ResendRequest) (State, error
 }
 
 // validateCorrect allows corrections to anyone who has not acted, cc included.
-func (e *envelope) validateCorrect(req CorrectRequest) error {
+func (e *envelope) validateCorrect(req contract.CorrectRequest) error {
 	_, err := e.correctable(req.RecipientID)
 	return err
 }
@@ -192,7 +193,7 @@ func (e *envelope) correctable(recipientID string) (int, error) {
 
 // correct changes a recipient's name or email: the old link dies, and a
 // recipient whose turn it is gets an invitation at the new address.
-func (e *envelope) correct(ctx workflow.Context, req CorrectRequest) (State, error) {
+func (e *envelope) correct(ctx workflow.Context, req contract.CorrectRequest) (contract.State, error) {
 	i, err := e.correctable(req.RecipientID)
 	if err != nil {
 		return e.state(), err
@@ -202,7 +203,7 @@ func (e *envelope) correct(ctx workflow.Context, req CorrectRequest) (State, err
 	invite := r.Status == models.RecipientNotified || r.Status == models.RecipientViewed
 	details := map[string]any{"name": req.Name, "email": req.Email}
 	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email}
-	if err := e.reissue(ctx, byAPI(models.EventRecipientCorrected, r.ID, req.Client, details), reissue); err != nil {
+	if err := e.reissue(ctx, byAPI(models.EventRecipientCorrected, r.ID, req.Origin, details), reissue); err != nil {
 		return e.state(), err
 	}
 	if invite {
@@ -212,7 +213,7 @@ func (e *envelope) correct(ctx workflow.Context, req CorrectRequest) (State, err
 }
 
 // byAPI is an event the sender's API client caused about a recipient.
-func byAPI(eventType, recipientID string, c Client, details map[string]any) models.Event {
+func byAPI(eventType, recipientID string, c contract.Origin, details map[string]any) models.Event {
 	return models.Event{Type: eventType, ActorType: models.ActorAPI, Actor: c.ClientID, RecipientID: recipientID,
 		IP: c.IP, UserAgent: c.UserAgent, Details: details}
 }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
-	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // Every audit write succeeds, then its activity fails before reporting, as
@@ -60,8 +60,8 @@ func TestFailureAfterTheAuditInsertAppendsOnce(t *testing.T) {
 	}
 	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return([]activities.FinalDocument{}, nil)
 	// Two signers acting in the same instant: their commits race.
-	h.at(time.Hour, workflows.UpdateSign, sign("alice"))
-	h.at(time.Hour, workflows.UpdateSign, sign("bob"))
+	h.at(time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(time.Hour, contract.UpdateSign, sign("bob"))
 
 	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1)))
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // a is only used to name activity methods; Temporal calls the registered
@@ -21,10 +22,10 @@ var a *activities.Activities
 // act in routing order (the same order in parallel), are reminded while
 // they have not acted, and the envelope completes, is declined, voided or
 // expires.
-func EnvelopeWorkflow(ctx workflow.Context, in EnvelopeInput) (State, error) {
+func EnvelopeWorkflow(ctx workflow.Context, in contract.EnvelopeInput) (contract.State, error) {
 	e := newEnvelope(in)
 	if err := e.register(ctx); err != nil {
-		return State{}, err
+		return contract.State{}, err
 	}
 	// The current order advances the moment its last recipient acts, inside
 	// that action, so the next recipients are due as soon as it returns.
@@ -50,7 +51,7 @@ func EnvelopeWorkflow(ctx workflow.Context, in EnvelopeInput) (State, error) {
 }
 
 type envelope struct {
-	in         EnvelopeInput
+	in         contract.EnvelopeInput
 	status     string
 	version    int64
 	recipients []models.RecipientState
@@ -58,7 +59,7 @@ type envelope struct {
 	inflight   int
 }
 
-func newEnvelope(in EnvelopeInput) *envelope {
+func newEnvelope(in contract.EnvelopeInput) *envelope {
 	e := &envelope{in: in, status: models.EnvelopeInProgress, version: in.Version}
 	for _, r := range in.Recipients {
 		e.recipients = append(e.recipients, models.RecipientState{ID: r.ID, Status: models.RecipientWaiting, Generation: 1})
@@ -72,25 +73,25 @@ func (e *envelope) register(ctx workflow.Context) error {
 		handler   any
 		validator any
 	}{
-		{UpdateSign, e.sign, e.validateSign},
-		{UpdateApprove, e.approve, e.validateApprove},
-		{UpdateDecline, e.decline, e.validateDecline},
-		{UpdateVoid, e.void, e.validateVoid},
-		{UpdateResend, e.resend, e.validateResend},
-		{UpdateCorrect, e.correct, e.validateCorrect},
+		{contract.UpdateSign, e.sign, e.validateSign},
+		{contract.UpdateApprove, e.approve, e.validateApprove},
+		{contract.UpdateDecline, e.decline, e.validateDecline},
+		{contract.UpdateVoid, e.void, e.validateVoid},
+		{contract.UpdateResend, e.resend, e.validateResend},
+		{contract.UpdateCorrect, e.correct, e.validateCorrect},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
 			return err
 		}
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return e.state(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.State, error) { return e.state(), nil }); err != nil {
 		return err
 	}
-	viewed := workflow.GetSignalChannel(ctx, SignalViewed)
+	viewed := workflow.GetSignalChannel(ctx, contract.SignalViewed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var sig ViewedSignal
+			var sig contract.ViewedSignal
 			viewed.Receive(ctx, &sig)
 			e.viewed(ctx, sig)
 		}
@@ -273,7 +274,7 @@ func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models
 		t.CompletedAt = &ev.OccurredAt
 	}
 	if e.closed() {
-		if err := workflow.UpsertTypedSearchAttributes(ctx, EnvelopeStatusAttribute.ValueSet(e.status)); err != nil {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, contract.EnvelopeStatusAttribute.ValueSet(e.status)); err != nil {
 			return err
 		}
 	}
@@ -322,6 +323,6 @@ func withMailRetries(ctx workflow.Context) workflow.Context {
 	})
 }
 
-func (e *envelope) state() State {
-	return State{Status: e.status, Version: e.version, RoutingOrder: e.currentOrder(), Recipients: slices.Clone(e.recipients)}
+func (e *envelope) state() contract.State {
+	return contract.State{Status: e.status, Version: e.version, RoutingOrder: e.currentOrder(), Recipients: slices.Clone(e.recipients)}
 }

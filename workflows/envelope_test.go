@@ -21,6 +21,7 @@ import (
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 var a *activities.Activities
@@ -45,7 +46,7 @@ type harness struct {
 type outcome struct {
 	name     string
 	rejected error
-	state    workflows.State
+	state    contract.State
 }
 
 func newHarness(t *testing.T) *harness { return newHarnessWithSlowOutbox(t, 0) }
@@ -94,7 +95,7 @@ func (h *harness) at(delay time.Duration, name string, arg any) {
 	record := func(r any, err error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		st, _ := r.(workflows.State)
+		st, _ := r.(contract.State)
 		h.outcomes[i] = outcome{name: name, rejected: err, state: st}
 	}
 	h.env.RegisterDelayedCallback(func() {
@@ -106,11 +107,11 @@ func (h *harness) at(delay time.Duration, name string, arg any) {
 	}, delay)
 }
 
-func (h *harness) run(in workflows.EnvelopeInput) workflows.State {
+func (h *harness) run(in contract.EnvelopeInput) contract.State {
 	h.env.ExecuteWorkflow(workflows.EnvelopeWorkflow, in)
 	require.True(h.t, h.env.IsWorkflowCompleted())
 	require.NoError(h.t, h.env.GetWorkflowError())
-	var st workflows.State
+	var st contract.State
 	require.NoError(h.t, h.env.GetWorkflowResult(&st))
 	// Commits run as concurrent activities; their versions are the order.
 	slices.SortFunc(h.transitions, func(x, y models.Transition) int { return cmp.Compare(x.Version, y.Version) })
@@ -141,7 +142,7 @@ func (h *harness) rejectedWith(i int, text string) {
 	require.Greater(h.t, len(h.outcomes), i)
 	var appErr *temporal.ApplicationError
 	require.True(h.t, errors.As(h.outcomes[i].rejected, &appErr), "outcome %d (%s) should be rejected, got %v", i, h.outcomes[i].name, h.outcomes[i].rejected)
-	require.Equal(h.t, workflows.RejectedErrorType, appErr.Type())
+	require.Equal(h.t, contract.RejectedErrorType, appErr.Type())
 	require.Contains(h.t, appErr.Message(), text)
 }
 
@@ -151,28 +152,28 @@ func (h *harness) accepted(i int) {
 	require.NoError(h.t, h.outcomes[i].rejected, "outcome %d (%s)", i, h.outcomes[i].name)
 }
 
-func recipient(id, role string, order int) workflows.RecipientInput {
-	return workflows.RecipientInput{ID: id, Role: role, RoutingOrder: order}
+func recipient(id, role string, order int) contract.RecipientInput {
+	return contract.RecipientInput{ID: id, Role: role, RoutingOrder: order}
 }
 
-func input(recipients ...workflows.RecipientInput) workflows.EnvelopeInput {
-	return workflows.EnvelopeInput{
+func input(recipients ...contract.RecipientInput) contract.EnvelopeInput {
+	return contract.EnvelopeInput{
 		EnvelopeID: "env-1", TenantID: "default", Version: 1, Recipients: recipients,
-		Settings: workflows.Settings{ExpiresAt: t0.Add(30 * 24 * time.Hour)},
+		Settings: contract.Settings{ExpiresAt: t0.Add(30 * 24 * time.Hour)},
 	}
 }
 
-func sign(id string) workflows.SignRequest {
-	return workflows.SignRequest{RecipientID: id, Values: []models.FieldValue{{FieldID: "f-" + id, Text: id}}}
+func sign(id string) contract.SignRequest {
+	return contract.SignRequest{RecipientID: id, Values: []models.FieldValue{{FieldID: "f-" + id, Text: id}}}
 }
 
 func TestParallelThenSequentialRouting(t *testing.T) {
 	h := newHarness(t)
-	h.at(time.Hour, workflows.UpdateSign, sign("carol"))   // order 2: not yet due
-	h.at(2*time.Hour, workflows.UpdateSign, sign("alice")) // order 1
-	h.at(3*time.Hour, workflows.UpdateSign, sign("carol")) // still not due: bob has not signed
-	h.at(4*time.Hour, workflows.UpdateSign, sign("bob"))
-	h.at(5*time.Hour, workflows.UpdateSign, sign("carol"))
+	h.at(time.Hour, contract.UpdateSign, sign("carol"))   // order 2: not yet due
+	h.at(2*time.Hour, contract.UpdateSign, sign("alice")) // order 1
+	h.at(3*time.Hour, contract.UpdateSign, sign("carol")) // still not due: bob has not signed
+	h.at(4*time.Hour, contract.UpdateSign, sign("bob"))
+	h.at(5*time.Hour, contract.UpdateSign, sign("carol"))
 
 	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2)))
 
@@ -207,10 +208,10 @@ func TestParallelThenSequentialRouting(t *testing.T) {
 
 func TestApproverAndCarbonCopy(t *testing.T) {
 	h := newHarness(t)
-	h.at(time.Hour, workflows.UpdateSign, sign("dana")) // an approver cannot sign
-	h.at(2*time.Hour, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: "dana"})
-	h.at(3*time.Hour, workflows.UpdateApprove, workflows.ApproveRequest{RecipientID: "cc"})
-	h.at(4*time.Hour, workflows.UpdateSign, sign("erin"))
+	h.at(time.Hour, contract.UpdateSign, sign("dana")) // an approver cannot sign
+	h.at(2*time.Hour, contract.UpdateApprove, contract.ApproveRequest{RecipientID: "dana"})
+	h.at(3*time.Hour, contract.UpdateApprove, contract.ApproveRequest{RecipientID: "cc"})
+	h.at(4*time.Hour, contract.UpdateSign, sign("erin"))
 
 	st := h.run(input(recipient("dana", models.RoleApprover, 1), recipient("cc", models.RoleCC, 1), recipient("erin", models.RoleSigner, 2)))
 
@@ -240,9 +241,9 @@ func TestDeclineAndVoidEndTheEnvelope(t *testing.T) {
 		status     string
 		events     []string
 	}{
-		{"decline", workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: "alice", Reason: "wrong amount"},
+		{"decline", contract.UpdateDecline, contract.DeclineRequest{RecipientID: "alice", Reason: "wrong amount"},
 			models.EnvelopeDeclined, []string{models.EventRecipientDeclined, models.EventEnvelopeDeclined}},
-		{"void", workflows.UpdateVoid, workflows.VoidRequest{Reason: "sent by mistake"},
+		{"void", contract.UpdateVoid, contract.VoidRequest{Reason: "sent by mistake"},
 			models.EnvelopeVoided, []string{models.EventEnvelopeVoided}},
 	}
 	for _, tc := range tests {
@@ -250,8 +251,8 @@ func TestDeclineAndVoidEndTheEnvelope(t *testing.T) {
 			h := newHarness(t)
 			// The follow-ups arrive while the closing action is still being stored.
 			h.at(time.Hour, tc.updateName, tc.arg)
-			h.at(time.Hour, workflows.UpdateSign, sign("bob"))
-			h.at(time.Hour, workflows.UpdateVoid, workflows.VoidRequest{Reason: "again"})
+			h.at(time.Hour, contract.UpdateSign, sign("bob"))
+			h.at(time.Hour, contract.UpdateVoid, contract.VoidRequest{Reason: "again"})
 
 			st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1)))
 
@@ -268,11 +269,11 @@ func TestDeclineAndVoidEndTheEnvelope(t *testing.T) {
 
 func TestInvalidUpdatesAreRejected(t *testing.T) {
 	h := newHarness(t)
-	h.at(time.Hour, workflows.UpdateSign, sign("mallory"))
-	h.at(time.Hour+time.Minute, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: "cc", Reason: "no"})
-	h.at(2*time.Hour, workflows.UpdateSign, sign("alice"))
-	h.at(2*time.Hour, workflows.UpdateDecline, workflows.DeclineRequest{RecipientID: "alice", Reason: "changed my mind"})
-	h.at(3*time.Hour, workflows.UpdateSign, sign("bob"))
+	h.at(time.Hour, contract.UpdateSign, sign("mallory"))
+	h.at(time.Hour+time.Minute, contract.UpdateDecline, contract.DeclineRequest{RecipientID: "cc", Reason: "no"})
+	h.at(2*time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(2*time.Hour, contract.UpdateDecline, contract.DeclineRequest{RecipientID: "alice", Reason: "changed my mind"})
+	h.at(3*time.Hour, contract.UpdateSign, sign("bob"))
 
 	h.run(input(recipient("alice", models.RoleSigner, 1), recipient("cc", models.RoleCC, 1), recipient("bob", models.RoleSigner, 2)))
 
@@ -288,11 +289,11 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
 	h := newHarness(t)
 	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(workflows.SignalViewed, workflows.ViewedSignal{RecipientID: "bob"})   // not due
-		h.env.SignalWorkflow(workflows.SignalViewed, workflows.ViewedSignal{RecipientID: "alice"}) // due
+		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedSignal{RecipientID: "bob"})   // not due
+		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedSignal{RecipientID: "alice"}) // due
 	}, time.Hour)
-	h.at(2*time.Hour, workflows.UpdateSign, sign("alice"))
-	h.at(3*time.Hour, workflows.UpdateSign, sign("bob"))
+	h.at(2*time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(3*time.Hour, contract.UpdateSign, sign("bob"))
 
 	h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 2)))
 
@@ -309,13 +310,13 @@ func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
 func TestRemindersWarningAndExpiry(t *testing.T) {
 	h := newHarness(t)
 	in := input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1))
-	in.Settings = workflows.Settings{
+	in.Settings = contract.Settings{
 		ExpiresAt:        t0.Add(10 * 24 * time.Hour),
 		ExpiryWarning:    3 * 24 * time.Hour,
 		ReminderInterval: 2 * 24 * time.Hour,
 		ReminderCount:    3,
 	}
-	h.at(time.Hour, workflows.UpdateSign, sign("bob")) // bob signs, alice never does
+	h.at(time.Hour, contract.UpdateSign, sign("bob")) // bob signs, alice never does
 
 	st := h.run(in)
 
@@ -347,14 +348,14 @@ func TestRemindersWarningAndExpiry(t *testing.T) {
 func TestQueryState(t *testing.T) {
 	h := newHarness(t)
 	h.env.RegisterDelayedCallback(func() {
-		v, err := h.env.QueryWorkflow(workflows.QueryState)
+		v, err := h.env.QueryWorkflow(contract.QueryState)
 		require.NoError(t, err)
-		var st workflows.State
+		var st contract.State
 		require.NoError(t, v.Get(&st))
 		require.Equal(t, models.EnvelopeInProgress, st.Status)
 		require.Equal(t, models.RecipientNotified, st.Recipients[0].Status)
 	}, time.Hour)
-	h.at(2*time.Hour, workflows.UpdateSign, sign("alice"))
+	h.at(2*time.Hour, contract.UpdateSign, sign("alice"))
 	h.run(input(recipient("alice", models.RoleSigner, 1)))
 }
 
@@ -362,8 +363,8 @@ func TestNextOrderIsDueAsSoonAsTheLastOfTheOrderActs(t *testing.T) {
 	h := newHarness(t)
 	// Both arrive in the same instant: carol is due because alice's
 	// signature has already moved the envelope to order 2.
-	h.at(time.Hour, workflows.UpdateSign, sign("alice"))
-	h.at(time.Hour, workflows.UpdateSign, sign("carol"))
+	h.at(time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(time.Hour, contract.UpdateSign, sign("carol"))
 
 	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2)))
 
@@ -376,8 +377,8 @@ func TestNextOrderIsDueAsSoonAsTheLastOfTheOrderActs(t *testing.T) {
 func TestActionDuringInvitationIsNotOverwritten(t *testing.T) {
 	h := newHarnessWithSlowOutbox(t, time.Hour)
 	// Alice signs while her invitation is still being queued.
-	h.at(time.Minute, workflows.UpdateSign, sign("alice"))
-	h.at(2*time.Minute, workflows.UpdateSign, sign("bob"))
+	h.at(time.Minute, contract.UpdateSign, sign("alice"))
+	h.at(2*time.Minute, contract.UpdateSign, sign("bob"))
 
 	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 2)))
 
@@ -389,13 +390,13 @@ func TestActionDuringInvitationIsNotOverwritten(t *testing.T) {
 
 func TestResendAndCorrectOnlyBeforeActing(t *testing.T) {
 	h := newHarness(t)
-	h.at(time.Hour, workflows.UpdateResend, workflows.ResendRequest{RecipientID: "alice"})
-	h.at(2*time.Hour, workflows.UpdateCorrect, workflows.CorrectRequest{RecipientID: "cc", Email: "new-cc@example.com"})
-	h.at(3*time.Hour, workflows.UpdateResend, workflows.ResendRequest{RecipientID: "bob"}) // not due
-	h.at(4*time.Hour, workflows.UpdateCorrect, workflows.CorrectRequest{RecipientID: "bob", Email: "bob2@example.com"})
-	h.at(5*time.Hour, workflows.UpdateSign, sign("alice"))
-	h.at(6*time.Hour, workflows.UpdateCorrect, workflows.CorrectRequest{RecipientID: "alice", Name: "Alicia"})
-	h.at(7*time.Hour, workflows.UpdateSign, sign("bob"))
+	h.at(time.Hour, contract.UpdateResend, contract.ResendRequest{RecipientID: "alice"})
+	h.at(2*time.Hour, contract.UpdateCorrect, contract.CorrectRequest{RecipientID: "cc", Email: "new-cc@example.com"})
+	h.at(3*time.Hour, contract.UpdateResend, contract.ResendRequest{RecipientID: "bob"}) // not due
+	h.at(4*time.Hour, contract.UpdateCorrect, contract.CorrectRequest{RecipientID: "bob", Email: "bob2@example.com"})
+	h.at(5*time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(6*time.Hour, contract.UpdateCorrect, contract.CorrectRequest{RecipientID: "alice", Name: "Alicia"})
+	h.at(7*time.Hour, contract.UpdateSign, sign("bob"))
 
 	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("cc", models.RoleCC, 1), recipient("bob", models.RoleSigner, 2)))
 

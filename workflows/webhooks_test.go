@@ -11,9 +11,10 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/workflows"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
-var hookPolicy = workflows.WebhookPolicy{InitialInterval: 5 * time.Second, MaxInterval: time.Hour, Window: 72 * time.Hour}
+var hookPolicy = contract.WebhookPolicy{InitialInterval: 5 * time.Second, MaxInterval: time.Hour, Window: 72 * time.Hour}
 
 // delivererRun runs the deliverer over a queue of deliveries whose
 // attempts succeed when succeed says so, and returns the workflow time of
@@ -44,7 +45,7 @@ func delivererRun(t *testing.T, queue []string, succeed func(id string, attempt 
 		queue = queue[1:]
 		return nil
 	})
-	env.ExecuteWorkflow(workflows.WebhookDeliverer, workflows.WebhookDelivererInput{SubscriptionID: "sub", EnvelopeID: "env", Policy: hookPolicy})
+	env.ExecuteWorkflow(workflows.WebhookDeliverer, contract.WebhookDelivererInput{SubscriptionID: "sub", EnvelopeID: "env", Policy: hookPolicy})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError(), "the deliverer ends once idle")
 	return attempts, dead

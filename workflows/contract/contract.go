@@ -1,10 +1,11 @@
-package workflows
-
-// The envelope workflow's message contract: everything a client needs to
-// start, query and act on an envelope process. api/ imports this file's
-// names and types; nothing else of the workflow.
+// Package contract is everything a caller needs to start, query and act on
+// Signflow's workflows: their names, inputs, messages, state, errors and
+// IDs, and a typed Client over Temporal. The API knows Temporal only
+// through this package; the workflows implement what it names.
+package contract
 
 import (
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -12,7 +13,13 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
-// Update, signal and query names.
+// Workflow types, as registered on the worker and recorded in histories.
+const (
+	EnvelopeWorkflowType = "EnvelopeWorkflow"
+	WebhookDelivererType = "WebhookDeliverer"
+)
+
+// The envelope workflow's update, signal and query names.
 const (
 	UpdateSign    = "sign"
 	UpdateApprove = "approve"
@@ -24,10 +31,30 @@ const (
 	QueryState    = "state"
 )
 
+// SignalWebhookWake tells a webhook deliverer that new deliveries may be
+// waiting.
+const SignalWebhookWake = "wake"
+
 // RejectedErrorType is the ApplicationError type of an update refused by
 // its validator because the envelope is not in a state to accept it
 // (recipient not yet due, already acted, envelope closed).
 const RejectedErrorType = "Rejected"
+
+var (
+	// ErrRejected is an action the envelope refused; the *Rejection that
+	// wraps it says why.
+	ErrRejected = errors.New("the envelope refused the request")
+	// ErrNotRunning is an action on an envelope whose workflow has ended
+	// or never started.
+	ErrNotRunning = errors.New("the envelope's workflow is not running")
+)
+
+// Rejection is an action the envelope refused, with the reason meant for
+// the person who asked.
+type Rejection struct{ Reason string }
+
+func (r *Rejection) Error() string        { return ErrRejected.Error() + ": " + r.Reason }
+func (r *Rejection) Is(target error) bool { return target == ErrRejected }
 
 // Search attributes kept current on every envelope workflow, so operators
 // can filter in the Web UI, e.g. EnvelopeStatus = "in_progress".
@@ -36,10 +63,17 @@ var (
 	TenantIDAttribute       = temporal.NewSearchAttributeKeyKeyword("TenantId")
 )
 
-// WorkflowID is the one workflow ID of an envelope: starting it twice
-// cannot create a second process.
-func WorkflowID(envelopeID string) string {
+// EnvelopeWorkflowID is the one workflow ID of an envelope: starting it
+// twice cannot create a second process.
+func EnvelopeWorkflowID(envelopeID string) string {
 	return "envelope-" + envelopeID
+}
+
+// WebhookDelivererID is a deliverer's workflow ID: one per (subscription,
+// envelope), so that an envelope's events reach an endpoint in order while
+// other envelopes' events flow on.
+func WebhookDelivererID(subscriptionID, envelopeID string) string {
+	return "webhooks-" + subscriptionID + "-" + envelopeID
 }
 
 // EnvelopeInput starts an envelope workflow. The envelope is already stored
@@ -67,9 +101,10 @@ type Settings struct {
 	ReminderCount    int           `json:"reminder_count"`
 }
 
-// Client is who sent a request and from where, recorded with the event it
-// causes. ClientID names the API client for sender actions.
-type Client struct {
+// Origin is who sent a request and from where, recorded with the event it
+// causes. ClientID names the API client for sender actions. The JSON name
+// "client" is kept so recorded histories still decode.
+type Origin struct {
 	ClientID  string `json:"client_id,omitempty"`
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"user_agent,omitempty"`
@@ -83,33 +118,33 @@ type Client struct {
 type SignRequest struct {
 	RecipientID string              `json:"recipient_id"`
 	Values      []models.FieldValue `json:"values"`
-	Client      Client              `json:"client"`
+	Origin      Origin              `json:"client"`
 }
 
 // ApproveRequest is an approver's approval.
 type ApproveRequest struct {
 	RecipientID string `json:"recipient_id"`
-	Client      Client `json:"client"`
+	Origin      Origin `json:"client"`
 }
 
 // DeclineRequest is a recipient's refusal, which ends the envelope.
 type DeclineRequest struct {
 	RecipientID string `json:"recipient_id"`
 	Reason      string `json:"reason"`
-	Client      Client `json:"client"`
+	Origin      Origin `json:"client"`
 }
 
 // VoidRequest is the sender cancelling the envelope.
 type VoidRequest struct {
 	Reason string `json:"reason"`
-	Client Client `json:"client"`
+	Origin Origin `json:"client"`
 }
 
 // ResendRequest asks for a new signing link for a recipient who has not
 // acted yet; the old link stops working.
 type ResendRequest struct {
 	RecipientID string `json:"recipient_id"`
-	Client      Client `json:"client"`
+	Origin      Origin `json:"client"`
 }
 
 // CorrectRequest changes a recipient's name or email before they act;
@@ -118,13 +153,13 @@ type CorrectRequest struct {
 	RecipientID string `json:"recipient_id"`
 	Name        string `json:"name,omitempty"`
 	Email       string `json:"email,omitempty"`
-	Client      Client `json:"client"`
+	Origin      Origin `json:"client"`
 }
 
 // ViewedSignal says a recipient opened the envelope.
 type ViewedSignal struct {
 	RecipientID string `json:"recipient_id"`
-	Client      Client `json:"client"`
+	Origin      Origin `json:"client"`
 }
 
 // State is the live state of an envelope, answered by QueryState and by
@@ -134,4 +169,34 @@ type State struct {
 	Version      int64                   `json:"version"`
 	RoutingOrder int                     `json:"routing_order"`
 	Recipients   []models.RecipientState `json:"recipients"`
+}
+
+// Recipient is the state of one recipient, or nil when none has that ID.
+func (s State) Recipient(id string) *models.RecipientState {
+	for i := range s.Recipients {
+		if s.Recipients[i].ID == id {
+			return &s.Recipients[i]
+		}
+	}
+	return nil
+}
+
+// WebhookPolicy is how long and how often a delivery is retried: from
+// InitialInterval, doubling, capped at MaxInterval, each delay jittered,
+// until Window has passed since the first attempt; then it is dead-lettered.
+type WebhookPolicy struct {
+	InitialInterval time.Duration `json:"initial_interval"`
+	MaxInterval     time.Duration `json:"max_interval"`
+	Window          time.Duration `json:"window"`
+}
+
+// DefaultWebhookPolicy: 5 s doubling to 1 h, for 3 days.
+var DefaultWebhookPolicy = WebhookPolicy{InitialInterval: 5 * time.Second, MaxInterval: time.Hour, Window: 72 * time.Hour}
+
+// WebhookDelivererInput names the one queue a deliverer drains: one
+// subscription's deliveries of one envelope.
+type WebhookDelivererInput struct {
+	SubscriptionID string        `json:"subscription_id"`
+	EnvelopeID     string        `json:"envelope_id"`
+	Policy         WebhookPolicy `json:"policy"`
 }

@@ -1,0 +1,115 @@
+// Package wiring puts Signflow together: from its dependencies and
+// settings it builds the HTTP API and the Temporal worker, with one
+// contract client shared by both. The signflow command and the
+// integration tests build the system here, and nowhere else.
+package wiring
+
+import (
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/api"
+	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/config"
+	"github.com/signflow/signflow/internal/mailer"
+	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/worker"
+	"github.com/signflow/signflow/workflows/contract"
+)
+
+// Deps are the services and keys the system runs on.
+type Deps struct {
+	Store    *models.Store
+	Blobs    blob.Store
+	Seal     *seal.Sealer
+	Links    *signinglink.Minter
+	Mail     mailer.SMTP
+	Temporal client.Client
+	// Tokens issues and checks the API's access tokens; the worker needs none.
+	Tokens *accesstoken.Authority
+	Log    *slog.Logger
+}
+
+// Settings are the system's tunable behaviour.
+type Settings struct {
+	TaskQueue     string
+	PublicURL     string
+	WebhookPolicy contract.WebhookPolicy
+	Limits        pdf.Limits
+	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
+	TrustedProxies      []string
+	AllowNoSecondFactor bool
+	SessionTTL          time.Duration
+	IdempotencyTTL      time.Duration
+	// RateLimit and RateBurst pace each API client; zero sets no limit.
+	RateLimit float64
+	RateBurst int
+	// AllowPrivateWebhooks lets webhooks reach loopback and private addresses.
+	AllowPrivateWebhooks bool
+	// MaxAttachmentBytes is the largest completed copy emailed as
+	// attachments; zero is activities.DefaultMaxAttachmentBytes.
+	MaxAttachmentBytes int64
+	// Now is the API's clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// SettingsFrom reads the settings out of the configuration.
+func SettingsFrom(cfg config.Config) Settings {
+	return Settings{
+		TaskQueue: cfg.TaskQueue,
+		PublicURL: cfg.PublicURL,
+		WebhookPolicy: contract.WebhookPolicy{InitialInterval: cfg.WebhookRetryInitial, MaxInterval: cfg.WebhookRetryMax,
+			Window: cfg.WebhookRetryWindow},
+		Limits:               pdf.Limits{MaxBytes: cfg.MaxDocumentBytes, MaxPages: cfg.MaxDocumentPages},
+		TrustedProxies:       cfg.TrustedProxies,
+		AllowNoSecondFactor:  cfg.AllowNoSecondFactor,
+		SessionTTL:           cfg.SessionTTL,
+		IdempotencyTTL:       cfg.IdempotencyTTL,
+		RateLimit:            cfg.RateLimit,
+		RateBurst:            cfg.RateBurst,
+		AllowPrivateWebhooks: cfg.WebhookAllowPrivate,
+	}
+}
+
+// System is Signflow's API and worker over one set of dependencies.
+type System struct {
+	deps      Deps
+	settings  Settings
+	workflows *contract.Client
+}
+
+// New builds the system.
+func New(d Deps, s Settings) *System {
+	return &System{deps: d, settings: s, workflows: contract.NewClient(d.Temporal, s.TaskQueue, s.WebhookPolicy)}
+}
+
+// API is the HTTP API.
+func (sys *System) API() *api.Server {
+	d, s := sys.deps, sys.settings
+	srv := &api.Server{
+		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Workflows: sys.workflows, Mail: d.Mail,
+		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
+		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
+	}
+	if s.RateLimit > 0 {
+		srv.RateLimits = &api.RateLimits{PerSecond: s.RateLimit, Burst: s.RateBurst}
+	}
+	return srv
+}
+
+// Worker is the Temporal worker hosting the workflows and their activities.
+func (sys *System) Worker() sdkworker.Worker {
+	d, s := sys.deps, sys.settings
+	return worker.New(d.Temporal, s.TaskQueue, &activities.Activities{
+		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Mail: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
+		Workflows: sys.workflows, AllowPrivateWebhooks: s.AllowPrivateWebhooks, MaxAttachmentBytes: s.MaxAttachmentBytes,
+	})
+}
