@@ -8,72 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/mail"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/pdf"
-)
-
-// envelopeSpec is the body of POST /v1/envelopes.
-type envelopeSpec struct {
-	Subject    string          `json:"subject"`
-	Message    string          `json:"message"`
-	Documents  []documentSpec  `json:"documents"`
-	Recipients []recipientSpec `json:"recipients"`
-	Fields     []fieldSpec     `json:"fields"`
-	Settings   settingsSpec    `json:"settings"`
-}
-
-type documentSpec struct {
-	Name          string `json:"name"`
-	ContentBase64 string `json:"content_base64"`
-}
-
-type recipientSpec struct {
-	Name         string `json:"name"`
-	Email        string `json:"email"`
-	Role         string `json:"role"`
-	RoutingOrder *int   `json:"routing_order"`
-	Meaning      string `json:"meaning"`
-	// Authentication is email_otp (default), access_code, both or none.
-	Authentication string `json:"authentication"`
-	AccessCode     string `json:"access_code"`
-}
-
-// fieldSpec places a field. Recipient and Document are indexes into the
-// request's recipients and documents, counted from 0.
-type fieldSpec struct {
-	Recipient *int     `json:"recipient"`
-	Document  *int     `json:"document"`
-	Type      string   `json:"type"`
-	Page      int      `json:"page"`
-	X         *float64 `json:"x"`
-	Y         *float64 `json:"y"`
-	Width     *float64 `json:"width"`
-	Height    *float64 `json:"height"`
-	Required  *bool    `json:"required"`
-}
-
-type settingsSpec struct {
-	ExpiresIn        string `json:"expires_in"`
-	ExpiryWarning    string `json:"expiry_warning"`
-	ReminderInterval string `json:"reminder_interval"`
-	ReminderCount    *int   `json:"reminder_count"`
-}
-
-// upload is one document's bytes with the name it arrived under.
-type upload struct {
-	name string
-	data []byte
-}
-
-const (
-	maxDocuments  = 10
-	maxRecipients = 50
-	maxFields     = 500
-	maxSpecBytes  = 1 << 20
+	"github.com/signflow/signflow/internal/signing"
 )
 
 // requestError is a malformed request: answered 400 (or 413) with its message.
@@ -90,13 +28,13 @@ func badRequest(format string, args ...any) error {
 
 // readCreateRequest accepts multipart/form-data (an "envelope" JSON part
 // and PDF file parts, in order) or application/json with base64 documents.
-func (s *Server) readCreateRequest(c *gin.Context) (envelopeSpec, []upload, error) {
+func (s *Server) readCreateRequest(c *gin.Context) (signing.EnvelopeRequest, []signing.Upload, error) {
 	limit := s.maxRequestBytes()
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	var (
-		spec envelopeSpec
-		docs []upload
+		spec signing.EnvelopeRequest
+		docs []signing.Upload
 		err  error
 	)
 	switch mediaType {
@@ -119,9 +57,9 @@ func (s *Server) readCreateRequest(c *gin.Context) (envelopeSpec, []upload, erro
 	return spec, docs, err
 }
 
-func (s *Server) readMultipart(c *gin.Context) (envelopeSpec, []upload, error) {
-	var spec envelopeSpec
-	var docs []upload
+func (s *Server) readMultipart(c *gin.Context) (signing.EnvelopeRequest, []signing.Upload, error) {
+	var spec signing.EnvelopeRequest
+	var docs []signing.Upload
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		return spec, nil, badRequest("the multipart body cannot be read: %v", err)
@@ -142,14 +80,14 @@ func (s *Server) readMultipart(c *gin.Context) (envelopeSpec, []upload, error) {
 			}
 			sawSpec = true
 		case part.FileName() != "":
-			if len(docs) == maxDocuments {
-				return spec, nil, badRequest("at most %d documents per envelope", maxDocuments)
+			if len(docs) == signing.MaxDocuments {
+				return spec, nil, badRequest("at most %d documents per envelope", signing.MaxDocuments)
 			}
 			data, err := io.ReadAll(io.LimitReader(part, s.Limits.MaxBytes+1))
 			if err != nil {
 				return spec, nil, fmt.Errorf("read document part: %w", err)
 			}
-			docs = append(docs, upload{name: part.FileName(), data: data})
+			docs = append(docs, signing.Upload{Name: part.FileName(), Data: data})
 		default:
 			return spec, nil, badRequest("unexpected multipart part %q: send one \"envelope\" JSON part and PDF file parts", part.FormName())
 		}
@@ -163,8 +101,8 @@ func (s *Server) readMultipart(c *gin.Context) (envelopeSpec, []upload, error) {
 	return spec, docs, nil
 }
 
-func decodeSpec(r io.Reader) (envelopeSpec, error) {
-	var spec envelopeSpec
+func decodeSpec(r io.Reader) (signing.EnvelopeRequest, error) {
+	var spec signing.EnvelopeRequest
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&spec); err != nil {
@@ -177,44 +115,17 @@ func decodeSpec(r io.Reader) (envelopeSpec, error) {
 	return spec, nil
 }
 
-func decodeDocuments(specs []documentSpec) ([]upload, error) {
-	if len(specs) > maxDocuments {
-		return nil, badRequest("at most %d documents per envelope", maxDocuments)
+func decodeDocuments(specs []signing.DocumentRequest) ([]signing.Upload, error) {
+	if len(specs) > signing.MaxDocuments {
+		return nil, badRequest("at most %d documents per envelope", signing.MaxDocuments)
 	}
-	docs := make([]upload, 0, len(specs))
+	docs := make([]signing.Upload, 0, len(specs))
 	for i, d := range specs {
 		data, err := base64.StdEncoding.DecodeString(d.ContentBase64)
 		if err != nil {
 			return nil, badRequest("documents[%d].content_base64 is not valid base64: %v", i, err)
 		}
-		docs = append(docs, upload{name: d.Name, data: data})
+		docs = append(docs, signing.Upload{Name: d.Name, Data: data})
 	}
 	return docs, nil
-}
-
-// inspectDocuments checks every upload and records its geometry.
-func (s *Server) inspectDocuments(docs []upload) ([]*pdf.Info, fieldErrors) {
-	var errs fieldErrors
-	if len(docs) == 0 {
-		errs.add("documents", "add at least one PDF document")
-	}
-	infos := make([]*pdf.Info, len(docs))
-	for i, d := range docs {
-		field := fmt.Sprintf("documents[%d]", i)
-		if strings.TrimSpace(d.name) == "" {
-			errs.add(field+".name", "give the document a file name")
-		}
-		info, err := pdf.Inspect(d.data, s.Limits)
-		if err != nil {
-			errs.add(field, "%v", err)
-			continue
-		}
-		infos[i] = info
-	}
-	return infos, errs
-}
-
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && !strings.ContainsAny(s, " <>")
 }

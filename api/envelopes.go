@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,16 +12,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func (s *Server) createEnvelope(c *gin.Context) {
 	spec, docs, err := s.readCreateRequest(c)
@@ -35,29 +32,19 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "malformed-request", err.Error())
 		return
 	}
-	infos, errs := s.inspectDocuments(docs)
-	if strings.TrimSpace(spec.Subject) == "" || len(spec.Subject) > 200 {
-		errs.add("subject", "give a subject of 1 to 200 characters")
-	}
-	if len(spec.Message) > 5000 {
-		errs.add("message", "keep the message under 5000 characters")
-	}
-	validateRecipients(&errs, spec.Recipients, s.AllowNoSecondFactor)
-	validateFields(&errs, spec, infos)
-	t := validateSettings(&errs, spec.Settings)
+	prepared, errs := signing.Prepare(spec, docs, signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor})
 	if len(errs) > 0 {
 		invalid(c, errs)
 		return
 	}
-
-	env, tokens, err := buildEnvelope(s.Links, tenantID(c), spec, docs, infos, t)
+	env, tokens, err := prepared.Build(s.Links, tenantID(c), time.Now())
 	if err != nil {
 		s.unavailable(c, "preparing the envelope", err)
 		return
 	}
 	ctx := c.Request.Context()
 	for i, d := range env.Documents {
-		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].data); err != nil {
+		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].Data); err != nil {
 			s.unavailable(c, "storing the document", err)
 			return
 		}
@@ -68,7 +55,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		s.unavailable(c, "saving the envelope", err)
 		return
 	}
-	if err := s.Workflows.Start(ctx, workflowInput(env, t)); err != nil {
+	if err := s.Workflows.Start(ctx, workflowInput(env)); err != nil {
 		// The audit trail keeps the creation; the envelope is voided after it.
 		if voidErr := s.Store.VoidUnstarted(ctx, env.ID, "the signing workflow could not be started"); voidErr != nil {
 			s.Log.Error("void envelope whose workflow did not start", "envelope_id", env.ID, "error", voidErr)
@@ -85,70 +72,15 @@ func (s *Server) createEnvelope(c *gin.Context) {
 	c.JSON(http.StatusCreated, view)
 }
 
-func buildEnvelope(links *signinglink.Minter, tenant string, spec envelopeSpec, docs []upload, infos []*pdf.Info, t timing) (*models.Envelope, []string, error) {
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	env := &models.Envelope{
-		ID: newID(), TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
-		Status: models.EnvelopeInProgress, Version: 1,
-		ReminderIntervalSeconds: int64(t.reminderInterval / time.Second), ReminderCount: t.reminderCount,
-		ExpiryWarningSeconds: int64(t.warning / time.Second), ExpiresAt: now.Add(t.expiresIn),
-		CreatedAt: now, UpdatedAt: now,
-	}
-	for i, info := range infos {
-		env.Documents = append(env.Documents, models.Document{
-			ID: newID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: docs[i].name,
-			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, CreatedAt: now,
-		})
-	}
-	tokens := make([]string, len(spec.Recipients))
-	for i, r := range spec.Recipients {
-		order := 1
-		if r.RoutingOrder != nil {
-			order = *r.RoutingOrder
-		}
-		id := newID()
-		tokens[i] = links.Token(id, 1)
-		meaning := r.Meaning
-		if meaning == "" {
-			meaning = models.DefaultMeaning[r.Role]
-		}
-		var codeHash []byte
-		if r.AccessCode != "" {
-			var err error
-			// bcrypt: an access code is short and chosen by people.
-			if codeHash, err = bcrypt.GenerateFromPassword([]byte(r.AccessCode), bcrypt.DefaultCost); err != nil {
-				return nil, nil, fmt.Errorf("hash access code: %w", err)
-			}
-		}
-		env.Recipients = append(env.Recipients, models.Recipient{
-			ID: id, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
-			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting,
-			TokenHash: signinglink.Hash(tokens[i]), LinkGeneration: 1,
-			Authentication: authentication(r), AccessCodeHash: string(codeHash),
-		})
-	}
-	for i, f := range spec.Fields {
-		doc := 0
-		if f.Document != nil {
-			doc = *f.Document
-		}
-		env.Fields = append(env.Fields, models.Field{
-			ID: newID(), EnvelopeID: env.ID, TenantID: tenant, Position: i,
-			DocumentID: env.Documents[doc].ID, RecipientID: env.Recipients[*f.Recipient].ID,
-			Type: f.Type, Page: f.Page, X: *f.X, Y: *f.Y, Width: *f.Width, Height: *f.Height,
-			Required: f.Required == nil || *f.Required,
-		})
-	}
-	return env, tokens, nil
-}
-
 // workflowInput is what the envelope's workflow starts from.
-func workflowInput(env *models.Envelope, t timing) contract.EnvelopeInput {
+func workflowInput(env *models.Envelope) contract.EnvelopeInput {
 	in := contract.EnvelopeInput{
 		EnvelopeID: env.ID, TenantID: env.TenantID, Version: env.Version,
 		Settings: contract.Settings{
-			ExpiresAt: env.ExpiresAt, ExpiryWarning: t.warning,
-			ReminderInterval: t.reminderInterval, ReminderCount: t.reminderCount,
+			ExpiresAt:        env.ExpiresAt,
+			ExpiryWarning:    time.Duration(env.ExpiryWarningSeconds) * time.Second,
+			ReminderInterval: time.Duration(env.ReminderIntervalSeconds) * time.Second,
+			ReminderCount:    env.ReminderCount,
 		},
 	}
 	for _, r := range env.Recipients {
@@ -183,23 +115,23 @@ const (
 )
 
 func (s *Server) listEnvelopes(c *gin.Context) {
-	var errs fieldErrors
+	var errs signing.FieldErrors
 	status := c.Query("status")
 	if status != "" && !slices.Contains(models.EnvelopeStatuses, status) {
-		errs.add("status", "must be one of %s", strings.Join(models.EnvelopeStatuses, ", "))
+		errs.Add("status", "must be one of %s", strings.Join(models.EnvelopeStatuses, ", "))
 	}
 	limit := defaultPageSize
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > maxPageSize {
-			errs.add("limit", "must be a whole number from 1 to %d", maxPageSize)
+			errs.Add("limit", "must be a whole number from 1 to %d", maxPageSize)
 		}
 		limit = n
 	}
 	cursor := c.Query("cursor")
 	if cursor != "" {
 		if _, err := uuid.Parse(cursor); err != nil {
-			errs.add("cursor", "use the next_cursor value of the previous page")
+			errs.Add("cursor", "use the next_cursor value of the previous page")
 		}
 	}
 	if len(errs) > 0 {
@@ -231,7 +163,7 @@ func (s *Server) voidEnvelope(c *gin.Context) {
 		return
 	}
 	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > 1000 {
-		invalid(c, fieldErrors{{Field: "reason", Message: "say why the envelope is voided, in 1 to 1000 characters"}})
+		invalid(c, signing.FieldErrors{{Field: "reason", Message: "say why the envelope is voided, in 1 to 1000 characters"}})
 		return
 	}
 	env := s.loadEnvelope(c)

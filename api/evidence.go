@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -8,23 +9,28 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/certificate"
-	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/models"
 )
 
+// Evidence seals what the API hands out and checks the seals of what it
+// is given; internal/evidence implements it with the seal key.
+type Evidence interface {
+	Certificates() (caPEM []byte, caSHA256 string, chainPEM []byte)
+	CertificateOfCompletion(ctx context.Context, env *models.Envelope, events []models.Event) ([]byte, error)
+	VerifySeals(pdf []byte) []models.SealVerdict
+	SignManifest(digest []byte) ([]byte, error)
+}
+
 // certificates publishes the seal's CA so verifiers can trust it.
 func (s *Server) certificates(c *gin.Context) {
-	sum := sha256.Sum256(s.Seal.CA.Raw)
+	ca, caSHA256, chain := s.Evidence.Certificates()
 	c.JSON(http.StatusOK, gin.H{
-		"ca_certificate_pem":   string(s.Seal.CAPEM()),
-		"ca_sha256":            hex.EncodeToString(sum[:]),
-		"seal_certificate_pem": string(s.Seal.ChainPEM()),
+		"ca_certificate_pem":   string(ca),
+		"ca_sha256":            caSHA256,
+		"seal_certificate_pem": string(chain),
 	})
 }
 
@@ -35,21 +41,7 @@ func (s *Server) certificateOfCompletion(c *gin.Context) {
 	if env == nil {
 		return
 	}
-	ctx := c.Request.Context()
-	data, err := certificate.Build(env, events, func(k string) ([]byte, error) { return s.Blobs.Get(ctx, k) })
-	if err != nil {
-		s.unavailable(c, "reading the envelope", err)
-		return
-	}
-	base, err := s.Blobs.Get(ctx, blob.OriginalKey(env.ID, env.Documents[0].ID))
-	if err != nil {
-		s.unavailable(c, "reading the document", err)
-		return
-	}
-	doc, err := certificate.Standalone(base, data)
-	if err == nil {
-		doc, err = s.Seal.Seal(doc, seal.Info{Reason: "Certificate of completion, envelope " + env.ID, Date: time.Now()})
-	}
+	doc, err := s.Evidence.CertificateOfCompletion(c.Request.Context(), env, events)
 	if err != nil {
 		s.unavailable(c, "writing the certificate", err)
 		return
@@ -59,12 +51,12 @@ func (s *Server) certificateOfCompletion(c *gin.Context) {
 }
 
 type verification struct {
-	Verdict    string            `json:"verdict"`
-	Summary    string            `json:"summary"`
-	SHA256     string            `json:"sha256"`
-	Document   *verifiedDocument `json:"document,omitempty"`
-	Signatures []seal.Verdict    `json:"signatures"`
-	AuditTrail *verifyView       `json:"audit_trail,omitempty"`
+	Verdict    string               `json:"verdict"`
+	Summary    string               `json:"summary"`
+	SHA256     string               `json:"sha256"`
+	Document   *verifiedDocument    `json:"document,omitempty"`
+	Signatures []models.SealVerdict `json:"signatures"`
+	AuditTrail *verifyView          `json:"audit_trail,omitempty"`
 }
 
 type verifiedDocument struct {
@@ -92,10 +84,7 @@ func (s *Server) verifyDocument(c *gin.Context) {
 		return
 	}
 	sum := sha256.Sum256(data)
-	v := verification{SHA256: hex.EncodeToString(sum[:]), Signatures: s.Seal.Verify(data)}
-	if v.Signatures == nil {
-		v.Signatures = []seal.Verdict{}
-	}
+	v := verification{SHA256: hex.EncodeToString(sum[:]), Signatures: s.Evidence.VerifySeals(data)}
 	doc, final, err := s.Store.DocumentBySHA256(c.Request.Context(), tenantID(c), v.SHA256)
 	switch {
 	case errors.Is(err, models.ErrNotFound):

@@ -3,8 +3,6 @@ package api
 import (
 	"archive/tar"
 	"bytes"
-	"crypto"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -90,6 +88,7 @@ func (s *Server) exportFiles(env *models.Envelope, events []models.Event) ([]tar
 			fmt.Fprintf(&docs, "%s  %s\n", d.FinalSHA256, safeName(strings.TrimSuffix(d.Name, ".pdf")+"-signed.pdf"))
 		}
 	}
+	_, _, chain := s.Evidence.Certificates()
 	summary, err := json.MarshalIndent(s.envelopeView(env), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode envelope: %w", err)
@@ -101,7 +100,7 @@ func (s *Server) exportFiles(env *models.Envelope, events []models.Event) ([]tar
 		{"events.jsonl", lines.Bytes()},
 		{"hashes.txt", hashes.Bytes()},
 		{"documents.sha256", docs.Bytes()},
-		{"seal-chain.pem", s.Seal.ChainPEM()},
+		{"seal-chain.pem", chain},
 	}
 	var manifest bytes.Buffer
 	for _, f := range files {
@@ -109,9 +108,9 @@ func (s *Server) exportFiles(env *models.Envelope, events []models.Event) ([]tar
 		fmt.Fprintf(&manifest, "%s  %s\n", hex.EncodeToString(sum[:]), f.name)
 	}
 	digest := sha256.Sum256(manifest.Bytes())
-	sig, err := s.Seal.Key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	sig, err := s.Evidence.SignManifest(digest[:])
 	if err != nil {
-		return nil, fmt.Errorf("sign manifest: %w", err)
+		return nil, err
 	}
 	return append(files, tarFile{"MANIFEST.sha256", manifest.Bytes()}, tarFile{"MANIFEST.sha256.sig", sig}), nil
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/signflow/signflow/internal/signing"
 )
 
 const (
@@ -28,12 +30,12 @@ type feedEvent struct {
 // events is the tenant's events feed: every integrator-facing event in one
 // order, so a consumer that missed deliveries catches up from its cursor.
 func (s *Server) events(c *gin.Context) {
-	var errs fieldErrors
+	var errs signing.FieldErrors
 	var after int64
 	if v := c.Query("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			errs.add("after", "pass back a cursor this feed returned, or leave it out to start from the beginning")
+			errs.Add("after", "pass back a cursor this feed returned, or leave it out to start from the beginning")
 		}
 		after = n
 	}
@@ -41,7 +43,7 @@ func (s *Server) events(c *gin.Context) {
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxFeedLimit {
-			errs.add("limit", "give a number from 1 to %d", maxFeedLimit)
+			errs.Add("limit", "give a number from 1 to %d", maxFeedLimit)
 		}
 		limit = n
 	}

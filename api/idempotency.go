@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
 
@@ -114,7 +115,7 @@ func (s *Server) idempotent(c *gin.Context) {
 
 // maxRequestBytes bounds any POST body: the largest envelope creation.
 func (s *Server) maxRequestBytes() int64 {
-	return int64(maxDocuments)*s.Limits.MaxBytes*4/3 + maxSpecBytes
+	return int64(signing.MaxDocuments)*s.Limits.MaxBytes*4/3 + signing.MaxRequestJSONBytes
 }
 
 func (w *capture) WriteString(s string) (int, error) {

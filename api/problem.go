@@ -1,33 +1,21 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/signflow/signflow/internal/signing"
 )
 
 // Problem is an RFC 9457 problem details body.
 type Problem struct {
-	Type     string       `json:"type"`
-	Title    string       `json:"title"`
-	Status   int          `json:"status"`
-	Detail   string       `json:"detail,omitempty"`
-	Instance string       `json:"instance,omitempty"`
-	Errors   []FieldError `json:"errors,omitempty"`
-}
-
-// FieldError names one input field and what to change about it.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// fieldErrors collects validation failures in the order found.
-type fieldErrors []FieldError
-
-func (fe *fieldErrors) add(field, format string, args ...any) {
-	*fe = append(*fe, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	Type     string               `json:"type"`
+	Title    string               `json:"title"`
+	Status   int                  `json:"status"`
+	Detail   string               `json:"detail,omitempty"`
+	Instance string               `json:"instance,omitempty"`
+	Errors   []signing.FieldError `json:"errors,omitempty"`
 }
 
 const problemContentType = "application/problem+json"
@@ -36,7 +24,7 @@ func problem(c *gin.Context, status int, slug, detail string) {
 	writeProblem(c, Problem{Type: "urn:signflow:problem:" + slug, Title: http.StatusText(status), Status: status, Detail: detail})
 }
 
-func invalid(c *gin.Context, errs fieldErrors) {
+func invalid(c *gin.Context, errs signing.FieldErrors) {
 	writeProblem(c, Problem{
 		Type:   "urn:signflow:problem:invalid-request",
 		Title:  "The request has invalid fields",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
@@ -69,15 +70,15 @@ func (s *Server) correctRecipient(c *gin.Context) {
 		return
 	}
 	body.Name = strings.TrimSpace(body.Name)
-	var errs fieldErrors
+	var errs signing.FieldErrors
 	if body.Name == "" && body.Email == "" {
-		errs.add("email", "give a new email, a new name, or both")
+		errs.Add("email", "give a new email, a new name, or both")
 	}
-	if body.Email != "" && !validEmail(body.Email) {
-		errs.add("email", "give a plain email address such as ada@example.com")
+	if body.Email != "" && !signing.ValidEmail(body.Email) {
+		errs.Add("email", "give a plain email address such as ada@example.com")
 	}
 	if len(body.Name) > 200 {
-		errs.add("name", "keep the name under 200 characters")
+		errs.Add("name", "keep the name under 200 characters")
 	}
 	if len(errs) > 0 {
 		invalid(c, errs)

@@ -14,9 +14,8 @@ import (
 
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
-	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
@@ -27,15 +26,15 @@ type Server struct {
 	Store     *models.Store
 	Blobs     blob.Store
 	Workflows *contract.Client
-	Seal      *seal.Sealer
+	Evidence  Evidence
 	Links     *signinglink.Minter
 	PublicURL string
 	Limits    pdf.Limits
 	Log       *slog.Logger
 	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
 	TrustedProxies []string
-	// Mail sends one-time codes.
-	Mail mailer.SMTP
+	// Verifier emails one-time codes and starts signing sessions.
+	Verifier *signing.Verifier
 	// AllowNoSecondFactor lets senders choose "none" for a recipient.
 	AllowNoSecondFactor bool
 	// Tokens issues and checks the API's access tokens.

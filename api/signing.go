@@ -1,34 +1,23 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"image/png"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-const (
-	maxTextLength      = 1000
-	maxSignatureLength = 200
-	maxImageBytes      = 1 << 20
-	maxImageSide       = 4000
-	updateTimeout      = 30 * time.Second
-)
+// updateTimeout bounds the wait for the workflow to take an action.
+const updateTimeout = 30 * time.Second
 
 // requestOrigin is where a recipient's request came from. c.ClientIP
 // honours X-Forwarded-For only from the configured trusted proxies.
@@ -47,13 +36,13 @@ func senderOrigin(c *gin.Context) contract.Origin {
 // request is its own event.
 func senderEvent(c *gin.Context, eventType string) models.Event {
 	o := senderOrigin(c)
-	return models.Event{Key: "request:" + newID(), Type: eventType, ActorType: models.ActorAPI, Actor: o.ClientID,
+	return models.Event{Key: "request:" + models.NewID(), Type: eventType, ActorType: models.ActorAPI, Actor: o.ClientID,
 		IP: o.IP, UserAgent: o.UserAgent, OccurredAt: time.Now()}
 }
 
 // recipientEvent is an audit event caused by a recipient's request.
 func recipientEvent(c *gin.Context, r *models.Recipient, eventType string) models.Event {
-	return models.Event{Key: "request:" + newID(), EnvelopeID: r.EnvelopeID, TenantID: r.TenantID, Type: eventType,
+	return models.Event{Key: "request:" + models.NewID(), EnvelopeID: r.EnvelopeID, TenantID: r.TenantID, Type: eventType,
 		ActorType: models.ActorRecipient, Actor: r.Email, RecipientID: r.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		OccurredAt: time.Now()}
 }
@@ -213,14 +202,6 @@ func (s *Server) markViewed(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
 }
 
-// valueSpec is one field value in POST /v1/signing/{token}/sign.
-type valueSpec struct {
-	FieldID        string `json:"field_id"`
-	Text           string `json:"text"`
-	Checked        *bool  `json:"checked"`
-	ImagePNGBase64 string `json:"image_png_base64"`
-}
-
 type actionResult struct {
 	EnvelopeStatus  string `json:"envelope_status"`
 	RecipientStatus string `json:"recipient_status"`
@@ -229,7 +210,7 @@ type actionResult struct {
 
 func (s *Server) sign(c *gin.Context) {
 	var body struct {
-		Values []valueSpec `json:"values"`
+		Values []signing.ValueInput `json:"values"`
 	}
 	if c.Request.ContentLength != 0 {
 		if err := c.ShouldBindJSON(&body); err != nil {
@@ -243,7 +224,7 @@ func (s *Server) sign(c *gin.Context) {
 	}
 	if r.Role == models.RoleApprover {
 		if len(body.Values) > 0 {
-			invalid(c, fieldErrors{{Field: "values", Message: "an approver approves without field values; send no values"}})
+			invalid(c, signing.FieldErrors{{Field: "values", Message: "an approver approves without field values; send no values"}})
 			return
 		}
 		ctx, cancel := actionContext(c)
@@ -252,7 +233,7 @@ func (s *Server) sign(c *gin.Context) {
 		s.answerAction(c, r.ID, st, err)
 		return
 	}
-	values, images, errs := checkValues(env, r.ID, body.Values)
+	values, images, errs := signing.CheckValues(env, r.ID, body.Values)
 	if len(errs) > 0 {
 		invalid(c, errs)
 		return
@@ -269,100 +250,6 @@ func (s *Server) sign(c *gin.Context) {
 	s.answerAction(c, r.ID, st, err)
 }
 
-// checkValues matches the submitted values to the recipient's fields. PNG
-// images are returned by blob key; the key holds the image's hash, so a
-// later request can never replace an image an accepted signature points to.
-func checkValues(env *models.Envelope, recipientID string, specs []valueSpec) ([]models.FieldValue, map[string][]byte, fieldErrors) {
-	var errs fieldErrors
-	mine := map[string]models.Field{}
-	for _, f := range env.Fields {
-		if f.RecipientID == recipientID {
-			mine[f.ID] = f
-		}
-	}
-	given := map[string]bool{}
-	images := map[string][]byte{}
-	var values []models.FieldValue
-	for i, v := range specs {
-		field := fmt.Sprintf("values[%d]", i)
-		f, ok := mine[v.FieldID]
-		if !ok {
-			errs.add(field+".field_id", "%q is not one of your fields", v.FieldID)
-			continue
-		}
-		if given[v.FieldID] {
-			errs.add(field+".field_id", "field %s is given twice", v.FieldID)
-			continue
-		}
-		given[v.FieldID] = true
-		fv, img, msg := checkValue(f, v)
-		if msg != "" {
-			errs.add(field, "%s", msg)
-			continue
-		}
-		if img != nil {
-			sum := sha256.Sum256(img)
-			fv.ImageKey = strings.TrimSuffix(blob.SignatureImageKey(env.ID, f.ID), ".png") + "-" + hex.EncodeToString(sum[:8]) + ".png"
-			images[fv.ImageKey] = img
-		}
-		if fv.Text != "" || fv.ImageKey != "" {
-			values = append(values, fv)
-		}
-	}
-	for _, f := range env.Fields {
-		if f.RecipientID == recipientID && f.Required && f.Type != models.FieldDateSigned && !slices.ContainsFunc(values, func(v models.FieldValue) bool { return v.FieldID == f.ID }) {
-			errs.add("values", "field %s (%s on page %d) is required", f.ID, f.Type, f.Page)
-		}
-	}
-	return values, images, errs
-}
-
-// checkValue validates one value for its field's type; msg says what to fix.
-func checkValue(f models.Field, v valueSpec) (fv models.FieldValue, img []byte, msg string) {
-	fv.FieldID = f.ID
-	switch f.Type {
-	case models.FieldDateSigned:
-		return fv, nil, "the signing date is filled in by Signflow; send no value for this field"
-	case models.FieldCheckbox:
-		if v.Checked == nil || v.Text != "" || v.ImagePNGBase64 != "" {
-			return fv, nil, "a checkbox takes \"checked\": true or false"
-		}
-		if *v.Checked {
-			fv.Text = "true"
-		}
-		return fv, nil, ""
-	case models.FieldText:
-		if v.ImagePNGBase64 != "" || v.Checked != nil || len(v.Text) > maxTextLength {
-			return fv, nil, fmt.Sprintf("a text field takes \"text\" of at most %d characters", maxTextLength)
-		}
-		fv.Text = strings.TrimSpace(v.Text)
-		return fv, nil, ""
-	}
-	// signature and initials: typed text or a drawn PNG
-	if (v.Text == "") == (v.ImagePNGBase64 == "") || v.Checked != nil {
-		return fv, nil, "a " + f.Type + " takes either \"text\" (typed) or \"image_png_base64\" (drawn)"
-	}
-	if v.Text != "" {
-		if len(v.Text) > maxSignatureLength {
-			return fv, nil, fmt.Sprintf("a typed %s has at most %d characters", f.Type, maxSignatureLength)
-		}
-		fv.Text = strings.TrimSpace(v.Text)
-		return fv, nil, ""
-	}
-	img, err := base64.StdEncoding.DecodeString(v.ImagePNGBase64)
-	if err != nil || len(img) > maxImageBytes {
-		return fv, nil, fmt.Sprintf("image_png_base64 must be base64 of a PNG of at most %d bytes", maxImageBytes)
-	}
-	decoded, err := png.Decode(bytes.NewReader(img))
-	if err != nil {
-		return fv, nil, "image_png_base64 is not a valid PNG image"
-	}
-	if b := decoded.Bounds(); b.Dx() > maxImageSide || b.Dy() > maxImageSide {
-		return fv, nil, fmt.Sprintf("the signature image may be at most %dx%d pixels", maxImageSide, maxImageSide)
-	}
-	return fv, img, ""
-}
-
 func (s *Server) decline(c *gin.Context) {
 	var body struct {
 		Reason string `json:"reason"`
@@ -371,8 +258,8 @@ func (s *Server) decline(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "malformed-request", "send a JSON body such as {\"reason\": \"the amount is wrong\"}")
 		return
 	}
-	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > maxTextLength {
-		invalid(c, fieldErrors{{Field: "reason", Message: fmt.Sprintf("say why you decline, in 1 to %d characters", maxTextLength)}})
+	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > signing.MaxTextLength {
+		invalid(c, signing.FieldErrors{{Field: "reason", Message: fmt.Sprintf("say why you decline, in 1 to %d characters", signing.MaxTextLength)}})
 		return
 	}
 	r, env, session := s.verifiedSigner(c)

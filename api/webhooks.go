@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
 
@@ -60,20 +61,20 @@ func (s *Server) createWebhook(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "malformed-request", `send JSON such as {"url": "https://example.com/hooks", "event_types": ["envelope.completed"]}`)
 		return
 	}
-	var errs fieldErrors
+	var errs signing.FieldErrors
 	if u, err := url.Parse(body.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs.add("url", "give an absolute http or https URL")
+		errs.Add("url", "give an absolute http or https URL")
 	}
 	for i, t := range body.EventTypes {
 		if !slices.Contains(models.FeedTypes, t) {
-			errs.add("event_types["+strconv.Itoa(i)+"]", "%q is not an event type; choose from %v, or send none for all", t, models.FeedTypes)
+			errs.Add("event_types["+strconv.Itoa(i)+"]", "%q is not an event type; choose from %v, or send none for all", t, models.FeedTypes)
 		}
 	}
 	if len(errs) > 0 {
 		invalid(c, errs)
 		return
 	}
-	w := models.WebhookSubscription{ID: "wh_" + newID(), TenantID: tenantID(c), URL: body.URL, EventTypes: body.EventTypes,
+	w := models.WebhookSubscription{ID: "wh_" + models.NewID(), TenantID: tenantID(c), URL: body.URL, EventTypes: body.EventTypes,
 		Secret: newWebhookSecret(), CreatedAt: s.now().UTC()}
 	if err := s.Store.CreateWebhook(c.Request.Context(), w); err != nil {
 		s.unavailable(c, "saving the webhook", err)
@@ -148,7 +149,7 @@ func (s *Server) rotateSecret(c *gin.Context) {
 	if body.Overlap != "" {
 		d, err := time.ParseDuration(body.Overlap)
 		if err != nil || d < 0 || d > maxRotationOverlap {
-			invalid(c, fieldErrors{{Field: "overlap", Message: "give a duration from 0s to 168h, such as 24h"}})
+			invalid(c, signing.FieldErrors{{Field: "overlap", Message: "give a duration from 0s to 168h, such as 24h"}})
 			return
 		}
 		overlap = d
@@ -194,7 +195,7 @@ type deliveryView struct {
 func (s *Server) deliveries(c *gin.Context) {
 	status := c.Query("status")
 	if status != "" && !slices.Contains([]string{models.DeliveryPending, models.DeliveryDelivered, models.DeliveryDead, models.DeliverySkipped}, status) {
-		invalid(c, fieldErrors{{Field: "status", Message: "choose pending, delivered, dead or skipped"}})
+		invalid(c, signing.FieldErrors{{Field: "status", Message: "choose pending, delivered, dead or skipped"}})
 		return
 	}
 	w := s.loadWebhook(c)
@@ -254,7 +255,7 @@ func (s *Server) replay(c *gin.Context) {
 		Since time.Time `json:"since"`
 	}
 	if err := c.ShouldBindJSON(&body); err != nil || body.Since.IsZero() {
-		invalid(c, fieldErrors{{Field: "since", Message: "give an RFC 3339 time, such as 2026-11-25T00:00:00Z"}})
+		invalid(c, signing.FieldErrors{{Field: "since", Message: "give an RFC 3339 time, such as 2026-11-25T00:00:00Z"}})
 		return
 	}
 	if w := s.loadWebhook(c); w != nil {

@@ -256,3 +256,14 @@ type Notification struct {
 func IsTerminal(status string) bool {
 	return status != EnvelopeInProgress
 }
+
+// SealVerdict is what a check finds about one seal (embedded signature)
+// of a PDF.
+type SealVerdict struct {
+	Signer          string    `json:"signer"`
+	Valid           bool      `json:"valid"`
+	ByThisSignflow  bool      `json:"by_this_signflow"`
+	CoversWholeFile bool      `json:"covers_whole_file"`
+	SignedAt        time.Time `json:"signed_at,omitzero"`
+	Problem         string    `json:"problem,omitempty"`
+}

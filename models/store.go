@@ -232,6 +232,9 @@ func (s *Store) SetFinalDocument(ctx context.Context, documentID, sha string, si
 	return nil
 }
 
+// NewID is a new record ID: a UUIDv7, so IDs sort by creation time.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
 var idNamespace = uuid.MustParse("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f")
 
 func stableID(parts ...string) string {

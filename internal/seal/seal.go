@@ -31,6 +31,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/signflow/signflow/internal/createonce"
+	"github.com/signflow/signflow/models"
 )
 
 // Sealer signs documents with one key.
@@ -215,22 +216,12 @@ func (s *Sealer) Seal(doc []byte, info Info) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// Verdict is what Verify finds about one embedded signature.
-type Verdict struct {
-	Signer          string    `json:"signer"`
-	Valid           bool      `json:"valid"`
-	ByThisSignflow  bool      `json:"by_this_signflow"`
-	CoversWholeFile bool      `json:"covers_whole_file"`
-	SignedAt        time.Time `json:"signed_at,omitzero"`
-	Problem         string    `json:"problem,omitempty"`
-}
-
 var byteRange = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
 
 // Verify checks every signature in doc: cryptographically valid, made with
 // a certificate this Signflow's CA issued, and covering the whole file.
 // It never reaches the network.
-func (s *Sealer) Verify(doc []byte) []Verdict {
+func (s *Sealer) Verify(doc []byte) []models.SealVerdict {
 	ranges := byteRange.FindAllSubmatch(doc, -1)
 	if len(ranges) == 0 {
 		return nil // no signatures at all
@@ -241,7 +232,7 @@ func (s *Sealer) Verify(doc []byte) []Verdict {
 	resp, err := verify.VerifyWithOptions(bytes.NewReader(doc), int64(len(doc)), opts)
 	if resp == nil || len(resp.Signers) == 0 {
 		// Signed, but damaged beyond reading: that is a change too.
-		broken := make([]Verdict, len(ranges))
+		broken := make([]models.SealVerdict, len(ranges))
 		for i := range broken {
 			broken[i].Problem = fmt.Sprintf("the file was changed after signing and its signature can no longer be read (%v)", err)
 		}
@@ -249,9 +240,9 @@ func (s *Sealer) Verify(doc []byte) []Verdict {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(s.CA)
-	var verdicts []Verdict
+	var verdicts []models.SealVerdict
 	for i, signer := range resp.Signers {
-		v := Verdict{Signer: signer.Name, Valid: signer.ValidSignature}
+		v := models.SealVerdict{Signer: signer.Name, Valid: signer.ValidSignature}
 		if signer.SignatureTime != nil {
 			v.SignedAt = *signer.SignatureTime
 		}

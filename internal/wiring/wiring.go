@@ -16,9 +16,12 @@ import (
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/config"
+	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/evidence"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
@@ -95,7 +98,9 @@ func New(d Deps, s Settings) *System {
 func (sys *System) API() *api.Server {
 	d, s := sys.deps, sys.settings
 	srv := &api.Server{
-		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Workflows: sys.workflows, Mail: d.Mail,
+		Store: d.Store, Blobs: d.Blobs, Evidence: &evidence.Service{Seal: d.Seal, Blobs: d.Blobs}, Links: d.Links, Workflows: sys.workflows,
+		Verifier: &signing.Verifier{Store: d.Store, Links: d.Links, Mail: d.Mail, Compose: email.Composer{From: d.Mail.From},
+			SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
 	}

@@ -1,0 +1,405 @@
+package signing
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/models"
+)
+
+// EnvelopeRequest is the body of POST /v1/envelopes.
+type EnvelopeRequest struct {
+	Subject    string             `json:"subject"`
+	Message    string             `json:"message"`
+	Documents  []DocumentRequest  `json:"documents"`
+	Recipients []RecipientRequest `json:"recipients"`
+	Fields     []FieldRequest     `json:"fields"`
+	Settings   SettingsRequest    `json:"settings"`
+}
+
+// DocumentRequest is a document sent as base64 in a JSON request.
+type DocumentRequest struct {
+	Name          string `json:"name"`
+	ContentBase64 string `json:"content_base64"`
+}
+
+// RecipientRequest is one recipient of a new envelope.
+type RecipientRequest struct {
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Role         string `json:"role"`
+	RoutingOrder *int   `json:"routing_order"`
+	Meaning      string `json:"meaning"`
+	// Authentication is email_otp (default), access_code, both or none.
+	Authentication string `json:"authentication"`
+	AccessCode     string `json:"access_code"`
+}
+
+// FieldRequest places a field. Recipient and Document are indexes into the
+// request's recipients and documents, counted from 0.
+type FieldRequest struct {
+	Recipient *int     `json:"recipient"`
+	Document  *int     `json:"document"`
+	Type      string   `json:"type"`
+	Page      int      `json:"page"`
+	X         *float64 `json:"x"`
+	Y         *float64 `json:"y"`
+	Width     *float64 `json:"width"`
+	Height    *float64 `json:"height"`
+	Required  *bool    `json:"required"`
+}
+
+// SettingsRequest is a new envelope's timers, as durations such as "30d".
+type SettingsRequest struct {
+	ExpiresIn        string `json:"expires_in"`
+	ExpiryWarning    string `json:"expiry_warning"`
+	ReminderInterval string `json:"reminder_interval"`
+	ReminderCount    *int   `json:"reminder_count"`
+}
+
+// Upload is one document's bytes with the name it arrived under.
+type Upload struct {
+	Name string
+	Data []byte
+}
+
+const (
+	// MaxDocuments is the most documents an envelope may hold.
+	MaxDocuments  = 10
+	maxRecipients = 50
+	maxFields     = 500
+	// MaxRequestJSONBytes bounds the envelope JSON of a creation request.
+	MaxRequestJSONBytes = 1 << 20
+)
+
+// Envelope timing defaults and bounds. Expiry follows the issue (30 days,
+// at most a year); reminders every 3 days up to 3 times, a warning 3 days
+// before expiry.
+const (
+	defaultExpiry           = 30 * 24 * time.Hour
+	maxExpiry               = 365 * 24 * time.Hour
+	minDuration             = time.Minute
+	defaultReminderInterval = 3 * 24 * time.Hour
+	defaultReminderCount    = 3
+	maxReminderCount        = 10
+	defaultExpiryWarning    = 3 * 24 * time.Hour
+)
+
+var (
+	roles      = []string{models.RoleSigner, models.RoleApprover, models.RoleCC}
+	fieldTypes = []string{models.FieldSignature, models.FieldInitials, models.FieldDateSigned, models.FieldText, models.FieldCheckbox}
+)
+
+// timing is the parsed settings of an envelope.
+type timing struct {
+	expiresIn, warning, reminderInterval time.Duration
+	reminderCount                        int
+}
+
+// parseDuration reads "30d", "12h", "90m" or "45s".
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+func durationSetting(errs *FieldErrors, field, value string, fallback time.Duration) time.Duration {
+	if value == "" {
+		return fallback
+	}
+	d, err := parseDuration(value)
+	if err != nil {
+		errs.Add(field, "write a duration such as \"30d\", \"12h\" or \"90m\"")
+		return fallback
+	}
+	return d
+}
+
+func validateSettings(errs *FieldErrors, s SettingsRequest) timing {
+	t := timing{
+		expiresIn:        durationSetting(errs, "settings.expires_in", s.ExpiresIn, defaultExpiry),
+		reminderInterval: durationSetting(errs, "settings.reminder_interval", s.ReminderInterval, defaultReminderInterval),
+		reminderCount:    defaultReminderCount,
+	}
+	if t.expiresIn < minDuration || t.expiresIn > maxExpiry {
+		errs.Add("settings.expires_in", "must be between 1m and 365d")
+	}
+	if t.reminderInterval < minDuration {
+		errs.Add("settings.reminder_interval", "must be at least 1m")
+	}
+	if s.ReminderCount != nil {
+		t.reminderCount = *s.ReminderCount
+	}
+	if t.reminderCount < 0 || t.reminderCount > maxReminderCount {
+		errs.Add("settings.reminder_count", "must be between 0 and %d", maxReminderCount)
+	}
+	t.warning = durationSetting(errs, "settings.expiry_warning", s.ExpiryWarning, min(defaultExpiryWarning, t.expiresIn/2))
+	if t.warning < 0 || t.warning >= t.expiresIn {
+		errs.Add("settings.expiry_warning", "must be shorter than expires_in (use \"0s\" for no warning)")
+	}
+	return t
+}
+
+func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowNone bool) {
+	if len(recipients) == 0 {
+		errs.Add("recipients", "add at least one recipient")
+	}
+	if len(recipients) > maxRecipients {
+		errs.Add("recipients", "at most %d recipients per envelope", maxRecipients)
+	}
+	acting := false
+	for i, r := range recipients {
+		field := fmt.Sprintf("recipients[%d]", i)
+		if strings.TrimSpace(r.Name) == "" {
+			errs.Add(field+".name", "give the recipient's name")
+		}
+		if !ValidEmail(r.Email) {
+			errs.Add(field+".email", "give a plain email address such as ada@example.com")
+		}
+		if !slices.Contains(roles, r.Role) {
+			errs.Add(field+".role", "must be one of signer, approver, cc")
+		}
+		if len(r.Meaning) > 200 || (r.Meaning != "" && r.Role == models.RoleCC) {
+			errs.Add(field+".meaning", "say what the signature means in at most 200 characters; cc recipients do not sign")
+		}
+		validateAuthentication(errs, field, r, allowNone)
+		if r.RoutingOrder != nil && *r.RoutingOrder < 1 {
+			errs.Add(field+".routing_order", "must be 1 or more")
+		}
+		acting = acting || r.Role == models.RoleSigner || r.Role == models.RoleApprover
+	}
+	if len(recipients) > 0 && !acting {
+		errs.Add("recipients", "add at least one signer or approver")
+	}
+}
+
+func validateFields(errs *FieldErrors, spec EnvelopeRequest, docs []*pdf.Info) {
+	if len(spec.Fields) > maxFields {
+		errs.Add("fields", "at most %d fields per envelope", maxFields)
+	}
+	hasSignature := make([]bool, len(spec.Recipients))
+	for i, f := range spec.Fields {
+		field := fmt.Sprintf("fields[%d]", i)
+		if !slices.Contains(fieldTypes, f.Type) {
+			errs.Add(field+".type", "must be one of %s", strings.Join(fieldTypes, ", "))
+		}
+		switch {
+		case f.Recipient == nil:
+			errs.Add(field+".recipient", "give the index of the recipient who fills this field")
+		case *f.Recipient < 0 || *f.Recipient >= len(spec.Recipients):
+			errs.Add(field+".recipient", "no recipient at index %d; recipients has %d entries, counted from 0", *f.Recipient, len(spec.Recipients))
+		default:
+			switch spec.Recipients[*f.Recipient].Role {
+			case models.RoleCC:
+				errs.Add(field+".recipient", "recipient %d is a cc and fills no fields", *f.Recipient)
+			case models.RoleApprover:
+				errs.Add(field+".recipient", "recipient %d is an approver and approves without fields", *f.Recipient)
+			}
+			if f.Type == models.FieldSignature {
+				hasSignature[*f.Recipient] = true
+			}
+		}
+		doc := 0
+		if f.Document != nil {
+			doc = *f.Document
+		}
+		if doc < 0 || doc >= len(docs) {
+			errs.Add(field+".document", "no document at index %d; documents has %d entries, counted from 0", doc, len(docs))
+			continue
+		}
+		if docs[doc] == nil {
+			continue // the document itself was refused
+		}
+		validateBox(errs, field, f, docs[doc])
+	}
+	for i, r := range spec.Recipients {
+		if r.Role == models.RoleSigner && !hasSignature[i] {
+			errs.Add(fmt.Sprintf("recipients[%d]", i), "a signer needs at least one signature field")
+		}
+	}
+}
+
+func validateBox(errs *FieldErrors, field string, f FieldRequest, doc *pdf.Info) {
+	if f.Page < 1 || f.Page > len(doc.Pages) {
+		errs.Add(field+".page", "page %d does not exist; the document has %d page(s), counted from 1", f.Page, len(doc.Pages))
+	}
+	coords := []struct {
+		name string
+		v    *float64
+	}{{"x", f.X}, {"y", f.Y}, {"width", f.Width}, {"height", f.Height}}
+	for _, c := range coords {
+		if c.v == nil || *c.v < 0 || *c.v > 1 {
+			errs.Add(field+"."+c.name, "give a fraction of the page between 0 and 1 (origin top-left)")
+			return
+		}
+	}
+	if *f.Width == 0 || *f.Height == 0 {
+		errs.Add(field, "width and height must be greater than 0")
+	}
+	if *f.X+*f.Width > 1 || *f.Y+*f.Height > 1 {
+		errs.Add(field, "the box reaches outside the page: x+width and y+height must be at most 1")
+	}
+}
+
+// authentication is the recipient's setting, with the default applied:
+// cc recipients never sign, so they need no second factor.
+func authentication(r RecipientRequest) string {
+	switch {
+	case r.Authentication != "":
+		return r.Authentication
+	case r.Role == models.RoleCC:
+		return models.AuthNone
+	}
+	return models.AuthEmailOTP
+}
+
+func validateAuthentication(errs *FieldErrors, field string, r RecipientRequest, allowNone bool) {
+	auth := authentication(r)
+	needsCode := auth == models.AuthAccessCode || auth == models.AuthBoth
+	switch {
+	case !slices.Contains(models.AuthMethods, auth):
+		errs.Add(field+".authentication", "must be one of %s", strings.Join(models.AuthMethods, ", "))
+	case auth == models.AuthNone && r.Role != models.RoleCC && !allowNone:
+		errs.Add(field+".authentication", "this account requires a second factor for signers and approvers; choose email_otp, access_code or both")
+	case needsCode && (len(r.AccessCode) < 4 || len(r.AccessCode) > 64):
+		errs.Add(field+".access_code", "give the access code (4 to 64 characters) you will tell the recipient yourself")
+	case !needsCode && r.AccessCode != "":
+		errs.Add(field+".access_code", "an access code is only used with authentication access_code or both")
+	}
+}
+
+// inspectDocuments checks every upload and records its geometry.
+func inspectDocuments(docs []Upload, limits pdf.Limits) ([]*pdf.Info, FieldErrors) {
+	var errs FieldErrors
+	if len(docs) == 0 {
+		errs.Add("documents", "add at least one PDF document")
+	}
+	infos := make([]*pdf.Info, len(docs))
+	for i, d := range docs {
+		field := fmt.Sprintf("documents[%d]", i)
+		if strings.TrimSpace(d.Name) == "" {
+			errs.Add(field+".name", "give the document a file name")
+		}
+		info, err := pdf.Inspect(d.Data, limits)
+		if err != nil {
+			errs.Add(field, "%v", err)
+			continue
+		}
+		infos[i] = info
+	}
+	return infos, errs
+}
+
+// ValidEmail accepts a plain address such as ada@example.com, nothing more.
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && !strings.ContainsAny(s, " <>")
+}
+
+// Rules are the account's choices that bound what a sender may ask for.
+type Rules struct {
+	Limits pdf.Limits
+	// AllowNoSecondFactor lets senders choose "none" for a recipient.
+	AllowNoSecondFactor bool
+}
+
+// Prepared is an envelope request that passed every check.
+type Prepared struct {
+	spec   EnvelopeRequest
+	docs   []Upload
+	infos  []*pdf.Info
+	timing timing
+}
+
+// Prepare checks an envelope request and its documents: each problem is
+// named by the field to fix.
+func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, FieldErrors) {
+	infos, errs := inspectDocuments(docs, rules.Limits)
+	if strings.TrimSpace(spec.Subject) == "" || len(spec.Subject) > 200 {
+		errs.Add("subject", "give a subject of 1 to 200 characters")
+	}
+	if len(spec.Message) > 5000 {
+		errs.Add("message", "keep the message under 5000 characters")
+	}
+	validateRecipients(&errs, spec.Recipients, rules.AllowNoSecondFactor)
+	validateFields(&errs, spec, infos)
+	t := validateSettings(&errs, spec.Settings)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &Prepared{spec: spec, docs: docs, infos: infos, timing: t}, nil
+}
+
+// Build makes the envelope of tenant as of now, and each recipient's first
+// signing-link token, by position. Routing order defaults to 1, the meaning
+// to the role's, and access codes are stored only as hashes.
+func (p *Prepared) Build(links *signinglink.Minter, tenant string, now time.Time) (*models.Envelope, []string, error) {
+	spec, docs, infos, t := p.spec, p.docs, p.infos, p.timing
+	now = now.UTC().Truncate(time.Millisecond)
+	env := &models.Envelope{
+		ID: models.NewID(), TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
+		Status: models.EnvelopeInProgress, Version: 1,
+		ReminderIntervalSeconds: int64(t.reminderInterval / time.Second), ReminderCount: t.reminderCount,
+		ExpiryWarningSeconds: int64(t.warning / time.Second), ExpiresAt: now.Add(t.expiresIn),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	for i, info := range infos {
+		env.Documents = append(env.Documents, models.Document{
+			ID: models.NewID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: docs[i].Name,
+			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, CreatedAt: now,
+		})
+	}
+	tokens := make([]string, len(spec.Recipients))
+	for i, r := range spec.Recipients {
+		order := 1
+		if r.RoutingOrder != nil {
+			order = *r.RoutingOrder
+		}
+		id := models.NewID()
+		tokens[i] = links.Token(id, 1)
+		meaning := r.Meaning
+		if meaning == "" {
+			meaning = models.DefaultMeaning[r.Role]
+		}
+		var codeHash []byte
+		if r.AccessCode != "" {
+			var err error
+			// bcrypt: an access code is short and chosen by people.
+			if codeHash, err = bcrypt.GenerateFromPassword([]byte(r.AccessCode), bcrypt.DefaultCost); err != nil {
+				return nil, nil, fmt.Errorf("hash access code: %w", err)
+			}
+		}
+		env.Recipients = append(env.Recipients, models.Recipient{
+			ID: id, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
+			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting,
+			TokenHash: signinglink.Hash(tokens[i]), LinkGeneration: 1,
+			Authentication: authentication(r), AccessCodeHash: string(codeHash),
+		})
+	}
+	for i, f := range spec.Fields {
+		doc := 0
+		if f.Document != nil {
+			doc = *f.Document
+		}
+		env.Fields = append(env.Fields, models.Field{
+			ID: models.NewID(), EnvelopeID: env.ID, TenantID: tenant, Position: i,
+			DocumentID: env.Documents[doc].ID, RecipientID: env.Recipients[*f.Recipient].ID,
+			Type: f.Type, Page: f.Page, X: *f.X, Y: *f.Y, Width: *f.Width, Height: *f.Height,
+			Required: f.Required == nil || *f.Required,
+		})
+	}
+	return env, tokens, nil
+}

@@ -1,0 +1,21 @@
+// Package signing holds Signflow's signing rules, apart from HTTP and
+// Temporal: what makes a valid envelope and a valid field value, and how a
+// recipient proves who they are before acting. Handlers parse a request,
+// call these rules and render what they return.
+package signing
+
+import "fmt"
+
+// FieldError names one input field and what to change about it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// FieldErrors collects validation failures in the order found.
+type FieldErrors []FieldError
+
+// Add records what is wrong with field.
+func (fe *FieldErrors) Add(field, format string, args ...any) {
+	*fe = append(*fe, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}

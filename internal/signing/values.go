@@ -1,0 +1,126 @@
+package signing
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"image/png"
+	"slices"
+	"strings"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/models"
+)
+
+// Bounds of what a recipient may enter.
+const (
+	// MaxTextLength bounds a text field and a reason for declining or voiding.
+	MaxTextLength      = 1000
+	maxSignatureLength = 200
+	maxImageBytes      = 1 << 20
+	maxImageSide       = 4000
+)
+
+// ValueInput is one field value a signer sends.
+type ValueInput struct {
+	FieldID        string `json:"field_id"`
+	Text           string `json:"text"`
+	Checked        *bool  `json:"checked"`
+	ImagePNGBase64 string `json:"image_png_base64"`
+}
+
+// CheckValues matches the submitted values to the recipient's fields. PNG
+// images are returned by blob key; the key holds the image's hash, so a
+// later request can never replace an image an accepted signature points to.
+func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) ([]models.FieldValue, map[string][]byte, FieldErrors) {
+	var errs FieldErrors
+	mine := map[string]models.Field{}
+	for _, f := range env.Fields {
+		if f.RecipientID == recipientID {
+			mine[f.ID] = f
+		}
+	}
+	given := map[string]bool{}
+	images := map[string][]byte{}
+	var values []models.FieldValue
+	for i, v := range specs {
+		field := fmt.Sprintf("values[%d]", i)
+		f, ok := mine[v.FieldID]
+		if !ok {
+			errs.Add(field+".field_id", "%q is not one of your fields", v.FieldID)
+			continue
+		}
+		if given[v.FieldID] {
+			errs.Add(field+".field_id", "field %s is given twice", v.FieldID)
+			continue
+		}
+		given[v.FieldID] = true
+		fv, img, msg := checkValue(f, v)
+		if msg != "" {
+			errs.Add(field, "%s", msg)
+			continue
+		}
+		if img != nil {
+			sum := sha256.Sum256(img)
+			fv.ImageKey = strings.TrimSuffix(blob.SignatureImageKey(env.ID, f.ID), ".png") + "-" + hex.EncodeToString(sum[:8]) + ".png"
+			images[fv.ImageKey] = img
+		}
+		if fv.Text != "" || fv.ImageKey != "" {
+			values = append(values, fv)
+		}
+	}
+	for _, f := range env.Fields {
+		if f.RecipientID == recipientID && f.Required && f.Type != models.FieldDateSigned && !slices.ContainsFunc(values, func(v models.FieldValue) bool { return v.FieldID == f.ID }) {
+			errs.Add("values", "field %s (%s on page %d) is required", f.ID, f.Type, f.Page)
+		}
+	}
+	return values, images, errs
+}
+
+// checkValue validates one value for its field's type; msg says what to fix.
+func checkValue(f models.Field, v ValueInput) (fv models.FieldValue, img []byte, msg string) {
+	fv.FieldID = f.ID
+	switch f.Type {
+	case models.FieldDateSigned:
+		return fv, nil, "the signing date is filled in by Signflow; send no value for this field"
+	case models.FieldCheckbox:
+		if v.Checked == nil || v.Text != "" || v.ImagePNGBase64 != "" {
+			return fv, nil, "a checkbox takes \"checked\": true or false"
+		}
+		if *v.Checked {
+			fv.Text = "true"
+		}
+		return fv, nil, ""
+	case models.FieldText:
+		if v.ImagePNGBase64 != "" || v.Checked != nil || len(v.Text) > MaxTextLength {
+			return fv, nil, fmt.Sprintf("a text field takes \"text\" of at most %d characters", MaxTextLength)
+		}
+		fv.Text = strings.TrimSpace(v.Text)
+		return fv, nil, ""
+	}
+	// signature and initials: typed text or a drawn PNG
+	if (v.Text == "") == (v.ImagePNGBase64 == "") || v.Checked != nil {
+		return fv, nil, "a " + f.Type + " takes either \"text\" (typed) or \"image_png_base64\" (drawn)"
+	}
+	if v.Text != "" {
+		if len(v.Text) > maxSignatureLength {
+			return fv, nil, fmt.Sprintf("a typed %s has at most %d characters", f.Type, maxSignatureLength)
+		}
+		fv.Text = strings.TrimSpace(v.Text)
+		return fv, nil, ""
+	}
+	img, err := base64.StdEncoding.DecodeString(v.ImagePNGBase64)
+	if err != nil || len(img) > maxImageBytes {
+		return fv, nil, fmt.Sprintf("image_png_base64 must be base64 of a PNG of at most %d bytes", maxImageBytes)
+	}
+	decoded, err := png.Decode(bytes.NewReader(img))
+	if err != nil {
+		return fv, nil, "image_png_base64 is not a valid PNG image"
+	}
+	if b := decoded.Bounds(); b.Dx() > maxImageSide || b.Dy() > maxImageSide {
+		return fv, nil, fmt.Sprintf("the signature image may be at most %dx%d pixels", maxImageSide, maxImageSide)
+	}
+	return fv, img, ""
+}

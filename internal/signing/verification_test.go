@@ -1,0 +1,235 @@
+package signing_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wneessen/go-mail"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/signing"
+	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/models"
+)
+
+// outbox keeps what the verifier sends, in place of SMTP.
+type outbox struct{ sent []*mail.Msg }
+
+func (o *outbox) Send(_ context.Context, m *mail.Msg) error { o.sent = append(o.sent, m); return nil }
+
+var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
+
+// lastCode reads the code out of the last email's subject.
+func (o *outbox) lastCode(t *testing.T) string {
+	t.Helper()
+	require.NotEmpty(t, o.sent)
+	subject := o.sent[len(o.sent)-1].GetGenHeader(mail.HeaderSubject)
+	require.NotEmpty(t, subject)
+	return sixDigits.FindString(subject[0])
+}
+
+type fixture struct {
+	v     *signing.Verifier
+	mail  *outbox
+	now   time.Time
+	env   *models.Envelope
+	event signing.EventFor
+}
+
+// newFixture stores an envelope with one recipient of each setting.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	store, err := models.Open(filepath.Join(t.TempDir(), "signflow.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, models.Migrate(store.DB))
+	links, err := signinglink.Load(t.TempDir())
+	require.NoError(t, err)
+	codeHash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	require.NoError(t, err)
+	f := &fixture{mail: &outbox{}, now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	recipient := func(id, auth string) models.Recipient {
+		return models.Recipient{ID: id, TenantID: "t", Name: id, Email: id + "@example.com", Role: models.RoleSigner, RoutingOrder: 1,
+			Status: models.RecipientNotified, TokenHash: "h-" + id, Authentication: auth, AccessCodeHash: string(codeHash)}
+	}
+	f.env = &models.Envelope{ID: "env", TenantID: "t", Subject: "Contract", Status: models.EnvelopeInProgress, Version: 1, CreatedAt: f.now,
+		Recipients: []models.Recipient{recipient("otp", models.AuthEmailOTP), recipient("code", models.AuthAccessCode),
+			recipient("both", models.AuthBoth), recipient("none", models.AuthNone)}}
+	require.NoError(t, store.CreateEnvelope(context.Background(), f.env,
+		models.Event{Type: models.EventEnvelopeCreated, ActorType: models.ActorAPI, Actor: "c", OccurredAt: f.now}))
+	f.v = &signing.Verifier{Store: store, Links: links, Mail: f.mail, Compose: email.Composer{From: "signflow@example.com"},
+		SessionTTL: 30 * time.Minute, Now: func() time.Time { return f.now }}
+	return f
+}
+
+func (f *fixture) recipient(id string) *models.Recipient {
+	for i := range f.env.Recipients {
+		if f.env.Recipients[i].ID == id {
+			return &f.env.Recipients[i]
+		}
+	}
+	panic(id)
+}
+
+func (f *fixture) events(r *models.Recipient) signing.EventFor {
+	return func(eventType string) models.Event {
+		return models.Event{Key: "request:" + models.NewID(), EnvelopeID: f.env.ID, TenantID: "t", Type: eventType,
+			ActorType: models.ActorRecipient, Actor: r.Email, RecipientID: r.ID, IP: "192.0.2.1", OccurredAt: f.now}
+	}
+}
+
+func (f *fixture) sendCode(t *testing.T, id string) string {
+	t.Helper()
+	r := f.recipient(id)
+	_, err := f.v.SendCode(context.Background(), r, f.env, f.events(r))
+	require.NoError(t, err)
+	return f.mail.lastCode(t)
+}
+
+func (f *fixture) start(id string, creds signing.Credentials) (string, error) {
+	r := f.recipient(id)
+	token, _, err := f.v.StartSession(context.Background(), r, creds, "192.0.2.1", f.events(r))
+	return token, err
+}
+
+func refusedFor(t *testing.T, err error, reason string) {
+	t.Helper()
+	var refusal *signing.Refusal
+	require.True(t, errors.As(err, &refusal), "want a refusal, got %v", err)
+	require.Contains(t, refusal.Reason, reason)
+}
+
+func TestSendCode(t *testing.T) {
+	f := newFixture(t)
+	r := f.recipient("otp")
+	expires, err := f.v.SendCode(context.Background(), r, f.env, f.events(r))
+	require.NoError(t, err)
+	require.Equal(t, f.now.Add(signing.CodeTTL), expires)
+	require.Len(t, f.mail.sent, 1)
+	require.Len(t, f.mail.lastCode(t), 6)
+
+	code := f.recipient("code")
+	_, err = f.v.SendCode(context.Background(), code, f.env, f.events(code))
+	require.ErrorIs(t, err, signing.ErrNoEmailCode, "an access-code recipient gets no emailed code")
+
+	for range signing.CodesPerHour - 1 {
+		f.sendCode(t, "otp")
+	}
+	_, err = f.v.SendCode(context.Background(), r, f.env, f.events(r))
+	require.ErrorIs(t, err, signing.ErrTooManyCodes)
+	f.now = f.now.Add(61 * time.Minute)
+	f.sendCode(t, "otp") // the hour has passed
+}
+
+func TestStartSession(t *testing.T) {
+	cases := []struct {
+		name   string
+		run    func(t *testing.T, f *fixture) error
+		reason string // a refusal's reason; "" for success
+		err    error  // or a sentinel
+	}{
+		{"emailed code", func(t *testing.T, f *fixture) error {
+			_, err := f.start("otp", signing.Credentials{Code: f.sendCode(t, "otp")})
+			return err
+		}, "", nil},
+		{"wrong code", func(t *testing.T, f *fixture) error {
+			f.sendCode(t, "otp")
+			_, err := f.start("otp", signing.Credentials{Code: "000000x"})
+			return err
+		}, "the code is wrong", nil},
+		{"no code requested", func(t *testing.T, f *fixture) error {
+			_, err := f.start("otp", signing.Credentials{Code: "123456"})
+			return err
+		}, "no code was requested", nil},
+		{"expired code", func(t *testing.T, f *fixture) error {
+			code := f.sendCode(t, "otp")
+			f.now = f.now.Add(signing.CodeTTL)
+			_, err := f.start("otp", signing.Credentials{Code: code})
+			return err
+		}, "expired", nil},
+		{"code used twice", func(t *testing.T, f *fixture) error {
+			code := f.sendCode(t, "otp")
+			if _, err := f.start("otp", signing.Credentials{Code: code}); err != nil {
+				return err
+			}
+			_, err := f.start("otp", signing.Credentials{Code: code})
+			return err
+		}, "already used", nil},
+		{"code tried too often", func(t *testing.T, f *fixture) error {
+			code := f.sendCode(t, "otp")
+			for range 5 {
+				_, _ = f.start("otp", signing.Credentials{Code: "wrong"})
+			}
+			_, err := f.start("otp", signing.Credentials{Code: code})
+			return err
+		}, "too many times", nil},
+		{"access code", func(t *testing.T, f *fixture) error {
+			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+			return err
+		}, "", nil},
+		{"wrong access code", func(t *testing.T, f *fixture) error {
+			_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
+			return err
+		}, "access code is wrong", nil},
+		{"both needs both", func(t *testing.T, f *fixture) error {
+			_, err := f.start("both", signing.Credentials{Code: f.sendCode(t, "both")})
+			return err
+		}, "access code is wrong", nil},
+		{"both with both", func(t *testing.T, f *fixture) error {
+			_, err := f.start("both", signing.Credentials{Code: f.sendCode(t, "both"), AccessCode: "s3cret"})
+			return err
+		}, "", nil},
+		{"no verification needed", func(t *testing.T, f *fixture) error {
+			_, err := f.start("none", signing.Credentials{})
+			return err
+		}, "", signing.ErrNoSessionNeeded},
+		{"ten failures lock the recipient out", func(t *testing.T, f *fixture) error {
+			for range 10 {
+				_, _ = f.start("code", signing.Credentials{AccessCode: "guess"})
+			}
+			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+			return err
+		}, "", signing.ErrTooManyAttempts},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.run(t, newFixture(t))
+			switch {
+			case tc.err != nil:
+				require.ErrorIs(t, err, tc.err)
+			case tc.reason != "":
+				refusedFor(t, err, tc.reason)
+			default:
+				require.NoError(t, err)
+			}
+		})
+	}
+}
+
+func TestSessionsBelongToOneRecipientForTheirLifetime(t *testing.T) {
+	f := newFixture(t)
+	token, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	require.NoError(t, err)
+	ctx := context.Background()
+	session, ok := f.v.Session(ctx, f.recipient("code"), token)
+	require.True(t, ok)
+	require.Equal(t, []string{models.AuthAccessCode}, session.Methods)
+	_, ok = f.v.Session(ctx, f.recipient("otp"), token)
+	require.False(t, ok, "another recipient's session does not count")
+	_, ok = f.v.Session(ctx, f.recipient("code"), "")
+	require.False(t, ok)
+	f.now = f.now.Add(30 * time.Minute)
+	_, ok = f.v.Session(ctx, f.recipient("code"), token)
+	require.False(t, ok, "the session has expired")
+}
+
+func TestMaskEmail(t *testing.T) {
+	require.Equal(t, "a**@example.com", signing.MaskEmail("ada@example.com"))
+	require.Equal(t, "a@example.com", signing.MaskEmail("a@example.com"))
+}
