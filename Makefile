@@ -31,9 +31,11 @@ lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 
+# Integration tests mostly wait on workflows, timers and mail, so eight run
+# at once on two cores; each has its own envelopes, tenant or task queue.
 test: lint $(TEMPORAL) $(MAILPIT)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
-	go test -race -count=1 -timeout 25m ./...
+	go test -race -count=1 -parallel 8 -timeout 25m ./...
 
 clean:
 	rm -rf $(BIN) .data

@@ -39,6 +39,7 @@ func signer(name string, order int) J {
 }
 
 func TestBadInputIsAProblemResponse(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	pdf := contractPDF(t)
 	sig := fieldAt(0, "signature", 1, aliceSig)
@@ -108,6 +109,7 @@ func TestBadInputIsAProblemResponse(t *testing.T) {
 }
 
 func TestRecipientActionsFollowTheRules(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t,
 		[]J{
@@ -197,6 +199,7 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 }
 
 func TestVoidAndList(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	var ids []string
 	for i := range 3 {
@@ -245,6 +248,7 @@ func TestVoidAndList(t *testing.T) {
 }
 
 func TestOperatorsCanFilterBySearchAttributes(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("sa", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
 	require.Equal(t, http.StatusCreated, status)

@@ -54,6 +54,7 @@ func eventOf(events []any, eventType string) J {
 }
 
 func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	id, link := oneSignerEnvelope(t, base)
 	// The signer acts on the invitation, as a person would.
@@ -99,6 +100,7 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 }
 
 func TestForwardedForCountsOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	s := testSettings(taskQueue)
 	s.TrustedProxies = []string{"127.0.0.1/32"}
 	base := serveAPI(t, suite.deps, s)
@@ -110,6 +112,7 @@ func TestForwardedForCountsOnlyFromTrustedProxies(t *testing.T) {
 }
 
 func TestTamperingWithTheDatabaseIsNamed(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	id, link := oneSignerEnvelope(t, base)
 	signFrom(t, link, "")

@@ -46,6 +46,7 @@ func newClient(t *testing.T, tenant string, scopes ...string) (*models.APIClient
 }
 
 func TestClientCredentialsGrant(t *testing.T) {
+	t.Parallel()
 	c, secret := newClient(t, "tenant-grant", models.ScopeEnvelopesRead, models.ScopeEnvelopesWrite)
 	grant := url.Values{"grant_type": {"client_credentials"}}
 
@@ -129,6 +130,7 @@ func withToken(t *testing.T, method, url, token string) (int, J, http.Header) {
 }
 
 func TestTokensThatAreRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, _ := newClient(t, models.DefaultTenantID, models.ScopeEnvelopesRead)
 	readOnly, err := suite.tokens.Issue(ctx, c, c.Scopes)
@@ -175,6 +177,7 @@ func TestTokensThatAreRefused(t *testing.T) {
 }
 
 func TestATenantSeesOnlyItsOwnEnvelopes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
@@ -225,6 +228,7 @@ func TestATenantSeesOnlyItsOwnEnvelopes(t *testing.T) {
 }
 
 func TestTokensOfAnExternalIdentityProvider(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -278,6 +282,7 @@ func TestTokensOfAnExternalIdentityProvider(t *testing.T) {
 }
 
 func TestClientsCommand(t *testing.T) {
+	t.Parallel()
 	run := func(args ...string) string {
 		cmd := exec.Command(suite.binary, append([]string{"clients"}, args...)...)
 		cmd.Env = append(cmd.Environ(), "DATABASE_URL="+suite.databaseURL, "SIGNFLOW_DATA_DIR="+t.TempDir())

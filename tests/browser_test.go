@@ -44,6 +44,7 @@ func signOnPage(name string) chromedp.Action[chromedp.Void] {
 }
 
 func TestASignerSignsOnTheSigningPage(t *testing.T) {
+	t.Parallel()
 	id, page := oneSignerPage(t)
 	ctx := browser(t)
 
@@ -81,6 +82,7 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 }
 
 func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
+	t.Parallel()
 	email := unique("page-otp")
 	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
 		[]J{{"name": "Code Signer", "email": email, "role": "signer"}}, // default: email_otp

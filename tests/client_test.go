@@ -87,6 +87,7 @@ func apiClient(t *testing.T, base string) *client.Client {
 }
 
 func TestGoClientRetriesWithoutDoingWorkTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	proxy, base := newFlakyProxy(t, suite.apiURL)
 	proxy.failures["/v1/envelopes"] = []func(http.ResponseWriter, *http.Request, func()){
@@ -131,6 +132,7 @@ func TestGoClientRetriesWithoutDoingWorkTwice(t *testing.T) {
 }
 
 func TestGoClientRefreshesItsToken(t *testing.T) {
+	t.Parallel()
 	d := suite.deps
 	// Tokens that live 5 s are within the client's refresh margin at once,
 	// so every call fetches a fresh one; that is the refresh path.

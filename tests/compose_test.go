@@ -25,6 +25,7 @@ func configVarNames() []string {
 // No engine runs on these machines: docker-compose validates the file, and
 // every variable it gives a Signflow service must be one the binary reads.
 func TestComposeFileIsValidAndUsesKnownSettings(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("docker-compose"); err != nil {
 		t.Fatal("docker-compose is needed to check docker-compose.yml: apt-get install docker-compose")
 	}
@@ -64,6 +65,7 @@ func TestComposeFileIsValidAndUsesKnownSettings(t *testing.T) {
 
 // The README's configuration table lists exactly the variables the binary reads.
 func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join(suite.root, "README.md"))
 	require.NoError(t, err)
 	var documented []string

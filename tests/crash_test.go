@@ -95,6 +95,7 @@ func alreadySigned(status int, body J) bool {
 }
 
 func TestWorkerCrashLosesNothing(t *testing.T) {
+	t.Parallel()
 	const queue, envelopes = "signflow-crash", 6
 	base := newAPI(t, queue)
 	first := startWorkerProcess(t, queue)

@@ -74,6 +74,7 @@ func threeRecipients(lastPage int) J {
 }
 
 func TestSamplesCompleteWithStampedValues(t *testing.T) {
+	t.Parallel()
 	requireTool(t, "pdftotext")
 	requireTool(t, "pdfimages")
 	base := newAPI(t, taskQueue)

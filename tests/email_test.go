@@ -70,6 +70,7 @@ func signFromMail(t *testing.T, email string) {
 }
 
 func TestInvitationsAndCompletedCopiesArriveByEmail(t *testing.T) {
+	t.Parallel()
 	first, second, cc := unique("first"), unique("second"), unique("copy")
 	id := emailEnvelope(t, suite.apiURL, []string{first, second}, cc, nil)
 
@@ -98,6 +99,7 @@ func TestRemindersArriveOnAShortInterval(t *testing.T) {
 }
 
 func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
+	t.Parallel()
 	const queue = "signflow-smtp-outage"
 	smtpAddr, httpAddr := freePort(), freePort() // nothing listens there yet
 	d := suite.deps

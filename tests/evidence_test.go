@@ -36,6 +36,7 @@ func completedEnvelope(t *testing.T, base string) (J, []byte) {
 }
 
 func TestVerifyTellsAuthenticFromModified(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	env, final := completedEnvelope(t, base)
 
@@ -75,6 +76,7 @@ func TestVerifyTellsAuthenticFromModified(t *testing.T) {
 }
 
 func TestCertificatesAndStandaloneCertificate(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	env, _ := completedEnvelope(t, base)
 

@@ -24,6 +24,7 @@ func runVerifyExport(t *testing.T, bundle []byte, caPEM string) (string, error) 
 }
 
 func TestOfflineExportVerifiesWithOpensslAndSha256sum(t *testing.T) {
+	t.Parallel()
 	base := newAPI(t, taskQueue)
 	env, _ := completedEnvelope(t, base)
 	status, bundle := download(t, base+"/v1/envelopes/"+str(env, "id")+"/audit/export")

@@ -13,6 +13,7 @@ import (
 )
 
 func TestTheEventsFeedReconstructsEveryEnvelope(t *testing.T) {
+	t.Parallel()
 	token, err := issueToken(context.Background(), "feed-"+strconv.FormatInt(time.Now().UnixNano(), 10), models.Scopes...)
 	require.NoError(t, err)
 	auth := map[string]string{"Authorization": "Bearer " + token}

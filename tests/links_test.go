@@ -14,6 +14,7 @@ func requestJSON(t *testing.T, method, url string, body J) (int, J) {
 }
 
 func TestResendKillsTheOldLink(t *testing.T) {
+	t.Parallel()
 	email := unique("resend")
 	id := emailEnvelope(t, suite.apiURL, []string{email}, "", nil)
 	first := awaitMail(t, suite.mailAPI, "to:"+email, 1, time.Minute)[0]
@@ -41,6 +42,7 @@ func TestResendKillsTheOldLink(t *testing.T) {
 }
 
 func TestCorrectingARecipientBeforeTheyAct(t *testing.T) {
+	t.Parallel()
 	wrong, right := unique("typo"), unique("fixed")
 	id := emailEnvelope(t, suite.apiURL, []string{wrong}, "", nil)
 	awaitMail(t, suite.mailAPI, "to:"+wrong, 1, time.Minute)

@@ -40,6 +40,7 @@ func otpEnvelope(t *testing.T, base string, emails ...string) []string {
 }
 
 func TestEmailedCodeOpensASessionForThatRecipientOnly(t *testing.T) {
+	t.Parallel()
 	a, b := unique("otp-a"), unique("otp-b")
 	links := otpEnvelope(t, suite.apiURL, a, b)
 	_, view := getJSON(t, links[0])
@@ -90,6 +91,7 @@ func TestEmailedCodeOpensASessionForThatRecipientOnly(t *testing.T) {
 }
 
 func TestExpiredCodesAndTooManyCodesAreRefused(t *testing.T) {
+	t.Parallel()
 	s := testSettings(taskQueue)
 	var skew *atomic.Int64
 	s.Now, skew = skewedClock()
@@ -111,6 +113,7 @@ func TestExpiredCodesAndTooManyCodesAreRefused(t *testing.T) {
 }
 
 func TestNoSecondFactorOnlyWhenTheAccountAllowsIt(t *testing.T) {
+	t.Parallel()
 	spec := jsonEnvelope(t, []J{{"name": "N", "email": unique("none"), "role": "signer", "authentication": "none"}},
 		[]J{fieldAt(0, "signature", 1, aliceSig)})
 	status, body := postJSON(t, suite.apiURL+"/v1/envelopes", spec)
@@ -135,6 +138,7 @@ func TestNoSecondFactorOnlyWhenTheAccountAllowsIt(t *testing.T) {
 }
 
 func TestRepeatedFailuresAreAuditedAndLimited(t *testing.T) {
+	t.Parallel()
 	id, link := oneSignerEnvelope(t, suite.apiURL) // access code recipient
 	for range 10 {
 		status, _ := postJSON(t, link+"/session", J{"access_code": "guess"})

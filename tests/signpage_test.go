@@ -14,6 +14,7 @@ import (
 )
 
 func TestTheSigningPageKeepsItsTokenToItself(t *testing.T) {
+	t.Parallel()
 	_, page := oneSignerPage(t)
 	resp, err := http.Get(page)
 	require.NoError(t, err)
@@ -49,6 +50,7 @@ func oneSignerPage(t *testing.T) (string, string) {
 }
 
 func TestALinkIsSpentOnceItsRecipientActsOrTheEnvelopeCloses(t *testing.T) {
+	t.Parallel()
 	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
 		[]J{signer("alice", 1), signer("bob", 1)},
 		[]J{fieldAt(0, "signature", 1, aliceSig), fieldAt(1, "signature", 1, bobSig)}))
@@ -81,6 +83,7 @@ func TestALinkIsSpentOnceItsRecipientActsOrTheEnvelopeCloses(t *testing.T) {
 var copyLinkInMail = regexp.MustCompile(`http://\S+/v1/copies/\S+/documents/[A-Za-z0-9-]+`)
 
 func TestLargeCompletedCopiesAreLinkedForThirtyDays(t *testing.T) {
+	t.Parallel()
 	const queue = "signflow-linked-copies"
 	s := testSettings(queue)
 	var skew *atomic.Int64

@@ -18,6 +18,7 @@ import (
 // TestReadmeWalkthrough runs the README's walkthrough block with bash
 // against `signflow dev`, changing only the API address to a free port.
 func TestReadmeWalkthrough(t *testing.T) {
+	t.Parallel()
 	requireTool(t, "jq")
 	requireTool(t, "curl")
 	readme, err := os.ReadFile(filepath.Join(suite.root, "README.md"))

@@ -75,7 +75,7 @@ func newTenantAPI(t *testing.T, base string) tenantAPI {
 	return tenantAPI{t, base, map[string]string{"Authorization": "Bearer " + token}}
 }
 
-func newTestID() string { return time.Now().Format("150405.000000000") }
+func newTestID() string { return models.NewID() }
 
 func (a tenantAPI) call(method, path string, body any) (int, J) {
 	a.t.Helper()
@@ -112,6 +112,7 @@ func (a tenantAPI) feedSeqs() map[string][]int64 {
 }
 
 func TestWebhooksSurviveAnOutageInOrderWithoutHoldingUpOthers(t *testing.T) {
+	t.Parallel()
 	api := newTenantAPI(t, suite.apiURL)
 	addr := freePort() // nothing listens: the receiver is down
 	status, hook := api.call(http.MethodPost, "/v1/webhooks", J{"url": "http://" + addr + "/hooks"})
@@ -198,6 +199,7 @@ func TestWebhooksSurviveAnOutageInOrderWithoutHoldingUpOthers(t *testing.T) {
 }
 
 func TestDeadLettersRetryReplayRotationAndGone(t *testing.T) {
+	t.Parallel()
 	const queue = "signflow-dead-letters"
 	s := testSettings(queue)
 	s.WebhookPolicy = contract.WebhookPolicy{InitialInterval: 100 * time.Millisecond, MaxInterval: 400 * time.Millisecond, Window: 2 * time.Second}
