@@ -248,11 +248,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 				"  curl -s -u \"$(jq -r .client_id %s):$(jq -r .client_secret %s)\" -d grant_type=client_credentials %s/oauth/token\n\n",
 				dc.Tenant, creds, creds, publicURL)
 		}
-		srv := &http.Server{
-			Addr:              a.cfg.HTTPAddr,
-			Handler:           sys.API().Handler(),
-			ReadHeaderTimeout: 10 * time.Second,
-		}
+		srv := sys.API().HTTPServer(a.cfg.HTTPAddr)
 		go func() {
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errs <- fmt.Errorf("http server: %w", err)

@@ -158,8 +158,7 @@ func (s *Server) voidEnvelope(c *gin.Context) {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := c.ShouldBindJSON(&body); err != nil {
-		problem(c, http.StatusBadRequest, "malformed-request", "send a JSON body such as {\"reason\": \"sent by mistake\"}")
+	if !readJSON(c, &body, "send a JSON body such as {\"reason\": \"sent by mistake\"}") {
 		return
 	}
 	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > 1000 {

@@ -65,8 +65,7 @@ func (s *Server) correctRecipient(c *gin.Context) {
 		Name  string `json:"name"`
 		Email string `json:"email"`
 	}
-	if err := c.ShouldBindJSON(&body); err != nil {
-		problem(c, http.StatusBadRequest, "malformed-request", "send JSON such as {\"email\": \"ada@example.com\"}")
+	if !readJSON(c, &body, "send JSON such as {\"email\": \"ada@example.com\"}") {
 		return
 	}
 	body.Name = strings.TrimSpace(body.Name)

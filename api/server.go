@@ -67,7 +67,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 
-	r.POST("/oauth/token", s.issueToken)
+	r.POST("/oauth/token", limitBody(smallBody), s.issueToken)
 	r.GET("/.well-known/jwks.json", s.jwks)
 	r.GET("/.well-known/oauth-authorization-server", s.authorizationServer)
 
@@ -79,9 +79,10 @@ func (s *Server) Handler() http.Handler {
 	sender.POST("/envelopes", write, s.idempotent, s.createEnvelope)
 	sender.GET("/envelopes", read, s.listEnvelopes)
 	sender.GET("/envelopes/:id", read, s.getEnvelope)
-	sender.POST("/envelopes/:id/void", write, s.idempotent, s.voidEnvelope)
-	sender.POST("/envelopes/:id/recipients/:rid/resend", write, s.idempotent, s.resendLink)
-	sender.PATCH("/envelopes/:id/recipients/:rid", write, s.correctRecipient)
+	small := limitBody(smallBody)
+	sender.POST("/envelopes/:id/void", write, small, s.idempotent, s.voidEnvelope)
+	sender.POST("/envelopes/:id/recipients/:rid/resend", write, small, s.idempotent, s.resendLink)
+	sender.PATCH("/envelopes/:id/recipients/:rid", write, small, s.correctRecipient)
 	sender.GET("/envelopes/:id/documents/:doc", read, s.originalDocument)
 	sender.GET("/envelopes/:id/documents/:doc/final", read, s.finalDocument)
 	sender.GET("/envelopes/:id/audit", audit, s.auditTrail)
@@ -90,30 +91,47 @@ func (s *Server) Handler() http.Handler {
 	sender.GET("/envelopes/:id/certificate", read, s.certificateOfCompletion)
 	sender.GET("/events", read, s.events)
 	hooks := s.requireScope(models.ScopeWebhooksManage)
-	sender.POST("/webhooks", hooks, s.idempotent, s.createWebhook)
+	sender.POST("/webhooks", hooks, small, s.idempotent, s.createWebhook)
 	sender.GET("/webhooks", hooks, s.listWebhooks)
 	sender.GET("/webhooks/:id", hooks, s.getWebhook)
 	sender.DELETE("/webhooks/:id", hooks, s.deleteWebhook)
-	sender.POST("/webhooks/:id/rotate-secret", hooks, s.idempotent, s.rotateSecret)
+	sender.POST("/webhooks/:id/rotate-secret", hooks, small, s.idempotent, s.rotateSecret)
 	sender.GET("/webhooks/:id/deliveries", hooks, s.deliveries)
-	sender.POST("/webhooks/:id/deliveries/:did/retry", hooks, s.idempotent, s.retryDelivery)
-	sender.POST("/webhooks/:id/replay", hooks, s.idempotent, s.replay)
+	sender.POST("/webhooks/:id/deliveries/:did/retry", hooks, small, s.idempotent, s.retryDelivery)
+	sender.POST("/webhooks/:id/replay", hooks, small, s.idempotent, s.replay)
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
 
-	// Recipient routes: the signing token in the path is the credential.
-	v1.GET("/signing/:token", s.signingView)
-	v1.GET("/signing/:token/documents/:doc", s.signingDocument)
-	v1.POST("/signing/:token/viewed", s.markViewed)
-	v1.POST("/signing/:token/otp", s.requestCode)
-	v1.POST("/signing/:token/session", s.startSession)
-	v1.POST("/signing/:token/sign", s.sign)
-	v1.POST("/signing/:token/decline", s.decline)
-	v1.GET("/copies/:token/documents/:doc", s.completedCopy)
+	// Recipient routes: the link in the path is the credential, paced per
+	// link and per address.
+	link := v1.Group("", s.limitLinks)
+	link.GET("/signing/:token", s.signingView)
+	link.GET("/signing/:token/documents/:doc", s.signingDocument)
+	link.POST("/signing/:token/viewed", small, s.markViewed)
+	link.POST("/signing/:token/otp", small, s.requestCode)
+	link.POST("/signing/:token/session", small, s.startSession)
+	link.POST("/signing/:token/sign", limitBody(signBody), s.sign)
+	link.POST("/signing/:token/decline", small, s.decline)
+	link.GET("/copies/:token/documents/:doc", s.completedCopy)
 
-	r.GET("/sign/:token", s.signingPage)
+	r.GET("/sign/:token", s.limitLinks, s.signingPage)
 	r.GET("/assets/sign.js", s.signingScript)
 	return r
+}
+
+// HTTPServer serves the API on addr with bounded headers and time limits,
+// so a slow or oversized request cannot hold a connection or memory.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Long enough for the largest envelope over a slow link.
+		ReadTimeout:  5 * time.Minute,
+		WriteTimeout: 5 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+	}
 }
 
 // logRequests logs each request by its route template, so that signing

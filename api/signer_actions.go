@@ -22,7 +22,7 @@ const updateTimeout = 30 * time.Second
 // requestOrigin is where a recipient's request came from. c.ClientIP
 // honours X-Forwarded-For only from the configured trusted proxies.
 func requestOrigin(c *gin.Context) contract.Origin {
-	return contract.Origin{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
+	return contract.Origin{IP: c.ClientIP(), UserAgent: userAgent(c)}
 }
 
 // senderOrigin is the API client behind a sender's request.
@@ -43,7 +43,7 @@ func senderEvent(c *gin.Context, eventType string) models.Event {
 // recipientEvent is an audit event caused by a recipient's request.
 func recipientEvent(c *gin.Context, r *models.Recipient, eventType string) models.Event {
 	return models.Event{Key: "request:" + models.NewID(), EnvelopeID: r.EnvelopeID, TenantID: r.TenantID, Type: eventType,
-		ActorType: models.ActorRecipient, Actor: r.Email, RecipientID: r.ID, IP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+		ActorType: models.ActorRecipient, Actor: r.Email, RecipientID: r.ID, IP: c.ClientIP(), UserAgent: userAgent(c),
 		OccurredAt: time.Now()}
 }
 
@@ -126,7 +126,15 @@ func (s *Server) signingView(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	if err := s.Store.AppendEvent(c.Request.Context(), recipientEvent(c, r, models.EventLinkOpened)); err != nil {
+	// The first opening of each link is evidence; the rest add nothing, so
+	// reloading a page cannot grow the audit trail or the certificate.
+	first, err := s.Store.MarkLinkOpened(c.Request.Context(), r.ID, r.LinkGeneration)
+	if err == nil && first {
+		if err = s.Store.AppendEvent(c.Request.Context(), recipientEvent(c, r, models.EventLinkOpened)); err != nil {
+			_ = s.Store.UnmarkLinkOpened(context.WithoutCancel(c.Request.Context()), r.ID, r.LinkGeneration)
+		}
+	}
+	if err != nil {
 		s.unavailable(c, "recording the visit", err)
 		return
 	}
@@ -190,16 +198,24 @@ func (s *Server) markViewed(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	err := s.Workflows.Viewed(c.Request.Context(), env.ID, contract.ViewedSignal{RecipientID: r.ID, Origin: requestOrigin(c)})
-	if errors.Is(err, contract.ErrNotRunning) {
+	// Views that change nothing stop here or at the workflow's validator,
+	// which refuses them without touching its history: outside traffic
+	// cannot grow it.
+	if r.Status != models.RecipientWaiting && r.Status != models.RecipientNotified {
+		c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
+		return
+	}
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	err := s.Workflows.Viewed(ctx, env.ID, contract.ViewedRequest{RecipientID: r.ID, Origin: requestOrigin(c)})
+	switch {
+	case errors.Is(err, contract.ErrNotRunning):
 		problem(c, http.StatusConflict, "envelope-closed", "The envelope is "+env.Status+" and accepts no more actions.")
-		return
-	}
-	if err != nil {
+	case err != nil && !errors.Is(err, contract.ErrRejected):
 		s.unavailable(c, "recording the view", err)
-		return
+	default:
+		c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
 	}
-	c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
 }
 
 type actionResult struct {
@@ -213,8 +229,7 @@ func (s *Server) sign(c *gin.Context) {
 		Values []signing.ValueInput `json:"values"`
 	}
 	if c.Request.ContentLength != 0 {
-		if err := c.ShouldBindJSON(&body); err != nil {
-			problem(c, http.StatusBadRequest, "malformed-request", "send JSON such as {\"values\": [{\"field_id\": \"...\", \"text\": \"Ada Lovelace\"}]}")
+		if !readJSON(c, &body, "send JSON such as {\"values\": [{\"field_id\": \"...\", \"text\": \"Ada Lovelace\"}]}") {
 			return
 		}
 	}
@@ -254,8 +269,7 @@ func (s *Server) decline(c *gin.Context) {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := c.ShouldBindJSON(&body); err != nil {
-		problem(c, http.StatusBadRequest, "malformed-request", "send a JSON body such as {\"reason\": \"the amount is wrong\"}")
+	if !readJSON(c, &body, "send a JSON body such as {\"reason\": \"the amount is wrong\"}") {
 		return
 	}
 	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > signing.MaxTextLength {

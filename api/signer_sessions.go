@@ -49,8 +49,7 @@ func (s *Server) startSession(c *gin.Context) {
 		Code       string `json:"code"`
 		AccessCode string `json:"access_code"`
 	}
-	if err := c.ShouldBindJSON(&body); err != nil {
-		problem(c, http.StatusBadRequest, "malformed-request", "send JSON such as {\"code\": \"123456\"} or {\"access_code\": \"...\"}")
+	if !readJSON(c, &body, "send JSON such as {\"code\": \"123456\"} or {\"access_code\": \"...\"}") {
 		return
 	}
 	r, _ := s.signer(c)

@@ -57,8 +57,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 		URL        string   `json:"url"`
 		EventTypes []string `json:"event_types"`
 	}
-	if err := c.ShouldBindJSON(&body); err != nil {
-		problem(c, http.StatusBadRequest, "malformed-request", `send JSON such as {"url": "https://example.com/hooks", "event_types": ["envelope.completed"]}`)
+	if !readJSON(c, &body, `send JSON such as {"url": "https://example.com/hooks", "event_types": ["envelope.completed"]}`) {
 		return
 	}
 	var errs signing.FieldErrors
@@ -140,8 +139,7 @@ func (s *Server) rotateSecret(c *gin.Context) {
 		Overlap string `json:"overlap"`
 	}
 	if c.Request.ContentLength != 0 {
-		if err := c.ShouldBindJSON(&body); err != nil {
-			problem(c, http.StatusBadRequest, "malformed-request", `send JSON such as {"overlap": "24h"}`)
+		if !readJSON(c, &body, `send JSON such as {"overlap": "24h"}`) {
 			return
 		}
 	}

@@ -26,6 +26,25 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611260003_clients_and_idempotency", Migrate: migrateClientsAndIdempotency},
 	{ID: "202611260004_events_feed", Migrate: migrateEventsFeed},
 	{ID: "202611260005_webhooks", Migrate: migrateWebhooks},
+	{ID: "202611260006_rate_counters_and_link_marks", Migrate: migrateRateCountersAndLinkMarks},
+}
+
+// migrateRateCountersAndLinkMarks adds the shared rate counters, and a mark
+// on each recipient of the link generation already opened, so that
+// link.opened is recorded once per link, not once per request.
+func migrateRateCountersAndLinkMarks(tx *gorm.DB) error {
+	type rateCounter struct {
+		Bucket      string    `gorm:"primaryKey;size:200"`
+		WindowStart time.Time `gorm:"not null;index:idx_rate_counters_window_start"`
+		Hits        int       `gorm:"not null"`
+	}
+	if err := createTables(tx, []table{{"rate_counters", &rateCounter{}}}); err != nil {
+		return err
+	}
+	if err := tx.Exec("ALTER TABLE recipients ADD COLUMN opened_generation INTEGER NOT NULL DEFAULT 0").Error; err != nil {
+		return fmt.Errorf("add recipients.opened_generation: %w", err)
+	}
+	return nil
 }
 
 func migrateWebhooks(tx *gorm.DB) error {

@@ -146,10 +146,12 @@ type Recipient struct {
 	Status         string `gorm:"size:16;not null"`
 	TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
 	LinkGeneration int    `gorm:"not null;default:1"`
-	DeclineReason  string
-	NotifiedAt     *time.Time
-	ViewedAt       *time.Time
-	ActedAt        *time.Time
+	// OpenedGeneration is the last link generation whose opening was audited.
+	OpenedGeneration int `gorm:"not null;default:0"`
+	DeclineReason    string
+	NotifiedAt       *time.Time
+	ViewedAt         *time.Time
+	ActedAt          *time.Time
 }
 
 // Field is a box on a page that one recipient fills. Coordinates are

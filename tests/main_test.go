@@ -147,7 +147,7 @@ func setup(m *testing.M) (int, error) {
 	apiServer := httptest.NewUnstartedServer(nil)
 	suite.apiURL = "http://" + apiServer.Listener.Addr().String()
 	shared := wiring.New(suite.deps, testSettings(taskQueue))
-	apiServer.Config.Handler = shared.API().Handler()
+	apiServer.Config = shared.API().HTTPServer("")
 	apiServer.Start()
 	defer apiServer.Close()
 	w := shared.Worker()
@@ -237,7 +237,7 @@ func serveAPI(t testing.TB, d wiring.Deps, s wiring.Settings) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	s.PublicURL = "http://" + srv.Listener.Addr().String()
-	srv.Config.Handler = wiring.New(d, s).API().Handler()
+	srv.Config = wiring.New(d, s).API().HTTPServer("")
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL

@@ -129,21 +129,39 @@ func (e *envelope) void(ctx workflow.Context, req contract.VoidRequest) (contrac
 	return e.state(), err
 }
 
-// viewed records the first time a due recipient opens the envelope. Views
-// before a recipient's turn, or after acting, change nothing.
-func (e *envelope) viewed(ctx workflow.Context, sig contract.ViewedSignal) {
-	i, err := e.due(sig.RecipientID, models.RoleSigner, models.RoleApprover)
+// viewable finds a due recipient whose view would be their first. Views
+// before a recipient's turn, or after viewing or acting, change nothing.
+func (e *envelope) viewable(recipientID string) (int, error) {
+	i, err := e.due(recipientID, models.RoleSigner, models.RoleApprover)
 	if err != nil {
-		return
+		return 0, err
 	}
+	if s := e.recipients[i].Status; s != models.RecipientWaiting && s != models.RecipientNotified {
+		return 0, rejected("recipient %s has viewed the envelope already", recipientID)
+	}
+	return i, nil
+}
+
+func (e *envelope) validateViewed(req contract.ViewedRequest) error {
+	_, err := e.viewable(req.RecipientID)
+	return err
+}
+
+func (e *envelope) markViewed(ctx workflow.Context, req contract.ViewedRequest) (contract.State, error) {
+	if _, err := e.viewable(req.RecipientID); err != nil {
+		return e.state(), err
+	}
+	err := e.viewed(ctx, req)
+	return e.state(), err
+}
+
+// viewed records the first time a due recipient opens the envelope.
+func (e *envelope) viewed(ctx workflow.Context, req contract.ViewedRequest) error {
+	i, _ := e.viewable(req.RecipientID)
 	r := &e.recipients[i]
-	if r.Status != models.RecipientWaiting && r.Status != models.RecipientNotified {
-		return
-	}
 	now := workflow.Now(ctx)
 	r.Status, r.ViewedAt = models.RecipientViewed, &now
-	// A failure here can only be the workflow ending; the view is then moot.
-	_ = e.commit(ctx, byRecipient(models.EventRecipientViewed, r.ID, sig.Origin), nil)
+	return e.commit(ctx, byRecipient(models.EventRecipientViewed, r.ID, req.Origin), nil)
 }
 
 func (e *envelope) validateResend(req contract.ResendRequest) error {

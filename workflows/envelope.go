@@ -79,6 +79,7 @@ func (e *envelope) register(ctx workflow.Context) error {
 		{contract.UpdateVoid, e.void, e.validateVoid},
 		{contract.UpdateResend, e.resend, e.validateResend},
 		{contract.UpdateCorrect, e.correct, e.validateCorrect},
+		{contract.UpdateViewed, e.markViewed, e.validateViewed},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
@@ -91,9 +92,12 @@ func (e *envelope) register(ctx workflow.Context) error {
 	viewed := workflow.GetSignalChannel(ctx, contract.SignalViewed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var sig contract.ViewedSignal
+			var sig contract.ViewedRequest
 			viewed.Receive(ctx, &sig)
-			e.viewed(ctx, sig)
+			if _, err := e.viewable(sig.RecipientID); err == nil {
+				// A failure here can only be the workflow ending; the view is then moot.
+				_ = e.viewed(ctx, sig)
+			}
 		}
 	})
 	return nil

@@ -289,8 +289,8 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
 	h := newHarness(t)
 	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedSignal{RecipientID: "bob"})   // not due
-		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedSignal{RecipientID: "alice"}) // due
+		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedRequest{RecipientID: "bob"})   // not due
+		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedRequest{RecipientID: "alice"}) // due
 	}, time.Hour)
 	h.at(2*time.Hour, contract.UpdateSign, sign("alice"))
 	h.at(3*time.Hour, contract.UpdateSign, sign("bob"))
@@ -305,6 +305,33 @@ func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"alice"}, viewed)
+}
+
+func TestViewsThatChangeNothingAreRefusedBeforeHistory(t *testing.T) {
+	h := newHarness(t)
+	view := func(id string) contract.ViewedRequest { return contract.ViewedRequest{RecipientID: id} }
+	h.at(time.Hour, contract.UpdateViewed, view("bob"))               // 0: not due
+	h.at(time.Hour+time.Minute, contract.UpdateViewed, view("alice")) // 1: due
+	for n := range 20 {                                               // 2..21: again and again
+		h.at(time.Hour+time.Duration(2+n)*time.Minute, contract.UpdateViewed, view("alice"))
+	}
+	h.at(2*time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(3*time.Hour, contract.UpdateSign, sign("bob"))
+
+	h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 2)))
+
+	h.rejectedWith(0, "not due yet")
+	h.accepted(1)
+	for n := range 20 {
+		h.rejectedWith(2+n, "viewed the envelope already")
+	}
+	viewed := 0
+	for _, tr := range h.transitions {
+		if tr.Event.Type == models.EventRecipientViewed {
+			viewed++
+		}
+	}
+	require.Equal(t, 1, viewed, "one view, one event")
 }
 
 func TestRemindersWarningAndExpiry(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/signflow/signflow/models"
 )
@@ -44,11 +45,15 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		}
 		d.Events = append(d.Events, Event{Seq: e.Seq, At: e.OccurredAt, Type: e.Type, Actor: e.Actor, IP: e.IP, Hash: e.Hash})
 	}
+	if n := len(d.Events); n > MaxListedEvents {
+		d.Omitted = n - MaxListedEvents
+		d.Events = append(d.Events[:MaxListedEvents/2], d.Events[n-MaxListedEvents/2:]...)
+	}
 	for _, r := range env.Recipients {
 		e := acted[r.ID]
 		cr := Recipient{Name: r.Name, Email: r.Email, Role: r.Role, Meaning: r.Meaning, Status: r.Status,
 			Authentication: authentication(r, e), SentAt: r.NotifiedAt, ViewedAt: r.ViewedAt, ActedAt: r.ActedAt,
-			IP: e.IP, UserAgent: e.UserAgent}
+			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent)}
 		for _, f := range env.Fields {
 			if f.RecipientID != r.ID || f.Type != models.FieldSignature {
 				continue
@@ -74,4 +79,18 @@ func finalIfDone(env *models.Envelope, doc models.Document) string {
 		return doc.FinalSHA256
 	}
 	return ""
+}
+
+// maxUserAgent is as much of a user agent as the certificate shows.
+const maxUserAgent = 512
+
+// truncate cuts s to at most n bytes on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

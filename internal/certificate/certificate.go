@@ -25,7 +25,14 @@ type Data struct {
 	Documents   []Document
 	Recipients  []Recipient
 	Events      []Event
+	// Omitted counts the events left out between the first and the last
+	// MaxListedEvents/2, so that no trail, however long, makes the
+	// certificate unbounded; the audit export lists every event.
+	Omitted int
 }
+
+// MaxListedEvents is the most audit events a certificate lists.
+const MaxListedEvents = 200
 
 // Document is one document of the envelope with its fingerprints.
 type Document struct {
@@ -126,7 +133,10 @@ func lines(d Data) []line {
 	}
 	ls = append(ls, stamp(""), heading("Audit trail"),
 		stamp("Each hash is SHA-256(previous hash || canonical JSON of the event); the first follows the envelope ID."))
-	for _, e := range d.Events {
+	for i, e := range d.Events {
+		if d.Omitted > 0 && i == len(d.Events)/2 {
+			ls = append(ls, stamp(fmt.Sprintf("     ... %d events omitted here; the audit trail export lists every event.", d.Omitted)))
+		}
 		ls = append(ls, stamp(fmt.Sprintf("%3d  %s  %-22s %s %s", e.Seq, e.At.UTC().Format("2006-01-02 15:04:05.000"), e.Type, e.Actor, e.IP)))
 		ls = append(ls, stamp("       "+e.Hash))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/signflow/signflow/internal/certificate"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/models"
 )
 
 func sample(events int) certificate.Data {
@@ -68,4 +69,28 @@ func TestCertificatePagesListRecipientsAndEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, info.Pages, withDocument-1, "the certificate alone, without the document's page")
 	require.Contains(t, text(t, alone), "Certificate of completion")
+}
+
+func TestALongTrailIsSummarisedNotListed(t *testing.T) {
+	env := &models.Envelope{ID: "env", Subject: "s", Status: models.EnvelopeInProgress,
+		Recipients: []models.Recipient{{ID: "r", Name: "Ann", Email: "ann@example.com", Role: models.RoleSigner}}}
+	var events []models.Event
+	for i := range 5000 {
+		events = append(events, models.Event{Seq: int64(i + 1), Type: models.EventLinkOpened, RecipientID: "r", Hash: fmt.Sprintf("%064d", i),
+			UserAgent: strings.Repeat("x", 900_000/5000)})
+	}
+	events = append(events, models.Event{Seq: 5001, Type: models.EventRecipientSigned, RecipientID: "r", Hash: "h", UserAgent: strings.Repeat("é", 10_000)})
+	d, err := certificate.Build(env, events, nil)
+	require.NoError(t, err)
+	require.Len(t, d.Events, certificate.MaxListedEvents)
+	require.Equal(t, 5001-certificate.MaxListedEvents, d.Omitted)
+	require.Equal(t, int64(1), d.Events[0].Seq, "the trail's start is listed")
+	require.Equal(t, int64(5001), d.Events[len(d.Events)-1].Seq, "and its end")
+	require.LessOrEqual(t, len(d.Recipients[0].UserAgent), 512+len("..."), "a huge user agent is cut")
+
+	doc, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
+	require.NoError(t, err)
+	out, err := certificate.Standalone(doc, d)
+	require.NoError(t, err)
+	require.Contains(t, text(t, out), fmt.Sprintf("%d events omitted here", d.Omitted))
 }

@@ -81,10 +81,11 @@ func (c *Client) Correct(ctx context.Context, envelopeID string, req CorrectRequ
 	return c.update(ctx, envelopeID, UpdateCorrect, req)
 }
 
-// Viewed tells the envelope a recipient opened it.
-func (c *Client) Viewed(ctx context.Context, envelopeID string, sig ViewedSignal) error {
-	err := c.temporal.SignalWorkflow(ctx, EnvelopeWorkflowID(envelopeID), "", SignalViewed, sig)
-	return classify(envelopeID, err)
+// Viewed tells the envelope a recipient opened it. A view that changes
+// nothing (not the recipient's turn, viewed already) is a *Rejection.
+func (c *Client) Viewed(ctx context.Context, envelopeID string, v ViewedRequest) error {
+	_, err := c.update(ctx, envelopeID, UpdateViewed, v)
+	return err
 }
 
 // State is the envelope's live state.

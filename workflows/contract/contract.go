@@ -27,8 +27,14 @@ const (
 	UpdateVoid    = "void"
 	UpdateResend  = "resend"
 	UpdateCorrect = "correct_recipient"
-	SignalViewed  = "viewed"
-	QueryState    = "state"
+	// UpdateViewed records a due recipient's first view; a view that
+	// changes nothing is refused by the validator and never reaches the
+	// workflow's history.
+	UpdateViewed = "mark_viewed"
+	// SignalViewed is how views were sent before UpdateViewed; workflows
+	// still read it so that histories recorded with it replay.
+	SignalViewed = "viewed"
+	QueryState   = "state"
 )
 
 // SignalWebhookWake tells a webhook deliverer that new deliveries may be
@@ -156,8 +162,9 @@ type CorrectRequest struct {
 	Origin      Origin `json:"client"`
 }
 
-// ViewedSignal says a recipient opened the envelope.
-type ViewedSignal struct {
+// ViewedRequest says a recipient opened the envelope; SignalViewed
+// carried the same message.
+type ViewedRequest struct {
 	RecipientID string `json:"recipient_id"`
 	Origin      Origin `json:"client"`
 }

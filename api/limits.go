@@ -1,0 +1,99 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/signflow/signflow/internal/signinglink"
+)
+
+// Bounds on what one request may bring, so that no caller can make the
+// API, the audit trail or a workflow history carry more than these.
+const (
+	// smallBody caps JSON bodies of routes that take a few short fields.
+	smallBody = 64 << 10
+	// signBody caps a signature: its values, drawn images included.
+	signBody = 8 << 20
+	// MaxHeaderBytes caps the request line and headers together.
+	MaxHeaderBytes = 64 << 10
+	// maxUserAgent is as much of a User-Agent as is recorded.
+	maxUserAgent = 512
+)
+
+// Recipient routes are reached with a link alone, so they are limited per
+// link and per address, by counters in the database that every API
+// replica shares.
+const (
+	linkRequestsPerMinute    = 120
+	addressRequestsPerMinute = 1200
+)
+
+// limitBody caps the request body of a route; reading past the cap fails
+// with *http.MaxBytesError, which readJSON answers as 413.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+// readJSON decodes a JSON body into v, answering 413 itself for a body
+// over the route's cap and 400 with example for anything unreadable.
+func readJSON(c *gin.Context, v any, example string) bool {
+	err := c.ShouldBindJSON(v)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", tooBig.Limit))
+	case err != nil:
+		problem(c, http.StatusBadRequest, "malformed-request", example)
+	default:
+		return true
+	}
+	return false
+}
+
+// limitLinks paces requests that carry a signing or download link: per
+// link and per client address, before the link is even looked up.
+func (s *Server) limitLinks(c *gin.Context) {
+	buckets := []struct {
+		key   string
+		limit int
+	}{
+		{"link:" + signinglink.Hash(c.Param("token"))[:48], linkRequestsPerMinute},
+		{"addr:" + c.ClientIP(), addressRequestsPerMinute},
+	}
+	for _, b := range buckets {
+		hits, err := s.Store.Hit(c.Request.Context(), b.key, time.Minute, s.now())
+		if err != nil {
+			s.unavailable(c, "counting requests", err)
+			return
+		}
+		if hits > b.limit {
+			c.Header("Retry-After", strconv.Itoa(60))
+			problem(c, http.StatusTooManyRequests, "rate-limited", "Too many requests for this link or from this address; retry in a minute.")
+			return
+		}
+	}
+	c.Next()
+}
+
+// userAgent is the request's User-Agent as recorded: at most maxUserAgent
+// bytes, cut on a character boundary.
+func userAgent(c *gin.Context) string {
+	ua := c.Request.UserAgent()
+	if len(ua) <= maxUserAgent {
+		return ua
+	}
+	cut := maxUserAgent
+	for cut > 0 && !utf8.RuneStart(ua[cut]) {
+		cut--
+	}
+	return ua[:cut]
+}
