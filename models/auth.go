@@ -17,16 +17,6 @@ func (s *Store) CreateOTP(ctx context.Context, code OTPCode) error {
 	return nil
 }
 
-// OTPsSince counts the codes issued to a recipient since t.
-func (s *Store) OTPsSince(ctx context.Context, recipientID string, t time.Time) (int64, error) {
-	var n int64
-	err := s.DB.WithContext(ctx).Model(&OTPCode{}).Where("recipient_id = ? AND created_at >= ?", recipientID, t).Count(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("count one-time codes: %w", err)
-	}
-	return n, nil
-}
-
 // LatestOTP is the recipient's newest code, or ErrNotFound.
 func (s *Store) LatestOTP(ctx context.Context, recipientID string) (*OTPCode, error) {
 	var code OTPCode
@@ -40,13 +30,16 @@ func (s *Store) LatestOTP(ctx context.Context, recipientID string) (*OTPCode, er
 	return &code, nil
 }
 
-// FailOTP counts a wrong try against a code.
-func (s *Store) FailOTP(ctx context.Context, id string) error {
-	err := s.DB.WithContext(ctx).Model(&OTPCode{}).Where("id = ?", id).Update("attempts", gorm.Expr("attempts + 1")).Error
-	if err != nil {
-		return fmt.Errorf("count wrong code: %w", err)
+// TryOTP spends one of a code's tries; it reports false once maxTries are
+// spent or the code is used. One statement decides, so parallel tries
+// cannot overrun the limit.
+func (s *Store) TryOTP(ctx context.Context, id string, maxTries int) (bool, error) {
+	res := s.DB.WithContext(ctx).Model(&OTPCode{}).Where("id = ? AND attempts < ? AND used_at IS NULL", id, maxTries).
+		Update("attempts", gorm.Expr("attempts + 1"))
+	if res.Error != nil {
+		return false, fmt.Errorf("try one-time code: %w", res.Error)
 	}
-	return nil
+	return res.RowsAffected == 1, nil
 }
 
 // UseOTP spends a code; it reports false if another request spent it first.
@@ -69,18 +62,4 @@ func (s *Store) CreateSession(ctx context.Context, session SigningSession) error
 // SessionByTokenHash finds a session by its token's hash, or ErrNotFound.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash string) (*SigningSession, error) {
 	return findOne[SigningSession](s.DB.WithContext(ctx).Where("token_hash = ?", hash), "signing session")
-}
-
-// FailuresSince counts failed verification attempts since t for a
-// recipient and from an IP address, from the audit trail, so the limits
-// hold across API replicas.
-func (s *Store) FailuresSince(ctx context.Context, recipientID, ip string, t time.Time) (forRecipient, fromIP int64, err error) {
-	q := s.DB.WithContext(ctx).Model(&Event{}).Where("type = ? AND occurred_at >= ?", EventAuthFailed, t)
-	if err = q.Session(&gorm.Session{}).Where("recipient_id = ?", recipientID).Count(&forRecipient).Error; err != nil {
-		return 0, 0, fmt.Errorf("count failed attempts: %w", err)
-	}
-	if err = q.Session(&gorm.Session{}).Where("ip = ?", ip).Count(&fromIP).Error; err != nil {
-		return 0, 0, fmt.Errorf("count failed attempts: %w", err)
-	}
-	return forRecipient, fromIP, nil
 }

@@ -78,7 +78,7 @@ func (s *Store) RevokeClient(ctx context.Context, id string, at time.Time) error
 // TokenKeysSince returns the keys created at or after t, newest first.
 func (s *Store) TokenKeysSince(ctx context.Context, t time.Time) ([]TokenKey, error) {
 	var ks []TokenKey
-	if err := s.DB.WithContext(ctx).Where("created_at >= ?", t).Order("created_at DESC, id DESC").Find(&ks).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Where("created_at >= ?", t.UTC()).Order("created_at DESC, id DESC").Find(&ks).Error; err != nil {
 		return nil, fmt.Errorf("load token keys: %w", err)
 	}
 	return ks, nil
@@ -87,6 +87,7 @@ func (s *Store) TokenKeysSince(ctx context.Context, t time.Time) ([]TokenKey, er
 // AddTokenKey stores a key unless one with its ID exists: API processes that
 // rotate at once agree on the first one written.
 func (s *Store) AddTokenKey(ctx context.Context, k TokenKey) error {
+	k.CreatedAt = k.CreatedAt.UTC()
 	if err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&k).Error; err != nil {
 		return fmt.Errorf("add token key: %w", err)
 	}

@@ -86,7 +86,7 @@ func queueDeliveries(tx *gorm.DB, e Event, feedID int64) error {
 		}
 		d := WebhookDelivery{ID: stableID("delivery", sub.ID, e.ID), SubscriptionID: sub.ID, TenantID: e.TenantID,
 			EnvelopeID: e.EnvelopeID, EventID: e.ID, FeedID: feedID, Seq: e.Seq, Type: e.Type, Status: DeliveryPending,
-			CreatedAt: e.OccurredAt}
+			CreatedAt: e.OccurredAt.UTC()}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&d).Error; err != nil {
 			return fmt.Errorf("queue webhook delivery: %w", err)
 		}
@@ -229,7 +229,7 @@ func (s *Store) Requeue(ctx context.Context, subscriptionID, deliveryID string, 
 		q = q.Where("id = ?", deliveryID)
 	}
 	if since != nil {
-		q = q.Where("created_at >= ? AND status <> ?", *since, DeliveryPending)
+		q = q.Where("created_at >= ? AND status <> ?", since.UTC(), DeliveryPending)
 	}
 	var envelopes []string
 	if err := q.Session(&gorm.Session{}).Distinct("envelope_id").Order("envelope_id").Pluck("envelope_id", &envelopes).Error; err != nil {

@@ -156,3 +156,25 @@ func TestRepeatedFailuresAreAuditedAndLimited(t *testing.T) {
 	}
 	require.Equal(t, 10, failed)
 }
+
+func TestParallelWrongCodesAreLimitedExactly(t *testing.T) {
+	t.Parallel()
+	s := testSettings(taskQueue)
+	s.TrustedProxies = []string{"127.0.0.1/32"} // the attempts come from an address of their own
+	base := serveAPI(t, suite.deps, s)
+	id, link := oneSignerEnvelope(t, base)
+	answers := flood(t, 30, func() *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, link+"/session", strings.NewReader(`{"access_code": "guess"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", "198.51.100.30")
+		return req
+	})
+	require.Equal(t, map[int]int{http.StatusUnauthorized: 10, http.StatusTooManyRequests: 20}, answers)
+	failed := 0
+	for _, e := range auditEvents(t, base, id) {
+		if str(e, "type") == "auth.failed" {
+			failed++
+		}
+	}
+	require.Equal(t, 10, failed, "exactly the limit is tried and audited")
+}

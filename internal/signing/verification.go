@@ -76,12 +76,19 @@ type Credentials struct {
 	AccessCode string // the code the sender gave them
 }
 
+// now is the clock in UTC, the one zone every stored time is in.
 func (v *Verifier) now() time.Time {
 	if v.Now != nil {
-		return v.Now()
+		return v.Now().UTC()
 	}
-	return time.Now()
+	return time.Now().UTC()
 }
+
+// Counter buckets: each limit is decided by one database statement, so
+// parallel requests on any number of API replicas cannot overrun it.
+func codesBucket(recipientID string) string    { return "codes:" + recipientID }
+func failuresBucket(recipientID string) string { return "failures:" + recipientID }
+func addressBucket(ip string) string           { return "failures-from:" + ip }
 
 // SendCode emails r a new 6-digit code and records that it was sent; it
 // answers when the code expires.
@@ -90,13 +97,26 @@ func (v *Verifier) SendCode(ctx context.Context, r *models.Recipient, env *model
 		return time.Time{}, ErrNoEmailCode
 	}
 	now := v.now()
-	issued, err := v.Store.OTPsSince(ctx, r.ID, now.Add(-time.Hour))
+	issued, err := v.Store.Hit(ctx, codesBucket(r.ID), time.Hour, now)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if issued >= CodesPerHour {
+	if issued > CodesPerHour {
 		return time.Time{}, ErrTooManyCodes
 	}
+	expires, err := v.sendCode(ctx, r, env, now)
+	if err != nil {
+		// A code that never left does not count against the recipient.
+		if unhit := v.Store.Unhit(context.WithoutCancel(ctx), codesBucket(r.ID)); unhit != nil {
+			err = errors.Join(err, unhit)
+		}
+		return time.Time{}, err
+	}
+	return expires, v.Store.AppendEvent(ctx, event(models.EventOTPSent))
+}
+
+// sendCode draws a code, stores its digest and emails it.
+func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *models.Envelope, now time.Time) (time.Time, error) {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("draw a code: %w", err)
@@ -115,7 +135,7 @@ func (v *Verifier) SendCode(ctx context.Context, r *models.Recipient, env *model
 	if err := v.Mail.Send(ctx, msg); err != nil {
 		return time.Time{}, fmt.Errorf("email the code: %w", err)
 	}
-	return expires, v.Store.AppendEvent(ctx, event(models.EventOTPSent))
+	return expires, nil
 }
 
 // StartSession checks every credential r's setting asks for and starts a
@@ -127,13 +147,39 @@ func (v *Verifier) StartSession(ctx context.Context, r *models.Recipient, creds 
 		return "", nil, ErrNoSessionNeeded
 	}
 	now := v.now()
-	forRecipient, fromIP, err := v.Store.FailuresSince(ctx, r.ID, ip, now.Add(-FailureWindow))
-	if err != nil {
-		return "", nil, err
+	// Each attempt is counted before it is checked, in one statement per
+	// counter: of parallel wrong attempts, no more than the limit are
+	// tried. An attempt that is right, or is not tried, is taken back.
+	buckets := []string{failuresBucket(r.ID), addressBucket(ip)}
+	limits := []int{maxFailuresToken, maxFailuresIP}
+	counted := 0
+	refund := func() error {
+		var errs []error
+		for _, b := range buckets[:counted] {
+			errs = append(errs, v.Store.Unhit(context.WithoutCancel(ctx), b))
+		}
+		return errors.Join(errs...)
 	}
-	if forRecipient >= maxFailuresToken || fromIP >= maxFailuresIP {
-		return "", nil, ErrTooManyAttempts
+	for i, b := range buckets {
+		hits, err := v.Store.Hit(ctx, b, FailureWindow, now)
+		if err != nil {
+			return "", nil, errors.Join(err, refund())
+		}
+		counted++
+		if hits > limits[i] {
+			return "", nil, errors.Join(ErrTooManyAttempts, refund())
+		}
 	}
+	token, session, err := v.verify(ctx, r, methods, creds, now, event)
+	var refusal *Refusal
+	if !errors.As(err, &refusal) {
+		err = errors.Join(err, refund())
+	}
+	return token, session, err
+}
+
+// verify checks the credentials and starts the session.
+func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []string, creds Credentials, now time.Time, event EventFor) (string, *models.SigningSession, error) {
 	var otp *models.OTPCode
 	for _, m := range methods {
 		var reason string
@@ -156,7 +202,7 @@ func (v *Verifier) StartSession(ctx context.Context, r *models.Recipient, creds 
 	}
 	token := randomToken()
 	session := &models.SigningSession{ID: models.NewID(), TenantID: r.TenantID, RecipientID: r.ID, TokenHash: signinglink.Hash(token),
-		Methods: methods, VerifiedAt: now.UTC(), ExpiresAt: now.Add(v.SessionTTL).UTC(), CreatedAt: now}
+		Methods: methods, VerifiedAt: now, ExpiresAt: now.Add(v.SessionTTL), CreatedAt: now}
 	started := event(models.EventSessionStarted)
 	started.Details = map[string]any{"session_id": session.ID, "auth_methods": methods}
 	if err := v.Store.CreateSession(ctx, *session); err != nil {
@@ -168,8 +214,8 @@ func (v *Verifier) StartSession(ctx context.Context, r *models.Recipient, creds 
 	return token, session, nil
 }
 
-// checkCode compares the code in constant time; it returns the code record
-// when it matches, or why not.
+// checkCode spends one of the latest code's tries, then compares the code
+// in constant time; it returns the code record when it matches, or why not.
 func (v *Verifier) checkCode(ctx context.Context, r *models.Recipient, given string, now time.Time) (*models.OTPCode, string) {
 	otp, err := v.Store.LatestOTP(ctx, r.ID)
 	switch {
@@ -177,13 +223,13 @@ func (v *Verifier) checkCode(ctx context.Context, r *models.Recipient, given str
 		return nil, "no code was requested; request one first"
 	case otp.UsedAt != nil:
 		return nil, "the code was already used; request a new one"
-	case otp.Attempts >= codeMaxTries:
-		return nil, "the code was tried too many times; request a new one"
 	case !now.Before(otp.ExpiresAt):
 		return nil, "the code has expired; request a new one"
 	}
+	if tried, err := v.Store.TryOTP(ctx, otp.ID, codeMaxTries); err != nil || !tried {
+		return nil, "the code was tried too many times; request a new one"
+	}
 	if !hmac.Equal([]byte(v.Links.Digest("otp:"+r.ID, given)), []byte(otp.CodeHash)) {
-		_ = v.Store.FailOTP(ctx, otp.ID)
 		return nil, "the code is wrong"
 	}
 	return otp, ""

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,4 +234,95 @@ func TestSessionsBelongToOneRecipientForTheirLifetime(t *testing.T) {
 func TestMaskEmail(t *testing.T) {
 	require.Equal(t, "a**@example.com", signing.MaskEmail("ada@example.com"))
 	require.Equal(t, "a@example.com", signing.MaskEmail("a@example.com"))
+}
+
+// parallel runs n calls at once and counts their outcomes.
+func parallel(n int, call func() error) (ok, refused, limited int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := call()
+			var refusal *signing.Refusal
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.As(err, &refusal):
+				refused++
+			case errors.Is(err, signing.ErrTooManyAttempts), errors.Is(err, signing.ErrTooManyCodes):
+				limited++
+			}
+		}()
+	}
+	wg.Wait()
+	return ok, refused, limited
+}
+
+func TestLimitsHoldAgainstParallelAttempts(t *testing.T) {
+	f := newFixture(t)
+	_, refused, limited := parallel(30, func() error {
+		_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
+		return err
+	})
+	require.Equal(t, 10, refused, "ten wrong codes are tried and audited")
+	require.Equal(t, 20, limited, "the rest wait")
+	_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	require.ErrorIs(t, err, signing.ErrTooManyAttempts, "even the right code waits")
+	f.now = f.now.Add(signing.FailureWindow)
+	_, err = f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	require.NoError(t, err, "after the window the right code opens a session")
+
+	f = newFixture(t)
+	sent, _, limited := parallel(12, func() error {
+		r := f.recipient("otp")
+		_, err := f.v.SendCode(context.Background(), r, f.env, f.events(r))
+		return err
+	})
+	require.Equal(t, signing.CodesPerHour, sent)
+	require.Equal(t, 12-signing.CodesPerHour, limited)
+
+	f = newFixture(t)
+	code := f.sendCode(t, "otp")
+	_, refused, _ = parallel(20, func() error {
+		_, err := f.start("otp", signing.Credentials{Code: "wrong"})
+		return err
+	})
+	require.Equal(t, 10, refused)
+	f.now = f.now.Add(signing.FailureWindow - time.Second) // the failure window passes, the code is still valid
+	_, err = f.start("otp", signing.Credentials{Code: code})
+	require.ErrorIs(t, err, signing.ErrTooManyAttempts)
+}
+
+func TestACodeIsTriedAtMostFiveTimesInParallel(t *testing.T) {
+	f := newFixture(t)
+	code := f.sendCode(t, "both") // wrong access code: every try of the code is spent, then refused
+	var wrong, exhausted int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.start("both", signing.Credentials{Code: "000000", AccessCode: "s3cret"})
+			var refusal *signing.Refusal
+			if errors.As(err, &refusal) {
+				mu.Lock()
+				defer mu.Unlock()
+				if strings.Contains(refusal.Reason, "too many times") {
+					exhausted++
+				} else {
+					wrong++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 5, wrong, "five tries of the code, however many arrive at once")
+	require.Equal(t, 3, exhausted)
+	_, err := f.start("both", signing.Credentials{Code: code, AccessCode: "s3cret"})
+	refusedFor(t, err, "too many times")
 }
