@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,6 +23,10 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
+// createEnvelope stores an envelope and starts its workflow. With an
+// Idempotency-Key the envelope's ID is the key's, so a retry after a crash
+// at any point finishes the same envelope: nothing, or one envelope with
+// one workflow.
 func (s *Server) createEnvelope(c *gin.Context) {
 	spec, docs, err := s.readCreateRequest(c)
 	var reqErr *requestError
@@ -37,39 +43,58 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		invalid(c, errs)
 		return
 	}
-	env, tokens, err := prepared.Build(s.Links, tenantID(c), time.Now())
-	if err != nil {
-		s.unavailable(c, "preparing the envelope", err)
-		return
-	}
-	ctx := c.Request.Context()
-	for i, d := range env.Documents {
-		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].Data); err != nil {
-			s.unavailable(c, "storing the document", err)
+	ctx, id := c.Request.Context(), idempotentResource(c)
+	env, err := s.Store.GetEnvelope(ctx, tenantID(c), id)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		if env, err = s.storeEnvelope(c, prepared, id, docs); err != nil {
+			s.unavailable(c, "saving the envelope", err)
 			return
 		}
-	}
-	created := senderEvent(c, models.EventEnvelopeCreated)
-	created.OccurredAt = env.CreatedAt
-	if err := s.Store.CreateEnvelope(ctx, env, created); err != nil {
-		s.unavailable(c, "saving the envelope", err)
+	case err != nil:
+		s.unavailable(c, "looking up the envelope", err)
 		return
 	}
 	if err := s.Workflows.Start(ctx, workflowInput(env)); err != nil {
-		// The audit trail keeps the creation; the envelope is voided after it.
-		if voidErr := s.Store.VoidUnstarted(ctx, env.ID, "the signing workflow could not be started"); voidErr != nil {
-			s.Log.Error("void envelope whose workflow did not start", "envelope_id", env.ID, "error", voidErr)
+		if !hasIdempotencyKey(c) {
+			// No retry can finish this envelope: void it, keeping its creation
+			// in the audit trail. With a key, the retry starts the workflow.
+			if voidErr := s.Store.VoidUnstarted(context.WithoutCancel(ctx), env.ID, "the signing workflow could not be started"); voidErr != nil {
+				s.Log.Error("void envelope whose workflow did not start", "envelope_id", env.ID, "error", voidErr)
+			}
 		}
 		s.unavailable(c, "starting the signing workflow", err)
 		return
 	}
 	view := s.envelopeView(env)
-	for i := range view.Recipients {
-		view.Recipients[i].SigningURL = s.PublicURL + signinglink.Path(tokens[i])
-		view.Recipients[i].SigningAPIURL = s.PublicURL + signinglink.APIPath(tokens[i])
+	for i, r := range env.Recipients {
+		token := s.Links.Token(r.ID, r.LinkGeneration)
+		view.Recipients[i].SigningURL = s.PublicURL + signinglink.Path(token)
+		view.Recipients[i].SigningAPIURL = s.PublicURL + signinglink.APIPath(token)
 	}
 	c.Header("Location", "/v1/envelopes/"+env.ID)
 	c.JSON(http.StatusCreated, view)
+}
+
+// storeEnvelope builds the envelope with ID id and stores its documents,
+// then the envelope with its creation event, in one transaction.
+func (s *Server) storeEnvelope(c *gin.Context, prepared *signing.Prepared, id string, docs []signing.Upload) (*models.Envelope, error) {
+	env, err := prepared.Build(s.Links, tenantID(c), id, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request.Context()
+	for i, d := range env.Documents {
+		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].Data); err != nil {
+			return nil, fmt.Errorf("store document %d: %w", i, err)
+		}
+	}
+	created := senderEvent(c, models.EventEnvelopeCreated)
+	created.OccurredAt = env.CreatedAt
+	if err := s.Store.CreateEnvelope(ctx, env, created); err != nil {
+		return nil, err
+	}
+	return env, nil
 }
 
 // workflowInput is what the envelope's workflow starts from.

@@ -13,14 +13,16 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/signflow/signflow/internal/signing"
+	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 )
 
-// idempotencyLock is how long a claimed key waits for its request before a
-// retry may take it over: longer than any request runs.
+// idempotencyLease is how long a claim lives unless its request renews
+// it: a process that dies frees its keys within this, not minutes later.
 const (
-	idempotencyLock   = 2 * time.Minute
+	idempotencyLease  = 10 * time.Second
 	maxIdempotencyKey = 255
+	resourceKey       = "signflow.idempotency.resource"
 	replayedHeader    = "Idempotent-Replayed"
 	idempotencyHeader = "Idempotency-Key"
 )
@@ -66,9 +68,9 @@ func (s *Server) idempotent(c *gin.Context) {
 	io.WriteString(sum, c.Request.Method+" "+c.Request.URL.Path+"\n"+c.ContentType()+"\n")
 	sum.Write(body)
 	now := s.now()
-	record := models.IdempotencyKey{TenantID: tenantID(c), Key: key, Fingerprint: hex.EncodeToString(sum.Sum(nil)),
-		CreatedAt: now, ExpiresAt: now.Add(s.IdempotencyTTL)}
-	stored, claimed, err := s.Store.ClaimIdempotencyKey(c.Request.Context(), record, idempotencyLock)
+	record := models.IdempotencyKey{TenantID: idempotencyScope(c), Key: key, Fingerprint: hex.EncodeToString(sum.Sum(nil)),
+		ResourceID: models.NewID(), CreatedAt: now, ExpiresAt: now.Add(s.IdempotencyTTL)}
+	stored, claimed, err := s.Store.ClaimIdempotencyKey(c.Request.Context(), record, idempotencyLease)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		c.Header("Retry-After", "1")
@@ -95,22 +97,80 @@ func (s *Server) idempotent(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	c.Set(resourceKey, stored.ResourceID)
+	stopRenewing := s.renewWhileRunning(record.TenantID, key)
 	w := &capture{ResponseWriter: c.Writer}
 	c.Writer = w
-	c.Next()
 	// The outcome is kept even if the caller has gone: that is what a retry asks for.
 	ctx := context.WithoutCancel(c.Request.Context())
-	if status := w.Status(); status >= 500 {
-		// Our failure, not the request's: a retry should do the work.
-		if err := s.Store.ReleaseIdempotencyKey(ctx, record.TenantID, key); err != nil {
+	release := func() {
+		if err := s.Store.ReleaseIdempotencyKey(ctx, record.TenantID, key, s.now()); err != nil {
 			s.Log.Error("release idempotency key", "error", err)
 		}
+	}
+	defer func() {
+		stopRenewing()
+		if p := recover(); p != nil {
+			release()
+			panic(p) // recoverPanics answers it
+		}
+	}()
+	c.Next()
+	// Stripe's rule: only an answer to the request is kept. A failure on
+	// our side, a request cut off by its caller, or no answer at all leave
+	// the key for a retry, which does the work (on the same resource).
+	if w.Status() >= 500 || !w.Written() || c.Request.Context().Err() != nil {
+		release()
 		return
 	}
 	record.Status, record.ContentType, record.Location, record.Body = w.Status(), w.Header().Get("Content-Type"), w.Header().Get("Location"), w.body.Bytes()
 	if err := s.Store.FinishIdempotencyKey(ctx, record); err != nil {
 		s.Log.Error("store idempotent response", "error", err)
 	}
+}
+
+// renewWhileRunning keeps a claim alive while its request runs; the
+// returned function stops it.
+func (s *Server) renewWhileRunning(scope, key string) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		tick := time.NewTicker(idempotencyLease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if err := s.Store.RenewIdempotencyKey(context.Background(), scope, key, s.now().Add(idempotencyLease)); err != nil {
+					s.Log.Warn("renew idempotency key", "error", err)
+				}
+			}
+		}
+	}()
+	// Waits for a renewal under way, so none lands after a release.
+	return func() { close(done); <-exited }
+}
+
+// idempotencyScope is whose keys a key is among: the tenant's on sender
+// routes, the link's on recipient routes.
+func idempotencyScope(c *gin.Context) string {
+	if token := c.Param("token"); token != "" {
+		return "link:" + signinglink.Hash(token)[:48]
+	}
+	return tenantID(c)
+}
+
+// hasIdempotencyKey says the request holds a claimed Idempotency-Key.
+func hasIdempotencyKey(c *gin.Context) bool { return c.GetString(resourceKey) != "" }
+
+// idempotentResource is the ID the request's Idempotency-Key reserved for
+// what it creates, or a new ID for a request without one.
+func idempotentResource(c *gin.Context) string {
+	if id := c.GetString(resourceKey); id != "" {
+		return id
+	}
+	return models.NewID()
 }
 
 // maxRequestBytes bounds any POST body: the largest envelope creation.

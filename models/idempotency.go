@@ -18,8 +18,12 @@ type IdempotencyKey struct {
 	TenantID    string `gorm:"primaryKey;size:64"`
 	Key         string `gorm:"column:idempotency_key;primaryKey;size:255"`
 	Fingerprint string `gorm:"size:64;not null"`
-	// LockedUntil is set while the first request runs; a request that
-	// crashed its process frees the key when it passes.
+	// ResourceID names what the first request creates (an envelope), so
+	// that a retry after a crash finishes that one instead of making another.
+	ResourceID string `gorm:"size:36"`
+	// LockedUntil is set while a request runs on the key, and renewed
+	// while it does; once it passes, the request is known dead and a retry
+	// takes the key over.
 	LockedUntil *time.Time
 	Status      int
 	ContentType string
@@ -32,38 +36,57 @@ type IdempotencyKey struct {
 // Running says the first request with this key has not answered yet.
 func (k *IdempotencyKey) Running() bool { return k.LockedUntil != nil }
 
-// ClaimIdempotencyKey records that a request with this key starts. claimed
-// is true when the caller is to do the work; otherwise the stored record is
-// returned, running or finished. Expired keys, and keys locked by a request
-// whose lock has passed, are claimed afresh.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, lock time.Duration) (stored *IdempotencyKey, claimed bool, err error) {
+// ClaimIdempotencyKey records that a request with this key starts, locked
+// for lease. claimed is true when the caller is to do the work: on a new
+// key, or on one whose holder died or failed (its lock has passed), in
+// which case the stored ResourceID is kept. Otherwise the stored record is
+// returned, running or finished. Expired keys are forgotten first.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, lease time.Duration) (stored *IdempotencyKey, claimed bool, err error) {
+	// Stored and compared in UTC: SQLite compares times as text.
+	k.CreatedAt, k.ExpiresAt = k.CreatedAt.UTC(), k.ExpiresAt.UTC()
 	now := k.CreatedAt
-	until := now.Add(lock)
+	until := now.Add(lease)
 	k.LockedUntil = &until
 	db := s.DB.WithContext(ctx)
 	// Expired keys of every tenant go here too, by the expiry index, so the
 	// table holds about a day of keys without a separate sweeper.
-	res := db.Where("expires_at < ? OR (tenant_id = ? AND idempotency_key = ? AND locked_until < ?)", now, k.TenantID, k.Key, now).Delete(&IdempotencyKey{})
-	if res.Error != nil {
-		return nil, false, fmt.Errorf("free stale idempotency keys: %w", res.Error)
+	if err := db.Where("expires_at < ?", now).Delete(&IdempotencyKey{}).Error; err != nil {
+		return nil, false, fmt.Errorf("forget expired idempotency keys: %w", err)
 	}
-	res = db.Clauses(clause.OnConflict{DoNothing: true}).Create(&k)
+	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&k)
 	if res.Error != nil {
 		return nil, false, fmt.Errorf("claim idempotency key: %w", res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return &k, true, nil
 	}
+	res = db.Model(&IdempotencyKey{}).
+		Where("tenant_id = ? AND idempotency_key = ? AND fingerprint = ? AND locked_until < ?", k.TenantID, k.Key, k.Fingerprint, now).
+		Update("locked_until", until)
+	if res.Error != nil {
+		return nil, false, fmt.Errorf("take over idempotency key: %w", res.Error)
+	}
 	var existing IdempotencyKey
 	err = db.Where("tenant_id = ? AND idempotency_key = ?", k.TenantID, k.Key).First(&existing).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		// Freed between our insert and read: the caller may retry.
+		// Expired between our insert and read: the caller may retry.
 		return nil, false, fmt.Errorf("idempotency key %q changed hands; retry: %w", k.Key, ErrNotFound)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("load idempotency key: %w", err)
 	}
-	return &existing, false, nil
+	return &existing, res.RowsAffected == 1, nil
+}
+
+// RenewIdempotencyKey extends the lock of a key whose request still runs.
+func (s *Store) RenewIdempotencyKey(ctx context.Context, tenantID, key string, until time.Time) error {
+	err := s.DB.WithContext(ctx).Model(&IdempotencyKey{}).
+		Where("tenant_id = ? AND idempotency_key = ? AND locked_until IS NOT NULL", tenantID, key).
+		Update("locked_until", until.UTC()).Error
+	if err != nil {
+		return fmt.Errorf("renew idempotency key: %w", err)
+	}
+	return nil
 }
 
 // FinishIdempotencyKey stores the response a claimed key answered with.
@@ -77,10 +100,15 @@ func (s *Store) FinishIdempotencyKey(ctx context.Context, k IdempotencyKey) erro
 	return nil
 }
 
-// ReleaseIdempotencyKey forgets a claimed key whose request failed on our
-// side, so that a retry does the work.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, tenantID, key string) error {
-	if err := s.DB.WithContext(ctx).Where("tenant_id = ? AND idempotency_key = ?", tenantID, key).Delete(&IdempotencyKey{}).Error; err != nil {
+// ReleaseIdempotencyKey unlocks a key whose request got no answer worth
+// keeping (it failed on our side, was cancelled or panicked), so that a
+// retry with the same request takes it over at once and does the work,
+// on the same resource.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, tenantID, key string, now time.Time) error {
+	err := s.DB.WithContext(ctx).Model(&IdempotencyKey{}).
+		Where("tenant_id = ? AND idempotency_key = ? AND locked_until IS NOT NULL", tenantID, key).
+		Update("locked_until", now.UTC().Add(-time.Millisecond)).Error
+	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)
 	}
 	return nil

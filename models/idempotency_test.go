@@ -52,3 +52,45 @@ func TestIdempotencyKeyLifecycle(t *testing.T) {
 	require.NoError(t, store.DB.Model(&models.IdempotencyKey{}).Count(&left).Error)
 	require.EqualValues(t, 1, left, "expired keys of every tenant are swept")
 }
+
+func TestATakenOverKeyKeepsItsResource(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	now := time.Now().UTC()
+	const lease = 10 * time.Second
+	first := models.IdempotencyKey{TenantID: "t", Key: "k", Fingerprint: "a", ResourceID: "env-1", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+	_, claimed, err := store.ClaimIdempotencyKey(ctx, first, lease)
+	require.NoError(t, err)
+	require.True(t, claimed)
+
+	retry := first
+	retry.ResourceID, retry.CreatedAt = "env-2", now.Add(time.Second)
+	_, claimed, err = store.ClaimIdempotencyKey(ctx, retry, lease)
+	require.NoError(t, err)
+	require.False(t, claimed, "the lease is alive")
+	require.NoError(t, store.RenewIdempotencyKey(ctx, "t", "k", now.Add(lease+5*time.Second)))
+	retry.CreatedAt = now.Add(lease + time.Second)
+	_, claimed, err = store.ClaimIdempotencyKey(ctx, retry, lease)
+	require.NoError(t, err)
+	require.False(t, claimed, "a renewed lease is still alive")
+
+	other := retry
+	other.Fingerprint, other.CreatedAt = "b", now.Add(time.Minute)
+	stored, claimed, err := store.ClaimIdempotencyKey(ctx, other, lease)
+	require.NoError(t, err)
+	require.False(t, claimed, "another request never takes a key over")
+	require.Equal(t, "a", stored.Fingerprint)
+
+	retry.CreatedAt = now.Add(time.Minute)
+	stored, claimed, err = store.ClaimIdempotencyKey(ctx, retry, lease)
+	require.NoError(t, err)
+	require.True(t, claimed, "the holder is known dead once its lease passes")
+	require.Equal(t, "env-1", stored.ResourceID, "the retry finishes the first request's resource")
+
+	require.NoError(t, store.ReleaseIdempotencyKey(ctx, "t", "k", now.Add(time.Minute)))
+	retry.CreatedAt = now.Add(time.Minute + time.Millisecond)
+	stored, claimed, err = store.ClaimIdempotencyKey(ctx, retry, lease)
+	require.NoError(t, err)
+	require.True(t, claimed, "a released key is taken over at once")
+	require.Equal(t, "env-1", stored.ResourceID)
+}

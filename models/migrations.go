@@ -27,6 +27,16 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611260004_events_feed", Migrate: migrateEventsFeed},
 	{ID: "202611260005_webhooks", Migrate: migrateWebhooks},
 	{ID: "202611260006_rate_counters_and_link_marks", Migrate: migrateRateCountersAndLinkMarks},
+	{ID: "202611260007_idempotency_resources", Migrate: migrateIdempotencyResources},
+}
+
+// migrateIdempotencyResources lets an idempotency key name what its first
+// request creates, so a retry after a crash finishes that one.
+func migrateIdempotencyResources(tx *gorm.DB) error {
+	if err := tx.Exec("ALTER TABLE idempotency_keys ADD COLUMN resource_id VARCHAR(36) NOT NULL DEFAULT ''").Error; err != nil {
+		return fmt.Errorf("add idempotency_keys.resource_id: %w", err)
+	}
+	return nil
 }
 
 // migrateRateCountersAndLinkMarks adds the shared rate counters, and a mark

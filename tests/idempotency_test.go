@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // postRaw posts JSON with an Idempotency-Key and the suite's token.
@@ -140,4 +141,87 @@ func TestRateLimitsPerClient(t *testing.T) {
 	require.Contains(t, h.Get("RateLimit"), "r=0")
 	status, _, _ = withToken(t, http.MethodGet, base+"/v1/envelopes", other)
 	require.Equal(t, http.StatusOK, status, "another client has its own bucket")
+}
+
+// createOnce posts an envelope with key until it is answered (not 409).
+func createOnce(t *testing.T, url, token, key string, body []byte) rawResponse {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; {
+		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		req.Header.Set("Authorization", "Bearer "+token)
+		r := roundTrip(t, req)
+		if r.status != http.StatusConflict {
+			return r
+		}
+		require.True(t, time.Now().Before(deadline), "the key stayed busy: %s", r.body)
+		time.Sleep(200 * time.Millisecond) // a client honours Retry-After (1 s); the test polls faster
+	}
+}
+
+func TestACreateCutOffAnywhereIsFinishedByItsRetry(t *testing.T) {
+	t.Parallel()
+	token, err := issueToken(context.Background(), "cutoff-"+newTestID(), models.Scopes...)
+	require.NoError(t, err)
+	body, err := json.Marshal(jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.NoError(t, err)
+	url := suite.apiURL + "/v1/envelopes"
+	// The caller gives up after d: before the body is read, during intake,
+	// while storing, while starting the workflow, after the answer.
+	delays := []time.Duration{time.Millisecond, 20 * time.Millisecond, 60 * time.Millisecond, 150 * time.Millisecond,
+		300 * time.Millisecond, 600 * time.Millisecond, 2 * time.Second}
+	for i, d := range delays {
+		key := "cutoff-" + strconv.Itoa(i)
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		cancel()
+		r := createOnce(t, url, token, key, body)
+		require.Equal(t, http.StatusCreated, r.status, "cut off after %s, the retry gets the envelope: %s", d, r.body)
+		var created J
+		require.NoError(t, json.Unmarshal(r.body, &created))
+		id := str(created, "id")
+		require.NotEmpty(t, str(created, "recipients", 0, "signing_url"))
+		desc, err := suite.temporal.DescribeWorkflowExecution(context.Background(), contract.EnvelopeWorkflowID(id), "")
+		require.NoError(t, err, "the envelope has its workflow")
+		require.NotNil(t, desc.GetWorkflowExecutionInfo())
+		again := createOnce(t, url, token, key, body)
+		require.Equal(t, string(r.body), string(again.body), "and every later retry the same answer")
+	}
+	status, page, _ := withToken(t, http.MethodGet, url+"?limit=100", token)
+	require.Equal(t, http.StatusOK, status)
+	require.Len(t, page["data"], len(delays), "one envelope per key, whatever the cut")
+}
+
+func TestASignatureRetriedAfterItsAnswerWasLostGetsThatAnswer(t *testing.T) {
+	t.Parallel()
+	_, link := oneSignerEnvelope(t, suite.apiURL)
+	auth := session(t, link)
+	_, view := getJSON(t, link)
+	body, err := json.Marshal(J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "Ann"}}})
+	require.NoError(t, err)
+	sign := func() rawResponse {
+		req, err := http.NewRequest(http.MethodPost, link+"/sign", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "sign-1")
+		req.Header.Set("Authorization", auth["Authorization"])
+		return roundTrip(t, req)
+	}
+	first := sign()
+	require.Equal(t, http.StatusOK, first.status, "%s", first.body)
+	again := sign()
+	require.Equal(t, http.StatusOK, again.status, "the retry replays the answer, though the link is spent: %s", again.body)
+	require.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+	require.Equal(t, string(first.body), string(again.body))
+	status, _ := signAs(t, link, "Ann")
+	require.Equal(t, http.StatusGone, status, "without the key the spent link is 410")
 }

@@ -343,14 +343,15 @@ func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, Field
 	return &Prepared{spec: spec, docs: docs, infos: infos, timing: t}, nil
 }
 
-// Build makes the envelope of tenant as of now, and each recipient's first
-// signing-link token, by position. Routing order defaults to 1, the meaning
-// to the role's, and access codes are stored only as hashes.
-func (p *Prepared) Build(links *signinglink.Minter, tenant string, now time.Time) (*models.Envelope, []string, error) {
+// Build makes envelope id of tenant as of now; each recipient's first link
+// is links.Token(recipient ID, 1), stored as its hash. Routing order
+// defaults to 1, the meaning to the role's, and access codes are stored
+// only as hashes.
+func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.Time) (*models.Envelope, error) {
 	spec, docs, infos, t := p.spec, p.docs, p.infos, p.timing
 	now = now.UTC().Truncate(time.Millisecond)
 	env := &models.Envelope{
-		ID: models.NewID(), TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
+		ID: id, TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
 		Status: models.EnvelopeInProgress, Version: 1,
 		ReminderIntervalSeconds: int64(t.reminderInterval / time.Second), ReminderCount: t.reminderCount,
 		ExpiryWarningSeconds: int64(t.warning / time.Second), ExpiresAt: now.Add(t.expiresIn),
@@ -362,14 +363,12 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant string, now time.Time
 			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, CreatedAt: now,
 		})
 	}
-	tokens := make([]string, len(spec.Recipients))
 	for i, r := range spec.Recipients {
 		order := 1
 		if r.RoutingOrder != nil {
 			order = *r.RoutingOrder
 		}
-		id := models.NewID()
-		tokens[i] = links.Token(id, 1)
+		rid := models.NewID()
 		meaning := r.Meaning
 		if meaning == "" {
 			meaning = models.DefaultMeaning[r.Role]
@@ -379,13 +378,13 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant string, now time.Time
 			var err error
 			// bcrypt: an access code is short and chosen by people.
 			if codeHash, err = bcrypt.GenerateFromPassword([]byte(r.AccessCode), bcrypt.DefaultCost); err != nil {
-				return nil, nil, fmt.Errorf("hash access code: %w", err)
+				return nil, fmt.Errorf("hash access code: %w", err)
 			}
 		}
 		env.Recipients = append(env.Recipients, models.Recipient{
-			ID: id, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
+			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting,
-			TokenHash: signinglink.Hash(tokens[i]), LinkGeneration: 1,
+			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
 			Authentication: authentication(r), AccessCodeHash: string(codeHash),
 		})
 	}
@@ -401,5 +400,5 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant string, now time.Time
 			Required: f.Required == nil || *f.Required,
 		})
 	}
-	return env, tokens, nil
+	return env, nil
 }

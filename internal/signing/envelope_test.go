@@ -105,20 +105,20 @@ func TestBuildAppliesDefaultsAndHashesCodes(t *testing.T) {
 	prepared, errs := signing.Prepare(req, []signing.Upload{{Name: "contract.pdf", Data: contractPDF(t)}}, signing.Rules{Limits: pdf.DefaultLimits})
 	require.Empty(t, errs)
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	env, tokens, err := prepared.Build(links, "tenant-a", now)
+	env, err := prepared.Build(links, "tenant-a", "env-1", now)
 	require.NoError(t, err)
 
 	require.Equal(t, now.Add(10*24*time.Hour), env.ExpiresAt)
 	require.Equal(t, int64(2*24*3600), env.ReminderIntervalSeconds)
 	require.Equal(t, 2, env.ReminderCount)
 	require.Equal(t, int64(3*24*3600), env.ExpiryWarningSeconds, "the warning defaults to 3 days")
-	require.Len(t, tokens, 2)
+	require.Equal(t, "env-1", env.ID)
 	signer, cc := env.Recipients[0], env.Recipients[1]
 	require.Equal(t, 1, signer.RoutingOrder, "routing order defaults to 1")
 	require.Equal(t, models.DefaultMeaning[models.RoleSigner], signer.Meaning)
 	require.Equal(t, models.AuthNone, cc.Authentication, "a cc never signs, so needs no second factor")
 	require.NotContains(t, signer.AccessCodeHash, "s3cret", "only a hash of the access code is kept")
-	require.Equal(t, signinglink.Hash(tokens[0]), signer.TokenHash)
+	require.Equal(t, signinglink.Hash(links.Token(signer.ID, 1)), signer.TokenHash, "the first link is generation 1")
 	for _, r := range env.Recipients {
 		require.Equal(t, "tenant-a", r.TenantID)
 	}

@@ -33,7 +33,8 @@ func (c *Client) CheckHealth(ctx context.Context) error {
 	return err
 }
 
-// Start starts an envelope's workflow; an envelope ID starts at most one.
+// Start starts an envelope's workflow; an envelope ID starts at most one,
+// so starting it again (a retry) succeeds without a second.
 func (c *Client) Start(ctx context.Context, in EnvelopeInput) error {
 	_, err := c.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       EnvelopeWorkflowID(in.EnvelopeID),
@@ -45,7 +46,8 @@ func (c *Client) Start(ctx context.Context, in EnvelopeInput) error {
 			TenantIDAttribute.ValueSet(in.TenantID),
 		),
 	}, EnvelopeWorkflowType, in)
-	if err != nil {
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
 		return fmt.Errorf("start workflow of envelope %s: %w", in.EnvelopeID, err)
 	}
 	return nil
