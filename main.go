@@ -229,6 +229,9 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		if err := worker.EnsureSearchAttributes(ctx, tc, a.cfg.TemporalNamespace); err != nil {
 			return err
 		}
+		if err := sys.EnsureReconcileSchedule(ctx); err != nil {
+			return err
+		}
 		w := sys.Worker()
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)

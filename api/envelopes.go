@@ -59,7 +59,8 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		if !hasIdempotencyKey(c) {
 			// No retry can finish this envelope: void it, keeping its creation
 			// in the audit trail. With a key, the retry starts the workflow.
-			if voidErr := s.Store.VoidUnstarted(context.WithoutCancel(ctx), env.ID, "the signing workflow could not be started"); voidErr != nil {
+			if _, voidErr := s.Store.VoidStray(context.WithoutCancel(ctx), env.ID, models.SystemEvent("start-failed",
+				map[string]any{"reason": "the signing workflow could not be started"})); voidErr != nil {
 				s.Log.Error("void envelope whose workflow did not start", "envelope_id", env.ID, "error", voidErr)
 			}
 		}
@@ -196,11 +197,32 @@ func (s *Server) voidEnvelope(c *gin.Context) {
 	}
 	ctx, cancel := actionContext(c)
 	defer cancel()
-	if _, err := s.Workflows.Void(ctx, env.ID, contract.VoidRequest{Reason: body.Reason, Origin: senderOrigin(c)}); err != nil {
+	_, err := s.Workflows.Void(ctx, env.ID, contract.VoidRequest{Reason: body.Reason, Origin: senderOrigin(c)})
+	if errors.Is(err, contract.ErrNotRunning) && env.Status == models.EnvelopeInProgress {
+		// Its workflow never started or is gone: the envelope can still be ended.
+		err = s.voidStray(c, env.ID, body.Reason)
+	}
+	if err != nil {
 		s.actionFailed(c, err)
 		return
 	}
 	s.getEnvelope(c)
+}
+
+// voidStray voids an envelope in progress whose workflow is not running,
+// as its sender asked, and sends the webhooks that change owes.
+func (s *Server) voidStray(c *gin.Context, envelopeID, reason string) error {
+	ctx := c.Request.Context()
+	ev := senderEvent(c, models.EventEnvelopeVoided)
+	ev.Details = map[string]any{"reason": reason, "workflow": "not running"}
+	if _, err := s.Store.VoidStray(ctx, envelopeID, ev); err != nil {
+		return err
+	}
+	subs, err := s.Store.PendingSubscriptions(ctx, envelopeID)
+	if err != nil {
+		return err
+	}
+	return s.Workflows.WakeWebhooks(ctx, envelopeID, subs)
 }
 
 func (s *Server) originalDocument(c *gin.Context) {

@@ -129,6 +129,11 @@ func appendEvent(tx *gorm.DB, e Event) (bool, error) {
 	return true, appendFeed(tx, e)
 }
 
+// SystemEvent is an event Signflow itself causes, once per key.
+func SystemEvent(key string, details map[string]any) Event {
+	return Event{Key: key, ActorType: ActorSystem, Actor: "signflow", Details: details}
+}
+
 // AppendEvent records an event that happens outside the workflow (a link
 // opened, a document downloaded). key makes the write idempotent.
 func (s *Store) AppendEvent(ctx context.Context, e Event) error {

@@ -10,6 +10,9 @@ const (
 	EventEnvelopeDeclined  = "envelope.declined"
 	EventEnvelopeVoided    = "envelope.voided"
 	EventEnvelopeExpired   = "envelope.expired"
+	// EventEnvelopeFlagged: the reconciliation found the envelope in
+	// progress while its workflow had ended; an operator acts on it.
+	EventEnvelopeFlagged = "envelope.flagged"
 
 	// Recipients' progress and actions.
 	EventRecipientNotified     = "recipient.notified"

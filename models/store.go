@@ -90,24 +90,60 @@ func (s *Store) CreateEnvelope(ctx context.Context, env *Envelope, created Event
 	})
 }
 
-// VoidUnstarted ends an envelope whose workflow could not be started. The
-// audit trail keeps its creation; the void is recorded after it.
-func (s *Store) VoidUnstarted(ctx context.Context, id, reason string) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// VoidStray ends an envelope that is still in progress but whose workflow
+// is not running (it never started, or is gone), recording ev after the
+// rest of its trail; ev's key makes a repeat record nothing. It answers
+// false when the envelope was no longer in progress.
+func (s *Store) VoidStray(ctx context.Context, id string, ev Event) (bool, error) {
+	voided := false
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var env Envelope
 		if err := tx.Where("id = ?", id).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", id, err)
 		}
 		now := time.Now().UTC()
-		err := tx.Model(&env).Updates(map[string]any{"status": EnvelopeVoided, "version": env.Version + 1, "updated_at": now}).Error
-		if err != nil {
-			return fmt.Errorf("void envelope %s: %w", id, err)
+		res := tx.Model(&Envelope{}).Where("id = ? AND status = ?", id, EnvelopeInProgress).
+			Updates(map[string]any{"status": EnvelopeVoided, "version": env.Version + 1, "updated_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("void envelope %s: %w", id, res.Error)
 		}
-		_, err = appendEvent(tx, Event{EnvelopeID: id, TenantID: env.TenantID, Key: "start-failed", Type: EventEnvelopeVoided,
-			ActorType: ActorSystem, Actor: "signflow", EnvelopeStatus: EnvelopeVoided, EnvelopeVersion: env.Version + 1,
-			Details: map[string]any{"reason": reason}, OccurredAt: now})
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		ev.EnvelopeID, ev.TenantID, ev.Type = id, env.TenantID, EventEnvelopeVoided
+		ev.EnvelopeStatus, ev.EnvelopeVersion, ev.OccurredAt = EnvelopeVoided, env.Version+1, now
+		voided = true
+		_, err := appendEvent(tx, ev)
 		return err
 	})
+	return voided, err
+}
+
+// Unstarted lists envelopes in progress whose workflow has never changed
+// them (version 1) since before t: the ones whose workflow may never have
+// started. Oldest first, at most limit.
+func (s *Store) Unstarted(ctx context.Context, before time.Time, limit int) ([]Envelope, error) {
+	var envs []Envelope
+	err := s.DB.WithContext(ctx).Where("status = ? AND version = 1 AND created_at < ?", EnvelopeInProgress, before.UTC()).
+		Order("created_at").Limit(limit).Find(&envs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list unstarted envelopes: %w", err)
+	}
+	return envs, nil
+}
+
+// InProgress says which of the envelopes are still in progress here (ID
+// and tenant only).
+func (s *Store) InProgress(ctx context.Context, ids []string) ([]Envelope, error) {
+	var out []Envelope
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err := s.DB.WithContext(ctx).Select("id", "tenant_id").Where("id IN ? AND status = ?", ids, EnvelopeInProgress).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("check envelopes in progress: %w", err)
+	}
+	return out, nil
 }
 
 func documentHashes(docs []Document, final bool) []string {

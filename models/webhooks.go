@@ -141,6 +141,25 @@ func (s *Store) PendingSubscriptions(ctx context.Context, envelopeID string) ([]
 	return ids, nil
 }
 
+// DeliveryQueue is one subscription's deliveries of one envelope: what one
+// deliverer drains.
+type DeliveryQueue struct {
+	SubscriptionID string
+	EnvelopeID     string
+}
+
+// WaitingQueues lists the queues with a delivery pending since before t,
+// at most limit: each should have a deliverer.
+func (s *Store) WaitingQueues(ctx context.Context, before time.Time, limit int) ([]DeliveryQueue, error) {
+	var qs []DeliveryQueue
+	err := s.DB.WithContext(ctx).Model(&WebhookDelivery{}).Select("DISTINCT subscription_id, envelope_id").
+		Where("status = ? AND created_at < ?", DeliveryPending, before.UTC()).Order("subscription_id, envelope_id").Limit(limit).Scan(&qs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list waiting webhook queues: %w", err)
+	}
+	return qs, nil
+}
+
 // NextDelivery is the oldest pending delivery of an envelope to a
 // subscription: events go out one at a time, in the envelope's order.
 func (s *Store) NextDelivery(ctx context.Context, subscriptionID, envelopeID string) (*WebhookDelivery, error) {

@@ -227,7 +227,7 @@ func testSMTP(addr string) mailer.SMTP {
 // emails point at the shared API unless a test serves its own.
 func testSettings(queue string) wiring.Settings {
 	return wiring.Settings{TaskQueue: queue, PublicURL: suite.apiURL, WebhookPolicy: testWebhookPolicy, Limits: pdf.DefaultLimits,
-		SessionTTL: 30 * time.Minute, IdempotencyTTL: 24 * time.Hour,
+		SessionTTL: 30 * time.Minute, IdempotencyTTL: 24 * time.Hour, ReconcileInterval: 5 * time.Minute, ReconcileStaleAfter: 10 * time.Minute,
 		AllowPrivateWebhooks: true} // webhook receivers run on 127.0.0.1
 }
 

@@ -64,15 +64,17 @@ func serveOn(t *testing.T, addr string, h http.Handler) {
 }
 
 type tenantAPI struct {
-	t    *testing.T
-	base string
-	auth map[string]string
+	t      *testing.T
+	base   string
+	auth   map[string]string
+	tenant string
 }
 
 func newTenantAPI(t *testing.T, base string) tenantAPI {
-	token, err := issueToken(context.Background(), "hooks-"+newTestID(), models.Scopes...)
+	tenant := "hooks-" + newTestID()
+	token, err := issueToken(context.Background(), tenant, models.Scopes...)
 	require.NoError(t, err)
-	return tenantAPI{t, base, map[string]string{"Authorization": "Bearer " + token}}
+	return tenantAPI{t, base, map[string]string{"Authorization": "Bearer " + token}, tenant}
 }
 
 func newTestID() string { return models.NewID() }

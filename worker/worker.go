@@ -27,6 +27,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
 	w.RegisterWorkflowWithOptions(workflows.EnvelopeWorkflow, workflow.RegisterOptions{Name: contract.EnvelopeWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.WebhookDeliverer, workflow.RegisterOptions{Name: contract.WebhookDelivererType})
+	w.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: contract.ReconcileWorkflowType})
 	w.RegisterActivity(acts)
 	return w
 }
@@ -41,9 +42,13 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return fmt.Errorf("list search attributes: %w", err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, name := range []string{contract.EnvelopeStatusAttribute.GetName(), contract.TenantIDAttribute.GetName()} {
+	for name, kind := range map[string]enumspb.IndexedValueType{
+		contract.EnvelopeStatusAttribute.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		contract.TenantIDAttribute.GetName():          enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		contract.ReconcileFindingsAttribute.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
+	} {
 		if _, ok := existing.GetCustomAttributes()[name]; !ok {
-			missing[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+			missing[name] = kind
 		}
 	}
 	if len(missing) == 0 {

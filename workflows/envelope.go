@@ -314,6 +314,15 @@ func withRetries(ctx workflow.Context, timeout time.Duration) workflow.Context {
 	})
 }
 
+// withHeartbeats makes a long activity report progress at least every
+// timeout, so that a dead worker's attempt is retried within it rather
+// than after the whole start-to-close timeout.
+func withHeartbeats(ctx workflow.Context, timeout time.Duration) workflow.Context {
+	opts := workflow.GetActivityOptions(ctx)
+	opts.HeartbeatTimeout = timeout
+	return workflow.WithActivityOptions(ctx, opts)
+}
+
 // withMailRetries keeps trying an SMTP server that is down, from 5 seconds
 // apart up to 5 minutes apart: mail is delayed, never dropped.
 func withMailRetries(ctx workflow.Context) workflow.Context {

@@ -58,6 +58,8 @@ var Vars = []Var{
 	{"SIGNFLOW_WEBHOOK_RETRY_INITIAL", "5s", "First delay before a failed webhook delivery is retried; it doubles per attempt."},
 	{"SIGNFLOW_WEBHOOK_RETRY_MAX", "1h", "Longest delay between webhook delivery attempts."},
 	{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", "72h", "How long a webhook delivery is retried before it is dead-lettered."},
+	{"SIGNFLOW_RECONCILE_INTERVAL", "5m", "How often the reconciliation schedule runs (voids envelopes whose workflow never started, flags ones whose workflow ended abnormally, restarts idle webhook deliveries)."},
+	{"SIGNFLOW_RECONCILE_STALE_AFTER", "10m", "How long an envelope or a webhook delivery must have stood still before the reconciliation looks at it."},
 	{"SIGNFLOW_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses (a receiver on this machine or network); off, they are refused."},
 }
 
@@ -100,6 +102,8 @@ type Config struct {
 	WebhookRetryMax     time.Duration
 	WebhookRetryWindow  time.Duration
 	WebhookAllowPrivate bool
+	ReconcileInterval   time.Duration
+	ReconcileStaleAfter time.Duration
 }
 
 // DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
@@ -195,6 +199,8 @@ func Load() (Config, error) {
 		{"SIGNFLOW_WEBHOOK_RETRY_INITIAL", 100 * time.Millisecond, &c.WebhookRetryInitial},
 		{"SIGNFLOW_WEBHOOK_RETRY_MAX", 100 * time.Millisecond, &c.WebhookRetryMax},
 		{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", time.Second, &c.WebhookRetryWindow},
+		{"SIGNFLOW_RECONCILE_INTERVAL", time.Minute, &c.ReconcileInterval},
+		{"SIGNFLOW_RECONCILE_STALE_AFTER", time.Minute, &c.ReconcileStaleAfter},
 	}
 	for _, d := range durations {
 		if *d.dst, err = time.ParseDuration(get(d.name)); err != nil || *d.dst < d.min {

@@ -5,6 +5,7 @@
 package wiring
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -62,6 +63,10 @@ type Settings struct {
 	MaxAttachmentBytes int64
 	// Now is the API's clock; nil is time.Now.
 	Now func() time.Time
+	// ReconcileInterval and ReconcileStaleAfter shape the reconciliation
+	// schedule.
+	ReconcileInterval   time.Duration
+	ReconcileStaleAfter time.Duration
 }
 
 // SettingsFrom reads the settings out of the configuration.
@@ -79,6 +84,8 @@ func SettingsFrom(cfg config.Config) Settings {
 		RateLimit:            cfg.RateLimit,
 		RateBurst:            cfg.RateBurst,
 		AllowPrivateWebhooks: cfg.WebhookAllowPrivate,
+		ReconcileInterval:    cfg.ReconcileInterval,
+		ReconcileStaleAfter:  cfg.ReconcileStaleAfter,
 	}
 }
 
@@ -117,4 +124,10 @@ func (sys *System) Worker() sdkworker.Worker {
 		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Mail: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
 		Workflows: sys.workflows, AllowPrivateWebhooks: s.AllowPrivateWebhooks, MaxAttachmentBytes: s.MaxAttachmentBytes,
 	})
+}
+
+// EnsureReconcileSchedule creates the reconciliation schedule unless it
+// exists; any worker may call it, the first one wins.
+func (sys *System) EnsureReconcileSchedule(ctx context.Context) error {
+	return sys.workflows.EnsureReconcileSchedule(ctx, sys.settings.ReconcileInterval, sys.settings.ReconcileStaleAfter)
 }

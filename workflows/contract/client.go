@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -109,6 +112,85 @@ func (c *Client) WakeWebhooks(ctx context.Context, envelopeID string, subscripti
 		if _, err := c.temporal.SignalWithStartWorkflow(ctx, opts.ID, SignalWebhookWake, nil, opts, WebhookDelivererType, in); err != nil {
 			return fmt.Errorf("wake webhook deliverer %s: %w", opts.ID, err)
 		}
+	}
+	return nil
+}
+
+// Workflow run states, as RunStatus names them.
+const (
+	RunRunning = "running"
+	RunMissing = "missing" // never started, or deleted
+)
+
+// RunStatus is the state of an envelope's workflow: RunRunning,
+// RunMissing, or how it closed ("completed", "terminated", "failed",
+// "timedout", "canceled").
+func (c *Client) RunStatus(ctx context.Context, envelopeID string) (string, error) {
+	desc, err := c.temporal.DescribeWorkflowExecution(ctx, EnvelopeWorkflowID(envelopeID), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return RunMissing, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("describe workflow of envelope %s: %w", envelopeID, err)
+	}
+	status := desc.GetWorkflowExecutionInfo().GetStatus()
+	if status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return RunRunning, nil
+	}
+	return strings.ToLower(status.String()), nil
+}
+
+// EndedAbnormally lists the envelopes whose workflow closed since t other
+// than by completing (terminated, failed, timed out, canceled), by
+// Temporal's visibility store.
+func (c *Client) EndedAbnormally(ctx context.Context, since time.Time) ([]string, error) {
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed' "+
+		"AND ExecutionStatus != 'ContinuedAsNew' AND CloseTime > '%s'", EnvelopeWorkflowType, since.UTC().Format(time.RFC3339))
+	var ids []string
+	var token []byte
+	for {
+		resp, err := c.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("list envelope workflows that ended abnormally: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			if id, ok := strings.CutPrefix(e.GetExecution().GetWorkflowId(), envelopeIDPrefix); ok {
+				ids = append(ids, id)
+			}
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return ids, nil
+		}
+	}
+}
+
+// DelivererRunning says whether a webhook deliverer drains the queue.
+func (c *Client) DelivererRunning(ctx context.Context, subscriptionID, envelopeID string) (bool, error) {
+	desc, err := c.temporal.DescribeWorkflowExecution(ctx, WebhookDelivererID(subscriptionID, envelopeID), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("describe webhook deliverer: %w", err)
+	}
+	return desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
+}
+
+// EnsureReconcileSchedule creates the reconciliation schedule unless it
+// exists: every interval, a run checks what has not moved for staleAfter.
+func (c *Client) EnsureReconcileSchedule(ctx context.Context, interval, staleAfter time.Duration) error {
+	_, err := c.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   ReconcileScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}},
+		Action: &client.ScheduleWorkflowAction{
+			ID: ReconcileScheduleID, Workflow: ReconcileWorkflowType, TaskQueue: c.taskQueue,
+			Args: []any{ReconcileInput{StaleAfter: staleAfter}},
+		},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("create schedule %s: %w", ReconcileScheduleID, err)
 	}
 	return nil
 }

@@ -15,9 +15,30 @@ import (
 
 // Workflow types, as registered on the worker and recorded in histories.
 const (
-	EnvelopeWorkflowType = "EnvelopeWorkflow"
-	WebhookDelivererType = "WebhookDeliverer"
+	EnvelopeWorkflowType  = "EnvelopeWorkflow"
+	WebhookDelivererType  = "WebhookDeliverer"
+	ReconcileWorkflowType = "Reconcile"
 )
+
+// ReconcileScheduleID is the Temporal Schedule that runs the
+// reconciliation; operators see it and its runs in the Web UI.
+const ReconcileScheduleID = "signflow-reconcile"
+
+// ReconcileInput is one reconciliation run: envelopes and deliveries that
+// have not moved for StaleAfter are checked against their workflows.
+type ReconcileInput struct {
+	StaleAfter time.Duration `json:"stale_after"`
+}
+
+// ReconcileReport is what a run found and did.
+type ReconcileReport struct {
+	Voided  []string `json:"voided"`  // in progress with no workflow: ended
+	Flagged []string `json:"flagged"` // in progress, workflow ended otherwise: for an operator
+	Woken   int      `json:"woken"`   // envelopes whose pending webhooks had no deliverer
+}
+
+// Findings counts what needed repair or attention.
+func (r ReconcileReport) Findings() int64 { return int64(len(r.Voided) + len(r.Flagged) + r.Woken) }
 
 // The envelope workflow's update, signal and query names.
 const (
@@ -67,13 +88,18 @@ func (r *Rejection) Is(target error) bool { return target == ErrRejected }
 var (
 	EnvelopeStatusAttribute = temporal.NewSearchAttributeKeyKeyword("EnvelopeStatus")
 	TenantIDAttribute       = temporal.NewSearchAttributeKeyKeyword("TenantId")
+	// ReconcileFindingsAttribute is set on each reconciliation run, so that
+	// "ReconcileFindings > 0" lists the runs that repaired or flagged.
+	ReconcileFindingsAttribute = temporal.NewSearchAttributeKeyInt64("ReconcileFindings")
 )
 
 // EnvelopeWorkflowID is the one workflow ID of an envelope: starting it
 // twice cannot create a second process.
 func EnvelopeWorkflowID(envelopeID string) string {
-	return "envelope-" + envelopeID
+	return envelopeIDPrefix + envelopeID
 }
+
+const envelopeIDPrefix = "envelope-"
 
 // WebhookDelivererID is a deliverer's workflow ID: one per (subscription,
 // envelope), so that an envelope's events reach an endpoint in order while

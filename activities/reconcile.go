@@ -1,0 +1,112 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
+)
+
+// Stray is an envelope in progress whose workflow is not running: Run says
+// how it stands (contract.RunMissing, or how it closed).
+type Stray struct {
+	EnvelopeID string `json:"envelope_id"`
+	TenantID   string `json:"tenant_id"`
+	Run        string `json:"run"`
+}
+
+// maxStraysPerRun bounds one reconciliation run; the next run goes on.
+const maxStraysPerRun = 100
+
+// FindStrayEnvelopes finds envelopes in progress whose workflow is not
+// running: those still at version 1 since before staleAfter whose workflow
+// is missing or closed, and those whose workflow closed abnormally within
+// lookback.
+func (a *Activities) FindStrayEnvelopes(ctx context.Context, staleAfter, lookback time.Duration) ([]Stray, error) {
+	now := time.Now()
+	unstarted, err := a.Store.Unstarted(ctx, now.Add(-staleAfter), maxStraysPerRun)
+	if err != nil {
+		return nil, err
+	}
+	var strays []Stray
+	for _, env := range unstarted {
+		activity.RecordHeartbeat(ctx, env.ID)
+		run, err := a.Workflows.RunStatus(ctx, env.ID)
+		if err != nil {
+			return nil, err
+		}
+		if run != contract.RunRunning {
+			strays = append(strays, Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: run})
+		}
+	}
+	ended, err := a.Workflows.EndedAbnormally(ctx, now.Add(-lookback))
+	if err != nil {
+		return nil, err
+	}
+	open, err := a.Store.InProgress(ctx, ended)
+	if err != nil {
+		return nil, err
+	}
+	for _, env := range open {
+		run, err := a.Workflows.RunStatus(ctx, env.ID)
+		if err != nil {
+			return nil, err
+		}
+		strays = append(strays, Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: run})
+	}
+	return strays, nil
+}
+
+// VoidStray ends an envelope whose workflow never started, as the system.
+func (a *Activities) VoidStray(ctx context.Context, envelopeID string) error {
+	ev := models.SystemEvent("reconciled-void", map[string]any{"reason": "its signing workflow never started"})
+	if _, err := a.Store.VoidStray(ctx, envelopeID, ev); err != nil {
+		return err
+	}
+	return a.wakeDeliverers(ctx, envelopeID)
+}
+
+// FlagStray records, once, that an envelope is in progress while its
+// workflow has ended; an operator decides (void it, or restore the
+// workflow).
+func (a *Activities) FlagStray(ctx context.Context, s Stray) error {
+	ev := models.SystemEvent("flagged:"+s.Run, map[string]any{"workflow": s.Run,
+		"action": "void the envelope, or restore its workflow; see the reconciliation runs in the Temporal Web UI"})
+	ev.EnvelopeID, ev.TenantID, ev.Type, ev.OccurredAt = s.EnvelopeID, s.TenantID, models.EventEnvelopeFlagged, time.Now()
+	if err := a.Store.AppendEvent(ctx, ev); err != nil {
+		return err
+	}
+	a.Log.WarnContext(ctx, "envelope flagged: in progress while its workflow has ended", "envelope_id", s.EnvelopeID, "workflow", s.Run)
+	return nil
+}
+
+// WakeWaitingWebhooks starts a deliverer for each queue with a delivery
+// pending since before staleAfter and none draining it (deliveries queued
+// outside a transition, or a wake that failed half-way). It answers how
+// many it started.
+func (a *Activities) WakeWaitingWebhooks(ctx context.Context, staleAfter time.Duration) (int, error) {
+	queues, err := a.Store.WaitingQueues(ctx, time.Now().Add(-staleAfter), 2*maxStraysPerRun)
+	if err != nil {
+		return 0, err
+	}
+	woken := 0
+	for _, q := range queues {
+		activity.RecordHeartbeat(ctx, q.EnvelopeID)
+		running, err := a.Workflows.DelivererRunning(ctx, q.SubscriptionID, q.EnvelopeID)
+		if err != nil {
+			return woken, err
+		}
+		if running {
+			continue
+		}
+		if err := a.Workflows.WakeWebhooks(ctx, q.EnvelopeID, []string{q.SubscriptionID}); err != nil {
+			return woken, fmt.Errorf("wake deliverer: %w", err)
+		}
+		woken++
+	}
+	return woken, nil
+}

@@ -1,0 +1,47 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/workflows/contract"
+)
+
+// reconcileLookback is how far back a run looks for envelope workflows
+// that ended abnormally; flags are recorded once however often they are
+// found.
+const reconcileLookback = 24 * time.Hour
+
+// Reconcile runs on a schedule and compares what the database says with
+// what Temporal runs: an envelope in progress whose workflow never started
+// is voided; one whose workflow ended without completing is flagged for an
+// operator; pending webhooks that no deliverer drains get one. Each run
+// records how much it found as a search attribute.
+func Reconcile(ctx workflow.Context, in contract.ReconcileInput) (contract.ReconcileReport, error) {
+	var report contract.ReconcileReport
+	actx := withHeartbeats(withRetries(ctx, 5*time.Minute), time.Minute)
+	var strays []activities.Stray
+	if err := workflow.ExecuteActivity(actx, a.FindStrayEnvelopes, in.StaleAfter, reconcileLookback).Get(ctx, &strays); err != nil {
+		return report, err
+	}
+	for _, s := range strays {
+		if s.Run == contract.RunMissing {
+			if err := workflow.ExecuteActivity(actx, a.VoidStray, s.EnvelopeID).Get(ctx, nil); err != nil {
+				return report, err
+			}
+			report.Voided = append(report.Voided, s.EnvelopeID)
+			continue
+		}
+		if err := workflow.ExecuteActivity(actx, a.FlagStray, s).Get(ctx, nil); err != nil {
+			return report, err
+		}
+		report.Flagged = append(report.Flagged, s.EnvelopeID)
+	}
+	if err := workflow.ExecuteActivity(actx, a.WakeWaitingWebhooks, in.StaleAfter).Get(ctx, &report.Woken); err != nil {
+		return report, err
+	}
+	err := workflow.UpsertTypedSearchAttributes(ctx, contract.ReconcileFindingsAttribute.ValueSet(report.Findings()))
+	return report, err
+}
