@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/activity"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
@@ -98,4 +101,30 @@ type ReissueRequest struct {
 func (a *Activities) ReissueLink(ctx context.Context, req ReissueRequest) error {
 	token := a.Links.Token(req.RecipientID, req.Generation)
 	return a.Store.ReissueLink(ctx, req.RecipientID, req.Generation, signinglink.Hash(token), req.Name, req.Email)
+}
+
+// heartbeatEvery is how often a long activity reports that it is alive;
+// the workflow's heartbeat timeout is a few times this.
+const heartbeatEvery = 2 * time.Second
+
+// whileHeartbeating runs work, reporting a heartbeat until it returns, so
+// that if the worker dies Temporal retries the activity elsewhere within
+// the heartbeat timeout instead of its whole start-to-close timeout.
+func whileHeartbeating(ctx context.Context, work func() error) error {
+	done := make(chan struct{})
+	defer close(done)
+	activity.RecordHeartbeat(ctx)
+	go func() {
+		tick := time.NewTicker(heartbeatEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return work()
 }

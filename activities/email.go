@@ -2,11 +2,13 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/wneessen/go-mail"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/email"
@@ -44,10 +46,27 @@ func (a *Activities) SendNotification(ctx context.Context, req NotificationReque
 	if err != nil {
 		return err
 	}
-	if err := a.Mail.Send(ctx, msg); err != nil {
+	if err := whileHeartbeating(ctx, func() error { return a.Mail.Send(ctx, msg) }); err != nil {
+		if refused(err) {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("the mail server refused %s to recipient %s for good: %v",
+				n.Kind, r.ID, err), MailRefusedErrorType, err)
+		}
 		return fmt.Errorf("send %s to recipient %s: %w", n.Kind, r.ID, err)
 	}
 	return a.Store.MarkSent(ctx, n, time.Now())
+}
+
+// MailRefusedErrorType is the error of a message the mail server refused
+// for good (a 5xx answer to the recipient or the message): retrying the
+// same message to the same address cannot succeed.
+const MailRefusedErrorType = "MailRefused"
+
+// refused says the server answered the recipient or the message with a
+// permanent (5xx) refusal; outages and 4xx answers are worth retrying.
+func refused(err error) bool {
+	var se *mail.SendError
+	return errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 &&
+		(se.Reason == mail.ErrSMTPRcptTo || se.Reason == mail.ErrSMTPData)
 }
 
 // compose gathers what the notification says and composes it.

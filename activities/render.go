@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/certificate"
 	"github.com/signflow/signflow/internal/pdf"
@@ -43,13 +45,27 @@ func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest
 	}
 	finals := make([]FinalDocument, 0, len(env.Documents))
 	for _, doc := range env.Documents {
-		final, err := a.renderDocument(ctx, env, events, doc)
+		var final FinalDocument
+		err := whileHeartbeating(ctx, func() (err error) {
+			final, err = a.renderDocument(ctx, env, events, doc)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("render document %s: %w", doc.ID, err)
 		}
 		finals = append(finals, final)
 	}
 	return finals, nil
+}
+
+// RenderFailedErrorType is the error of a document that cannot be made
+// final: retrying will not help until someone looks at it.
+const RenderFailedErrorType = "RenderFailed"
+
+// cannotRender marks a failure of the PDF work itself, as opposed to a
+// store that is briefly unreachable, which is worth retrying.
+func cannotRender(step string, err error) error {
+	return temporal.NewNonRetryableApplicationError(step+": "+err.Error(), RenderFailedErrorType, err)
 }
 
 // renderDocument stamps the values, appends the certificate of completion
@@ -92,7 +108,7 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 	}
 	stamped, err := pdf.StampAll(original, doc.Pages, stamps)
 	if err != nil {
-		return FinalDocument{}, err
+		return FinalDocument{}, cannotRender("stamp the values", err)
 	}
 	data, err := certificate.Build(env, events, func(k string) ([]byte, error) { return a.Blobs.Get(ctx, k) })
 	if err != nil {
@@ -103,11 +119,11 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 	data.Status = models.EnvelopeCompleted
 	withCertificate, err := certificate.Append(stamped, data)
 	if err != nil {
-		return FinalDocument{}, err
+		return FinalDocument{}, cannotRender("append the certificate", err)
 	}
 	out, err := a.Seal.Seal(withCertificate, seal.Info{Reason: "Completed with Signflow, envelope " + env.ID, Date: time.Now()})
 	if err != nil {
-		return FinalDocument{}, err
+		return FinalDocument{}, cannotRender("seal", err)
 	}
 	if err := a.Blobs.Put(ctx, key, out); err != nil {
 		return FinalDocument{}, err

@@ -209,6 +209,22 @@ func (s *Server) voidEnvelope(c *gin.Context) {
 	s.getEnvelope(c)
 }
 
+// retryRender has an envelope whose final documents could not be made
+// render them again, once an operator has fixed the cause.
+func (s *Server) retryRender(c *gin.Context) {
+	env := s.loadEnvelope(c)
+	if env == nil {
+		return
+	}
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	if _, err := s.Workflows.RetryRender(ctx, env.ID, contract.RetryRenderRequest{Origin: senderOrigin(c)}); err != nil {
+		s.actionFailed(c, err)
+		return
+	}
+	s.getEnvelope(c)
+}
+
 // voidStray voids an envelope in progress whose workflow is not running,
 // as its sender asked, and sends the webhooks that change owes.
 func (s *Server) voidStray(c *gin.Context, envelopeID, reason string) error {

@@ -81,6 +81,7 @@ func (s *Server) Handler() http.Handler {
 	sender.GET("/envelopes/:id", read, s.getEnvelope)
 	small := limitBody(smallBody)
 	sender.POST("/envelopes/:id/void", write, small, s.idempotent, s.voidEnvelope)
+	sender.POST("/envelopes/:id/retry-render", write, small, s.idempotent, s.retryRender)
 	sender.POST("/envelopes/:id/recipients/:rid/resend", write, small, s.idempotent, s.resendLink)
 	sender.PATCH("/envelopes/:id/recipients/:rid", write, small, s.correctRecipient)
 	sender.GET("/envelopes/:id/documents/:doc", read, s.originalDocument)

@@ -13,6 +13,9 @@ const (
 	// EventEnvelopeFlagged: the reconciliation found the envelope in
 	// progress while its workflow had ended; an operator acts on it.
 	EventEnvelopeFlagged = "envelope.flagged"
+	// The final documents could not be made, and an operator's retry.
+	EventEnvelopeRenderFailed  = "envelope.render_failed"
+	EventEnvelopeRenderRetried = "envelope.render_retried"
 
 	// Recipients' progress and actions.
 	EventRecipientNotified     = "recipient.notified"
@@ -22,6 +25,8 @@ const (
 	EventRecipientDeclined     = "recipient.declined"
 	EventRecipientLinkReissued = "recipient.link_reissued"
 	EventRecipientCorrected    = "recipient.corrected"
+	// The mail server refused a recipient's message for good.
+	EventRecipientDeliveryFailed = "recipient.delivery_failed"
 
 	// Nudges the workflow sends while recipients have not acted.
 	EventReminderSent      = "reminder.sent"
@@ -48,7 +53,7 @@ const (
 var FeedTypes = []string{
 	EventEnvelopeCreated, EventRecipientNotified, EventRecipientViewed, EventRecipientSigned, EventRecipientApproved,
 	EventRecipientDeclined, EventEnvelopeCompleted, EventEnvelopeDeclined, EventEnvelopeVoided, EventEnvelopeExpired,
-	EventReminderSent,
+	EventReminderSent, EventRecipientDeliveryFailed, EventEnvelopeRenderFailed,
 }
 
 // ActedEvents are the events of a recipient's final action, which the

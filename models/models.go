@@ -15,10 +15,14 @@ const (
 	EnvelopeDeclined   = "declined"
 	EnvelopeVoided     = "voided"
 	EnvelopeExpired    = "expired"
+	// EnvelopeRenderFailed: everyone has acted but the final documents
+	// could not be made; an operator retries after a fix, or voids it.
+	EnvelopeRenderFailed = "render_failed"
 )
 
 // EnvelopeStatuses lists every envelope status, for validating filters.
-var EnvelopeStatuses = []string{EnvelopeInProgress, EnvelopeCompleted, EnvelopeDeclined, EnvelopeVoided, EnvelopeExpired}
+var EnvelopeStatuses = []string{EnvelopeInProgress, EnvelopeCompleted, EnvelopeDeclined, EnvelopeVoided, EnvelopeExpired,
+	EnvelopeRenderFailed}
 
 // Recipient statuses.
 const (
@@ -29,6 +33,9 @@ const (
 	RecipientApproved = "approved"
 	RecipientDeclined = "declined"
 	RecipientCopied   = "copied"
+	// RecipientDeliveryFailed: the mail server refused the recipient's
+	// address for good; the sender corrects it, and the rest go on.
+	RecipientDeliveryFailed = "delivery_failed"
 )
 
 // Recipient roles.
@@ -256,7 +263,7 @@ type Notification struct {
 
 // IsTerminal reports whether an envelope status is final.
 func IsTerminal(status string) bool {
-	return status != EnvelopeInProgress
+	return status != EnvelopeInProgress && status != EnvelopeRenderFailed
 }
 
 // SealVerdict is what a check finds about one seal (embedded signature)

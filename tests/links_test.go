@@ -74,3 +74,37 @@ func TestCorrectingARecipientBeforeTheyAct(t *testing.T) {
 	status, res = requestJSON(t, http.MethodPatch, url, J{"name": "Too Late"})
 	require.Equal(t, http.StatusConflict, status, "%v", res)
 }
+
+func TestAnAddressRefusedForGoodHoldsUpOnlyItsRecipient(t *testing.T) {
+	t.Parallel()
+	refused, other, fixed := "nobody-"+newTestID()+"@"+refusedDomain, unique("parallel"), unique("corrected")
+	spec := jsonEnvelope(t, []J{
+		withCode(J{"name": "Nobody", "email": refused, "role": "signer", "routing_order": 1}),
+		withCode(J{"name": "Other", "email": other, "role": "signer", "routing_order": 1}),
+	}, []J{fieldAt(0, "signature", 1, aliceSig), fieldAt(1, "signature", 1, bobSig)})
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", spec)
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id, rid := str(created, "id"), str(created, "recipients", 0, "id")
+
+	// The other signer is invited and signs meanwhile.
+	awaitMail(t, suite.mailAPI, "to:"+other+` subject:"Please sign"`, 1, time.Minute)
+	status, body := signAs(t, str(created, "recipients", 1, "signing_api_url"), "Other")
+	require.Equal(t, http.StatusOK, status, "%v", body)
+
+	// The refused address is a state the sender sees, and an event.
+	require.Eventually(t, func() bool {
+		_, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
+		return str(env, "recipients", 0, "status") == "delivery_failed"
+	}, time.Minute, 100*time.Millisecond)
+	failed := eventOf(auditEvents(t, suite.apiURL, id), "recipient.delivery_failed")
+	require.NotNil(t, failed)
+	require.Contains(t, str(failed, "details", "reason"), "refused")
+
+	// The sender corrects the address; the new one is invited and signs.
+	status, res := requestJSON(t, http.MethodPatch, suite.apiURL+"/v1/envelopes/"+id+"/recipients/"+rid, J{"email": fixed})
+	require.Equal(t, http.StatusOK, status, "%v", res)
+	awaitMail(t, suite.mailAPI, "to:"+fixed+` subject:"Please sign"`, 1, time.Minute)
+	status, body = signAs(t, str(res, "signing_api_url"), "Fixed")
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
+}

@@ -36,9 +36,13 @@ func startMailpit(bin string, log io.Writer) (func(), error) {
 	return stop, nil
 }
 
+// refusedDomain is a domain the test Mailpit refuses for good, as a real
+// server refuses an address that does not exist.
+const refusedDomain = "refused.test"
+
 func mailpitCommand(bin, smtpAddr, httpAddr string) *exec.Cmd {
 	return exec.Command(bin, "--smtp", smtpAddr, "--listen", httpAddr, "--smtp-auth-accept-any",
-		"--smtp-auth-allow-insecure", "--disable-version-check")
+		"--smtp-auth-allow-insecure", "--disable-version-check", "--smtp-allowed-recipients", `@example\.com$`)
 }
 
 func freePort() string {

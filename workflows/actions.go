@@ -177,7 +177,7 @@ func (e *envelope) resend(ctx workflow.Context, req contract.ResendRequest) (con
 	}
 	r := &e.recipients[i]
 	r.Generation++
-	if r.Status == models.RecipientWaiting {
+	if r.Status == models.RecipientWaiting || r.Status == models.RecipientDeliveryFailed {
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 	}
@@ -218,7 +218,10 @@ func (e *envelope) correct(ctx workflow.Context, req contract.CorrectRequest) (c
 	}
 	r := &e.recipients[i]
 	r.Generation++
-	invite := r.Status == models.RecipientNotified || r.Status == models.RecipientViewed
+	invite := r.Status == models.RecipientNotified || r.Status == models.RecipientViewed || r.Status == models.RecipientDeliveryFailed
+	if r.Status == models.RecipientDeliveryFailed {
+		r.Status = models.RecipientNotified // invited again, at the corrected address
+	}
 	details := map[string]any{"name": req.Name, "email": req.Email}
 	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email}
 	if err := e.reissue(ctx, byAPI(models.EventRecipientCorrected, r.ID, req.Origin, details), reissue); err != nil {

@@ -3,6 +3,7 @@
 package workflows
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -44,7 +45,9 @@ func EnvelopeWorkflow(ctx workflow.Context, in contract.EnvelopeInput) (contract
 	}
 	// Let every accepted update and signal finish persisting before the run
 	// ends, so no numbered event is left unwritten.
-	if err := workflow.Await(ctx, func() bool { return e.inflight == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool {
+		return e.inflight == 0 && e.mailing == 0 && workflow.AllHandlersFinished(ctx)
+	}); err != nil {
 		return e.state(), err
 	}
 	return e.state(), nil
@@ -56,11 +59,17 @@ type envelope struct {
 	version    int64
 	recipients []models.RecipientState
 	warned     bool
-	inflight   int
+	inflight   int // state changes being stored
+	mailing    int // emails being sent
+	// applied is the newest version stored; changes are stored in version
+	// order, so the audit trail follows the workflow's order.
+	applied int64
+	// retryRender is an operator's request to render again after a failure.
+	retryRender bool
 }
 
 func newEnvelope(in contract.EnvelopeInput) *envelope {
-	e := &envelope{in: in, status: models.EnvelopeInProgress, version: in.Version}
+	e := &envelope{in: in, status: models.EnvelopeInProgress, version: in.Version, applied: in.Version}
 	for _, r := range in.Recipients {
 		e.recipients = append(e.recipients, models.RecipientState{ID: r.ID, Status: models.RecipientWaiting, Generation: 1})
 	}
@@ -80,6 +89,7 @@ func (e *envelope) register(ctx workflow.Context) error {
 		{contract.UpdateResend, e.resend, e.validateResend},
 		{contract.UpdateCorrect, e.correct, e.validateCorrect},
 		{contract.UpdateViewed, e.markViewed, e.validateViewed},
+		{contract.UpdateRetryRender, e.retryRendering, e.validateRetryRender},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
@@ -229,13 +239,9 @@ func (e *envelope) complete(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return e.inflight == 0 }); err != nil {
 		return err
 	}
-	var finals []activities.FinalDocument
-	render := activities.RenderRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID}
-	if err := workflow.ExecuteActivity(withRetries(ctx, 5*time.Minute), a.RenderFinalDocuments, render).Get(ctx, &finals); err != nil {
+	finals, err := e.render(ctx)
+	if err != nil || e.closed() { // voided while rendering, or while it could not be rendered
 		return err
-	}
-	if e.closed() { // voided while rendering
-		return nil
 	}
 	now := workflow.Now(ctx)
 	e.status = models.EnvelopeCompleted
@@ -255,6 +261,51 @@ func (e *envelope) complete(ctx workflow.Context) error {
 	}
 	return nil
 }
+
+// render makes the final documents. A document that cannot be rendered
+// puts the envelope in render_failed, visible to operators, until one asks
+// for a retry (after a fix) or voids it.
+func (e *envelope) render(ctx workflow.Context) ([]activities.FinalDocument, error) {
+	req := activities.RenderRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID}
+	for {
+		var finals []activities.FinalDocument
+		err := workflow.ExecuteActivity(withHeartbeats(withRetries(ctx, 5*time.Minute), activityHeartbeat), a.RenderFinalDocuments, req).Get(ctx, &finals)
+		var appErr *temporal.ApplicationError
+		if err == nil || !errors.As(err, &appErr) || appErr.Type() != activities.RenderFailedErrorType {
+			return finals, err
+		}
+		e.status, e.retryRender = models.EnvelopeRenderFailed, false
+		failed := models.Event{Type: models.EventEnvelopeRenderFailed, Details: map[string]any{"error": appErr.Message()}}
+		if err := e.commit(ctx, failed, nil); err != nil {
+			return nil, err
+		}
+		if err := workflow.Await(ctx, func() bool { return e.retryRender || e.closed() }); err != nil || e.closed() {
+			return nil, err
+		}
+	}
+}
+
+func (e *envelope) validateRetryRender(contract.RetryRenderRequest) error {
+	if e.status != models.EnvelopeRenderFailed {
+		return rejected("the envelope is %s; only an envelope whose documents could not be rendered is rendered again", e.status)
+	}
+	return nil
+}
+
+// retryRendering puts a render_failed envelope back in progress and has
+// the completion render again.
+func (e *envelope) retryRendering(ctx workflow.Context, req contract.RetryRenderRequest) (contract.State, error) {
+	if err := e.validateRetryRender(req); err != nil {
+		return e.state(), err
+	}
+	e.status, e.retryRender = models.EnvelopeInProgress, true
+	err := e.commit(ctx, byAPI(models.EventEnvelopeRenderRetried, "", req.Origin, nil), nil)
+	return e.state(), err
+}
+
+// activityHeartbeat is the heartbeat timeout of long activities: a dead
+// worker's attempt is retried elsewhere within it.
+const activityHeartbeat = 10 * time.Second
 
 // commit numbers the state change, then stores the snapshot and its event.
 // Callers change state before calling, without yielding in between, so that
@@ -277,14 +328,24 @@ func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models
 	if e.status == models.EnvelopeCompleted {
 		t.CompletedAt = &ev.OccurredAt
 	}
-	if e.closed() {
+	if e.closed() || ev.Type == models.EventEnvelopeRenderFailed || ev.Type == models.EventEnvelopeRenderRetried {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, contract.EnvelopeStatusAttribute.ValueSet(e.status)); err != nil {
 			return err
 		}
 	}
 	e.inflight++
 	defer func() { e.inflight-- }()
-	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.ApplyTransition, t).Get(ctx, nil)
+	if workflow.GetVersion(ctx, "ordered-commits", workflow.DefaultVersion, 1) == 1 {
+		// Store changes in the order the workflow made them.
+		if err := workflow.Await(ctx, func() bool { return e.applied == t.Version-1 }); err != nil {
+			return err
+		}
+	}
+	if err := workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.ApplyTransition, t).Get(ctx, nil); err != nil {
+		return err
+	}
+	e.applied = max(e.applied, t.Version)
+	return nil
 }
 
 // queue writes a notification to the outbox, then emails it. Envelopes
@@ -294,10 +355,47 @@ func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int
 	if err := workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.QueueNotification, req).Get(ctx, nil); err != nil {
 		return err
 	}
-	if workflow.GetVersion(ctx, "email-delivery", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	switch workflow.GetVersion(ctx, "email-delivery", workflow.DefaultVersion, 2) {
+	case workflow.DefaultVersion:
 		return nil
+	case 1:
+		return workflow.ExecuteActivity(withMailRetries(ctx), a.SendNotification, req).Get(ctx, nil)
 	}
-	return workflow.ExecuteActivity(withMailRetries(ctx), a.SendNotification, req).Get(ctx, nil)
+	e.send(ctx, req)
+	return nil
+}
+
+// send emails a queued notification without holding up the envelope:
+// notifications to different recipients go out in parallel, an SMTP outage
+// delays only the mail, and an address refused for good marks its
+// recipient, not the envelope.
+func (e *envelope) send(ctx workflow.Context, req activities.NotificationRequest) {
+	e.mailing++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { e.mailing-- }()
+		err := workflow.ExecuteActivity(withHeartbeats(withMailRetries(ctx), activityHeartbeat), a.SendNotification, req).Get(ctx, nil)
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == activities.MailRefusedErrorType {
+			// A failure here can only be the workflow ending.
+			_ = e.deliveryFailed(ctx, req.RecipientID, appErr.Message())
+		}
+	})
+}
+
+// deliveryFailed records that a recipient cannot be reached at their
+// address. Until the sender corrects it the recipient stays pending, and
+// everyone else goes on.
+func (e *envelope) deliveryFailed(ctx workflow.Context, recipientID, reason string) error {
+	for i := range e.recipients {
+		r := &e.recipients[i]
+		if r.ID != recipientID || acted(r.Status) || r.Status == models.RecipientCopied || e.closed() {
+			continue
+		}
+		r.Status = models.RecipientDeliveryFailed
+		ev := models.Event{Type: models.EventRecipientDeliveryFailed, RecipientID: r.ID, Details: map[string]any{"reason": reason}}
+		return e.commit(ctx, ev, nil)
+	}
+	return nil
 }
 
 // withRetries gives an activity a timeout per attempt and retries it with

@@ -40,6 +40,13 @@ type harness struct {
 	sent        []activities.NotificationRequest
 	renders     int
 	outcomes    []outcome
+	// refuse, when set, answers a send with an error (MailRefused for good).
+	refuse func(activities.NotificationRequest) error
+	// failRender, when set, answers the n-th render (from 1) with an error.
+	failRender func(n int) error
+	// slowStore, when set, delays storing a change by its real time.
+	slowStore func(models.Transition) time.Duration
+	arrivals  []int64 // versions in the order they reached the store
 }
 
 // outcome is the answer to one update sent during the run.
@@ -60,9 +67,13 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 	h.env.SetStartTime(t0)
 	h.env.RegisterActivity(&activities.Activities{})
 	h.env.OnActivity(a.ApplyTransition, mock.Anything, mock.Anything).Return(func(_ context.Context, tr models.Transition) error {
+		if h.slowStore != nil {
+			time.Sleep(h.slowStore(tr))
+		}
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.transitions = append(h.transitions, tr)
+		h.arrivals = append(h.arrivals, tr.Version)
 		return nil
 	})
 	h.env.OnActivity(a.QueueNotification, mock.Anything, mock.Anything).After(delay).Return(func(_ context.Context, n activities.NotificationRequest) error {
@@ -74,6 +85,11 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 	h.env.OnActivity(a.SendNotification, mock.Anything, mock.Anything).Return(func(_ context.Context, n activities.NotificationRequest) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		if h.refuse != nil {
+			if err := h.refuse(n); err != nil {
+				return err
+			}
+		}
 		h.sent = append(h.sent, n)
 		return nil
 	})
@@ -82,6 +98,11 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.renders++
+		if h.failRender != nil {
+			if err := h.failRender(h.renders); err != nil {
+				return nil, err
+			}
+		}
 		return []activities.FinalDocument{{DocumentID: "doc", SHA256: "abc"}}, nil
 	})
 	return h
@@ -451,4 +472,99 @@ func TestResendAndCorrectOnlyBeforeActing(t *testing.T) {
 	require.Equal(t, []int{1}, bobInvites)
 	require.Contains(t, h.eventTypes(), models.EventRecipientLinkReissued)
 	require.Contains(t, h.eventTypes(), models.EventRecipientCorrected)
+}
+
+func TestARefusedAddressMarksItsRecipientAndTheRestGoOn(t *testing.T) {
+	h := newHarness(t)
+	h.refuse = func(n activities.NotificationRequest) error {
+		if n.RecipientID == "alice" && n.Kind == models.NotifyInvitation && n.Sequence == 1 {
+			return temporal.NewNonRetryableApplicationError("550 no such user", activities.MailRefusedErrorType, nil)
+		}
+		return nil
+	}
+	// Bob, in the same order, is invited and signs while Alice's address is
+	// refused; the sender corrects Alice's address and she signs.
+	h.at(time.Hour, contract.UpdateSign, sign("bob"))
+	h.at(2*time.Hour, contract.UpdateCorrect, contract.CorrectRequest{RecipientID: "alice", Email: "alice@right.example"})
+	h.at(3*time.Hour, contract.UpdateSign, sign("alice"))
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1)))
+
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	h.accepted(0)
+	h.accepted(1)
+	require.Equal(t, models.RecipientNotified, h.outcomes[1].state.Recipient("alice").Status, "invited again at the corrected address")
+	h.accepted(2)
+	require.Contains(t, h.eventTypes(), models.EventRecipientDeliveryFailed)
+	var failed models.Transition
+	for _, tr := range h.transitions {
+		if tr.Event.Type == models.EventRecipientDeliveryFailed {
+			failed = tr
+		}
+	}
+	require.Equal(t, "alice", failed.Event.RecipientID)
+	require.Equal(t, models.RecipientDeliveryFailed, failed.Recipients[0].Status)
+	require.Equal(t, models.EnvelopeInProgress, failed.Status, "the envelope goes on")
+	var bobInvited bool
+	for _, n := range h.sent {
+		bobInvited = bobInvited || (n.RecipientID == "bob" && n.Kind == models.NotifyInvitation)
+	}
+	require.True(t, bobInvited)
+}
+
+func TestADocumentThatCannotBeRenderedWaitsForAnOperator(t *testing.T) {
+	h := newHarness(t)
+	h.failRender = func(n int) error {
+		if n == 1 {
+			return temporal.NewNonRetryableApplicationError("seal: broken font", activities.RenderFailedErrorType, nil)
+		}
+		return nil
+	}
+	h.at(time.Hour, contract.UpdateRetryRender, contract.RetryRenderRequest{}) // 0: nothing failed yet
+	h.at(2*time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(3*time.Hour, contract.UpdateRetryRender, contract.RetryRenderRequest{}) // 2: after the fix
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1)))
+
+	h.rejectedWith(0, "only an envelope whose documents could not be rendered")
+	h.accepted(2)
+	require.Equal(t, models.EnvelopeCompleted, st.Status)
+	require.Equal(t, 2, h.renders)
+	types := h.eventTypes()
+	require.Equal(t, []string{models.EventEnvelopeRenderFailed, models.EventEnvelopeRenderRetried, models.EventEnvelopeCompleted}, types[len(types)-3:])
+}
+
+func TestAnEnvelopeThatCannotBeRenderedCanBeVoided(t *testing.T) {
+	h := newHarness(t)
+	h.failRender = func(int) error {
+		return temporal.NewNonRetryableApplicationError("stamp: damaged page", activities.RenderFailedErrorType, nil)
+	}
+	h.at(time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(2*time.Hour, contract.UpdateVoid, contract.VoidRequest{Reason: "the file is damaged"})
+
+	st := h.run(input(recipient("alice", models.RoleSigner, 1)))
+
+	h.accepted(1)
+	require.Equal(t, models.EnvelopeVoided, st.Status)
+	require.Equal(t, 1, h.renders, "no silent retry loop")
+}
+
+func TestTheAuditTrailFollowsTheWorkflowsOrder(t *testing.T) {
+	h := newHarness(t)
+	// Storing a signature is slow: without ordering, Carol's notification,
+	// which Bob's signature causes, would reach the store (and the audit
+	// trail) before that signature.
+	h.slowStore = func(tr models.Transition) time.Duration {
+		if tr.Event.Type == models.EventRecipientSigned {
+			return 50 * time.Millisecond
+		}
+		return 0
+	}
+	h.at(time.Hour, contract.UpdateSign, sign("alice"))
+	h.at(2*time.Hour, contract.UpdateSign, sign("bob"))
+	h.at(3*time.Hour, contract.UpdateSign, sign("carol"))
+	h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2)))
+
+	require.True(t, slices.IsSorted(h.arrivals), "changes reach the store in the workflow's order: %v", h.arrivals)
+	require.Len(t, h.arrivals, 7)
 }

@@ -86,6 +86,11 @@ func (c *Client) Correct(ctx context.Context, envelopeID string, req CorrectRequ
 	return c.update(ctx, envelopeID, UpdateCorrect, req)
 }
 
+// RetryRender renders a render_failed envelope's documents again.
+func (c *Client) RetryRender(ctx context.Context, envelopeID string, req RetryRenderRequest) (State, error) {
+	return c.update(ctx, envelopeID, UpdateRetryRender, req)
+}
+
 // Viewed tells the envelope a recipient opened it. A view that changes
 // nothing (not the recipient's turn, viewed already) is a *Rejection.
 func (c *Client) Viewed(ctx context.Context, envelopeID string, v ViewedRequest) error {

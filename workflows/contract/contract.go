@@ -52,6 +52,8 @@ const (
 	// changes nothing is refused by the validator and never reaches the
 	// workflow's history.
 	UpdateViewed = "mark_viewed"
+	// UpdateRetryRender renders a render_failed envelope again.
+	UpdateRetryRender = "retry_render"
 	// SignalViewed is how views were sent before UpdateViewed; workflows
 	// still read it so that histories recorded with it replay.
 	SignalViewed = "viewed"
@@ -193,6 +195,12 @@ type CorrectRequest struct {
 type ViewedRequest struct {
 	RecipientID string `json:"recipient_id"`
 	Origin      Origin `json:"client"`
+}
+
+// RetryRenderRequest is an operator's request to render the final
+// documents again, after fixing what made them fail.
+type RetryRenderRequest struct {
+	Origin Origin `json:"client"`
 }
 
 // State is the live state of an envelope, answered by QueryState and by
