@@ -102,6 +102,9 @@ func Inspect(data []byte, limits Limits) (*Info, error) {
 	}
 	var pages []models.Page
 	err := guard(func() error {
+		if err := checkCrossReferences(data); err != nil {
+			return err
+		}
 		ctx, err := api.ReadAndValidate(bytes.NewReader(data), configuration())
 		if errors.Is(err, pdfcpu.ErrWrongPassword) {
 			return reject("the PDF is password-protected; upload it without encryption")
@@ -118,8 +121,16 @@ func Inspect(data []byte, limits Limits) (*Info, error) {
 		if ctx.PageCount > limits.MaxPages {
 			return reject("the PDF has %d pages; the limit is %d", ctx.PageCount, limits.MaxPages)
 		}
-		pages, err = pageGeometry(ctx)
-		return err
+		if pages, err = pageGeometry(ctx); err != nil {
+			return err
+		}
+		if err := checkObjects(ctx); err != nil {
+			return err
+		}
+		if err := checkPageContents(ctx); err != nil {
+			return err
+		}
+		return checkRoundTrip(data, ctx)
 	})
 	if err != nil {
 		if IsReject(err) {

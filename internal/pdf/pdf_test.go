@@ -95,6 +95,12 @@ func FuzzInspect(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"))
+	// The damaged corpus: cuts, flipped bytes, broken cross-references,
+	// a removed object, and a small bomb.
+	for _, d := range damage(good) {
+		f.Add(d.data)
+	}
+	f.Add(bomb(4 << 20))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := pdf.Inspect(data, pdf.DefaultLimits)
 		if err != nil {
