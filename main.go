@@ -209,6 +209,9 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	publicURL := strings.TrimRight(a.cfg.PublicURL, "/")
 	smtp := mailer.SMTP{Addr: a.cfg.SMTPHostPort(), Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
 		TLS: a.cfg.SMTPTLS, From: a.cfg.SMTPFrom}
+	if a.cfg.SMTPAddr == "" {
+		smtp.TLS = "none" // the local Mailpit, on loopback
+	}
 	tc, err := a.dialTemporal(ctx)
 	if err != nil {
 		return err

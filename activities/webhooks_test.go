@@ -28,3 +28,16 @@ func TestWebhooksReachNoPrivateAddressUnlessAllowed(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	}
 }
+
+func TestOnlyPublicAddressesAreWebhookTargets(t *testing.T) {
+	for host, public := range map[string]bool{
+		"93.184.216.34": true, "2606:2800:220:1::1": true,
+		"127.0.0.1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false, "169.254.169.254": false,
+		"100.64.0.1": false, "100.127.255.254": false, "198.18.0.1": false, "198.19.255.255": false, "240.0.0.1": false,
+		"255.255.255.255": false, "0.0.0.0": false, "::1": false, "fc00::1": false, "fe80::1": false,
+		"64:ff9b::a9fe:a9fe": false, "2002:a9fe:a9fe::1": false, "::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false,
+		"not-an-ip": false,
+	} {
+		require.Equal(t, public, publicAddress(host), host)
+	}
+}

@@ -28,6 +28,25 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611260005_webhooks", Migrate: migrateWebhooks},
 	{ID: "202611260006_rate_counters_and_link_marks", Migrate: migrateRateCountersAndLinkMarks},
 	{ID: "202611260007_idempotency_resources", Migrate: migrateIdempotencyResources},
+	{ID: "202611260008_link_generations_and_delivery_indexes", Migrate: migrateLinkGenerationsAndDeliveryIndexes},
+}
+
+// migrateLinkGenerationsAndDeliveryIndexes binds codes and sessions to the
+// link they were made for, and indexes the webhook lookups by envelope and
+// by age that ran as scans.
+func migrateLinkGenerationsAndDeliveryIndexes(tx *gorm.DB) error {
+	statements := []string{
+		"ALTER TABLE otp_codes ADD COLUMN link_generation INTEGER NOT NULL DEFAULT 0",
+		"ALTER TABLE signing_sessions ADD COLUMN link_generation INTEGER NOT NULL DEFAULT 0",
+		"CREATE INDEX idx_delivery_envelope_status ON webhook_deliveries (envelope_id, status)",
+		"CREATE INDEX idx_delivery_status_created ON webhook_deliveries (status, created_at)",
+	}
+	for _, s := range statements {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateIdempotencyResources lets an idempotency key name what its first

@@ -228,22 +228,28 @@ type OTPCode struct {
 	TenantID    string `gorm:"size:64;not null"`
 	RecipientID string `gorm:"size:36;not null;index"`
 	CodeHash    string `gorm:"size:64;not null"`
-	Attempts    int    `gorm:"not null"`
-	ExpiresAt   time.Time
-	UsedAt      *time.Time
-	CreatedAt   time.Time
+	// LinkGeneration is the link the code was sent for; a new link (resend,
+	// correction) makes it useless.
+	LinkGeneration int `gorm:"not null;default:0"`
+	Attempts       int `gorm:"not null"`
+	ExpiresAt      time.Time
+	UsedAt         *time.Time
+	CreatedAt      time.Time
 }
 
 // SigningSession is a verified recipient's short-lived right to sign.
 type SigningSession struct {
-	ID          string    `gorm:"primaryKey;size:36"`
-	TenantID    string    `gorm:"size:64;not null"`
-	RecipientID string    `gorm:"size:36;not null;index"`
-	TokenHash   string    `gorm:"size:64;not null;uniqueIndex"`
-	Methods     []string  `gorm:"serializer:json"`
-	VerifiedAt  time.Time `gorm:"not null"`
-	ExpiresAt   time.Time `gorm:"not null"`
-	CreatedAt   time.Time
+	ID          string   `gorm:"primaryKey;size:36"`
+	TenantID    string   `gorm:"size:64;not null"`
+	RecipientID string   `gorm:"size:36;not null;index"`
+	TokenHash   string   `gorm:"size:64;not null;uniqueIndex"`
+	Methods     []string `gorm:"serializer:json"`
+	// LinkGeneration is the link the session was opened on; a new link
+	// ends it.
+	LinkGeneration int       `gorm:"not null;default:0"`
+	VerifiedAt     time.Time `gorm:"not null"`
+	ExpiresAt      time.Time `gorm:"not null"`
+	CreatedAt      time.Time
 }
 
 // Notification is an outbox row: a message owed to a recipient. The unique

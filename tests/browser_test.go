@@ -97,7 +97,7 @@ func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
 	))
 	require.NoError(t, err)
 	mail := awaitMail(t, suite.mailAPI, "to:"+email+` subject:"signing code"`, 1, time.Minute)[0]
-	code := codeInMail.FindString(mail.Subject)
+	code := codeInMail.FindString(readMail(t, suite.mailAPI, mail.ID).Text)
 	require.Len(t, code, 6)
 	_, err = chromedp.Run(ctx, chromedp.Steps(
 		chromedp.SendKeys("#code", code),

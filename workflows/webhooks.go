@@ -79,14 +79,24 @@ func deliver(ctx, actx workflow.Context, policy contract.WebhookPolicy, task *ac
 	}
 }
 
+// nominalDelay is InitialInterval doubled n-1 times, capped: doubling
+// stops at the cap, so no attempt count can overflow it.
+func nominalDelay(policy contract.WebhookPolicy, n int) time.Duration {
+	d := policy.InitialInterval
+	for i := 1; i < n && d < policy.MaxInterval; i++ {
+		if d > policy.MaxInterval/2 {
+			return policy.MaxInterval
+		}
+		d *= 2
+	}
+	return min(d, policy.MaxInterval)
+}
+
 // backoff is the delay after the n-th failed attempt: InitialInterval
 // doubled n-1 times, capped, then "equal jitter" (half fixed, half random)
 // so that receivers coming back are not hit by every sender at once.
 func backoff(ctx workflow.Context, policy contract.WebhookPolicy, n int) time.Duration {
-	d := policy.MaxInterval
-	if n < 40 {
-		d = min(policy.InitialInterval<<(n-1), policy.MaxInterval)
-	}
+	d := nominalDelay(policy, n)
 	var jitter float64
 	_ = workflow.SideEffect(ctx, func(workflow.Context) any { return rand.Float64() }).Get(&jitter)
 	return d/2 + time.Duration(jitter*float64(d/2))

@@ -23,6 +23,7 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/signflow/signflow/models"
 )
@@ -63,9 +64,16 @@ type Authority struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	mu   sync.Mutex
-	keys map[string]*ecdsa.PrivateKey
+	mu       sync.RWMutex
+	keys     map[string]*ecdsa.PrivateKey
+	loads    singleflight.Group
+	loadedAt time.Time // of the last reload from the database
 }
+
+// reloadEvery bounds how often tokens naming an unknown key make the
+// authority look in the database: a flood of made-up key IDs costs one
+// query a second, shared by every request waiting on it.
+const reloadEvery = time.Second
 
 func (a *Authority) now() time.Time {
 	if a.Now != nil {
@@ -141,7 +149,7 @@ func (a *Authority) JWKS(ctx context.Context) ([]byte, error) {
 	}
 	set := jwkset.JWKSMarshal{Keys: []jwkset.JWKMarshal{}}
 	for _, k := range stored {
-		key, err := a.publicKey(ctx, k.ID)
+		key, err := a.storedKey(ctx, k.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -176,40 +184,87 @@ func (a *Authority) signingKey(ctx context.Context) (string, *ecdsa.PrivateKey, 
 	if err := a.Store.AddTokenKey(ctx, models.TokenKey{ID: kid, PrivateKeyPEM: string(block), CreatedAt: period}); err != nil {
 		return "", nil, err
 	}
-	key, err := a.publicKey(ctx, kid)
+	key, err := a.storedKey(ctx, kid)
 	return kid, key, err
 }
 
-// publicKey finds a key by ID, from memory or else from the database.
-func (a *Authority) publicKey(ctx context.Context, kid string) (*ecdsa.PrivateKey, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if key, ok := a.keys[kid]; ok {
+// storedKey is a key known to be in the database: it is reloaded at once
+// if this process has not seen it yet.
+func (a *Authority) storedKey(ctx context.Context, kid string) (*ecdsa.PrivateKey, error) {
+	if key, ok := a.cached(kid); ok {
 		return key, nil
 	}
-	stored, err := a.Store.TokenKeysSince(ctx, a.now().Add(-a.Rotation-a.TTL))
+	if err := a.reload(ctx); err != nil {
+		return nil, err
+	}
+	if key, ok := a.cached(kid); ok {
+		return key, nil
+	}
+	return nil, fmt.Errorf("unknown key %q", kid)
+}
+
+// publicKey finds a key by ID, from memory or else from the database.
+// The lock is never held across a query: concurrent misses share one
+// reload, and reloads happen at most once every reloadEvery.
+func (a *Authority) publicKey(ctx context.Context, kid string) (*ecdsa.PrivateKey, error) {
+	if key, ok := a.cached(kid); ok {
+		return key, nil
+	}
+	_, err, _ := a.loads.Do("reload", func() (any, error) {
+		a.mu.RLock()
+		recent := time.Since(a.loadedAt) < reloadEvery
+		a.mu.RUnlock()
+		if recent {
+			return nil, nil
+		}
+		return nil, a.reload(ctx)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if a.keys == nil {
-		a.keys = map[string]*ecdsa.PrivateKey{}
+	if key, ok := a.cached(kid); ok {
+		return key, nil
 	}
+	return nil, fmt.Errorf("unknown key %q", kid)
+}
+
+func (a *Authority) cached(kid string) (*ecdsa.PrivateKey, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	key, ok := a.keys[kid]
+	return key, ok
+}
+
+// reload reads the keys still in use from the database.
+func (a *Authority) reload(ctx context.Context) error {
+	stored, err := a.Store.TokenKeysSince(ctx, a.now().Add(-a.Rotation-a.TTL))
+	if err != nil {
+		return err
+	}
+	parsed := map[string]*ecdsa.PrivateKey{}
 	for _, k := range stored {
-		if _, ok := a.keys[k.ID]; ok {
+		if key, ok := a.cached(k.ID); ok {
+			parsed[k.ID] = key
 			continue
 		}
 		block, _ := pem.Decode([]byte(k.PrivateKeyPEM))
 		if block == nil {
-			return nil, fmt.Errorf("token key %s is not PEM", k.ID)
+			return fmt.Errorf("token key %s is not PEM", k.ID)
 		}
 		key, err := x509.ParseECPrivateKey(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("token key %s: %w", k.ID, err)
+			return fmt.Errorf("token key %s: %w", k.ID, err)
 		}
-		a.keys[k.ID] = key
+		parsed[k.ID] = key
 	}
-	if key, ok := a.keys[kid]; ok {
-		return key, nil
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.keys == nil {
+		a.keys = map[string]*ecdsa.PrivateKey{}
 	}
-	return nil, fmt.Errorf("unknown key %q", kid)
+	for id, key := range parsed {
+		a.keys[id] = key
+	}
+	a.loadedAt = time.Now()
+	return nil
 }

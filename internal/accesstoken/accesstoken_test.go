@@ -2,12 +2,20 @@ package accesstoken_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/models"
@@ -90,4 +98,41 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestMadeUpKeyIDsCostOneLookupASecond(t *testing.T) {
+	ctx := context.Background()
+	store, client := storeWithClient(t)
+	auth := &accesstoken.Authority{Store: store, Issuer: "https://sf.example", Audience: "https://sf.example",
+		TTL: 15 * time.Minute, Rotation: 24 * time.Hour}
+	good, err := auth.Issue(ctx, &client, client.Scopes)
+	require.NoError(t, err)
+	var lookups atomic.Int64
+	require.NoError(t, store.DB.Callback().Query().After("gorm:query").Register("count_key_lookups", func(db *gorm.DB) {
+		if db.Statement.Table == "token_keys" {
+			lookups.Add(1)
+		}
+	}))
+	// A token that names a key nobody made, signed by a key nobody has.
+	forged := func(kid string) string {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		require.NoError(t, err)
+		tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"iss": "https://sf.example", "aud": "https://sf.example",
+			"exp": time.Now().Add(time.Minute).Unix(), "client_id": client.ID})
+		tok.Header["kid"], tok.Header["typ"] = kid, "at+jwt"
+		s, err := tok.SignedString(key)
+		require.NoError(t, err)
+		return s
+	}
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Go(func() {
+			_, err := auth.Verify(ctx, forged(fmt.Sprintf("k%d", i)))
+			require.ErrorIs(t, err, accesstoken.ErrInvalid)
+		})
+	}
+	wg.Wait()
+	require.LessOrEqual(t, lookups.Load(), int64(3), "200 made-up key IDs looked up %d times", lookups.Load())
+	_, err = auth.Verify(ctx, good)
+	require.NoError(t, err, "a real token still verifies")
 }

@@ -34,7 +34,7 @@ var Vars = []Var{
 	{"SIGNFLOW_SMTP_ADDR", "", "SMTP server host:port for notifications. Empty: `signflow dev` starts Mailpit on 127.0.0.1:1025; api and worker use 127.0.0.1:1025."},
 	{"SIGNFLOW_SMTP_USERNAME", "", "SMTP user name; empty: no authentication."},
 	{"SIGNFLOW_SMTP_PASSWORD", "", "SMTP password."},
-	{"SIGNFLOW_SMTP_TLS", "starttls", "none, starttls (used when the server offers it) or tls (implicit TLS)."},
+	{"SIGNFLOW_SMTP_TLS", "starttls", "none, starttls (required: a server that does not offer it is refused) or tls (implicit TLS). Without SIGNFLOW_SMTP_ADDR, the local Mailpit on loopback is used without TLS."},
 	{"SIGNFLOW_SMTP_FROM", "Signflow <signflow@localhost>", "Sender of notification emails."},
 	{"SIGNFLOW_MAILPIT", "bin/mailpit", "Path of the Mailpit binary that `signflow dev` runs when SIGNFLOW_SMTP_ADDR is empty."},
 	{"SIGNFLOW_MAX_DOCUMENT_BYTES", "26214400", "Largest PDF accepted, in bytes (25 MiB)."},

@@ -99,7 +99,9 @@ func (c Composer) SigningCode(to, name, subject, code string, validFor time.Dura
 	if err != nil {
 		return nil, err
 	}
-	msg.Subject("Your signing code: " + code)
+	// The code is only in the body: subjects show in notifications and
+	// on locked screens.
+	msg.Subject("Your signing code for " + subject)
 	msg.SetBodyString(mail.TypeTextPlain, fmt.Sprintf("Hello %s,\n\nYour code to sign \"%s\" is %s.\nIt works once, for %d minutes. If you did not ask for it, ignore this email.\n\n-- Signflow\n",
 		name, subject, code, int(validFor.Minutes())))
 	return msg, nil

@@ -18,7 +18,7 @@ type SMTP struct {
 	Username string
 	Password string
 	From     string
-	TLS      string // "none", "starttls" (when offered) or "tls" (implicit)
+	TLS      string // "none", "starttls" (required) or "tls" (implicit)
 }
 
 // Send delivers one message.
@@ -38,7 +38,9 @@ func (m SMTP) Send(ctx context.Context, msg *mail.Msg) error {
 	case "tls":
 		opts = append(opts, mail.WithSSL())
 	default:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+		// Required, not opportunistic: a server (or a man in the middle)
+		// that offers no STARTTLS does not get codes and links in clear.
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
 	if m.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(m.Username), mail.WithPassword(m.Password))

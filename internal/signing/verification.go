@@ -123,7 +123,7 @@ func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *model
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	expires := now.Add(CodeTTL)
-	err = v.Store.CreateOTP(ctx, models.OTPCode{ID: models.NewID(), TenantID: r.TenantID, RecipientID: r.ID,
+	err = v.Store.CreateOTP(ctx, models.OTPCode{ID: models.NewID(), TenantID: r.TenantID, RecipientID: r.ID, LinkGeneration: r.LinkGeneration,
 		CodeHash: v.Links.Digest("otp:"+r.ID, code), ExpiresAt: expires, CreatedAt: now})
 	if err != nil {
 		return time.Time{}, err
@@ -202,7 +202,7 @@ func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []st
 	}
 	token := randomToken()
 	session := &models.SigningSession{ID: models.NewID(), TenantID: r.TenantID, RecipientID: r.ID, TokenHash: signinglink.Hash(token),
-		Methods: methods, VerifiedAt: now, ExpiresAt: now.Add(v.SessionTTL), CreatedAt: now}
+		Methods: methods, LinkGeneration: r.LinkGeneration, VerifiedAt: now, ExpiresAt: now.Add(v.SessionTTL), CreatedAt: now}
 	started := event(models.EventSessionStarted)
 	started.Details = map[string]any{"session_id": session.ID, "auth_methods": methods}
 	if err := v.Store.CreateSession(ctx, *session); err != nil {
@@ -219,8 +219,8 @@ func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []st
 func (v *Verifier) checkCode(ctx context.Context, r *models.Recipient, given string, now time.Time) (*models.OTPCode, string) {
 	otp, err := v.Store.LatestOTP(ctx, r.ID)
 	switch {
-	case err != nil:
-		return nil, "no code was requested; request one first"
+	case err != nil, otp.LinkGeneration != r.LinkGeneration:
+		return nil, "no code was requested for this link; request one first"
 	case otp.UsedAt != nil:
 		return nil, "the code was already used; request a new one"
 	case !now.Before(otp.ExpiresAt):
@@ -245,13 +245,14 @@ func (v *Verifier) refuse(ctx context.Context, method, reason string, event Even
 	return &Refusal{Method: method, Reason: reason}
 }
 
-// Session is r's signing session of the bearer token, if it is valid now.
+// Session is r's signing session of the bearer token, if it is valid now
+// and was opened on r's current link.
 func (v *Verifier) Session(ctx context.Context, r *models.Recipient, token string) (*models.SigningSession, bool) {
 	if token == "" {
 		return nil, false
 	}
 	session, err := v.Store.SessionByTokenHash(ctx, signinglink.Hash(token))
-	if err != nil || session.RecipientID != r.ID || !v.now().Before(session.ExpiresAt) {
+	if err != nil || session.RecipientID != r.ID || session.LinkGeneration != r.LinkGeneration || !v.now().Before(session.ExpiresAt) {
 		return nil, false
 	}
 	return session, true

@@ -1,6 +1,7 @@
 package signing_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -25,15 +26,23 @@ type outbox struct{ sent []*mail.Msg }
 
 func (o *outbox) Send(_ context.Context, m *mail.Msg) error { o.sent = append(o.sent, m); return nil }
 
-var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
+var codeInBody = regexp.MustCompile(`is (\d{6})\.`)
 
-// lastCode reads the code out of the last email's subject.
+// lastCode reads the code out of the last email, checking it is not in
+// the subject.
 func (o *outbox) lastCode(t *testing.T) string {
 	t.Helper()
 	require.NotEmpty(t, o.sent)
-	subject := o.sent[len(o.sent)-1].GetGenHeader(mail.HeaderSubject)
+	msg := o.sent[len(o.sent)-1]
+	subject := msg.GetGenHeader(mail.HeaderSubject)
 	require.NotEmpty(t, subject)
-	return sixDigits.FindString(subject[0])
+	require.NotRegexp(t, `\d{6}`, subject[0], "the code is never in the subject")
+	var raw bytes.Buffer
+	_, err := msg.WriteTo(&raw)
+	require.NoError(t, err)
+	m := codeInBody.FindStringSubmatch(raw.String())
+	require.NotNil(t, m, "%s", raw.String())
+	return m[1]
 }
 
 type fixture struct {
@@ -325,4 +334,23 @@ func TestACodeIsTriedAtMostFiveTimesInParallel(t *testing.T) {
 	require.Equal(t, 3, exhausted)
 	_, err := f.start("both", signing.Credentials{Code: code, AccessCode: "s3cret"})
 	refusedFor(t, err, "too many times")
+}
+
+func TestANewLinkEndsTheOldSessionAndCode(t *testing.T) {
+	f := newFixture(t)
+	token, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	require.NoError(t, err)
+	code := f.sendCode(t, "otp")
+
+	f.recipient("code").LinkGeneration++ // resent or corrected
+	f.recipient("otp").LinkGeneration++
+	_, ok := f.v.Session(context.Background(), f.recipient("code"), token)
+	require.False(t, ok, "a session opened on the old link ends with it")
+	_, err = f.start("otp", signing.Credentials{Code: code})
+	refusedFor(t, err, "no code was requested for this link")
+
+	token, err = f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	require.NoError(t, err, "the new link opens a session")
+	_, ok = f.v.Session(context.Background(), f.recipient("code"), token)
+	require.True(t, ok)
 }
