@@ -6,7 +6,7 @@ BIN                  := $(CURDIR)/bin
 TEMPORAL             := $(BIN)/temporal
 MAILPIT              := $(BIN)/mailpit
 
-.PHONY: build run test lint clean
+.PHONY: build run test lint clean chaos
 
 build:
 	go build -o $(BIN)/signflow .
@@ -36,6 +36,12 @@ lint:
 test: lint $(TEMPORAL) $(MAILPIT)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
 	go test -race -count=1 -parallel 8 -timeout 25m ./...
+
+# The chaos suite at scale: API, worker, Temporal and Mailpit as processes,
+# broken while CHAOS_ENVELOPES envelopes are in flight (make test runs 6).
+CHAOS_ENVELOPES ?= 60
+chaos: $(TEMPORAL) $(MAILPIT)
+	CHAOS_ENVELOPES=$(CHAOS_ENVELOPES) go test -count=1 -timeout 30m -run '^TestChaos$$' -v ./tests/
 
 clean:
 	rm -rf $(BIN) .data
