@@ -195,7 +195,9 @@ func TestChaos(t *testing.T) {
 	env := []string{"DATABASE_URL=" + dbURL, "TEMPORAL_ADDRESS=" + temporalAddr, "SIGNFLOW_TASK_QUEUE=chaos",
 		"SIGNFLOW_DATA_DIR=" + dir, "SIGNFLOW_SMTP_ADDR=" + smtpAddr, "SIGNFLOW_SMTP_TLS=none", "SIGNFLOW_PUBLIC_URL=" + apiURL,
 		"SIGNFLOW_HTTP_ADDR=" + apiAddr, "SIGNFLOW_WEBHOOK_ALLOW_PRIVATE=true", "SIGNFLOW_WEBHOOK_RETRY_INITIAL=200ms",
-		"SIGNFLOW_WEBHOOK_RETRY_MAX=2s", "SIGNFLOW_RATE_LIMIT=1000", "SIGNFLOW_RATE_BURST=1000", "SIGNFLOW_LOG_LEVEL=info"}
+		"SIGNFLOW_WEBHOOK_RETRY_MAX=2s", "SIGNFLOW_RATE_LIMIT=1000", "SIGNFLOW_RATE_BURST=1000", "SIGNFLOW_LOG_LEVEL=info",
+		// Each signer comes from an address of their own, as people do.
+		"SIGNFLOW_TRUSTED_PROXIES=127.0.0.1"}
 	apiProc := &process{t: t, name: "api", ready: "api listening", args: []string{suite.binary, "api"}, env: env}
 	workerProc := &process{t: t, name: "worker", ready: "worker started", args: []string{suite.binary, "worker"}, env: env}
 	apiProc.start()
@@ -248,18 +250,22 @@ func TestChaos(t *testing.T) {
 
 	// Signing, while the worker, the database, the API and Temporal fail.
 	var lost atomic.Int64
-	sign := func(link, name string) {
+	sign := func(link, name, from string) {
 		for deadline := time.Now().Add(4 * time.Minute); time.Now().Before(deadline); {
-			status, body := signAsWithKey(t, link, name, "chaos-sign-"+link)
+			status, body := signAsWithKey(t, link, name, "chaos-sign-"+link, from)
 			if status == http.StatusOK || alreadySigned(status, body) {
 				return
 			}
-			time.Sleep(300 * time.Millisecond) // the fault is still under way
+			wait := 300 * time.Millisecond // the fault is still under way
+			if status == http.StatusTooManyRequests {
+				wait = 5 * time.Second // a person would not retry at once either
+			}
+			time.Sleep(wait)
 		}
 		lost.Add(1)
 	}
-	for _, e := range envs {
-		wg.Go(func() { sign(e.first, "First") })
+	for i, e := range envs {
+		wg.Go(func() { sign(e.first, "First", fmt.Sprintf("198.51.100.%d", i%250)) })
 	}
 	workerProc.kill()
 	workerProc.start()
@@ -295,8 +301,8 @@ func TestChaos(t *testing.T) {
 	var corrected J
 	require.NoError(t, resp.Decode(&corrected))
 	envs[0].second = str(corrected, "signing_api_url")
-	for _, e := range envs {
-		wg.Go(func() { sign(e.second, "Second") })
+	for i, e := range envs {
+		wg.Go(func() { sign(e.second, "Second", fmt.Sprintf("203.0.113.%d", i%250)) })
 	}
 	workerProc.kill()
 	workerProc.start()
@@ -370,9 +376,9 @@ func TestChaos(t *testing.T) {
 }
 
 // signAsWithKey confirms with the access code and signs every signature
-// field, the signature under one Idempotency-Key; a network error (the API
-// is down) is answered as status 0.
-func signAsWithKey(t *testing.T, link, name, key string) (int, J) {
+// field, the signature under one Idempotency-Key, from the address from; a
+// network error (the API is down) is answered as status 0.
+func signAsWithKey(t *testing.T, link, name, key, from string) (int, J) {
 	t.Helper()
 	call := func(method, url string, body any, headers map[string]string) (int, J) {
 		var r io.Reader
@@ -383,6 +389,7 @@ func signAsWithKey(t *testing.T, link, name, key string) (int, J) {
 		req, err := http.NewRequest(method, url, r)
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
 		for k, v := range headers {
 			req.Header.Set(k, v)
 		}
