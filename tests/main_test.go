@@ -82,7 +82,11 @@ func setup(m *testing.M) (int, error) {
 	if suite.tmp, err = os.MkdirTemp("", "signflow-it-"); err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(suite.tmp)
+	defer func() {
+		if os.Getenv("SIGNFLOW_KEEP_TEST_DIR") == "" {
+			os.RemoveAll(suite.tmp)
+		}
+	}()
 	logFile, err := os.Create(filepath.Join(suite.tmp, "test.log"))
 	if err != nil {
 		return 0, err
