@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -47,16 +49,12 @@ func (a *Activities) FindStrayEnvelopes(ctx context.Context, staleAfter, lookbac
 	if err != nil {
 		return nil, err
 	}
-	open, err := a.Store.InProgress(ctx, ended)
+	open, err := a.Store.InProgress(ctx, slices.Collect(maps.Keys(ended)))
 	if err != nil {
 		return nil, err
 	}
 	for _, env := range open {
-		run, err := a.Workflows.RunStatus(ctx, env.ID)
-		if err != nil {
-			return nil, err
-		}
-		strays = append(strays, Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: run})
+		strays = append(strays, Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: ended[env.ID]})
 	}
 	return strays, nil
 }

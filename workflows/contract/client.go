@@ -146,13 +146,13 @@ func (c *Client) RunStatus(ctx context.Context, envelopeID string) (string, erro
 	return strings.ToLower(status.String()), nil
 }
 
-// EndedAbnormally lists the envelopes whose workflow closed since t other
-// than by completing (terminated, failed, timed out, canceled), by
-// Temporal's visibility store.
-func (c *Client) EndedAbnormally(ctx context.Context, since time.Time) ([]string, error) {
+// EndedAbnormally finds the envelopes whose workflow closed since t other
+// than by completing, by Temporal's visibility store: envelope ID -> how
+// it closed, as RunStatus names it ("terminated", "failed", ...).
+func (c *Client) EndedAbnormally(ctx context.Context, since time.Time) (map[string]string, error) {
 	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed' "+
 		"AND ExecutionStatus != 'ContinuedAsNew' AND CloseTime > '%s'", EnvelopeWorkflowType, since.UTC().Format(time.RFC3339))
-	var ids []string
+	ended := map[string]string{}
 	var token []byte
 	for {
 		resp, err := c.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
@@ -161,11 +161,11 @@ func (c *Client) EndedAbnormally(ctx context.Context, since time.Time) ([]string
 		}
 		for _, e := range resp.GetExecutions() {
 			if id, ok := strings.CutPrefix(e.GetExecution().GetWorkflowId(), envelopeIDPrefix); ok {
-				ids = append(ids, id)
+				ended[id] = strings.ToLower(e.GetStatus().String())
 			}
 		}
 		if token = resp.GetNextPageToken(); len(token) == 0 {
-			return ids, nil
+			return ended, nil
 		}
 	}
 }
