@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -373,19 +371,15 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 		if meaning == "" {
 			meaning = models.DefaultMeaning[r.Role]
 		}
-		var codeHash []byte
+		codeHash := ""
 		if r.AccessCode != "" {
-			var err error
-			// bcrypt: an access code is short and chosen by people.
-			if codeHash, err = bcrypt.GenerateFromPassword([]byte(r.AccessCode), bcrypt.DefaultCost); err != nil {
-				return nil, fmt.Errorf("hash access code: %w", err)
-			}
+			codeHash = accessCodeHash(links, rid, r.AccessCode)
 		}
 		env.Recipients = append(env.Recipients, models.Recipient{
 			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
-			Authentication: authentication(r), AccessCodeHash: string(codeHash),
+			Authentication: authentication(r), AccessCodeHash: codeHash,
 		})
 	}
 	for i, f := range spec.Fields {

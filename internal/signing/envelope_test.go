@@ -118,6 +118,7 @@ func TestBuildAppliesDefaultsAndHashesCodes(t *testing.T) {
 	require.Equal(t, models.DefaultMeaning[models.RoleSigner], signer.Meaning)
 	require.Equal(t, models.AuthNone, cc.Authentication, "a cc never signs, so needs no second factor")
 	require.NotContains(t, signer.AccessCodeHash, "s3cret", "only a hash of the access code is kept")
+	require.Equal(t, signing.AccessCodeHash(links, signer.ID, "s3cret"), signer.AccessCodeHash, "the hash is keyed and bound to the recipient")
 	require.Equal(t, signinglink.Hash(links.Token(signer.ID, 1)), signer.TokenHash, "the first link is generation 1")
 	for _, r := range env.Recipients {
 		require.Equal(t, "tenant-a", r.TenantID)

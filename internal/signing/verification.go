@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/signflow/signflow/internal/email"
 	"github.com/signflow/signflow/internal/signinglink"
@@ -187,7 +186,7 @@ func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []st
 		case models.AuthEmailOTP:
 			otp, reason = v.checkCode(ctx, r, creds.Code, now)
 		case models.AuthAccessCode:
-			if bcrypt.CompareHashAndPassword([]byte(r.AccessCodeHash), []byte(creds.AccessCode)) != nil {
+			if !accessCodeMatches(v.Links, r.ID, r.AccessCodeHash, creds.AccessCode) {
 				reason = "the access code is wrong"
 			}
 		}

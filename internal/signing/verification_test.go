@@ -62,16 +62,21 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, models.Migrate(store.DB))
 	links, err := signinglink.Load(t.TempDir())
 	require.NoError(t, err)
-	codeHash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	// Envelopes created before keyed access codes keep a bcrypt hash.
+	legacyHash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
 	require.NoError(t, err)
 	f := &fixture{mail: &outbox{}, now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	recipient := func(id, auth string) models.Recipient {
+		codeHash := signing.AccessCodeHash(links, id, "s3cret")
+		if id == "legacy" {
+			codeHash = string(legacyHash)
+		}
 		return models.Recipient{ID: id, TenantID: "t", Name: id, Email: id + "@example.com", Role: models.RoleSigner, RoutingOrder: 1,
-			Status: models.RecipientNotified, TokenHash: "h-" + id, Authentication: auth, AccessCodeHash: string(codeHash)}
+			Status: models.RecipientNotified, TokenHash: "h-" + id, Authentication: auth, AccessCodeHash: codeHash}
 	}
 	f.env = &models.Envelope{ID: "env", TenantID: "t", Subject: "Contract", Status: models.EnvelopeInProgress, Version: 1, CreatedAt: f.now,
 		Recipients: []models.Recipient{recipient("otp", models.AuthEmailOTP), recipient("code", models.AuthAccessCode),
-			recipient("both", models.AuthBoth), recipient("none", models.AuthNone)}}
+			recipient("both", models.AuthBoth), recipient("none", models.AuthNone), recipient("legacy", models.AuthAccessCode)}}
 	require.NoError(t, store.CreateEnvelope(context.Background(), f.env,
 		models.Event{Type: models.EventEnvelopeCreated, ActorType: models.ActorAPI, Actor: "c", OccurredAt: f.now}))
 	f.v = &signing.Verifier{Store: store, Links: links, Mail: f.mail, Compose: email.Composer{From: "signflow@example.com"},
@@ -186,6 +191,18 @@ func TestStartSession(t *testing.T) {
 		}, "", nil},
 		{"wrong access code", func(t *testing.T, f *fixture) error {
 			_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
+			return err
+		}, "access code is wrong", nil},
+		{"access code with a trailing space", func(t *testing.T, f *fixture) error {
+			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret "})
+			return err
+		}, "access code is wrong", nil},
+		{"legacy bcrypt access code", func(t *testing.T, f *fixture) error {
+			_, err := f.start("legacy", signing.Credentials{AccessCode: "s3cret"})
+			return err
+		}, "", nil},
+		{"wrong legacy bcrypt access code", func(t *testing.T, f *fixture) error {
+			_, err := f.start("legacy", signing.Credentials{AccessCode: "guess"})
 			return err
 		}, "access code is wrong", nil},
 		{"both needs both", func(t *testing.T, f *fixture) error {
