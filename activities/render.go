@@ -106,10 +106,6 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 	if err != nil {
 		return FinalDocument{}, err
 	}
-	stamped, err := pdf.StampAll(original, doc.Pages, stamps)
-	if err != nil {
-		return FinalDocument{}, cannotRender("stamp the values", err)
-	}
 	data, err := certificate.Build(env, events, func(k string) ([]byte, error) { return a.Blobs.Get(ctx, k) })
 	if err != nil {
 		return FinalDocument{}, err
@@ -117,11 +113,11 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 	// Rendering is the last step of completion: everyone has acted, and the
 	// envelope is marked completed as soon as this document is stored.
 	data.Status = models.EnvelopeCompleted
-	withCertificate, err := certificate.Append(stamped, data)
+	rendered, err := pdf.Render(original, doc.Pages, stamps, certificate.Sheets(data))
 	if err != nil {
-		return FinalDocument{}, cannotRender("append the certificate", err)
+		return FinalDocument{}, cannotRender("stamp the values and append the certificate", err)
 	}
-	out, err := a.Seal.Seal(withCertificate, seal.Info{Reason: "Completed with Signflow, envelope " + env.ID, Date: time.Now()})
+	out, err := a.Seal.Seal(rendered, seal.Info{Reason: "Completed with Signflow, envelope " + env.ID, Date: time.Now()})
 	if err != nil {
 		return FinalDocument{}, cannotRender("seal", err)
 	}

@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/models"
 )
 
 // Data is what the certificate states.
@@ -62,12 +61,13 @@ type Event struct {
 }
 
 // Page layout on A4, in points.
+var pageW, pageH = pdf.A4.Width, pdf.A4.Height
+
 const (
-	pageW, pageH = 595.28, 841.89
-	margin       = 48.0
-	lineH        = 12.0
-	imageLines   = 4 // a drawn signature takes this many lines
-	wrapAt       = 105
+	margin     = 48.0
+	lineH      = 12.0
+	imageLines = 4 // a drawn signature takes this many lines
+	wrapAt     = 105
 )
 
 type line struct {
@@ -164,65 +164,41 @@ func paginate(ls []line) (pages int, placed [][2]int) {
 	return page + 1, placed
 }
 
-// Append adds the certificate pages after the last page of doc.
-func Append(doc []byte, d Data) ([]byte, error) {
-	out, _, err := appendPages(doc, d)
-	return out, err
-}
-
-// Standalone is the certificate alone, built on doc's first page's
-// resources and then trimmed to the certificate pages.
-func Standalone(doc []byte, d Data) ([]byte, error) {
-	out, first, err := appendPages(doc, d)
-	if err != nil {
-		return nil, err
-	}
-	var trimmed bytes.Buffer
-	if err := api.Trim(bytes.NewReader(out), &trimmed, []string{fmt.Sprintf("%d-", first)}, nil); err != nil {
-		return nil, fmt.Errorf("cut out certificate pages: %w", err)
-	}
-	return trimmed.Bytes(), nil
-}
-
-// appendPages returns the new PDF and the number of its first certificate page.
-func appendPages(doc []byte, d Data) ([]byte, int, error) {
+// Sheets are the certificate's pages, each the stamps to draw on a new A4
+// page, for pdf.Render to append to a document in the same pass as the
+// document's own stamps.
+func Sheets(d Data) [][]pdf.Stamp {
 	ls := lines(d)
 	pages, placed := paginate(ls)
-	info, err := pdf.Inspect(doc, pdf.Limits{MaxBytes: int64(len(doc)), MaxPages: 1 << 20})
-	if err != nil {
-		return nil, 0, fmt.Errorf("read document: %w", err)
-	}
-	first := len(info.Pages) + 1
-	a4 := &pdfcpu.PageConfiguration{PageDim: types.PaperSize["A4"], PageSize: "A4", UserDim: true, InpUnit: types.POINTS}
-	for range pages {
-		var buf bytes.Buffer
-		if err := api.InsertPages(bytes.NewReader(doc), &buf, []string{"l"}, false, a4, nil); err != nil {
-			return nil, 0, fmt.Errorf("add certificate page: %w", err)
-		}
-		doc = buf.Bytes()
-	}
-	if info, err = pdf.Inspect(doc, pdf.Limits{MaxBytes: int64(len(doc)), MaxPages: 1 << 20}); err != nil {
-		return nil, 0, fmt.Errorf("read document with certificate pages: %w", err)
-	}
-	var stamps []pdf.Stamp
+	sheets := make([][]pdf.Stamp, pages)
 	for i, l := range ls {
 		if l.text == "" && l.png == nil {
 			continue
 		}
 		page, slot := placed[i][0], placed[i][1]
 		s := pdf.Stamp{
-			Page: first + page, Text: l.text, Font: l.font, PNG: l.png,
+			Text: l.text, Font: l.font, PNG: l.png,
 			X: margin / pageW, Y: (margin + float64(slot)*lineH) / pageH,
 			W: (pageW - 2*margin) / pageW, H: float64(l.space) * lineH / pageH,
 		}
 		if l.png != nil {
 			s.X, s.W = (margin+20)/pageW, 160/pageW
 		}
-		stamps = append(stamps, s)
+		sheets[page] = append(sheets[page], s)
 	}
-	out, err := pdf.StampAll(doc, info.Pages, stamps)
+	return sheets
+}
+
+// Standalone is the certificate alone, built on doc (whose pages are the
+// geometry Inspect recorded) and then trimmed to the certificate pages.
+func Standalone(doc []byte, pages []models.Page, d Data) ([]byte, error) {
+	out, err := pdf.Render(doc, pages, nil, Sheets(d))
 	if err != nil {
-		return nil, 0, fmt.Errorf("write certificate: %w", err)
+		return nil, fmt.Errorf("write certificate: %w", err)
 	}
-	return out, first, nil
+	var trimmed bytes.Buffer
+	if err := api.Trim(bytes.NewReader(out), &trimmed, []string{fmt.Sprintf("%d-", len(pages)+1)}, nil); err != nil {
+		return nil, fmt.Errorf("cut out certificate pages: %w", err)
+	}
+	return trimmed.Bytes(), nil
 }

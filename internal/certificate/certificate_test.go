@@ -49,8 +49,10 @@ func TestCertificatePagesListRecipientsAndEvents(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
 	require.NoError(t, err)
 	d := sample(80) // enough events to need a second page
+	original, err := pdf.Inspect(doc, pdf.DefaultLimits)
+	require.NoError(t, err)
 
-	out, err := certificate.Append(doc, d)
+	out, err := pdf.Render(doc, original.Pages, nil, certificate.Sheets(d))
 	require.NoError(t, err)
 	require.NoError(t, api.Validate(bytes.NewReader(out), nil))
 	info, err := pdf.Inspect(out, pdf.DefaultLimits)
@@ -63,7 +65,7 @@ func TestCertificatePagesListRecipientsAndEvents(t *testing.T) {
 		require.Contains(t, all, want)
 	}
 
-	alone, err := certificate.Standalone(doc, d)
+	alone, err := certificate.Standalone(doc, original.Pages, d)
 	require.NoError(t, err)
 	info, err = pdf.Inspect(alone, pdf.DefaultLimits)
 	require.NoError(t, err)
@@ -90,7 +92,9 @@ func TestALongTrailIsSummarisedNotListed(t *testing.T) {
 
 	doc, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
 	require.NoError(t, err)
-	out, err := certificate.Standalone(doc, d)
+	original, err := pdf.Inspect(doc, pdf.DefaultLimits)
+	require.NoError(t, err)
+	out, err := certificate.Standalone(doc, original.Pages, d)
 	require.NoError(t, err)
 	require.Contains(t, text(t, out), fmt.Sprintf("%d events omitted here", d.Omitted))
 }

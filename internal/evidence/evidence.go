@@ -43,7 +43,7 @@ func (s *Service) CertificateOfCompletion(ctx context.Context, env *models.Envel
 	if err != nil {
 		return nil, fmt.Errorf("read the first document of envelope %s: %w", env.ID, err)
 	}
-	doc, err := certificate.Standalone(base, data)
+	doc, err := certificate.Standalone(base, env.Documents[0].Pages, data)
 	if err != nil {
 		return nil, fmt.Errorf("write the certificate of envelope %s: %w", env.ID, err)
 	}

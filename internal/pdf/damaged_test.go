@@ -121,7 +121,7 @@ func TestIntakeRefusesDamagedFilesAndKeepsWhatItAccepts(t *testing.T) {
 				}
 				accepted++
 				// What is accepted is signed as it is: stamping keeps every word.
-				stamped, err := pdf.StampAll(d.data, info.Pages, []pdf.Stamp{{Page: 1, X: 0.1, Y: 0.9, W: 0.3, H: 0.04, Text: "Signed", Font: pdf.FontPlain}})
+				stamped, err := pdf.Render(d.data, info.Pages, []pdf.Stamp{{Page: 1, X: 0.1, Y: 0.9, W: 0.3, H: 0.04, Text: "Signed", Font: pdf.FontPlain}}, nil)
 				require.NoError(t, err)
 				before, after := words(t, d.data), words(t, stamped)
 				for w, n := range before {

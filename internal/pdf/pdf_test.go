@@ -83,7 +83,7 @@ func TestStampAllRefusesAMissingPage(t *testing.T) {
 	data := contract(t)
 	info, err := pdf.Inspect(data, pdf.DefaultLimits)
 	require.NoError(t, err)
-	_, err = pdf.StampAll(data, info.Pages, []pdf.Stamp{{Page: 2, X: 0.1, Y: 0.1, W: 0.2, H: 0.05, Text: "x"}})
+	_, err = pdf.Render(data, info.Pages, []pdf.Stamp{{Page: 2, X: 0.1, Y: 0.1, W: 0.2, H: 0.05, Text: "x"}}, nil)
 	require.ErrorContains(t, err, "page 2 does not exist")
 }
 

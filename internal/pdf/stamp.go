@@ -33,9 +33,11 @@ const (
 	FontSignature = "Times-Italic"
 )
 
-// StampAll draws every stamp onto the document and returns the new PDF.
-// pages is the geometry Inspect recorded for the same bytes.
-func StampAll(data []byte, pages []models.Page, stamps []Stamp) ([]byte, error) {
+// Render draws every stamp onto the document's pages and appends one new
+// A4 page per sheet with the sheet's stamps on it, in one read and one
+// write of the document. pages is the geometry Inspect recorded for the
+// same bytes; a sheet's stamps are placed on its own page.
+func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) ([]byte, error) {
 	byPage := map[int][]*model.Watermark{}
 	for i, s := range stamps {
 		if s.Page < 1 || s.Page > len(pages) {
@@ -47,7 +49,9 @@ func StampAll(data []byte, pages []models.Page, stamps []Stamp) ([]byte, error) 
 		}
 		byPage[s.Page] = append(byPage[s.Page], wm)
 	}
-	var out bytes.Buffer
+	// The output is about the input's size: growing the buffer by doubling
+	// would copy a large document several times.
+	out := bytes.NewBuffer(make([]byte, 0, len(data)+len(data)/8+64<<10))
 	err := guard(func() error {
 		conf := configuration()
 		conf.Cmd = model.ADDWATERMARKS
@@ -55,16 +59,21 @@ func StampAll(data []byte, pages []models.Page, stamps []Stamp) ([]byte, error) 
 		if err != nil {
 			return fmt.Errorf("read: %w", err)
 		}
-		if err := unshareContents(ctx); err != nil {
+		if len(byPage) > 0 {
+			if err := unshareContents(ctx); err != nil {
+				return err
+			}
+			if err := pdfcpu.AddWatermarksSliceMap(ctx, byPage); err != nil {
+				return fmt.Errorf("add stamps: %w", err)
+			}
+		}
+		if err := appendSheets(ctx, sheets); err != nil {
 			return err
 		}
-		if err := pdfcpu.AddWatermarksSliceMap(ctx, byPage); err != nil {
-			return fmt.Errorf("add stamps: %w", err)
-		}
-		return api.Write(ctx, &out, conf)
+		return api.Write(ctx, out, conf)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("stamp document: %w", err)
+		return nil, fmt.Errorf("render document: %w", err)
 	}
 	return out.Bytes(), nil
 }

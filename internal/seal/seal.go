@@ -195,8 +195,9 @@ func (s *Sealer) Seal(doc []byte, info Info) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read document to seal: %w", err)
 	}
-	var out bytes.Buffer
-	err = sign.Sign(bytes.NewReader(doc), &out, rdr, int64(len(doc)), sign.SignData{
+	// The sealed file is the document and a signature of a few kilobytes.
+	out := bytes.NewBuffer(make([]byte, 0, len(doc)+64<<10))
+	err = sign.Sign(bytes.NewReader(doc), out, rdr, int64(len(doc)), sign.SignData{
 		Signature: sign.SignDataSignature{
 			Info: sign.SignDataSignatureInfo{
 				Name: "Signflow", Reason: info.Reason, Location: info.Location, Date: info.Date,
