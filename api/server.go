@@ -41,6 +41,9 @@ type Server struct {
 	Tokens *accesstoken.Authority
 	// RateLimits paces each API client; nil sets no limit.
 	RateLimits *RateLimits
+	// Admission refuses new envelopes while the workers are behind; nil
+	// admits every one.
+	Admission *Admission
 	// IdempotencyTTL is how long a response to a POST with an
 	// Idempotency-Key is kept for retries.
 	IdempotencyTTL time.Duration
@@ -76,7 +79,7 @@ func (s *Server) Handler() http.Handler {
 	// client's rate limit; POSTs honour Idempotency-Key.
 	sender := v1.Group("", s.authenticate, s.rateLimit)
 	read, write, audit := s.requireScope(models.ScopeEnvelopesRead), s.requireScope(models.ScopeEnvelopesWrite), s.requireScope(models.ScopeAuditRead)
-	sender.POST("/envelopes", write, s.idempotent, s.createEnvelope)
+	sender.POST("/envelopes", write, s.Admission.admit, s.idempotent, s.createEnvelope)
 	sender.GET("/envelopes", read, s.listEnvelopes)
 	sender.GET("/envelopes/:id", read, s.getEnvelope)
 	small := limitBody(smallBody)

@@ -60,6 +60,7 @@ var Vars = []Var{
 	{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", "72h", "How long a webhook delivery is retried before it is dead-lettered."},
 	{"SIGNFLOW_RECONCILE_INTERVAL", "5m", "How often the reconciliation schedule runs (voids envelopes whose workflow never started, flags ones whose workflow ended abnormally, restarts idle webhook deliveries)."},
 	{"SIGNFLOW_RECONCILE_STALE_AFTER", "10m", "How long an envelope or a webhook delivery must have stood still before the reconciliation looks at it."},
+	{"SIGNFLOW_ADMISSION_MAX_BACKLOG", "5s", "How long the oldest task on the task queue may have waited before new envelopes are refused with 503 and Retry-After (backpressure); 0s admits every envelope."},
 	{"SIGNFLOW_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses (a receiver on this machine or network); off, they are refused."},
 }
 
@@ -104,6 +105,7 @@ type Config struct {
 	WebhookAllowPrivate bool
 	ReconcileInterval   time.Duration
 	ReconcileStaleAfter time.Duration
+	AdmissionMaxBacklog time.Duration
 }
 
 // DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
@@ -201,6 +203,7 @@ func Load() (Config, error) {
 		{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", time.Second, &c.WebhookRetryWindow},
 		{"SIGNFLOW_RECONCILE_INTERVAL", time.Minute, &c.ReconcileInterval},
 		{"SIGNFLOW_RECONCILE_STALE_AFTER", time.Minute, &c.ReconcileStaleAfter},
+		{"SIGNFLOW_ADMISSION_MAX_BACKLOG", 0, &c.AdmissionMaxBacklog},
 	}
 	for _, d := range durations {
 		if *d.dst, err = time.ParseDuration(get(d.name)); err != nil || *d.dst < d.min {

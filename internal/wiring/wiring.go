@@ -67,6 +67,9 @@ type Settings struct {
 	// schedule.
 	ReconcileInterval   time.Duration
 	ReconcileStaleAfter time.Duration
+	// MaxBacklog is how far behind the workers may be before new
+	// envelopes are refused; zero admits every one.
+	MaxBacklog time.Duration
 }
 
 // SettingsFrom reads the settings out of the configuration.
@@ -86,6 +89,7 @@ func SettingsFrom(cfg config.Config) Settings {
 		AllowPrivateWebhooks: cfg.WebhookAllowPrivate,
 		ReconcileInterval:    cfg.ReconcileInterval,
 		ReconcileStaleAfter:  cfg.ReconcileStaleAfter,
+		MaxBacklog:           cfg.AdmissionMaxBacklog,
 	}
 }
 
@@ -110,6 +114,9 @@ func (sys *System) API() *api.Server {
 			SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
+	}
+	if s.MaxBacklog > 0 {
+		srv.Admission = &api.Admission{Backlog: sys.workflows.Backlog, MaxBacklog: s.MaxBacklog, Log: d.Log}
 	}
 	if s.RateLimit > 0 {
 		srv.RateLimits = &api.RateLimits{PerSecond: s.RateLimit, Burst: s.RateBurst}

@@ -231,3 +231,26 @@ func classify(envelopeID string, err error) error {
 	}
 	return fmt.Errorf("envelope %s: %w", envelopeID, err)
 }
+
+// Backlog is how long the oldest task waiting on the workflows' task queue
+// has waited, workflow and activity tasks alike: how far the workers are
+// behind what was asked of them.
+func (c *Client) Backlog(ctx context.Context) (time.Duration, error) {
+	desc, err := c.temporal.DescribeTaskQueueEnhanced(ctx, client.DescribeTaskQueueEnhancedOptions{
+		TaskQueue:      c.taskQueue,
+		TaskQueueTypes: []client.TaskQueueType{client.TaskQueueTypeWorkflow, client.TaskQueueTypeActivity},
+		ReportStats:    true,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("describe task queue %s: %w", c.taskQueue, err)
+	}
+	var oldest time.Duration
+	for _, version := range desc.VersionsInfo {
+		for _, info := range version.TypesInfo {
+			if info.Stats != nil {
+				oldest = max(oldest, info.Stats.ApproximateBacklogAge)
+			}
+		}
+	}
+	return oldest, nil
+}
