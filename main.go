@@ -237,7 +237,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		}
 		w := sys.Worker()
 		if err := w.Start(); err != nil {
-			return fmt.Errorf("start worker: %w", err)
+			return err
 		}
 		defer w.Stop()
 		a.log.Info("worker started", "task_queue", a.cfg.TaskQueue)

@@ -237,25 +237,32 @@ func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]Notific
 // same (envelope, recipient, kind, sequence) is already queued. It reports
 // whether a row was added.
 func (s *Store) QueueNotification(ctx context.Context, n Notification) (bool, error) {
-	key := strings.Join([]string{"notify", n.Kind, n.RecipientID, strconv.Itoa(n.Sequence)}, ":")
-	n.ID = stableID(key, n.EnvelopeID)
 	added := false
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
-		if res.Error != nil {
-			return fmt.Errorf("queue notification: %w", res.Error)
-		}
-		added = res.RowsAffected == 1
 		var env Envelope
 		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
 		}
-		_, err := appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: EventNotificationQueued,
-			ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status,
-			EnvelopeVersion: env.Version, Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence}, OccurredAt: time.Now()})
+		var err error
+		added, err = queueNotification(tx, n, env.Status, env.Version, time.Now())
 		return err
 	})
 	return added, err
+}
+
+// queueNotification adds the outbox row and its audit event within tx,
+// once per (envelope, recipient, kind, sequence).
+func queueNotification(tx *gorm.DB, n Notification, status string, version int64, at time.Time) (bool, error) {
+	key := strings.Join([]string{"notify", n.Kind, n.RecipientID, strconv.Itoa(n.Sequence)}, ":")
+	n.ID = stableID(key, n.EnvelopeID)
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
+	if res.Error != nil {
+		return false, fmt.Errorf("queue notification: %w", res.Error)
+	}
+	_, err := appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: EventNotificationQueued,
+		ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: status,
+		EnvelopeVersion: version, Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence}, OccurredAt: at})
+	return res.RowsAffected == 1, err
 }
 
 // SetFinalDocument records the SHA-256 and size of a document's final PDF.
@@ -299,6 +306,17 @@ type Transition struct {
 	Recipients  []RecipientState `json:"recipients"`
 	Values      []FieldValue     `json:"values,omitempty"`
 	Event       Event            `json:"event"`
+	// Notify are the notifications the change owes, queued in its own
+	// transaction so that no state change is stored without its mail.
+	Notify []Notice `json:"notify,omitempty"`
+}
+
+// Notice names a notification owed to a recipient; Sequence tells
+// repeated messages of one kind apart (the n-th reminder).
+type Notice struct {
+	RecipientID string `json:"recipient_id"`
+	Kind        string `json:"kind"`
+	Sequence    int    `json:"sequence"`
 }
 
 // ApplyTransition is the one place where an envelope's state changes in the
@@ -316,10 +334,8 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 		ev.EnvelopeID, ev.TenantID, ev.Key = t.EnvelopeID, t.TenantID, "v"+strconv.FormatInt(t.Version, 10)
 		ev.EnvelopeStatus, ev.EnvelopeVersion = t.Status, t.Version
 		ev.DocumentSHA256 = documentHashes(env.Documents, t.Status == EnvelopeCompleted)
-		for _, r := range env.Recipients {
-			if r.ID == ev.RecipientID && ev.ActorType == ActorRecipient {
-				ev.Actor = r.Email
-			}
+		if r, ok := recipientOf(env, ev.RecipientID); ok && ev.ActorType == ActorRecipient {
+			ev.Actor = r.Email
 		}
 		if _, err := appendEvent(tx, ev); err != nil {
 			return err
@@ -329,6 +345,17 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 				Updates(map[string]any{"value": v.Text, "image_key": v.ImageKey}).Error
 			if err != nil {
 				return fmt.Errorf("store value of field %s: %w", v.FieldID, err)
+			}
+		}
+		for _, n := range t.Notify {
+			to, ok := recipientOf(env, n.RecipientID)
+			if !ok {
+				return fmt.Errorf("queue %s: recipient %s is not on envelope %s", n.Kind, n.RecipientID, env.ID)
+			}
+			row := Notification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
+				Email: to.Email, Subject: env.Subject}
+			if _, err := queueNotification(tx, row, t.Status, t.Version, ev.OccurredAt); err != nil {
+				return err
 			}
 		}
 		res := tx.Model(&Envelope{}).Where("id = ? AND version < ?", t.EnvelopeID, t.Version).
@@ -350,6 +377,16 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 		}
 		return nil
 	})
+}
+
+// recipientOf finds a recipient of env by ID.
+func recipientOf(env Envelope, id string) (Recipient, bool) {
+	for _, r := range env.Recipients {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Recipient{}, false
 }
 
 // DocumentBySHA256 finds a tenant's document whose original or final PDF

@@ -6,6 +6,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -19,9 +20,21 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-// New registers the envelope workflow, the webhook deliverer and the
-// activities on taskQueue, under the names the contract gives them.
-func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+// Workers serve one task queue and its background queue: the workflows
+// (and the short writes they run as local activities) on one, emails and
+// rendering on the other, with slots of their own.
+type Workers struct {
+	main, background sdkworker.Worker
+}
+
+// backgroundSlots bounds the emails and renders one worker runs at once, so
+// that they never take every core from the workflows people wait on.
+var backgroundSlots = 4 * runtime.GOMAXPROCS(0)
+
+// New registers the envelope workflow, the webhook deliverer, the
+// reconciliation and the activities on taskQueue, under the names the
+// contract gives them, and the activities on its background queue.
+func New(c client.Client, taskQueue string, acts *activities.Activities) *Workers {
 	// On a graceful stop, activities under way get time to finish instead
 	// of waiting out their timeout on the next worker.
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
@@ -29,7 +42,28 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w.RegisterWorkflowWithOptions(workflows.WebhookDeliverer, workflow.RegisterOptions{Name: contract.WebhookDelivererType})
 	w.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: contract.ReconcileWorkflowType})
 	w.RegisterActivity(acts)
-	return w
+	bg := sdkworker.New(c, contract.BackgroundQueue(taskQueue), sdkworker.Options{WorkerStopTimeout: 30 * time.Second,
+		MaxConcurrentActivityExecutionSize: backgroundSlots})
+	bg.RegisterActivity(acts)
+	return &Workers{main: w, background: bg}
+}
+
+// Start starts both workers.
+func (w *Workers) Start() error {
+	if err := w.main.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	if err := w.background.Start(); err != nil {
+		w.main.Stop()
+		return fmt.Errorf("start background worker: %w", err)
+	}
+	return nil
+}
+
+// Stop stops both, letting activities under way finish.
+func (w *Workers) Stop() {
+	w.background.Stop()
+	w.main.Stop()
 }
 
 // EnsureSearchAttributes registers the custom search attributes the

@@ -3,7 +3,6 @@ package workflows
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -244,7 +243,7 @@ func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req activities
 	if err := e.commit(ctx, ev, nil); err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.ReissueLink, req).Get(ctx, nil)
+	return e.short(ctx, a.ReissueLink, req)
 }
 
 // notifyLater queues and emails a notification without holding up the

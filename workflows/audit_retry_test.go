@@ -68,8 +68,10 @@ func TestFailureAfterTheAuditInsertAppendsOnce(t *testing.T) {
 	require.Equal(t, models.EnvelopeCompleted, st.Status)
 	events, err := store.Events(context.Background(), "env-1")
 	require.NoError(t, err)
-	// created, 2 notified, 2 signed, completed: one each despite every write being retried.
-	require.Len(t, events, 6)
+	// created, 2 notified and their 2 invitations queued, 2 signed,
+	// completed and its 2 copies queued: one each despite every write being
+	// retried.
+	require.Len(t, events, 10)
 	require.Len(t, failedOnce, 5)
 	require.Nil(t, models.VerifyChain("env-1", events))
 	stored, err := store.GetEnvelope(context.Background(), "default", "env-1")

@@ -25,6 +25,10 @@ var a *activities.Activities
 // expires.
 func EnvelopeWorkflow(ctx workflow.Context, in contract.EnvelopeInput) (contract.State, error) {
 	e := newEnvelope(in)
+	// Lean envelopes store each change with the mail it owes in one local
+	// activity and send mail and render on the background queue; envelopes
+	// started before keep the activities their histories recorded.
+	e.lean = workflow.GetVersion(ctx, "lean-commits", workflow.DefaultVersion, 1) == 1
 	if err := e.register(ctx); err != nil {
 		return contract.State{}, err
 	}
@@ -66,6 +70,7 @@ type envelope struct {
 	applied int64
 	// retryRender is an operator's request to render again after a failure.
 	retryRender bool
+	lean        bool
 }
 
 func newEnvelope(in contract.EnvelopeInput) *envelope {
@@ -98,6 +103,9 @@ func (e *envelope) register(ctx workflow.Context) error {
 	}
 	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.State, error) { return e.state(), nil }); err != nil {
 		return err
+	}
+	if e.lean {
+		return nil // views arrive as updates; no coroutine waits for the old signal
 	}
 	viewed := workflow.GetSignalChannel(ctx, contract.SignalViewed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -155,10 +163,8 @@ func (e *envelope) notifyOrder(ctx workflow.Context, order int) error {
 		// invitation is queued must not be overwritten afterwards.
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
-		if err := e.commit(ctx, models.Event{Type: models.EventRecipientNotified, RecipientID: r.ID}, nil); err != nil {
-			return err
-		}
-		if err := e.queue(ctx, r.ID, models.NotifyInvitation, 1); err != nil {
+		ev := models.Event{Type: models.EventRecipientNotified, RecipientID: r.ID}
+		if err := e.commitNotifying(ctx, ev, models.Notice{RecipientID: r.ID, Kind: models.NotifyInvitation, Sequence: 1}); err != nil {
 			return err
 		}
 	}
@@ -217,10 +223,16 @@ func (e *envelope) awaitOrder(ctx workflow.Context, order int) error {
 func (e *envelope) nudge(ctx workflow.Context, order int, kind string, seq int, eventType string) error {
 	for _, i := range e.pending(order) {
 		id := e.recipients[i].ID
+		ev := models.Event{Type: eventType, RecipientID: id, Details: map[string]any{"sequence": seq}}
+		if e.lean {
+			if err := e.commit(ctx, ev, nil, models.Notice{RecipientID: id, Kind: kind, Sequence: seq}); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := e.queue(ctx, id, kind, seq); err != nil {
 			return err
 		}
-		ev := models.Event{Type: eventType, RecipientID: id, Details: map[string]any{"sequence": seq}}
 		if err := e.commit(ctx, ev, nil); err != nil {
 			return err
 		}
@@ -251,15 +263,11 @@ func (e *envelope) complete(ctx workflow.Context) error {
 		}
 	}
 	ev := models.Event{Type: models.EventEnvelopeCompleted, Details: map[string]any{"final_documents": finals, "completed_at": now}}
-	if err := e.commit(ctx, ev, nil); err != nil {
-		return err
-	}
+	var copies []models.Notice
 	for _, r := range e.recipients {
-		if err := e.queue(ctx, r.ID, models.NotifyCompleted, 1); err != nil {
-			return err
-		}
+		copies = append(copies, models.Notice{RecipientID: r.ID, Kind: models.NotifyCompleted, Sequence: 1})
 	}
-	return nil
+	return e.commitNotifying(ctx, ev, copies...)
 }
 
 // render makes the final documents. A document that cannot be rendered
@@ -269,7 +277,7 @@ func (e *envelope) render(ctx workflow.Context) ([]activities.FinalDocument, err
 	req := activities.RenderRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID}
 	for {
 		var finals []activities.FinalDocument
-		err := workflow.ExecuteActivity(withHeartbeats(withRetries(ctx, 5*time.Minute), activityHeartbeat), a.RenderFinalDocuments, req).Get(ctx, &finals)
+		err := workflow.ExecuteActivity(e.inBackground(withHeartbeats(withRetries(ctx, 5*time.Minute), activityHeartbeat)), a.RenderFinalDocuments, req).Get(ctx, &finals)
 		var appErr *temporal.ApplicationError
 		if err == nil || !errors.As(err, &appErr) || appErr.Type() != activities.RenderFailedErrorType {
 			return finals, err
@@ -307,10 +315,11 @@ func (e *envelope) retryRendering(ctx workflow.Context, req contract.RetryRender
 // worker's attempt is retried elsewhere within it.
 const activityHeartbeat = 10 * time.Second
 
-// commit numbers the state change, then stores the snapshot and its event.
+// commit numbers the state change, then stores the snapshot, its event and
+// the notifications it owes (lean envelopes only), and emails those.
 // Callers change state before calling, without yielding in between, so that
 // validators always see the newest state.
-func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models.FieldValue) error {
+func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models.FieldValue, notify ...models.Notice) error {
 	e.version++
 	ev.OccurredAt = workflow.Now(ctx)
 	if ev.ActorType == "" {
@@ -324,6 +333,7 @@ func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models
 		Recipients: slices.Clone(e.recipients),
 		Values:     values,
 		Event:      ev,
+		Notify:     notify,
 	}
 	if e.status == models.EnvelopeCompleted {
 		t.CompletedAt = &ev.OccurredAt
@@ -341,17 +351,69 @@ func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models
 			return err
 		}
 	}
-	if err := workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.ApplyTransition, t).Get(ctx, nil); err != nil {
+	if err := e.short(ctx, a.ApplyTransition, t); err != nil {
 		return err
 	}
 	e.applied = max(e.applied, t.Version)
+	for _, n := range notify {
+		e.send(ctx, e.notification(n.RecipientID, n.Kind, n.Sequence))
+	}
 	return nil
+}
+
+// commitNotifying commits a change that owes notifications: a lean
+// envelope stores them with the change, an older one queues them after it.
+func (e *envelope) commitNotifying(ctx workflow.Context, ev models.Event, notify ...models.Notice) error {
+	if e.lean {
+		return e.commit(ctx, ev, nil, notify...)
+	}
+	if err := e.commit(ctx, ev, nil); err != nil {
+		return err
+	}
+	for _, n := range notify {
+		if err := e.queue(ctx, n.RecipientID, n.Kind, n.Sequence); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// short runs a short database write: for a lean envelope as a local
+// activity, inside the workflow task that asked for it, for an older one as
+// the activity its history recorded.
+func (e *envelope) short(ctx workflow.Context, activity, arg any) error {
+	if e.lean {
+		return workflow.ExecuteLocalActivity(withLocalRetries(ctx), activity, arg).Get(ctx, nil)
+	}
+	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), activity, arg).Get(ctx, nil)
+}
+
+func (e *envelope) notification(recipientID, kind string, seq int) activities.NotificationRequest {
+	return activities.NotificationRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID, RecipientID: recipientID, Kind: kind, Sequence: seq}
+}
+
+// inBackground puts an activity nobody waits on, for a lean envelope, on
+// the background task queue.
+func (e *envelope) inBackground(ctx workflow.Context) workflow.Context {
+	if !e.lean {
+		return ctx
+	}
+	opts := workflow.GetActivityOptions(ctx)
+	opts.TaskQueue = contract.BackgroundQueue(workflow.GetInfo(ctx).TaskQueueName)
+	return workflow.WithActivityOptions(ctx, opts)
 }
 
 // queue writes a notification to the outbox, then emails it. Envelopes
 // started before email delivery existed keep their recorded history.
 func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int) error {
-	req := activities.NotificationRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID, RecipientID: recipientID, Kind: kind, Sequence: seq}
+	req := e.notification(recipientID, kind, seq)
+	if e.lean {
+		if err := e.short(ctx, a.QueueNotification, req); err != nil {
+			return err
+		}
+		e.send(ctx, req)
+		return nil
+	}
 	if err := workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.QueueNotification, req).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -373,7 +435,7 @@ func (e *envelope) send(ctx workflow.Context, req activities.NotificationRequest
 	e.mailing++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { e.mailing-- }()
-		err := workflow.ExecuteActivity(withHeartbeats(withMailRetries(ctx), activityHeartbeat), a.SendNotification, req).Get(ctx, nil)
+		err := workflow.ExecuteActivity(e.inBackground(withHeartbeats(withMailRetries(ctx), activityHeartbeat)), a.SendNotification, req).Get(ctx, nil)
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.MailRefusedErrorType {
 			// A failure here can only be the workflow ending.
@@ -411,6 +473,25 @@ func withRetries(ctx workflow.Context, timeout time.Duration) workflow.Context {
 		},
 	})
 }
+
+// withLocalRetries gives a short local activity a timeout per attempt and
+// retries it with the same backoff as withRetries, for as long as it takes.
+func withLocalRetries(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: untilItSucceeds,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+// untilItSucceeds bounds a local activity's retries: without a bound the
+// SDK stops retrying after one attempt's timeout, and a database outage
+// would fail the envelope.
+const untilItSucceeds = 10 * 365 * 24 * time.Hour
 
 // withHeartbeats makes a long activity report progress at least every
 // timeout, so that a dead worker's attempt is retried within it rather

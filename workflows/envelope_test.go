@@ -14,9 +14,12 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
@@ -58,15 +61,16 @@ type outcome struct {
 
 func newHarness(t *testing.T) *harness { return newHarnessWithSlowOutbox(t, 0) }
 
-// newHarnessWithSlowOutbox makes queueing a notification take delay of
-// workflow time, so actions can arrive while it is under way.
+// newHarnessWithSlowOutbox makes queueing a notification (with the change
+// that owes it, or alone) take delay of workflow time, so actions can
+// arrive while it is under way.
 func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
 	h.env.SetStartTime(t0)
 	h.env.RegisterActivity(&activities.Activities{})
-	h.env.OnActivity(a.ApplyTransition, mock.Anything, mock.Anything).Return(func(_ context.Context, tr models.Transition) error {
+	store := func(_ context.Context, tr models.Transition) error {
 		if h.slowStore != nil {
 			time.Sleep(h.slowStore(tr))
 		}
@@ -74,8 +78,15 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		defer h.mu.Unlock()
 		h.transitions = append(h.transitions, tr)
 		h.arrivals = append(h.arrivals, tr.Version)
+		for _, n := range tr.Notify { // queued in the change's own transaction
+			h.notes = append(h.notes, activities.NotificationRequest{EnvelopeID: tr.EnvelopeID, TenantID: tr.TenantID,
+				RecipientID: n.RecipientID, Kind: n.Kind, Sequence: n.Sequence})
+		}
 		return nil
-	})
+	}
+	queuing := mock.MatchedBy(func(tr models.Transition) bool { return len(tr.Notify) > 0 })
+	h.env.OnActivity(a.ApplyTransition, mock.Anything, queuing).After(delay).Return(store)
+	h.env.OnActivity(a.ApplyTransition, mock.Anything, mock.Anything).Return(store)
 	h.env.OnActivity(a.QueueNotification, mock.Anything, mock.Anything).After(delay).Return(func(_ context.Context, n activities.NotificationRequest) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -307,8 +318,10 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 	require.NotContains(t, h.eventTypes(), models.EventRecipientDeclined)
 }
 
+// Envelopes started before lean commits still read views sent as signals.
 func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
 	h := newHarness(t)
+	h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	h.env.RegisterDelayedCallback(func() {
 		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedRequest{RecipientID: "bob"})   // not due
 		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedRequest{RecipientID: "alice"}) // due
@@ -567,4 +580,63 @@ func TestTheAuditTrailFollowsTheWorkflowsOrder(t *testing.T) {
 
 	require.True(t, slices.IsSorted(h.arrivals), "changes reach the store in the workflow's order: %v", h.arrivals)
 	require.Len(t, h.arrivals, 7)
+}
+
+// A lean envelope stores every change, with the mail it owes, as a local
+// activity; only emails and rendering are activities, on the background
+// queue. An envelope started before keeps queueing each notification with
+// an activity of its own, as its history recorded.
+func TestLeanEnvelopesRunOnlyBackgroundActivities(t *testing.T) {
+	three := input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2))
+	for _, tc := range []struct {
+		name    string
+		version workflow.Version
+		queued  int // QueueNotification activities
+	}{
+		{"lean", 1, 0},
+		{"started before", workflow.DefaultVersion, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 1).Return(tc.version)
+			var mu sync.Mutex
+			remote, local := map[string]int{}, map[string]int{}
+			queues := map[string]bool{}
+			h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				mu.Lock()
+				defer mu.Unlock()
+				remote[info.ActivityType.Name]++
+				if info.ActivityType.Name == "SendNotification" || info.ActivityType.Name == "RenderFinalDocuments" {
+					queues[info.TaskQueue] = true
+				}
+			})
+			h.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+				mu.Lock()
+				defer mu.Unlock()
+				local[info.ActivityType.Name]++
+			})
+			for _, id := range []string{"alice", "bob", "carol"} {
+				h.at(time.Hour, contract.UpdateSign, sign(id))
+			}
+			h.at(2*time.Hour, contract.UpdateSign, sign("carol"))
+
+			st := h.run(three)
+
+			require.Equal(t, models.EnvelopeCompleted, st.Status)
+			require.Len(t, h.notesOf(models.NotifyInvitation), 3)
+			require.Len(t, h.notesOf(models.NotifyCompleted), 3)
+			require.ElementsMatch(t, h.notes, h.sent, "every queued notification is emailed")
+			require.Equal(t, 6, remote["SendNotification"])
+			require.Equal(t, 1, remote["RenderFinalDocuments"])
+			require.Equal(t, tc.queued, remote["QueueNotification"])
+			if tc.version == 1 {
+				require.Equal(t, len(h.transitions), local["ApplyTransition"])
+				require.Zero(t, remote["ApplyTransition"])
+				require.Equal(t, map[string]bool{contract.BackgroundQueue("default-test-taskqueue"): true}, queues)
+			} else {
+				require.Equal(t, len(h.transitions), remote["ApplyTransition"])
+				require.Zero(t, local["ApplyTransition"])
+			}
+		})
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/api"
@@ -124,8 +123,8 @@ func (sys *System) API() *api.Server {
 	return srv
 }
 
-// Worker is the Temporal worker hosting the workflows and their activities.
-func (sys *System) Worker() sdkworker.Worker {
+// Worker is the Temporal workers hosting the workflows and their activities.
+func (sys *System) Worker() *worker.Workers {
 	d, s := sys.deps, sys.settings
 	return worker.New(d.Temporal, s.TaskQueue, &activities.Activities{
 		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Mail: d.Mail, PublicURL: s.PublicURL, Log: d.Log,

@@ -20,6 +20,12 @@ const (
 	ReconcileWorkflowType = "Reconcile"
 )
 
+// BackgroundQueue is the task queue of the work nobody waits on (emails,
+// rendering), beside taskQueue, which serves the workflows and so every
+// signature: its own workers keep a burst of background work from queueing
+// ahead of a person signing.
+func BackgroundQueue(taskQueue string) string { return taskQueue + "-background" }
+
 // ReconcileScheduleID is the Temporal Schedule that runs the
 // reconciliation; operators see it and its runs in the Web UI.
 const ReconcileScheduleID = "signflow-reconcile"
