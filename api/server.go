@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/admission"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/signing"
@@ -43,7 +44,7 @@ type Server struct {
 	RateLimits *RateLimits
 	// Admission refuses new envelopes while the workers are behind; nil
 	// admits every one.
-	Admission *Admission
+	Admission *admission.Gate
 	// IdempotencyTTL is how long a response to a POST with an
 	// Idempotency-Key is kept for retries.
 	IdempotencyTTL time.Duration
@@ -79,7 +80,7 @@ func (s *Server) Handler() http.Handler {
 	// client's rate limit; POSTs honour Idempotency-Key.
 	sender := v1.Group("", s.authenticate, s.rateLimit)
 	read, write, audit := s.requireScope(models.ScopeEnvelopesRead), s.requireScope(models.ScopeEnvelopesWrite), s.requireScope(models.ScopeAuditRead)
-	sender.POST("/envelopes", write, s.Admission.admit, s.idempotent, s.createEnvelope)
+	sender.POST("/envelopes", write, s.admit, s.idempotent, s.createEnvelope)
 	sender.GET("/envelopes", read, s.listEnvelopes)
 	sender.GET("/envelopes/:id", read, s.getEnvelope)
 	small := limitBody(smallBody)

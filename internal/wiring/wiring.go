@@ -14,6 +14,7 @@ import (
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/admission"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/email"
@@ -115,7 +116,7 @@ func (sys *System) API() *api.Server {
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
 	}
 	if s.MaxBacklog > 0 {
-		srv.Admission = &api.Admission{Backlog: sys.workflows.Backlog, MaxBacklog: s.MaxBacklog, Log: d.Log}
+		srv.Admission = &admission.Gate{Backlog: sys.workflows.Backlog, MaxBacklog: s.MaxBacklog, Log: d.Log}
 	}
 	if s.RateLimit > 0 {
 		srv.RateLimits = &api.RateLimits{PerSecond: s.RateLimit, Burst: s.RateBurst}
