@@ -69,6 +69,7 @@ type mail struct {
 	ID        string
 	MessageID string
 	Subject   string
+	To        []struct{ Address string }
 }
 
 // mailBody is one message in full.
@@ -84,6 +85,17 @@ type mailBody struct {
 func searchMail(t *testing.T, mailAPI, query string) []mail {
 	t.Helper()
 	resp, err := http.Get(mailAPI + "/api/v1/search?query=" + url.QueryEscape(query))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var found struct{ Messages []mail }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&found))
+	return found.Messages
+}
+
+// allMail lists every message Mailpit holds, newest first.
+func allMail(t *testing.T, mailAPI string) []mail {
+	t.Helper()
+	resp, err := http.Get(mailAPI + "/api/v1/messages?limit=1000")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var found struct{ Messages []mail }
