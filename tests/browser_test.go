@@ -69,7 +69,8 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 	require.NotNil(t, eventOf(events, "session.started"))
 	require.NotNil(t, eventOf(events, "link.opened"))
 
-	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#error")))
+	// The error box is on the page from the start, empty: wait for its text.
+	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#error:not(:empty)")))
 	require.NoError(t, err)
 	heading, err := chromedp.Run(ctx, chromedp.Text("#subject"))
 	require.NoError(t, err)
