@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -93,25 +94,54 @@ func ChainHash(prev string, e Event) (string, error) {
 }
 
 // appendEvent adds e to its envelope's chain unless an event with the same
-// key is already there, so retried writers append once. It must run in a
-// transaction; it locks the envelope row so concurrent appends queue up and
-// the chain never forks. It reports whether it appended.
+// key is already there, so retried writers append once, and to the feed
+// when integrators follow its type. It must run in a transaction; it locks
+// the envelope row so concurrent appends queue up and the chain never
+// forks. It reports whether it appended.
 func appendEvent(tx *gorm.DB, e Event) (bool, error) {
+	var t trail
+	added, err := t.append(tx, e)
+	if err != nil {
+		return false, err
+	}
+	return added, t.flush(tx)
+}
+
+// trail appends a transaction's events to their chain at once and to the
+// feed at the end: the feed's lock is then held only for the feed's own
+// writes and the commit, not for the rest of the transaction.
+type trail struct{ feed []Event }
+
+// append adds e to its envelope's chain and keeps it for the feed.
+func (t *trail) append(tx *gorm.DB, e Event) (bool, error) {
+	stored, added, err := chainEvent(tx, e)
+	if added && slices.Contains(FeedTypes, stored.Type) {
+		t.feed = append(t.feed, stored)
+	}
+	return added, err
+}
+
+// flush writes the kept events to the feed.
+func (t *trail) flush(tx *gorm.DB) error { return appendFeed(tx, t.feed) }
+
+// chainEvent adds e to its envelope's chain (see appendEvent) and returns
+// it as stored.
+func chainEvent(tx *gorm.DB, e Event) (Event, bool, error) {
 	if tx.Dialector.Name() == "postgres" {
 		if err := tx.Exec("SELECT id FROM envelopes WHERE id = ? FOR UPDATE", e.EnvelopeID).Error; err != nil {
-			return false, fmt.Errorf("lock envelope %s: %w", e.EnvelopeID, err)
+			return Event{}, false, fmt.Errorf("lock envelope %s: %w", e.EnvelopeID, err)
 		}
 	} // SQLite transactions here begin IMMEDIATE: one writer at a time.
 	var seen int64
 	if err := tx.Model(&Event{}).Where("envelope_id = ? AND key = ?", e.EnvelopeID, e.Key).Count(&seen).Error; err != nil {
-		return false, fmt.Errorf("look up event %s: %w", e.Key, err)
+		return Event{}, false, fmt.Errorf("look up event %s: %w", e.Key, err)
 	}
 	if seen > 0 {
-		return false, nil
+		return Event{}, false, nil
 	}
 	var last []Event
 	if err := tx.Where("envelope_id = ?", e.EnvelopeID).Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
-		return false, fmt.Errorf("load last event: %w", err)
+		return Event{}, false, fmt.Errorf("load last event: %w", err)
 	}
 	e.Seq, e.PrevHash = 1, e.EnvelopeID
 	if len(last) == 1 {
@@ -121,12 +151,12 @@ func appendEvent(tx *gorm.DB, e Event) (bool, error) {
 	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Millisecond)
 	var err error
 	if e.Hash, err = ChainHash(e.PrevHash, e); err != nil {
-		return false, err
+		return Event{}, false, err
 	}
 	if err := tx.Create(&e).Error; err != nil {
-		return false, fmt.Errorf("append event %s: %w", e.Type, err)
+		return Event{}, false, fmt.Errorf("append event %s: %w", e.Type, err)
 	}
-	return true, appendFeed(tx, e)
+	return e, true, nil
 }
 
 // SystemEvent is an event Signflow itself causes, once per key.
