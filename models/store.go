@@ -30,12 +30,25 @@ type Store struct {
 // postgresql://, and otherwise treats url as the path of an embedded SQLite
 // file (an optional "sqlite://" prefix is stripped).
 func Open(url string) (*Store, error) {
-	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), TranslateError: true}
+	// Every write that must be atomic with another runs in an explicit
+	// transaction; gorm's default one around each single statement only
+	// costs two round trips more.
+	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), TranslateError: true, SkipDefaultTransaction: true}
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		db, err := gorm.Open(postgres.Open(url), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("postgres handle: %w", err)
+		}
+		// Keep the connections a busy process uses open: database/sql
+		// keeps two idle by default, so under load every other statement
+		// paid for a new PostgreSQL backend.
+		sqlDB.SetMaxOpenConns(postgresConns)
+		sqlDB.SetMaxIdleConns(postgresConns)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return &Store{DB: db}, nil
 	}
 	path := strings.TrimPrefix(url, "sqlite://")
@@ -56,6 +69,11 @@ func Open(url string) (*Store, error) {
 	sqlDB.SetMaxOpenConns(1)
 	return &Store{DB: db}, nil
 }
+
+// postgresConns bounds one process's connections to PostgreSQL: enough for
+// its API handlers and worker slots at once, and a handful of processes
+// within PostgreSQL's default of 100.
+const postgresConns = 24
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -243,23 +261,26 @@ func (s *Store) QueueNotification(ctx context.Context, n Notification) (bool, er
 		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
 		}
+		var t trail
 		var err error
-		added, err = queueNotification(tx, n, env.Status, env.Version, time.Now())
-		return err
+		if added, err = queueNotification(tx, &t, n, env.Status, env.Version, time.Now()); err != nil {
+			return err
+		}
+		return t.flush(tx)
 	})
 	return added, err
 }
 
 // queueNotification adds the outbox row and its audit event within tx,
 // once per (envelope, recipient, kind, sequence).
-func queueNotification(tx *gorm.DB, n Notification, status string, version int64, at time.Time) (bool, error) {
+func queueNotification(tx *gorm.DB, t *trail, n Notification, status string, version int64, at time.Time) (bool, error) {
 	key := strings.Join([]string{"notify", n.Kind, n.RecipientID, strconv.Itoa(n.Sequence)}, ":")
 	n.ID = stableID(key, n.EnvelopeID)
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
 	if res.Error != nil {
 		return false, fmt.Errorf("queue notification: %w", res.Error)
 	}
-	_, err := appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: EventNotificationQueued,
+	_, err := t.append(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: EventNotificationQueued,
 		ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: status,
 		EnvelopeVersion: version, Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence}, OccurredAt: at})
 	return res.RowsAffected == 1, err
@@ -337,7 +358,8 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 		if r, ok := recipientOf(env, ev.RecipientID); ok && ev.ActorType == ActorRecipient {
 			ev.Actor = r.Email
 		}
-		if _, err := appendEvent(tx, ev); err != nil {
+		var trail trail
+		if _, err := trail.append(tx, ev); err != nil {
 			return err
 		}
 		for _, v := range t.Values {
@@ -354,29 +376,38 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 			}
 			row := Notification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
 				Email: to.Email, Subject: env.Subject}
-			if _, err := queueNotification(tx, row, t.Status, t.Version, ev.OccurredAt); err != nil {
+			if _, err := queueNotification(tx, &trail, row, t.Status, t.Version, ev.OccurredAt); err != nil {
 				return err
 			}
 		}
-		res := tx.Model(&Envelope{}).Where("id = ? AND version < ?", t.EnvelopeID, t.Version).
-			Updates(map[string]any{"status": t.Status, "version": t.Version, "completed_at": t.CompletedAt, "updated_at": ev.OccurredAt})
-		if res.Error != nil {
-			return fmt.Errorf("update envelope: %w", res.Error)
+		if err := storeSnapshot(tx, t, ev.OccurredAt); err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return nil // a newer snapshot is already stored
-		}
-		for _, r := range t.Recipients {
-			err := tx.Model(&Recipient{}).Where("id = ?", r.ID).Updates(map[string]any{
-				"status": r.Status, "notified_at": r.NotifiedAt, "viewed_at": r.ViewedAt,
-				"acted_at": r.ActedAt, "decline_reason": r.Reason,
-			}).Error
-			if err != nil {
-				return fmt.Errorf("update recipient %s: %w", r.ID, err)
-			}
-		}
-		return nil
+		return trail.flush(tx) // last: the feed's lock is held until the commit
 	})
+}
+
+// storeSnapshot stores the envelope and recipients as of t, unless a newer
+// snapshot is already stored.
+func storeSnapshot(tx *gorm.DB, t Transition, at time.Time) error {
+	res := tx.Model(&Envelope{}).Where("id = ? AND version < ?", t.EnvelopeID, t.Version).
+		Updates(map[string]any{"status": t.Status, "version": t.Version, "completed_at": t.CompletedAt, "updated_at": at})
+	if res.Error != nil {
+		return fmt.Errorf("update envelope: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil // a newer snapshot is already stored
+	}
+	for _, r := range t.Recipients {
+		err := tx.Model(&Recipient{}).Where("id = ?", r.ID).Updates(map[string]any{
+			"status": r.Status, "notified_at": r.NotifiedAt, "viewed_at": r.ViewedAt,
+			"acted_at": r.ActedAt, "decline_reason": r.Reason,
+		}).Error
+		if err != nil {
+			return fmt.Errorf("update recipient %s: %w", r.ID, err)
+		}
+	}
+	return nil
 }
 
 // recipientOf finds a recipient of env by ID.
