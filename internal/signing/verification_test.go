@@ -21,10 +21,19 @@ import (
 	"github.com/signflow/signflow/models"
 )
 
-// outbox keeps what the verifier sends, in place of SMTP.
-type outbox struct{ sent []*mail.Msg }
+// outbox keeps what the verifier sends, in place of SMTP; parallel
+// requests send at once.
+type outbox struct {
+	mu   sync.Mutex
+	sent []*mail.Msg
+}
 
-func (o *outbox) Send(_ context.Context, m *mail.Msg) error { o.sent = append(o.sent, m); return nil }
+func (o *outbox) Send(_ context.Context, m *mail.Msg) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sent = append(o.sent, m)
+	return nil
+}
 
 var codeInBody = regexp.MustCompile(`is (\d{6})\.`)
 
@@ -32,6 +41,8 @@ var codeInBody = regexp.MustCompile(`is (\d{6})\.`)
 // the subject.
 func (o *outbox) lastCode(t *testing.T) string {
 	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	require.NotEmpty(t, o.sent)
 	msg := o.sent[len(o.sent)-1]
 	subject := msg.GetGenHeader(mail.HeaderSubject)
