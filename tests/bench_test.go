@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,9 @@ import (
 //	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test ./tests -run '^$' -bench EnvelopeLifecycle -benchtime 40x -benchmem
 func BenchmarkEnvelopeLifecycle(b *testing.B) {
 	spec := threeSignerSpec(b)
-	parallel(b, 16, func() { runEnvelope(b, spec) })
+	base := floorAPI(b)
+	var made atomic.Int64
+	parallel(b, 16, func() { runEnvelope(b, base, int(made.Add(1)), spec) })
 }
 
 // BenchmarkWebhookLag measures how long after a state change its webhook

@@ -42,7 +42,7 @@ import (
 
 // process is a child process this test starts, kills and starts again.
 type process struct {
-	t     *testing.T
+	t     testing.TB
 	name  string
 	args  []string
 	env   []string
@@ -400,48 +400,6 @@ func TestChaos(t *testing.T) {
 	require.Zero(t, figures.DuplicateEmails, "emails sent that no outbox row queued (twice, or with another Message-ID)")
 }
 
-// signAsWithKey confirms with the access code and signs every signature
-// field, the signature under one Idempotency-Key, from the address from; a
-// network error (the API is down) is answered as status 0.
-func signAsWithKey(t *testing.T, link, name, key, from string) (int, J) {
-	t.Helper()
-	call := func(method, url string, body any, headers map[string]string) (int, J) {
-		var r io.Reader
-		if body != nil {
-			data, _ := json.Marshal(body)
-			r = strings.NewReader(string(data))
-		}
-		req, err := http.NewRequest(method, url, r)
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Forwarded-For", from)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, nil
-		}
-		defer resp.Body.Close()
-		var out J
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
-	status, view := call(http.MethodGet, link, nil, nil)
-	if status != http.StatusOK {
-		return status, view
-	}
-	status, session := call(http.MethodPost, link+"/session", J{"access_code": testAccessCode}, nil)
-	if status != http.StatusOK {
-		return status, session
-	}
-	values := []J{}
-	for _, f := range at(view, "fields").([]any) {
-		values = append(values, J{"field_id": str(f, "id"), "text": name})
-	}
-	return call(http.MethodPost, link+"/sign", J{"values": values},
-		map[string]string{"Authorization": "Bearer " + str(session, "session_token"), "Idempotency-Key": key})
-}
 
 // eventTypesOf lists an envelope's audit trail as "type recipient" lines.
 func eventTypesOf(t *testing.T, envelopeID string) []string {
