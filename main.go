@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
@@ -235,6 +236,9 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		if err := sys.EnsureReconcileSchedule(ctx); err != nil {
 			return err
 		}
+		// Bounds the worker's memory however many envelopes are open: a
+		// workflow that is not kept is replayed at its next step.
+		sdkworker.SetStickyWorkflowCacheSize(a.cfg.WorkflowCacheSize)
 		w := sys.Worker()
 		if err := w.Start(); err != nil {
 			return err

@@ -55,12 +55,13 @@ var Vars = []Var{
 	{"SIGNFLOW_IDEMPOTENCY_TTL", "24h", "How long a response to a POST with an Idempotency-Key is kept for retries."},
 	{"SIGNFLOW_RATE_LIMIT", "50", "Requests per second each API client may make, on average (a token bucket per client and API process)."},
 	{"SIGNFLOW_RATE_BURST", "100", "Requests an API client may make at once before SIGNFLOW_RATE_LIMIT applies."},
+	{"SIGNFLOW_WORKFLOW_CACHE_SIZE", "2000", "Most envelope workflows a worker keeps in memory between their steps; one that is not kept is replayed from its history at its next step. Bounds the worker's memory however many envelopes are open."},
 	{"SIGNFLOW_WEBHOOK_RETRY_INITIAL", "5s", "First delay before a failed webhook delivery is retried; it doubles per attempt."},
 	{"SIGNFLOW_WEBHOOK_RETRY_MAX", "1h", "Longest delay between webhook delivery attempts."},
 	{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", "72h", "How long a webhook delivery is retried before it is dead-lettered."},
 	{"SIGNFLOW_RECONCILE_INTERVAL", "5m", "How often the reconciliation schedule runs (voids envelopes whose workflow never started, flags ones whose workflow ended abnormally, restarts idle webhook deliveries)."},
 	{"SIGNFLOW_RECONCILE_STALE_AFTER", "10m", "How long an envelope or a webhook delivery must have stood still before the reconciliation looks at it."},
-	{"SIGNFLOW_ADMISSION_MAX_BACKLOG", "0s", "How long the oldest task on the task queue may have waited before new envelopes are refused with 503 and Retry-After (backpressure), such as 5s; 0s admits every envelope."},
+	{"SIGNFLOW_ADMISSION_MAX_BACKLOG", "1s", "How long the oldest task on the task queue may have waited before new envelopes are refused with 503 and Retry-After (backpressure), tenant by tenant: while the workers are behind, a tenant is admitted only below an equal share of the recent admissions; signing is never refused for it. 0s admits every envelope."},
 	{"SIGNFLOW_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses (a receiver on this machine or network); off, they are refused."},
 }
 
@@ -99,6 +100,7 @@ type Config struct {
 	IdempotencyTTL      time.Duration
 	RateLimit           float64
 	RateBurst           int
+	WorkflowCacheSize   int
 	WebhookRetryInitial time.Duration
 	WebhookRetryMax     time.Duration
 	WebhookRetryWindow  time.Duration
@@ -218,6 +220,9 @@ func Load() (Config, error) {
 	}
 	if c.RateBurst, err = strconv.Atoi(get("SIGNFLOW_RATE_BURST")); err != nil || c.RateBurst < 1 {
 		return c, fmt.Errorf("SIGNFLOW_RATE_BURST must be a positive number of requests")
+	}
+	if c.WorkflowCacheSize, err = strconv.Atoi(get("SIGNFLOW_WORKFLOW_CACHE_SIZE")); err != nil || c.WorkflowCacheSize < 1 {
+		return c, fmt.Errorf("SIGNFLOW_WORKFLOW_CACHE_SIZE must be a positive number of workflows")
 	}
 	if c.SMTPTLS != "none" && c.SMTPTLS != "starttls" && c.SMTPTLS != "tls" {
 		return c, fmt.Errorf("SIGNFLOW_SMTP_TLS must be none, starttls or tls")
