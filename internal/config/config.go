@@ -61,7 +61,7 @@ var Vars = []Var{
 	{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", "72h", "How long a webhook delivery is retried before it is dead-lettered."},
 	{"SIGNFLOW_RECONCILE_INTERVAL", "5m", "How often the reconciliation schedule runs (voids envelopes whose workflow never started, flags ones whose workflow ended abnormally, restarts idle webhook deliveries)."},
 	{"SIGNFLOW_RECONCILE_STALE_AFTER", "10m", "How long an envelope or a webhook delivery must have stood still before the reconciliation looks at it."},
-	{"SIGNFLOW_ADMISSION_MAX_BACKLOG", "1s", "How long the oldest task on the task queue may have waited before new envelopes are refused with 503 and Retry-After (backpressure), tenant by tenant: while the workers are behind, a tenant is admitted only below an equal share of the recent admissions; signing is never refused for it. 0s admits every envelope."},
+	{"SIGNFLOW_ADMISSION_MAX_BACKLOG", "2s", "How long the oldest task on the task queue may have waited before new envelopes are refused with 503 and Retry-After (backpressure), tenant by tenant: while the workers are behind, a tenant is admitted only below an equal share of the recent admissions; signing is never refused for it. 0s admits every envelope."},
 	{"SIGNFLOW_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses (a receiver on this machine or network); off, they are refused."},
 }
 
