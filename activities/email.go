@@ -25,6 +25,40 @@ const DefaultMaxAttachmentBytes = 10 << 20
 // is the row's, so in the rare crash between the two, the receiving side
 // can still tell the copies apart. SMTP outages are retried with backoff.
 func (a *Activities) SendNotification(ctx context.Context, req NotificationRequest) error {
+	return whileHeartbeating(ctx, func() error { return a.send(ctx, req) })
+}
+
+// MailRefusal is a message the mail server refused for good.
+type MailRefusal struct {
+	RecipientID string `json:"recipient_id"`
+	Reason      string `json:"reason"`
+}
+
+// SendNotifications emails the outbox rows one change owes, as
+// SendNotification does each, and reports the ones the mail server refused
+// for good. Any other failure fails the activity once every row has been
+// tried; its retry skips the rows already sent.
+func (a *Activities) SendNotifications(ctx context.Context, reqs []NotificationRequest) ([]MailRefusal, error) {
+	var refusals []MailRefusal
+	var failed error
+	err := whileHeartbeating(ctx, func() error {
+		for _, req := range reqs {
+			err := a.send(ctx, req)
+			var appErr *temporal.ApplicationError
+			switch {
+			case errors.As(err, &appErr) && appErr.Type() == MailRefusedErrorType:
+				refusals = append(refusals, MailRefusal{RecipientID: req.RecipientID, Reason: appErr.Message()})
+			case err != nil:
+				failed = errors.Join(failed, err)
+			}
+		}
+		return failed
+	})
+	return refusals, err
+}
+
+// send emails one outbox row unless it was sent already.
+func (a *Activities) send(ctx context.Context, req NotificationRequest) error {
 	n, err := a.Store.Notification(ctx, req.EnvelopeID, req.RecipientID, req.Kind, req.Sequence)
 	if err != nil {
 		return err
@@ -46,7 +80,7 @@ func (a *Activities) SendNotification(ctx context.Context, req NotificationReque
 	if err != nil {
 		return err
 	}
-	if err := whileHeartbeating(ctx, func() error { return a.Mail.Send(ctx, msg) }); err != nil {
+	if err := a.Mail.Send(ctx, msg); err != nil {
 		if refused(err) {
 			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("the mail server refused %s to recipient %s for good: %v",
 				n.Kind, r.ID, err), MailRefusedErrorType, err)

@@ -114,7 +114,7 @@ func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 		desc, err := suite.temporal.DescribeWorkflow(context.Background(), contract.EnvelopeWorkflowID(id), "")
 		require.NoError(t, err)
 		for _, p := range desc.RawResponse.GetPendingActivities() {
-			if p.ActivityType.GetName() == "SendNotification" && p.Attempt >= 2 {
+			if p.ActivityType.GetName() == "SendNotifications" && p.Attempt >= 2 {
 				return true
 			}
 		}

@@ -26,9 +26,11 @@ var a *activities.Activities
 func EnvelopeWorkflow(ctx workflow.Context, in contract.EnvelopeInput) (contract.State, error) {
 	e := newEnvelope(in)
 	// Lean envelopes store each change with the mail it owes in one local
-	// activity and send mail and render on the background queue; envelopes
-	// started before keep the activities their histories recorded.
-	e.lean = workflow.GetVersion(ctx, "lean-commits", workflow.DefaultVersion, 1) == 1
+	// activity and send mail and render on the background queue (version
+	// 2: the mail a change owes in one activity); envelopes started before
+	// keep the activities their histories recorded.
+	lean := workflow.GetVersion(ctx, "lean-commits", workflow.DefaultVersion, 2)
+	e.lean, e.batchedMail = lean >= 1, lean >= 2
 	if err := e.register(ctx); err != nil {
 		return contract.State{}, err
 	}
@@ -71,6 +73,7 @@ type envelope struct {
 	// retryRender is an operator's request to render again after a failure.
 	retryRender bool
 	lean        bool
+	batchedMail bool
 }
 
 func newEnvelope(in contract.EnvelopeInput) *envelope {
@@ -355,9 +358,11 @@ func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models
 		return err
 	}
 	e.applied = max(e.applied, t.Version)
+	var owed []activities.NotificationRequest
 	for _, n := range notify {
-		e.send(ctx, e.notification(n.RecipientID, n.Kind, n.Sequence))
+		owed = append(owed, e.notification(n.RecipientID, n.Kind, n.Sequence))
 	}
+	e.send(ctx, owed...)
 	return nil
 }
 
@@ -427,21 +432,41 @@ func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int
 	return nil
 }
 
-// send emails a queued notification without holding up the envelope:
-// notifications to different recipients go out in parallel, an SMTP outage
+// send emails queued notifications without holding up the envelope:
+// notifications go out in parallel with everything else, an SMTP outage
 // delays only the mail, and an address refused for good marks its
-// recipient, not the envelope.
-func (e *envelope) send(ctx workflow.Context, req activities.NotificationRequest) {
-	e.mailing++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { e.mailing-- }()
-		err := workflow.ExecuteActivity(e.inBackground(withHeartbeats(withMailRetries(ctx), activityHeartbeat)), a.SendNotification, req).Get(ctx, nil)
-		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == activities.MailRefusedErrorType {
-			// A failure here can only be the workflow ending.
-			_ = e.deliveryFailed(ctx, req.RecipientID, appErr.Message())
-		}
-	})
+// recipient, not the envelope. A batched envelope sends what one change
+// owes in one activity; the others, one activity each.
+func (e *envelope) send(ctx workflow.Context, reqs ...activities.NotificationRequest) {
+	if len(reqs) == 0 {
+		return
+	}
+	opts := e.inBackground(withHeartbeats(withMailRetries(ctx), activityHeartbeat))
+	if e.batchedMail {
+		e.mailing++
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer func() { e.mailing-- }()
+			var refused []activities.MailRefusal
+			// An error here can only be the workflow ending: sends retry until they succeed.
+			_ = workflow.ExecuteActivity(opts, a.SendNotifications, reqs).Get(ctx, &refused)
+			for _, r := range refused {
+				_ = e.deliveryFailed(ctx, r.RecipientID, r.Reason)
+			}
+		})
+		return
+	}
+	for _, req := range reqs {
+		e.mailing++
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer func() { e.mailing-- }()
+			err := workflow.ExecuteActivity(opts, a.SendNotification, req).Get(ctx, nil)
+			var appErr *temporal.ApplicationError
+			if errors.As(err, &appErr) && appErr.Type() == activities.MailRefusedErrorType {
+				// A failure here can only be the workflow ending.
+				_ = e.deliveryFailed(ctx, req.RecipientID, appErr.Message())
+			}
+		})
+	}
 }
 
 // deliveryFailed records that a recipient cannot be reached at their

@@ -93,7 +93,7 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		h.notes = append(h.notes, n)
 		return nil
 	})
-	h.env.OnActivity(a.SendNotification, mock.Anything, mock.Anything).Return(func(_ context.Context, n activities.NotificationRequest) error {
+	sendOne := func(_ context.Context, n activities.NotificationRequest) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if h.refuse != nil {
@@ -103,7 +103,21 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		}
 		h.sent = append(h.sent, n)
 		return nil
-	})
+	}
+	h.env.OnActivity(a.SendNotification, mock.Anything, mock.Anything).Return(sendOne)
+	h.env.OnActivity(a.SendNotifications, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, ns []activities.NotificationRequest) ([]activities.MailRefusal, error) {
+			var refused []activities.MailRefusal
+			for _, n := range ns {
+				var appErr *temporal.ApplicationError
+				if err := sendOne(ctx, n); errors.As(err, &appErr) && appErr.Type() == activities.MailRefusedErrorType {
+					refused = append(refused, activities.MailRefusal{RecipientID: n.RecipientID, Reason: appErr.Message()})
+				} else if err != nil {
+					return nil, err
+				}
+			}
+			return refused, nil
+		})
 	h.env.OnActivity(a.ReissueLink, mock.Anything, mock.Anything).Return(nil)
 	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return(func(context.Context, activities.RenderRequest) ([]activities.FinalDocument, error) {
 		h.mu.Lock()
@@ -321,7 +335,7 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 // Envelopes started before lean commits still read views sent as signals.
 func TestViewedSignalMarksOnlyDueRecipients(t *testing.T) {
 	h := newHarness(t)
-	h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
 	h.env.RegisterDelayedCallback(func() {
 		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedRequest{RecipientID: "bob"})   // not due
 		h.env.SignalWorkflow(contract.SignalViewed, contract.ViewedRequest{RecipientID: "alice"}) // due
@@ -592,13 +606,17 @@ func TestLeanEnvelopesRunOnlyBackgroundActivities(t *testing.T) {
 		name    string
 		version workflow.Version
 		queued  int // QueueNotification activities
+		sends   int // SendNotification activities
+		batches int // SendNotifications activities
 	}{
-		{"lean", 1, 0},
-		{"started before", workflow.DefaultVersion, 6},
+		// Alice's and Bob's invitations, Carol's, the three completed copies.
+		{"lean, the mail of a change in one activity", 2, 0, 0, 4},
+		{"lean, one activity a message", 1, 0, 6, 0},
+		{"started before", workflow.DefaultVersion, 6, 6, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 1).Return(tc.version)
+			h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 2).Return(tc.version)
 			var mu sync.Mutex
 			remote, local := map[string]int{}, map[string]int{}
 			queues := map[string]bool{}
@@ -606,7 +624,7 @@ func TestLeanEnvelopesRunOnlyBackgroundActivities(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				remote[info.ActivityType.Name]++
-				if info.ActivityType.Name == "SendNotification" || info.ActivityType.Name == "RenderFinalDocuments" {
+				if name := info.ActivityType.Name; name == "SendNotification" || name == "SendNotifications" || name == "RenderFinalDocuments" {
 					queues[info.TaskQueue] = true
 				}
 			})
@@ -626,10 +644,11 @@ func TestLeanEnvelopesRunOnlyBackgroundActivities(t *testing.T) {
 			require.Len(t, h.notesOf(models.NotifyInvitation), 3)
 			require.Len(t, h.notesOf(models.NotifyCompleted), 3)
 			require.ElementsMatch(t, h.notes, h.sent, "every queued notification is emailed")
-			require.Equal(t, 6, remote["SendNotification"])
+			require.Equal(t, tc.sends, remote["SendNotification"])
+			require.Equal(t, tc.batches, remote["SendNotifications"])
 			require.Equal(t, 1, remote["RenderFinalDocuments"])
 			require.Equal(t, tc.queued, remote["QueueNotification"])
-			if tc.version == 1 {
+			if tc.version >= 1 {
 				require.Equal(t, len(h.transitions), local["ApplyTransition"])
 				require.Zero(t, remote["ApplyTransition"])
 				require.Equal(t, map[string]bool{contract.BackgroundQueue("default-test-taskqueue"): true}, queues)
