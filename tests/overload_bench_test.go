@@ -22,8 +22,9 @@ import (
 // SIGNFLOW_BENCH_FLOOD a second from several clients) for
 // SIGNFLOW_BENCH_SECONDS (default 60) while people sign other envelopes of
 // another tenant, one signature every half second. Admission is as
-// configured by default, or SIGNFLOW_BENCH_MAX_BACKLOG. It reports how long signatures took to answer
-// (sign-p99-ms, sign-max-ms), how long after its last signature an
+// configured by default, or SIGNFLOW_BENCH_MAX_BACKLOG. It reports how
+// long signatures took to answer (sign-p99-ms, sign-max-ms), how long
+// after its last signature an
 // envelope completed (done-max-ms), and what share of the flood was
 // admitted; with -benchtime 1x it runs once.
 //
