@@ -400,7 +400,6 @@ func TestChaos(t *testing.T) {
 	require.Zero(t, figures.DuplicateEmails, "emails sent that no outbox row queued (twice, or with another Message-ID)")
 }
 
-
 // eventTypesOf lists an envelope's audit trail as "type recipient" lines.
 func eventTypesOf(t *testing.T, envelopeID string) []string {
 	events, err := suite.store.Events(context.Background(), envelopeID)
