@@ -220,18 +220,36 @@ func requireWordIn(t *testing.T, path string, page int, word string, b box) {
 	require.NoError(t, xml.Unmarshal(cleaned, &doc))
 	require.Len(t, doc.Pages, 1)
 	p := doc.Pages[0]
+	// Words are placed on the page as it is shown, but the page's width and
+	// height are its media box's: a page turned a quarter shows them swapped.
+	width, height := p.Width, p.Height
+	if rot := pageRotation(t, path, page); rot == 90 || rot == 270 {
+		width, height = height, width
+	}
 	var seen []string
 	for _, w := range p.Words {
 		if strings.TrimSpace(w.Text) != word {
 			continue
 		}
-		cx, cy := (w.XMin+w.XMax)/2/p.Width, (w.YMin+w.YMax)/2/p.Height
+		cx, cy := (w.XMin+w.XMax)/2/width, (w.YMin+w.YMax)/2/height
 		seen = append(seen, fmt.Sprintf("(%.3f, %.3f)", cx, cy))
 		if cx >= b.x && cx <= b.x+b.w && cy >= b.y && cy <= b.y+b.h {
 			return
 		}
 	}
 	t.Fatalf("%q is not inside box %+v on page %d; found at %v", word, b, page, seen)
+}
+
+// pageRotation is a page's /Rotate as pdfinfo reads it.
+func pageRotation(t *testing.T, path string, page int) int {
+	t.Helper()
+	out, err := exec.Command("pdfinfo", "-f", strconv.Itoa(page), "-l", strconv.Itoa(page), path).Output()
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^Page\s+\d+\s+rot:\s+(\d+)`).FindSubmatch(out)
+	require.NotNil(t, m, "pdfinfo names the page's rotation")
+	rot, err := strconv.Atoi(string(m[1]))
+	require.NoError(t, err)
+	return rot
 }
 
 // imageCount is the number of images poppler lists on a page.

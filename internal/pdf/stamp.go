@@ -3,13 +3,13 @@ package pdf
 import (
 	"bytes"
 	"fmt"
-	"image"
 	_ "image/png" // signature images are PNG
 	"math"
+	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/font"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
@@ -38,16 +38,12 @@ const (
 // write of the document. pages is the geometry Inspect recorded for the
 // same bytes; a sheet's stamps are placed on its own page.
 func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) ([]byte, error) {
-	byPage := map[int][]*model.Watermark{}
+	byPage := map[int][]Stamp{}
 	for i, s := range stamps {
 		if s.Page < 1 || s.Page > len(pages) {
 			return nil, fmt.Errorf("stamp %d: page %d does not exist", i, s.Page)
 		}
-		wm, err := watermark(s, pages[s.Page-1])
-		if err != nil {
-			return nil, fmt.Errorf("stamp %d on page %d: %w", i, s.Page, err)
-		}
-		byPage[s.Page] = append(byPage[s.Page], wm)
+		byPage[s.Page] = append(byPage[s.Page], s)
 	}
 	// The output is about the input's size: growing the buffer by doubling
 	// would copy a large document several times.
@@ -59,15 +55,22 @@ func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) 
 		if err != nil {
 			return fmt.Errorf("read: %w", err)
 		}
-		if len(byPage) > 0 {
-			if err := unshareContents(ctx); err != nil {
-				return err
+		fonts := map[string]types.IndirectRef{}
+		var open *types.IndirectRef // "q", shared by the stamped pages
+		for nr := 1; nr <= len(pages); nr++ {
+			if len(byPage[nr]) == 0 {
+				continue
 			}
-			if err := pdfcpu.AddWatermarksSliceMap(ctx, byPage); err != nil {
-				return fmt.Errorf("add stamps: %w", err)
+			if open == nil {
+				if open, err = contentStream(ctx, []byte("q\n"), false); err != nil {
+					return err
+				}
+			}
+			if err := stampPage(ctx, nr, pages[nr-1], byPage[nr], fonts, *open); err != nil {
+				return fmt.Errorf("page %d: %w", nr, err)
 			}
 		}
-		if err := appendSheets(ctx, sheets); err != nil {
+		if err := appendSheets(ctx, sheets, fonts); err != nil {
 			return err
 		}
 		return api.Write(ctx, out, conf)
@@ -78,88 +81,172 @@ func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) 
 	return out.Bytes(), nil
 }
 
-// unshareContents gives every page its own content streams. Producers such
-// as pypdf let pages share one stream, and pdfcpu stamps by patching the
-// page's stream in place, which would put one page's stamps on all of them.
-func unshareContents(ctx *model.Context) error {
-	seen := map[int]bool{}
-	fresh := func(o types.Object) (types.Object, error) {
-		ref, ok := o.(types.IndirectRef)
-		if !ok {
-			return o, nil
-		}
-		if !seen[ref.ObjectNumber.Value()] {
-			seen[ref.ObjectNumber.Value()] = true
-			return o, nil
-		}
-		sd, _, err := ctx.DereferenceStreamDict(ref)
-		if err != nil || sd == nil {
-			return o, err
-		}
-		dup := sd.Clone().(types.StreamDict)
-		dup.Raw, dup.Content = bytes.Clone(sd.Raw), bytes.Clone(sd.Content)
-		newRef, err := ctx.IndRefForNewObject(dup)
-		if err != nil {
-			return nil, fmt.Errorf("copy shared content stream: %w", err)
-		}
-		return *newRef, nil
+// stampPage draws the stamps over page nr's content. The page's streams
+// are left as they are, shared or not: the page's content becomes "q",
+// them, then "Q" and one stream of ours that maps the page as the viewer
+// sees it (its crop box, its /Rotate) onto user space and draws every
+// stamp, with the fonts and images it uses added to the page's resources.
+func stampPage(ctx *model.Context, nr int, page models.Page, stamps []Stamp, fonts map[string]types.IndirectRef, open types.IndirectRef) error {
+	d, _, inherited, err := ctx.PageDict(nr, false)
+	if err != nil {
+		return err
 	}
-	for nr := 1; nr <= ctx.PageCount; nr++ {
-		d, _, _, err := ctx.PageDict(nr, false)
-		if err != nil {
-			return fmt.Errorf("page %d: %w", nr, err)
-		}
-		contents, found := d.Find("Contents")
-		if !found {
-			continue
-		}
-		if ref, ok := contents.(types.IndirectRef); ok {
+	crop := inherited.CropBox
+	if crop == nil {
+		crop = inherited.MediaBox
+	}
+	if crop == nil {
+		return fmt.Errorf("the page has no media box")
+	}
+	res, err := pageResources(ctx, d, inherited)
+	if err != nil {
+		return err
+	}
+	var content bytes.Buffer
+	content.WriteString("Q q " + viewedToUser(*crop, inherited.Rotate) + " cm\n")
+	if err := drawStamps(ctx, &content, res, page, stamps, fonts, fmt.Sprintf("SF%d", nr)); err != nil {
+		return err
+	}
+	content.WriteString("Q\n")
+	// A page's stamps are a few hundred bytes: not worth a compressor's
+	// megabyte of state each.
+	ours, err := contentStream(ctx, content.Bytes(), false)
+	if err != nil {
+		return err
+	}
+	contents := types.Array{open}
+	if c, found := d.Find("Contents"); found {
+		if ref, ok := c.(types.IndirectRef); ok {
 			if arr, err := ctx.DereferenceArray(ref); err == nil && arr != nil {
-				contents = arr
+				c = arr
 			}
 		}
-		arr, isArray := contents.(types.Array)
-		if !isArray {
-			c, err := fresh(contents)
-			if err != nil {
-				return fmt.Errorf("page %d: %w", nr, err)
+		if arr, ok := c.(types.Array); ok {
+			contents = append(contents, arr...)
+		} else {
+			contents = append(contents, c)
+		}
+	}
+	d.Update("Contents", append(contents, *ours))
+	return nil
+}
+
+// viewedToUser is the matrix from the page as the viewer sees it (origin
+// at its bottom left, after /Rotate) to the page's user space.
+func viewedToUser(crop types.Rectangle, rotate int) string {
+	llx, lly, w, h := crop.LL.X, crop.LL.Y, crop.Width(), crop.Height()
+	switch ((rotate % 360) + 360) % 360 {
+	case 90:
+		return fmt.Sprintf("0 1 -1 0 %.4f %.4f", llx+w, lly)
+	case 180:
+		return fmt.Sprintf("-1 0 0 -1 %.4f %.4f", llx+w, lly+h)
+	case 270:
+		return fmt.Sprintf("0 -1 1 0 %.4f %.4f", llx, lly+h)
+	}
+	return fmt.Sprintf("1 0 0 1 %.4f %.4f", llx, lly)
+}
+
+// pageResources is the page's own resource dictionary, made from the
+// inherited one when the page has none, so that what is added to it
+// reaches this page.
+func pageResources(ctx *model.Context, d types.Dict, inherited *model.InheritedPageAttrs) (types.Dict, error) {
+	if o, found := d.Find("Resources"); found {
+		res, err := ctx.DereferenceDict(o)
+		if err != nil || res == nil {
+			return nil, fmt.Errorf("resources: %w", err)
+		}
+		return res, nil
+	}
+	res := types.Dict{}
+	if inherited.Resources != nil {
+		res = inherited.Resources.Clone().(types.Dict)
+	}
+	d.Update("Resources", res)
+	return res, nil
+}
+
+// subDict is the named dictionary in res (Font, XObject), made if absent.
+func subDict(ctx *model.Context, res types.Dict, name string) (types.Dict, error) {
+	if o, found := res.Find(name); found {
+		sub, err := ctx.DereferenceDict(o)
+		if err != nil || sub == nil {
+			return nil, fmt.Errorf("%s resources: %w", name, err)
+		}
+		return sub, nil
+	}
+	sub := types.Dict{}
+	res.Update(name, sub)
+	return sub, nil
+}
+
+// drawStamps writes the stamps into content, in the page's coordinates as
+// the viewer sees it, naming fonts and images prefix plus a number in res.
+func drawStamps(ctx *model.Context, content *bytes.Buffer, res types.Dict, page models.Page, stamps []Stamp,
+	fonts map[string]types.IndirectRef, prefix string) error {
+	fontRes, err := subDict(ctx, res, "Font")
+	if err != nil {
+		return err
+	}
+	content.WriteString(textColor + "\n")
+	var images types.Dict
+	for i, s := range stamps {
+		left, bottom := s.X*page.Width, (1-s.Y-s.H)*page.Height
+		boxW, boxH := s.W*page.Width, s.H*page.Height
+		if s.PNG != nil {
+			if images == nil {
+				if images, err = subDict(ctx, res, "XObject"); err != nil {
+					return err
+				}
 			}
-			d.Update("Contents", c)
+			ref, w, h, err := model.CreateImageResource(ctx.XRefTable, bytes.NewReader(s.PNG))
+			if err != nil {
+				return fmt.Errorf("signature image: %w", err)
+			}
+			name := fmt.Sprintf("%sIm%d", prefix, i)
+			images[name] = *ref
+			scale := min(boxW/float64(w), boxH/float64(h))
+			fmt.Fprintf(content, "q %.4f 0 0 %.4f %.2f %.2f cm /%s Do Q\n", float64(w)*scale, float64(h)*scale, left, bottom, name)
 			continue
 		}
-		copied := make(types.Array, len(arr))
-		for i, o := range arr {
-			if copied[i], err = fresh(o); err != nil {
-				return fmt.Errorf("page %d: %w", nr, err)
-			}
+		fontName := s.Font
+		if fontName == "" {
+			fontName = FontPlain
 		}
-		d.Update("Contents", copied)
+		ref, ok := fonts[fontName]
+		if !ok {
+			fd := types.Dict{"Type": types.Name("Font"), "Subtype": types.Name("Type1"), "BaseFont": types.Name(fontName),
+				"Encoding": types.Name("WinAnsiEncoding")}
+			r, err := ctx.IndRefForNewObject(fd)
+			if err != nil {
+				return fmt.Errorf("font %s: %w", fontName, err)
+			}
+			ref, fonts[fontName] = *r, *r
+		}
+		id := prefix + strings.ReplaceAll(fontName, "-", "")
+		fontRes[id] = ref
+		size := fontSize(s.Text, fontName, boxW, boxH)
+		// Set on the box's baseline, lifted by the descender so letters
+		// like g and y stay inside the box.
+		fmt.Fprintf(content, "BT /%s %d Tf %.2f %.2f Td (%s) Tj ET\n", id, size, left, bottom+0.2*float64(size), pdfString(s.Text))
 	}
 	return nil
 }
 
-func watermark(s Stamp, page models.Page) (*model.Watermark, error) {
-	boxW, boxH := s.W*page.Width, s.H*page.Height
-	left := s.X * page.Width
-	bottom := (1 - s.Y - s.H) * page.Height
-	if s.PNG != nil {
-		return imageWatermark(s.PNG, left, bottom, boxW, boxH)
+// contentStream stores content as a new stream object, compressed or not.
+func contentStream(ctx *model.Context, content []byte, compress bool) (*types.IndirectRef, error) {
+	sd := types.StreamDict{Dict: types.Dict{}, Content: content}
+	if compress {
+		sd.Dict["Filter"] = types.Name(filter.Flate)
+		sd.FilterPipeline = []types.PDFFilter{{Name: filter.Flate}}
 	}
-	fontName := s.Font
-	if fontName == "" {
-		fontName = FontPlain
+	if err := sd.Encode(); err != nil {
+		return nil, fmt.Errorf("encode content: %w", err)
 	}
-	size := fontSize(s.Text, fontName, boxW, boxH)
-	// pdfcpu sets text on the box's baseline; lift it by the descender so
-	// letters like g and y stay inside the box.
-	lift := 0.2 * float64(size)
-	desc := fmt.Sprintf("fontname:%s, points:%d, position:bl, offset:%.2f %.2f, rotation:0, scalefactor:1 abs, opacity:1, fillcolor:#0b1f66",
-		fontName, size, left, bottom+lift)
-	wm, err := api.TextWatermark(s.Text, desc, true, false, types.POINTS)
+	ref, err := ctx.IndRefForNewObject(sd)
 	if err != nil {
-		return nil, fmt.Errorf("text stamp: %w", err)
+		return nil, fmt.Errorf("content: %w", err)
 	}
-	return wm, nil
+	return ref, nil
 }
 
 // fontSize is the largest whole point size at which text fits the box,
@@ -173,18 +260,4 @@ func fontSize(text, fontName string, boxW, boxH float64) int {
 		}
 	}
 	return max(size, 4)
-}
-
-func imageWatermark(png []byte, left, bottom, boxW, boxH float64) (*model.Watermark, error) {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(png))
-	if err != nil {
-		return nil, fmt.Errorf("decode signature image: %w", err)
-	}
-	scale := math.Min(boxW/float64(cfg.Width), boxH/float64(cfg.Height))
-	desc := fmt.Sprintf("position:bl, offset:%.2f %.2f, rotation:0, scalefactor:%.6f abs, opacity:1", left, bottom, scale)
-	wm, err := api.ImageWatermarkForReader(bytes.NewReader(png), desc, true, false, types.POINTS)
-	if err != nil {
-		return nil, fmt.Errorf("image stamp: %w", err)
-	}
-	return wm, nil
 }
