@@ -106,11 +106,19 @@ func TestEveryEnvelopeCanBeEndedAndStraysAreReconciled(t *testing.T) {
 
 	// Every change reached the webhook, in order: the strays' creation
 	// deliveries had no deliverer until the void or the reconciliation.
-	require.Eventually(t, func() bool {
+	arrived := func() map[string][]int64 {
 		rcv.mu.Lock()
 		defer rcv.mu.Unlock()
-		return len(rcv.accepted[orphan]) == 2 && len(rcv.accepted[stray]) == 2 && len(rcv.accepted[terminated]) == 2
-	}, time.Minute, 50*time.Millisecond)
+		return map[string][]int64{"orphan": rcv.accepted[orphan], "stray": rcv.accepted[stray], "terminated": rcv.accepted[terminated]}
+	}
+	all := func() bool {
+		a := arrived()
+		return len(a["orphan"]) == 2 && len(a["stray"]) == 2 && len(a["terminated"]) == 2
+	}
+	for deadline := time.Now().Add(time.Minute); !all() && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.True(t, all(), "created and voided reach the webhook of each; arrived: %v", arrived())
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
 	for _, id := range []string{orphan, stray, terminated} {
