@@ -190,7 +190,7 @@ func TestChaos(t *testing.T) {
 
 	// SMTP is down until Mailpit comes up, part-way through.
 	smtpAddr, mailHTTP := freePort(), freePort()
-	mailpit := &process{t: t, name: "mailpit", ready: "accessible via", args: mailpitCommand(filepath.Join(suite.root, "bin", "mailpit"), smtpAddr, mailHTTP).Args}
+	mailpit := &process{t: t, name: "mailpit", ready: "accessible via", args: mailpitCommand(filepath.Join(suite.root, "bin", "mailpit"), smtpAddr, mailHTTP, dir).Args}
 	mailAPI := "http://" + mailHTTP
 
 	apiAddr := freePort()

@@ -124,7 +124,7 @@ func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 	// The server comes back.
 	logFile, err := os.Create(filepath.Join(t.TempDir(), "mailpit.log"))
 	require.NoError(t, err)
-	cmd := mailpitCommand(filepath.Join(suite.root, "bin", "mailpit"), smtpAddr, httpAddr)
+	cmd := mailpitCommand(filepath.Join(suite.root, "bin", "mailpit"), smtpAddr, httpAddr, t.TempDir())
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()

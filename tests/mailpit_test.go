@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func startMailpit(bin string, log io.Writer) (func(), error) {
 		return nil, fmt.Errorf("Mailpit is not at %s: run `make test`, which installs the pinned version", bin)
 	}
 	smtpAddr, httpAddr := freePort(), freePort()
-	cmd := mailpitCommand(bin, smtpAddr, httpAddr)
+	cmd := mailpitCommand(bin, smtpAddr, httpAddr, suite.tmp)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start mailpit: %w", err)
@@ -40,8 +41,10 @@ func startMailpit(bin string, log io.Writer) (func(), error) {
 // server refuses an address that does not exist.
 const refusedDomain = "refused.test"
 
-func mailpitCommand(bin, smtpAddr, httpAddr string) *exec.Cmd {
-	return exec.Command(bin, "--smtp", smtpAddr, "--listen", httpAddr, "--smtp-auth-accept-any",
+// mailpitCommand runs Mailpit with its database in dir: the tests kill it,
+// and a killed Mailpit leaves its default database in the system's /tmp.
+func mailpitCommand(bin, smtpAddr, httpAddr, dir string) *exec.Cmd {
+	return exec.Command(bin, "--smtp", smtpAddr, "--listen", httpAddr, "--database", filepath.Join(dir, "mailpit.db"), "--smtp-auth-accept-any",
 		"--smtp-auth-allow-insecure", "--disable-version-check", "--smtp-allowed-recipients", `@example\.com$`)
 }
 
