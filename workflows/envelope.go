@@ -25,12 +25,17 @@ var a *activities.Activities
 // expires.
 func EnvelopeWorkflow(ctx workflow.Context, in contract.EnvelopeInput) (contract.State, error) {
 	e := newEnvelope(in)
-	// Lean envelopes store each change with the mail it owes in one local
-	// activity and send mail and render on the background queue (version
-	// 2: the mail a change owes in one activity); envelopes started before
-	// keep the activities their histories recorded.
-	lean := workflow.GetVersion(ctx, "lean-commits", workflow.DefaultVersion, 2)
-	e.lean, e.batchedMail = lean >= 1, lean >= 2
+	// Lean envelopes store each change with the mail it owes in one
+	// transaction and send mail and render on the background queue; from
+	// version 2 the mail a change owes goes in one activity. Versions 1 and
+	// 2 stored changes as local activities: a local activity runs before
+	// its workflow task is recorded, so when a worker died in between, the
+	// retried task could give the stored version to another change, and the
+	// audit trail skipped it by key. From version 3 every write is an
+	// activity, scheduled only once the task that decided it is recorded.
+	// Envelopes started before keep what their histories recorded.
+	lean := workflow.GetVersion(ctx, "lean-commits", workflow.DefaultVersion, 3)
+	e.lean, e.batchedMail, e.localWrites = lean >= 1, lean >= 2, lean == 1 || lean == 2
 	if err := e.register(ctx); err != nil {
 		return contract.State{}, err
 	}
@@ -74,6 +79,7 @@ type envelope struct {
 	retryRender bool
 	lean        bool
 	batchedMail bool
+	localWrites bool
 }
 
 func newEnvelope(in contract.EnvelopeInput) *envelope {
@@ -383,11 +389,10 @@ func (e *envelope) commitNotifying(ctx workflow.Context, ev models.Event, notify
 	return nil
 }
 
-// short runs a short database write: for a lean envelope as a local
-// activity, inside the workflow task that asked for it, for an older one as
-// the activity its history recorded.
+// short runs a short database write as an activity, or as the local
+// activity lean versions 1 and 2 recorded.
 func (e *envelope) short(ctx workflow.Context, activity, arg any) error {
-	if e.lean {
+	if e.localWrites {
 		return workflow.ExecuteLocalActivity(withLocalRetries(ctx), activity, arg).Get(ctx, nil)
 	}
 	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), activity, arg).Get(ctx, nil)
