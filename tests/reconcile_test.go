@@ -115,10 +115,16 @@ func TestEveryEnvelopeCanBeEndedAndStraysAreReconciled(t *testing.T) {
 		a := arrived()
 		return len(a["orphan"]) == 2 && len(a["stray"]) == 2 && len(a["terminated"]) == 2
 	}
-	for deadline := time.Now().Add(time.Minute); !all() && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(3 * time.Minute); !all() && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}
-	require.True(t, all(), "created and voided reach the webhook of each; arrived: %v", arrived())
+	if !all() {
+		var rows []models.WebhookDelivery
+		require.NoError(t, rawDB().Where("envelope_id IN ?", []string{orphan, stray, terminated}).Order("envelope_id, seq").Find(&rows).Error)
+		desc, err := suite.temporal.DescribeWorkflowExecution(context.Background(), contract.WebhookDelivererID(str(hook, "id"), orphan), "")
+		t.Fatalf("created and voided reach the webhook of each; arrived: %v; deliveries: %+v; the orphan's deliverer: %v (%v)",
+			arrived(), rows, desc.GetWorkflowExecutionInfo().GetStatus(), err)
+	}
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
 	for _, id := range []string{orphan, stray, terminated} {
