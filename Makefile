@@ -2,9 +2,13 @@
 
 TEMPORAL_CLI_VERSION := v1.5.1
 MAILPIT_VERSION      := v1.33.1
+# MinIO publishes no semver module versions; this pseudo-version is its
+# RELEASE.2026-02-12 source. It is AGPL: run as a separate test server only.
+MINIO_VERSION        := v0.0.0-20260212201848-7aac2a2c5b7c
 BIN                  := $(CURDIR)/bin
 TEMPORAL             := $(BIN)/temporal
 MAILPIT              := $(BIN)/mailpit
+MINIO                := $(BIN)/minio
 
 .PHONY: build run test lint clean chaos
 
@@ -20,6 +24,10 @@ $(TEMPORAL):
 $(MAILPIT):
 	GOBIN=$(BIN) go install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
+# MinIO, an S3-compatible object store the tests keep documents in.
+$(MINIO):
+	GOBIN=$(BIN) go install github.com/minio/minio@$(MINIO_VERSION)
+
 # Without TEMPORAL_ADDRESS, `signflow dev` runs the CLI's dev server itself;
 # without SIGNFLOW_SMTP_ADDR, Mailpit.
 run: build
@@ -33,7 +41,7 @@ lint:
 
 # Integration tests mostly wait on workflows, timers and mail, so eight run
 # at once on two cores; each has its own envelopes, tenant or task queue.
-test: lint $(TEMPORAL) $(MAILPIT)
+test: lint $(TEMPORAL) $(MAILPIT) $(MINIO)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
 	go test -race -count=1 -parallel 8 -timeout 25m ./...
 

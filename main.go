@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/devserver"
 	"github.com/signflow/signflow/internal/mailer"
+	"github.com/signflow/signflow/internal/payloadcodec"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/wiring"
@@ -100,16 +102,26 @@ func (a *app) openStore(migrate bool) (*models.Store, error) {
 	return store, nil
 }
 
-// loadSeal reads the sealing key: the configured PKCS#12 bundle, or the
-// generated one under the data directory.
+// loadSeal reads the sealing key: the configured PKCS#12 bundle (a mounted
+// file or base64 in the environment), or the one generated under the data
+// directory for `make run`.
 func (a *app) loadSeal() (*seal.Sealer, error) {
 	var (
 		s   *seal.Sealer
 		err error
 	)
-	if a.cfg.SealPKCS12 != "" {
+	switch {
+	case a.cfg.SealPKCS12 != "":
 		s, err = seal.LoadPKCS12(a.cfg.SealPKCS12, a.cfg.SealPassword)
-	} else {
+	case a.cfg.SealPKCS12Base64 != "":
+		var bundle []byte
+		if bundle, err = base64.StdEncoding.DecodeString(a.cfg.SealPKCS12Base64); err != nil {
+			return nil, errors.New("SIGNFLOW_SEAL_PKCS12_BASE64 is not standard base64")
+		}
+		if s, err = seal.ParsePKCS12(bundle, a.cfg.SealPassword); err != nil {
+			return nil, fmt.Errorf("SIGNFLOW_SEAL_PKCS12_BASE64: %w", err)
+		}
+	default:
 		s, err = seal.LoadOrCreate(a.cfg.DataDir)
 	}
 	if err != nil {
@@ -117,6 +129,41 @@ func (a *app) loadSeal() (*seal.Sealer, error) {
 	}
 	s.TSAURL = a.cfg.TSAURL
 	return s, nil
+}
+
+// loadLinks reads the signing-link keys from configuration, or the key
+// generated under the data directory.
+func (a *app) loadLinks() (*signinglink.Minter, error) {
+	if a.cfg.LinkKeys == "" {
+		return signinglink.Load(a.cfg.DataDir)
+	}
+	m, err := signinglink.Parse(a.cfg.LinkKeys)
+	if err != nil {
+		return nil, fmt.Errorf("SIGNFLOW_LINK_KEYS: %w", err)
+	}
+	return m, nil
+}
+
+// loadCodec reads the payload keys from configuration, or the key
+// generated under the data directory.
+func (a *app) loadCodec() (*payloadcodec.Codec, error) {
+	if a.cfg.PayloadKeys == "" {
+		return payloadcodec.LoadOrCreate(a.cfg.DataDir)
+	}
+	c, err := payloadcodec.Parse(a.cfg.PayloadKeys)
+	if err != nil {
+		return nil, fmt.Errorf("SIGNFLOW_PAYLOAD_KEYS: %w", err)
+	}
+	return c, nil
+}
+
+// openBlobs is the configured object storage, or the local directory.
+func (a *app) openBlobs(ctx context.Context) (blob.Store, error) {
+	if a.cfg.BlobURL == "" {
+		return blob.Dir{Root: a.cfg.BlobDir}, nil
+	}
+	return blob.OpenS3(ctx, blob.S3Config{URL: a.cfg.BlobURL, Endpoint: a.cfg.S3Endpoint, Region: a.cfg.S3Region,
+		AccessKey: a.cfg.S3AccessKey, SecretKey: a.cfg.S3SecretKey})
 }
 
 // tokenAuthority issues our access tokens and, when configured, accepts
@@ -135,12 +182,14 @@ func (a *app) tokenAuthority(ctx context.Context, store *models.Store, publicURL
 }
 
 // dialTemporal connects, retrying while Temporal is still starting.
-func (a *app) dialTemporal(ctx context.Context) (client.Client, error) {
+// Everything it sends is sealed by the codec.
+func (a *app) dialTemporal(ctx context.Context, codec *payloadcodec.Codec) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  a.cfg.TemporalHostPort(),
 		Namespace: a.cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(a.log.With("component", "temporal")),
 	}
+	codec.Apply(&opts)
 	for delay := 500 * time.Millisecond; ; delay = min(2*delay, 10*time.Second) {
 		c, err := client.DialContext(ctx, opts)
 		if err == nil {
@@ -167,7 +216,7 @@ func runMigrate(_ context.Context, a *app) error {
 func runDev(ctx context.Context, a *app) error {
 	var children []devserver.Process
 	if a.cfg.TemporalAddress == "" {
-		children = append(children, devserver.Temporal(a.cfg.TemporalCLI, a.cfg.DataDir))
+		children = append(children, devserver.Temporal(a.cfg.TemporalCLI, a.cfg.DataDir, strings.TrimRight(a.cfg.PublicURL, "/")+"/codec"))
 	}
 	if a.cfg.SMTPAddr == "" {
 		children = append(children, devserver.Mailpit(a.cfg.Mailpit, a.cfg.DataDir))
@@ -198,12 +247,19 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		return err
 	}
 	defer store.Close()
-	blobs := blob.Dir{Root: a.cfg.BlobDir}
+	blobs, err := a.openBlobs(ctx)
+	if err != nil {
+		return err
+	}
 	sealer, err := a.loadSeal()
 	if err != nil {
 		return err
 	}
-	links, err := signinglink.Load(a.cfg.DataDir)
+	links, err := a.loadLinks()
+	if err != nil {
+		return err
+	}
+	codec, err := a.loadCodec()
 	if err != nil {
 		return err
 	}
@@ -213,14 +269,17 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	if a.cfg.SMTPAddr == "" {
 		smtp.TLS = "none" // the local Mailpit, on loopback
 	}
-	tc, err := a.dialTemporal(ctx)
+	tc, err := a.dialTemporal(ctx, codec)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
 	settings := wiring.SettingsFrom(a.cfg)
 	settings.PublicURL = publicURL
-	deps := wiring.Deps{Store: store, Blobs: blobs, Seal: sealer, Links: links, Mail: smtp, Temporal: tc, Log: a.log}
+	// The dev server's Web UI runs in the developer's browser on this
+	// machine and has no token to send.
+	settings.CodecWithoutToken = a.devClient && a.cfg.TemporalAddress == ""
+	deps := wiring.Deps{Store: store, Blobs: blobs, Seal: sealer, Links: links, Mail: smtp, Temporal: tc, Codec: codec, Log: a.log}
 	if withAPI {
 		if deps.Tokens, err = a.tokenAuthority(ctx, store, publicURL); err != nil {
 			return err

@@ -107,7 +107,7 @@ func refused(err error) bool {
 func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.Notification) (*mail.Msg, error) {
 	note := email.Notification{Kind: n.Kind, MessageID: n.ID + "@signflow", To: r.Email, Name: r.Name,
 		Subject: env.Subject, Message: env.Message, ExpiresAt: env.ExpiresAt, LinkedFor: signinglink.CopyValidity,
-		Link: a.PublicURL + signinglink.Path(a.Links.Token(r.ID, r.LinkGeneration))}
+		Link: a.PublicURL + signinglink.Path(a.Links.TokenFor(r.ID, r.LinkGeneration, r.TokenHash))}
 	if n.Kind == models.NotifyCompleted {
 		if err := a.attachFinals(ctx, env, r, &note); err != nil {
 			return nil, err

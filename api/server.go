@@ -52,6 +52,14 @@ type Server struct {
 	SessionTTL time.Duration
 	// Now is the clock; nil means time.Now. Tests move it to expire codes.
 	Now func() time.Time
+	// Codec is Temporal's remote codec handler over the payload keys; nil
+	// serves no codec endpoint.
+	Codec http.Handler
+	// CodecOrigins are the Web UI origins the browser may call it from.
+	CodecOrigins []string
+	// CodecWithoutToken lets loopback callers use it without a token, for
+	// the dev server's Web UI.
+	CodecWithoutToken bool
 }
 
 // Handler builds the HTTP routes.
@@ -118,6 +126,8 @@ func (s *Server) Handler() http.Handler {
 	link.POST("/signing/:token/sign", limitBody(signBody), s.idempotent, s.sign)
 	link.POST("/signing/:token/decline", small, s.idempotent, s.decline)
 	link.GET("/copies/:token/documents/:doc", s.completedCopy)
+
+	s.codecRoutes(r)
 
 	r.GET("/sign/:token", s.limitLinks, s.signingPage)
 	r.GET("/assets/sign.js", s.signingScript)

@@ -14,10 +14,14 @@ const (
 	ScopeEnvelopesWrite = "envelopes:write"
 	ScopeWebhooksManage = "webhooks:manage"
 	ScopeAuditRead      = "audit:read"
+	// ScopePayloadsDecode lets an operator's Temporal Web UI read the
+	// encrypted payloads through the codec endpoint; grant it to operators,
+	// not integrators.
+	ScopePayloadsDecode = "payloads:decode"
 )
 
 // Scopes lists every scope, in the order they are documented.
-var Scopes = []string{ScopeEnvelopesRead, ScopeEnvelopesWrite, ScopeWebhooksManage, ScopeAuditRead}
+var Scopes = []string{ScopeEnvelopesRead, ScopeEnvelopesWrite, ScopeWebhooksManage, ScopeAuditRead, ScopePayloadsDecode}
 
 // APIClient is an integrator's OAuth 2.0 client. Its secret is 256 random
 // bits, so a SHA-256 of it is as good as a slow hash and cheap to check.

@@ -27,6 +27,7 @@ import (
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
+	"github.com/signflow/signflow/internal/payloadcodec"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
@@ -52,6 +53,8 @@ var suite struct {
 	log         *slog.Logger
 	tokens      *accesstoken.Authority
 	token       string // an access token of the default tenant with every scope
+	payloadKeys string // SIGNFLOW_PAYLOAD_KEYS of every process of the run
+	s3Endpoint  string // MinIO, the S3-compatible object store
 }
 
 // testWebhookPolicy retries webhooks in fractions of a second, not minutes.
@@ -97,10 +100,22 @@ func setup(m *testing.M) (int, error) {
 	if _, err := os.Stat(cli); err != nil {
 		return 0, fmt.Errorf("the Temporal CLI is not at %s: run `make test`, which installs the pinned version", cli)
 	}
+	// One payload key for the run: every signflow process a test starts
+	// inherits it, so the tests' own client reads what they stored.
+	suite.payloadKeys = payloadcodec.NewKey("it")
+	if err := os.Setenv("SIGNFLOW_PAYLOAD_KEYS", suite.payloadKeys); err != nil {
+		return 0, err
+	}
+	codec, err := payloadcodec.Parse(suite.payloadKeys)
+	if err != nil {
+		return 0, err
+	}
+	clientOptions := client.Options{Namespace: "default", Logger: tlog.NewStructuredLogger(suite.log)}
+	codec.Apply(&clientOptions)
 	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  cli, // never download
 		LogLevel:      "error",
-		ClientOptions: &client.Options{Namespace: "default", Logger: tlog.NewStructuredLogger(suite.log)},
+		ClientOptions: &clientOptions,
 		Stdout:        logFile,
 		Stderr:        logFile,
 	})
@@ -145,8 +160,13 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stopMailpit()
+	stopMinio, err := startMinio(filepath.Join(suite.root, "bin", "minio"), logFile)
+	if err != nil {
+		return 0, err
+	}
+	defer stopMinio()
 	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Seal: sealer, Links: links,
-		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Tokens: suite.tokens, Log: suite.log}
+		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Codec: codec, Tokens: suite.tokens, Log: suite.log}
 
 	apiServer := httptest.NewUnstartedServer(nil)
 	suite.apiURL = "http://" + apiServer.Listener.Addr().String()
@@ -232,7 +252,8 @@ func testSMTP(addr string) mailer.SMTP {
 func testSettings(queue string) wiring.Settings {
 	return wiring.Settings{TaskQueue: queue, PublicURL: suite.apiURL, WebhookPolicy: testWebhookPolicy, Limits: pdf.DefaultLimits,
 		SessionTTL: 30 * time.Minute, IdempotencyTTL: 24 * time.Hour, ReconcileInterval: 5 * time.Minute, ReconcileStaleAfter: 10 * time.Minute,
-		AllowPrivateWebhooks: true} // webhook receivers run on 127.0.0.1
+		AllowPrivateWebhooks: true, // webhook receivers run on 127.0.0.1
+		CodecOrigins:         []string{"http://localhost:8233"}}
 }
 
 // serveAPI serves an API of d and s for one test and returns its URL; the

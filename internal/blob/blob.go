@@ -1,5 +1,6 @@
-// Package blob stores document bytes apart from the database. Dir keeps them
-// in a local directory; object storage can implement Store for a cluster.
+// Package blob stores document bytes apart from the database: Dir in a local
+// directory (one host, `make run`), S3 in an S3-compatible bucket that every
+// host shares.
 package blob
 
 import (

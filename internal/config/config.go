@@ -26,14 +26,21 @@ var Vars = []Var{
 	{"SIGNFLOW_PUBLIC_URL", "http://127.0.0.1:8080", "Base URL of the API as recipients reach it; signing links start with it."},
 	{"SIGNFLOW_DATA_DIR", ".data", "Directory for local state: SQLite file, documents, Temporal dev server database."},
 	{"DATABASE_URL", "", "postgres://user:pass@host:5432/db for PostgreSQL; empty for SQLite at $SIGNFLOW_DATA_DIR/signflow.db."},
-	{"SIGNFLOW_BLOB_DIR", "", "Directory for document bytes; empty for $SIGNFLOW_DATA_DIR/blobs."},
+	{"SIGNFLOW_BLOB_DIR", "", "Directory for document bytes when SIGNFLOW_BLOB_URL is empty; empty for $SIGNFLOW_DATA_DIR/blobs."},
+	{"SIGNFLOW_BLOB_URL", "", "s3://bucket/prefix to keep document bytes in S3-compatible object storage, shared by every host; empty: the local directory SIGNFLOW_BLOB_DIR."},
+	{"SIGNFLOW_S3_ENDPOINT", "https://s3.amazonaws.com", "URL of the S3-compatible service (http:// only for a local one such as MinIO on a private network)."},
+	{"SIGNFLOW_S3_REGION", "", "Region of the bucket; empty: asked of the service."},
+	{"SIGNFLOW_S3_ACCESS_KEY", "", "Access key ID for object storage; empty: the AWS environment variables or the instance's IAM role."},
+	{"SIGNFLOW_S3_SECRET_KEY", "", "Secret access key for object storage (or SIGNFLOW_S3_SECRET_KEY_FILE)."},
+	{"SIGNFLOW_S3_SECRET_KEY_FILE", "", "File holding SIGNFLOW_S3_SECRET_KEY, such as a mounted secret."},
 	{"TEMPORAL_ADDRESS", "", "Temporal frontend host:port. Empty: `signflow dev` starts a dev server; api and worker use 127.0.0.1:7233."},
 	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace."},
 	{"SIGNFLOW_TASK_QUEUE", "signflow", "Temporal task queue shared by api and worker."},
 	{"SIGNFLOW_TEMPORAL_CLI", "bin/temporal", "Path of the Temporal CLI that `signflow dev` runs as the dev server."},
 	{"SIGNFLOW_SMTP_ADDR", "", "SMTP server host:port for notifications. Empty: `signflow dev` starts Mailpit on 127.0.0.1:1025; api and worker use 127.0.0.1:1025."},
 	{"SIGNFLOW_SMTP_USERNAME", "", "SMTP user name; empty: no authentication."},
-	{"SIGNFLOW_SMTP_PASSWORD", "", "SMTP password."},
+	{"SIGNFLOW_SMTP_PASSWORD", "", "SMTP password (or SIGNFLOW_SMTP_PASSWORD_FILE)."},
+	{"SIGNFLOW_SMTP_PASSWORD_FILE", "", "File holding SIGNFLOW_SMTP_PASSWORD, such as a mounted secret."},
 	{"SIGNFLOW_SMTP_TLS", "starttls", "none, starttls (required: a server that does not offer it is refused) or tls (implicit TLS). Without SIGNFLOW_SMTP_ADDR, the local Mailpit on loopback is used without TLS."},
 	{"SIGNFLOW_SMTP_FROM", "Signflow <signflow@localhost>", "Sender of notification emails."},
 	{"SIGNFLOW_MAILPIT", "bin/mailpit", "Path of the Mailpit binary that `signflow dev` runs when SIGNFLOW_SMTP_ADDR is empty."},
@@ -41,7 +48,16 @@ var Vars = []Var{
 	{"SIGNFLOW_MAX_DOCUMENT_PAGES", "500", "Most pages a PDF may have."},
 	{"SIGNFLOW_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"SIGNFLOW_SEAL_PKCS12", "", "PKCS#12 bundle (key, certificate, CA) to seal documents with; empty: a Signflow CA and seal certificate are generated in $SIGNFLOW_DATA_DIR/seal.pem on first start."},
-	{"SIGNFLOW_SEAL_PASSWORD", "", "Password of SIGNFLOW_SEAL_PKCS12."},
+	{"SIGNFLOW_SEAL_PKCS12_BASE64", "", "The same PKCS#12 bundle, base64, for platforms that pass secrets as environment variables."},
+	{"SIGNFLOW_SEAL_PASSWORD", "", "Password of the PKCS#12 bundle (or SIGNFLOW_SEAL_PASSWORD_FILE)."},
+	{"SIGNFLOW_SEAL_PASSWORD_FILE", "", "File holding SIGNFLOW_SEAL_PASSWORD."},
+	{"SIGNFLOW_LINK_KEYS", "", "Keys of signing links, one-time codes, access codes and copy links: standard base64, at least 32 bytes each, comma-separated, newest first; the first mints, the others still check what they made. Every API and worker host needs the same list. Empty: one key generated in $SIGNFLOW_DATA_DIR/signing-link.key."},
+	{"SIGNFLOW_LINK_KEYS_FILE", "", "File holding SIGNFLOW_LINK_KEYS, such as a mounted secret."},
+	{"SIGNFLOW_PAYLOAD_KEYS", "", "AES-256 keys that encrypt every payload stored in Temporal: id:base64key (32 bytes), comma-separated, newest first; the first encrypts, all decrypt. Every API and worker host needs the same list. Empty: one key generated in $SIGNFLOW_DATA_DIR/payload.keys."},
+	{"SIGNFLOW_PAYLOAD_KEYS_FILE", "", "File holding SIGNFLOW_PAYLOAD_KEYS, such as a mounted secret."},
+	{"SIGNFLOW_CODEC_ORIGINS", "http://localhost:8233,http://127.0.0.1:8233", "Comma-separated origins of Temporal Web UIs allowed to call the codec endpoint (/codec/decode) from the browser."},
+	{"SIGNFLOW_METRICS_ADDR", "127.0.0.1:9464", "Address serving /metrics in Prometheus format (HTTP, Temporal SDK and business metrics), apart from the API; empty: none."},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector traces are exported to, such as http://jaeger:4318; empty: no tracing. The exporter's other standard OTEL_EXPORTER_OTLP_* variables apply too."},
 	{"SIGNFLOW_TSA_URL", "", "RFC 3161 timestamp authority to countersign seals; empty: no timestamp."},
 	{"SIGNFLOW_ALLOW_NO_SECOND_FACTOR", "false", "true lets senders choose authentication \"none\" for signers and approvers (shown as such on the certificate)."},
 	{"SIGNFLOW_SESSION_TTL", "30m", "How long a verified signing session lasts."},
@@ -87,7 +103,18 @@ type Config struct {
 	SMTPFrom            string
 	Mailpit             string
 	SealPKCS12          string
+	SealPKCS12Base64    string
 	SealPassword        string
+	LinkKeys            string
+	PayloadKeys         string
+	BlobURL             string
+	S3Endpoint          string
+	S3Region            string
+	S3AccessKey         string
+	S3SecretKey         string
+	CodecOrigins        []string
+	MetricsAddr         string
+	OTLPEndpoint        string
 	TSAURL              string
 	AllowNoSecondFactor bool
 	SessionTTL          time.Duration
@@ -155,12 +182,17 @@ func Load() (Config, error) {
 		LogLevel:          get("SIGNFLOW_LOG_LEVEL"),
 		SMTPAddr:          get("SIGNFLOW_SMTP_ADDR"),
 		SMTPUsername:      get("SIGNFLOW_SMTP_USERNAME"),
-		SMTPPassword:      get("SIGNFLOW_SMTP_PASSWORD"),
 		SMTPTLS:           get("SIGNFLOW_SMTP_TLS"),
 		SMTPFrom:          get("SIGNFLOW_SMTP_FROM"),
 		Mailpit:           get("SIGNFLOW_MAILPIT"),
 		SealPKCS12:        get("SIGNFLOW_SEAL_PKCS12"),
-		SealPassword:      get("SIGNFLOW_SEAL_PASSWORD"),
+		SealPKCS12Base64:  get("SIGNFLOW_SEAL_PKCS12_BASE64"),
+		BlobURL:           get("SIGNFLOW_BLOB_URL"),
+		S3Endpoint:        get("SIGNFLOW_S3_ENDPOINT"),
+		S3Region:          get("SIGNFLOW_S3_REGION"),
+		S3AccessKey:       get("SIGNFLOW_S3_ACCESS_KEY"),
+		MetricsAddr:       get("SIGNFLOW_METRICS_ADDR"),
+		OTLPEndpoint:      get("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		TSAURL:            get("SIGNFLOW_TSA_URL"),
 		OAuthIssuer:       get("SIGNFLOW_OAUTH_ISSUER"),
 		OAuthAudience:     get("SIGNFLOW_OAUTH_AUDIENCE"),
@@ -180,6 +212,29 @@ func Load() (Config, error) {
 		c.BlobDir = filepath.Join(c.DataDir, "blobs")
 	}
 	var err error
+	secrets := []struct {
+		name string
+		dst  *string
+	}{
+		{"SIGNFLOW_SEAL_PASSWORD", &c.SealPassword},
+		{"SIGNFLOW_SMTP_PASSWORD", &c.SMTPPassword},
+		{"SIGNFLOW_LINK_KEYS", &c.LinkKeys},
+		{"SIGNFLOW_PAYLOAD_KEYS", &c.PayloadKeys},
+		{"SIGNFLOW_S3_SECRET_KEY", &c.S3SecretKey},
+	}
+	for _, sec := range secrets {
+		if *sec.dst, err = secret(sec.name); err != nil {
+			return c, err
+		}
+	}
+	if c.SealPKCS12 != "" && c.SealPKCS12Base64 != "" {
+		return c, fmt.Errorf("set SIGNFLOW_SEAL_PKCS12 or SIGNFLOW_SEAL_PKCS12_BASE64, not both")
+	}
+	for _, o := range strings.Split(get("SIGNFLOW_CODEC_ORIGINS"), ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			c.CodecOrigins = append(c.CodecOrigins, o)
+		}
+	}
 	if c.MaxDocumentBytes, err = strconv.ParseInt(get("SIGNFLOW_MAX_DOCUMENT_BYTES"), 10, 64); err != nil || c.MaxDocumentBytes < 1 {
 		return c, fmt.Errorf("SIGNFLOW_MAX_DOCUMENT_BYTES must be a positive number of bytes")
 	}
@@ -237,6 +292,24 @@ func Load() (Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	return c, nil
+}
+
+// secret reads a secret from its variable, or else from the file its
+// _FILE variable names (a mounted secret); setting both is an error, so a
+// stale value never wins silently.
+func secret(name string) (string, error) {
+	value, file := get(name), get(name+"_FILE")
+	if file == "" {
+		return value, nil
+	}
+	if value != "" {
+		return "", fmt.Errorf("set %s or %s_FILE, not both", name, name)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(data)), nil
 }
 
 // SMTPHostPort is the SMTP server notifications go through.

@@ -33,9 +33,10 @@ const (
 )
 
 // Temporal is the Temporal CLI's dev server with its database in dataDir.
-func Temporal(cli, dataDir string) Process {
+// Its Web UI decodes the encrypted payloads through codecEndpoint.
+func Temporal(cli, dataDir, codecEndpoint string) Process {
 	return Process{Name: "temporal", Path: cli, ReadyAddr: TemporalAddr, Args: []string{"server", "start-dev",
-		"--ip", "127.0.0.1", "--port", "7233", "--ui-port", "8233",
+		"--ip", "127.0.0.1", "--port", "7233", "--ui-port", "8233", "--ui-codec-endpoint", codecEndpoint,
 		"--db-filename", filepath.Join(dataDir, "temporal.db"), "--log-level", "warn"}}
 }
 

@@ -55,13 +55,23 @@ func LoadPKCS12(path, password string) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read seal bundle: %w", err)
 	}
+	s, err := ParsePKCS12(data, password)
+	if err != nil {
+		return nil, fmt.Errorf("seal bundle %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// ParsePKCS12 reads a signing key and its chain from PKCS#12 bytes, such as
+// a bundle passed in an environment variable.
+func ParsePKCS12(data []byte, password string) (*Sealer, error) {
 	key, cert, chain, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
-		return nil, fmt.Errorf("decode seal bundle %s: %w", path, err)
+		return nil, fmt.Errorf("decode PKCS#12: %w", err)
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok || len(chain) == 0 {
-		return nil, fmt.Errorf("seal bundle %s needs a signing key and its CA certificate", path)
+		return nil, errors.New("the PKCS#12 bundle needs a signing key and its CA certificate")
 	}
 	return &Sealer{Key: signer, Cert: cert, CA: chain[len(chain)-1]}, nil
 }

@@ -1,7 +1,6 @@
 package signing
 
 import (
-	"crypto/hmac"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -32,5 +31,5 @@ func accessCodeMatches(links *signinglink.Minter, recipientID, stored, given str
 	if !strings.HasPrefix(stored, keyedAccessCode) {
 		return bcrypt.CompareHashAndPassword([]byte(stored), []byte(given)) == nil
 	}
-	return hmac.Equal([]byte(stored), []byte(accessCodeHash(links, recipientID, given)))
+	return links.DigestMatches("access-code:"+recipientID, given, strings.TrimPrefix(stored, keyedAccessCode))
 }

@@ -2,7 +2,6 @@ package signing
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -228,7 +227,7 @@ func (v *Verifier) checkCode(ctx context.Context, r *models.Recipient, given str
 	if tried, err := v.Store.TryOTP(ctx, otp.ID, codeMaxTries); err != nil || !tried {
 		return nil, "the code was tried too many times; request a new one"
 	}
-	if !hmac.Equal([]byte(v.Links.Digest("otp:"+r.ID, given)), []byte(otp.CodeHash)) {
+	if !v.Links.DigestMatches("otp:"+r.ID, given, otp.CodeHash) {
 		return nil, "the code is wrong"
 	}
 	return otp, ""

@@ -22,12 +22,13 @@ import (
 	"github.com/signflow/signflow/internal/createonce"
 )
 
-// KeyFile is the key's file under the data directory.
+// KeyFile is the key's file under the data directory, for `make run`.
 const KeyFile = "signing-link.key"
 
-// Minter derives tokens.
+// Minter derives tokens. Its first key makes new tokens and digests; the
+// others, kept after a rotation, still check what they made.
 type Minter struct {
-	key []byte
+	keys [][]byte
 }
 
 // Load reads dir/signing-link.key, creating it on first start; processes
@@ -49,22 +50,73 @@ func Load(dir string) (*Minter, error) {
 	if len(key) < 32 {
 		return nil, fmt.Errorf("signing link key %s is shorter than 32 bytes", path)
 	}
-	return &Minter{key: key}, nil
+	return &Minter{keys: [][]byte{key}}, nil
 }
 
-// Token is the recipient's token of a generation.
+// Parse reads keys given in configuration: standard base64, at least 32
+// bytes each, comma-separated, newest first.
+func Parse(spec string) (*Minter, error) {
+	m := &Minter{}
+	for n, encoded := range strings.Split(spec, ",") {
+		if encoded = strings.TrimSpace(encoded); encoded == "" {
+			continue
+		}
+		key, err := base64.StdEncoding.DecodeString(encoded)
+		if err != nil || len(key) < 32 {
+			return nil, fmt.Errorf("signing link key %d: want at least 32 bytes in standard base64", n+1)
+		}
+		m.keys = append(m.keys, key)
+	}
+	if len(m.keys) == 0 {
+		return nil, errors.New("no signing link key given")
+	}
+	return m, nil
+}
+
+func mac(key []byte, message string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(message))
+	return h.Sum(nil)
+}
+
+func tokenMessage(recipientID string, generation int) string {
+	return recipientID + "/" + strconv.Itoa(generation)
+}
+
+// Token is the recipient's token of a generation, under the newest key.
 func (m *Minter) Token(recipientID string, generation int) string {
-	mac := hmac.New(sha256.New, m.key)
-	mac.Write([]byte(recipientID + "/" + strconv.Itoa(generation)))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	return base64.RawURLEncoding.EncodeToString(mac(m.keys[0], tokenMessage(recipientID, generation)))
+}
+
+// TokenFor derives again the token whose hash is stored, under whichever
+// key made it, so a reminder sent after a key rotation carries the link
+// the recipient already has.
+func (m *Minter) TokenFor(recipientID string, generation int, storedHash string) string {
+	for _, key := range m.keys[1:] {
+		token := base64.RawURLEncoding.EncodeToString(mac(key, tokenMessage(recipientID, generation)))
+		if Hash(token) == storedHash {
+			return token
+		}
+	}
+	return m.Token(recipientID, generation)
 }
 
 // Digest is a keyed hash of a short secret such as a one-time code:
 // without the key, a stolen table cannot be searched for the codes.
 func (m *Minter) Digest(purpose, secret string) string {
-	mac := hmac.New(sha256.New, m.key)
-	mac.Write([]byte(purpose + ":" + secret))
-	return hex.EncodeToString(mac.Sum(nil))
+	return hex.EncodeToString(mac(m.keys[0], purpose+":"+secret))
+}
+
+// DigestMatches says, in constant time per key, whether secret is the one
+// a stored digest was made of, under any configured key.
+func (m *Minter) DigestMatches(purpose, secret, digest string) bool {
+	matched := false
+	for _, key := range m.keys {
+		if hmac.Equal([]byte(hex.EncodeToString(mac(key, purpose+":"+secret))), []byte(digest)) {
+			matched = true
+		}
+	}
+	return matched
 }
 
 // Path is the signing page a recipient opens, below the public URL.
@@ -82,23 +134,26 @@ func APIPath(token string) string {
 // link is spent. It carries the recipient ID in the clear, so it can be
 // checked without a lookup, and a MAC no one can forge without the key.
 func (m *Minter) CopyToken(recipientID string) string {
-	return recipientID + "." + m.copyMAC(recipientID)
+	return recipientID + "." + copyMAC(m.keys[0], recipientID)
 }
 
 // CopyRecipient is the recipient a copy token was minted for; ok is false
 // for a token the key did not make.
 func (m *Minter) CopyRecipient(token string) (recipientID string, ok bool) {
-	recipientID, mac, found := strings.Cut(token, ".")
-	if !found || !hmac.Equal([]byte(mac), []byte(m.copyMAC(recipientID))) {
+	recipientID, given, found := strings.Cut(token, ".")
+	if !found {
 		return "", false
 	}
-	return recipientID, true
+	for _, key := range m.keys {
+		if hmac.Equal([]byte(given), []byte(copyMAC(key, recipientID))) {
+			return recipientID, true
+		}
+	}
+	return "", false
 }
 
-func (m *Minter) copyMAC(recipientID string) string {
-	mac := hmac.New(sha256.New, m.key)
-	mac.Write([]byte("completed-copy/" + recipientID))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+func copyMAC(key []byte, recipientID string) string {
+	return base64.RawURLEncoding.EncodeToString(mac(key, "completed-copy/"+recipientID))
 }
 
 // CopyValidity is how long after completion a copy token downloads the

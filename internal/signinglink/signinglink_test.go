@@ -1,6 +1,8 @@
 package signinglink_test
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"sync"
 	"testing"
 
@@ -66,4 +68,61 @@ func TestCopyTokensNameTheirRecipientAndCannotBeForged(t *testing.T) {
 		_, ok := m.CopyRecipient(forged)
 		require.False(t, ok, name)
 	}
+}
+
+func newKey() string {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	return base64.StdEncoding.EncodeToString(raw)
+}
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, spec, wantErr string }{
+		{"one", newKey(), ""},
+		{"two with spaces", newKey() + " , " + newKey(), ""},
+		{"none", " ,", "no signing link key"},
+		{"short", base64.StdEncoding.EncodeToString([]byte("short")), "key 1: want at least 32 bytes"},
+		{"not base64", newKey() + ",%%%", "key 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := signinglink.Parse(tc.spec)
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+			} else {
+				require.ErrorContains(t, err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// After a rotation the new key mints; what the old key made (links already
+// emailed, codes already stored, copy links) still works while it is listed.
+func TestRotationKeepsWhatTheOldKeyMade(t *testing.T) {
+	t.Parallel()
+	oldKey, newKeyText := newKey(), newKey()
+	old, err := signinglink.Parse(oldKey)
+	require.NoError(t, err)
+	rotated, err := signinglink.Parse(newKeyText + "," + oldKey)
+	require.NoError(t, err)
+	retired, err := signinglink.Parse(newKeyText)
+	require.NoError(t, err)
+
+	issued := old.Token("r1", 1)
+	require.NotEqual(t, issued, rotated.Token("r1", 1), "new links come from the new key")
+	require.Equal(t, issued, rotated.TokenFor("r1", 1, signinglink.Hash(issued)), "a reminder repeats the link the recipient has")
+	fresh := rotated.Token("r2", 1)
+	require.Equal(t, fresh, rotated.TokenFor("r2", 1, signinglink.Hash(fresh)))
+
+	digest := old.Digest("otp:r1", "123456")
+	require.True(t, rotated.DigestMatches("otp:r1", "123456", digest))
+	require.False(t, rotated.DigestMatches("otp:r1", "654321", digest))
+	require.False(t, retired.DigestMatches("otp:r1", "123456", digest), "a key dropped from the list checks nothing")
+
+	copyToken := old.CopyToken("r1")
+	rid, ok := rotated.CopyRecipient(copyToken)
+	require.True(t, ok)
+	require.Equal(t, "r1", rid)
+	_, ok = retired.CopyRecipient(copyToken)
+	require.False(t, ok)
 }

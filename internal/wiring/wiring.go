@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/api"
@@ -20,6 +21,7 @@ import (
 	"github.com/signflow/signflow/internal/email"
 	"github.com/signflow/signflow/internal/evidence"
 	"github.com/signflow/signflow/internal/mailer"
+	"github.com/signflow/signflow/internal/payloadcodec"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signing"
@@ -37,6 +39,8 @@ type Deps struct {
 	Links    *signinglink.Minter
 	Mail     mailer.SMTP
 	Temporal client.Client
+	// Codec seals Temporal payloads; the API serves it to the Web UI.
+	Codec *payloadcodec.Codec
 	// Tokens issues and checks the API's access tokens; the worker needs none.
 	Tokens *accesstoken.Authority
 	Log    *slog.Logger
@@ -70,6 +74,11 @@ type Settings struct {
 	// MaxBacklog is how far behind the workers may be before new
 	// envelopes are refused; zero admits every one.
 	MaxBacklog time.Duration
+	// CodecOrigins are the Web UI origins that may call the codec endpoint.
+	CodecOrigins []string
+	// CodecWithoutToken opens the codec endpoint to loopback callers
+	// without a token, for the dev server's Web UI.
+	CodecWithoutToken bool
 }
 
 // SettingsFrom reads the settings out of the configuration.
@@ -90,6 +99,7 @@ func SettingsFrom(cfg config.Config) Settings {
 		ReconcileInterval:    cfg.ReconcileInterval,
 		ReconcileStaleAfter:  cfg.ReconcileStaleAfter,
 		MaxBacklog:           cfg.AdmissionMaxBacklog,
+		CodecOrigins:         cfg.CodecOrigins,
 	}
 }
 
@@ -114,6 +124,9 @@ func (sys *System) API() *api.Server {
 			SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
+	}
+	if d.Codec != nil {
+		srv.Codec, srv.CodecOrigins, srv.CodecWithoutToken = converter.NewPayloadCodecHTTPHandler(d.Codec), s.CodecOrigins, s.CodecWithoutToken
 	}
 	if s.MaxBacklog > 0 {
 		srv.Admission = &admission.Gate{Backlog: sys.workflows.Backlog, MaxBacklog: s.MaxBacklog, Log: d.Log}

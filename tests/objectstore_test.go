@@ -1,0 +1,149 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/models"
+)
+
+// The test object store's root credentials.
+const (
+	s3AccessKey = "signflow-test"
+	s3SecretKey = "signflow-test-secret"
+)
+
+// startMinio runs MinIO, an S3-compatible server built from the Go module
+// proxy at a pinned version, with its data in the run's directory.
+func startMinio(bin string, log io.Writer) (func(), error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("MinIO is not at %s: run `make test`, which installs the pinned version", bin)
+	}
+	addr, console := freePort(), freePort()
+	cmd := exec.Command(bin, "server", filepath.Join(suite.tmp, "minio"), "--address", addr, "--console-address", console, "--quiet")
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s3AccessKey, "MINIO_ROOT_PASSWORD="+s3SecretKey, "MINIO_BROWSER=off")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start minio: %w", err)
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/minio/health/live")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("minio did not become live at %s", addr)
+		}
+	}
+	suite.s3Endpoint = "http://" + addr
+	return stop, nil
+}
+
+// newBucket makes a bucket of the test's own and returns its s3:// URL.
+func newBucket(t testing.TB) string {
+	t.Helper()
+	c, err := minio.New(suite.s3Endpoint[len("http://"):], &minio.Options{Creds: credentials.NewStaticV4(s3AccessKey, s3SecretKey, "")})
+	require.NoError(t, err)
+	name := "t" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	require.NoError(t, c.MakeBucket(context.Background(), name, minio.MakeBucketOptions{}))
+	return "s3://" + name + "/signflow"
+}
+
+func s3Config(url string) blob.S3Config {
+	return blob.S3Config{URL: url, Endpoint: suite.s3Endpoint, AccessKey: s3AccessKey, SecretKey: s3SecretKey}
+}
+
+func TestObjectStorageKeepsBlobs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, err := blob.OpenS3(ctx, s3Config(newBucket(t)))
+	require.NoError(t, err)
+
+	key := blob.OriginalKey("env-1", "doc-1")
+	_, err = store.Get(ctx, key)
+	require.ErrorIs(t, err, blob.ErrNotFound)
+	pdf := contractPDF(t)
+	require.NoError(t, store.Put(ctx, key, pdf))
+	got, err := store.Get(ctx, key)
+	require.NoError(t, err)
+	require.Equal(t, pdf, got)
+	require.NoError(t, store.Put(ctx, key, pdf), "a retried put is harmless")
+
+	for _, bad := range []string{"", "../escape", "/absolute"} {
+		require.Error(t, store.Put(ctx, bad, pdf), bad)
+	}
+
+	// Many hosts writing and reading at once.
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			k := blob.SignatureImageKey("env-2", strconv.Itoa(i))
+			require.NoError(t, store.Put(ctx, k, []byte(k)))
+			got, err := store.Get(ctx, k)
+			require.NoError(t, err)
+			require.Equal(t, k, string(got))
+		})
+	}
+	wg.Wait()
+}
+
+// A wrong bucket, endpoint or credential stops the process at start.
+func TestObjectStorageMisconfigurationFailsAtStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := newBucket(t)
+	for name, cfg := range map[string]blob.S3Config{
+		"missing bucket":   s3Config("s3://no-such-bucket-here/x"),
+		"wrong secret":     {URL: url, Endpoint: suite.s3Endpoint, AccessKey: s3AccessKey, SecretKey: "wrong"},
+		"not an s3 URL":    s3Config("https://bucket/x"),
+		"endpoint no host": {URL: url, Endpoint: "s3.example.com"},
+	} {
+		_, err := blob.OpenS3(ctx, cfg)
+		require.Error(t, err, name)
+	}
+}
+
+// The whole lifecycle on object storage: documents in, final PDF out.
+func TestEnvelopeCompletesOnObjectStorage(t *testing.T) {
+	t.Parallel()
+	store, err := blob.OpenS3(context.Background(), s3Config(newBucket(t)))
+	require.NoError(t, err)
+	d := suite.deps
+	d.Blobs = store
+	queue := "s3-" + newTestID()
+	startWorker(t, d, testSettings(queue))
+	base := serveAPI(t, d, testSettings(queue))
+	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id, doc := str(created, "id"), str(created, "documents", 0, "id")
+	status, body := signAs(t, str(created, "recipients", 0, "signing_api_url"), "Alice Adams")
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	require.Equal(t, models.EnvelopeCompleted, awaitWorkflow(t, id).Status)
+
+	status, final := download(t, base+"/v1/envelopes/"+id+"/documents/"+doc+"/final")
+	require.Equal(t, http.StatusOK, status)
+	stored, err := store.Get(context.Background(), blob.FinalKey(id, doc))
+	require.NoError(t, err)
+	require.Equal(t, stored, final, "the final PDF is the one in the bucket")
+	_, err = os.Stat(filepath.Join(suite.tmp, "blobs", "envelopes", id))
+	require.ErrorIs(t, err, os.ErrNotExist, "nothing of it is on the local disk")
+}
