@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -27,9 +28,11 @@ import (
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/devserver"
 	"github.com/signflow/signflow/internal/mailer"
+	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/payloadcodec"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/tracing"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
@@ -85,7 +88,7 @@ func newLogger(level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	return slog.New(tracing.LogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
 }
 
 func (a *app) openStore(migrate bool) (*models.Store, error) {
@@ -182,14 +185,25 @@ func (a *app) tokenAuthority(ctx context.Context, store *models.Store, publicURL
 }
 
 // dialTemporal connects, retrying while Temporal is still starting.
-// Everything it sends is sealed by the codec.
-func (a *app) dialTemporal(ctx context.Context, codec *payloadcodec.Codec) (client.Client, error) {
+// Everything it sends is sealed by the codec; the SDK reports its metrics
+// into m and, when tp is set, carries traces through the workflows.
+func (a *app) dialTemporal(ctx context.Context, codec *payloadcodec.Codec, m *metrics.Metrics, tp trace.TracerProvider) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  a.cfg.TemporalHostPort(),
 		Namespace: a.cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(a.log.With("component", "temporal")),
 	}
 	codec.Apply(&opts)
+	handler, err := m.TemporalHandler(a.log)
+	if err != nil {
+		return nil, err
+	}
+	opts.MetricsHandler = handler
+	if tp != nil {
+		if err := tracing.Apply(&opts, tp); err != nil {
+			return nil, err
+		}
+	}
 	for delay := 500 * time.Millisecond; ; delay = min(2*delay, 10*time.Second) {
 		c, err := client.DialContext(ctx, opts)
 		if err == nil {
@@ -269,7 +283,25 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	if a.cfg.SMTPAddr == "" {
 		smtp.TLS = "none" // the local Mailpit, on loopback
 	}
-	tc, err := a.dialTemporal(ctx, codec)
+	m := metrics.New()
+	if withWorker {
+		m.WatchBacklog(store)
+	}
+	var tp trace.TracerProvider
+	if a.cfg.OTLPEndpoint != "" {
+		exporter, err := tracing.Exporter(ctx, a.cfg.OTLPEndpoint, serviceName(withAPI, withWorker))
+		if err != nil {
+			return err
+		}
+		defer func() {
+			flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = exporter.Shutdown(flush)
+		}()
+		tp = exporter
+		a.log.Info("tracing on", "otlp_endpoint", a.cfg.OTLPEndpoint)
+	}
+	tc, err := a.dialTemporal(ctx, codec, m, tp)
 	if err != nil {
 		return err
 	}
@@ -279,7 +311,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	// The dev server's Web UI runs in the developer's browser on this
 	// machine and has no token to send.
 	settings.CodecWithoutToken = a.devClient && a.cfg.TemporalAddress == ""
-	deps := wiring.Deps{Store: store, Blobs: blobs, Seal: sealer, Links: links, Mail: smtp, Temporal: tc, Codec: codec, Log: a.log}
+	deps := wiring.Deps{Store: store, Blobs: blobs, Seal: sealer, Links: links, Mail: smtp, Temporal: tc, Codec: codec, Metrics: m, Tracing: tp, Log: a.log}
 	if withAPI {
 		if deps.Tokens, err = a.tokenAuthority(ctx, store, publicURL); err != nil {
 			return err
@@ -287,7 +319,14 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	}
 	sys := wiring.New(deps, settings)
 
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
+	if a.cfg.MetricsAddr != "" {
+		go func() {
+			if err := m.Serve(ctx, a.cfg.MetricsAddr, a.log); err != nil {
+				errs <- fmt.Errorf("metrics server: %w", err)
+			}
+		}()
+	}
 	if withWorker {
 		if err := worker.EnsureSearchAttributes(ctx, tc, a.cfg.TemporalNamespace); err != nil {
 			return err
@@ -337,6 +376,17 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	case err := <-errs:
 		return err
 	}
+}
+
+// serviceName names the process in traces.
+func serviceName(withAPI, withWorker bool) string {
+	switch {
+	case withAPI && withWorker:
+		return "signflow"
+	case withAPI:
+		return "signflow-api"
+	}
+	return "signflow-worker"
 }
 
 // redactURL drops a password from a database URL before it is logged.

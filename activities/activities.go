@@ -14,6 +14,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
+	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -38,6 +39,8 @@ type Activities struct {
 	// and, unless AllowPrivateWebhooks, dials no private or local address.
 	WebhookHTTP          *http.Client
 	AllowPrivateWebhooks bool
+	// Metrics counts what the activities do; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.
@@ -45,7 +48,27 @@ func (a *Activities) ApplyTransition(ctx context.Context, t models.Transition) e
 	if err := a.Store.ApplyTransition(ctx, t); err != nil {
 		return err
 	}
+	if models.IsTerminal(t.Status) {
+		a.countEnded(ctx, t.TenantID, t.EnvelopeID, t.Status)
+	}
 	return a.wakeDeliverers(ctx, t.EnvelopeID)
+}
+
+// countEnded counts an envelope that reached a final status and, when it
+// completed, how long that took.
+func (a *Activities) countEnded(ctx context.Context, tenantID, envelopeID, status string) {
+	if a.Metrics == nil {
+		return
+	}
+	env, err := a.Store.GetEnvelope(ctx, tenantID, envelopeID)
+	if err != nil {
+		return // a metric is not worth failing the change it counts
+	}
+	ended := time.Now()
+	if env.CompletedAt != nil {
+		ended = *env.CompletedAt
+	}
+	a.Metrics.EnvelopeEnded(status, env.CreatedAt, ended, status == models.EnvelopeCompleted)
 }
 
 // NotificationRequest names a message owed to a recipient. Sequence tells

@@ -12,6 +12,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 )
@@ -82,11 +83,14 @@ func (a *Activities) send(ctx context.Context, req NotificationRequest) error {
 	}
 	if err := a.Mail.Send(ctx, msg); err != nil {
 		if refused(err) {
+			a.Metrics.Email(metrics.EmailRefused)
 			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("the mail server refused %s to recipient %s for good: %v",
 				n.Kind, r.ID, err), MailRefusedErrorType, err)
 		}
+		a.Metrics.Email(metrics.EmailFailed)
 		return fmt.Errorf("send %s to recipient %s: %w", n.Kind, r.ID, err)
 	}
+	a.Metrics.Email(metrics.EmailSent)
 	return a.Store.MarkSent(ctx, n, time.Now())
 }
 

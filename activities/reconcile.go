@@ -62,8 +62,13 @@ func (a *Activities) FindStrayEnvelopes(ctx context.Context, staleAfter, lookbac
 // VoidStray ends an envelope whose workflow never started, as the system.
 func (a *Activities) VoidStray(ctx context.Context, envelopeID string) error {
 	ev := models.SystemEvent("reconciled-void", map[string]any{"reason": "its signing workflow never started"})
-	if _, err := a.Store.VoidStray(ctx, envelopeID, ev); err != nil {
+	voided, err := a.Store.VoidStray(ctx, envelopeID, ev)
+	if err != nil {
 		return err
+	}
+	if voided {
+		a.Metrics.Reconciled("voided", 1)
+		a.Metrics.EnvelopeEnded(models.EnvelopeVoided, time.Time{}, time.Time{}, false)
 	}
 	return a.wakeDeliverers(ctx, envelopeID)
 }
@@ -78,6 +83,7 @@ func (a *Activities) FlagStray(ctx context.Context, s Stray) error {
 	if err := a.Store.AppendEvent(ctx, ev); err != nil {
 		return err
 	}
+	a.Metrics.Reconciled("flagged", 1)
 	a.Log.WarnContext(ctx, "envelope flagged: in progress while its workflow has ended", "envelope_id", s.EnvelopeID, "workflow", s.Run)
 	return nil
 }
@@ -105,6 +111,7 @@ func (a *Activities) WakeWaitingWebhooks(ctx context.Context, staleAfter time.Du
 			return woken, fmt.Errorf("wake deliverer: %w", err)
 		}
 		woken++
+		a.Metrics.Reconciled("webhooks_woken", 1)
 	}
 	return woken, nil
 }

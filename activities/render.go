@@ -46,10 +46,12 @@ func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest
 	finals := make([]FinalDocument, 0, len(env.Documents))
 	for _, doc := range env.Documents {
 		var final FinalDocument
+		started := time.Now()
 		err := whileHeartbeating(ctx, func() (err error) {
 			final, err = a.renderDocument(ctx, env, events, doc)
 			return err
 		})
+		a.Metrics.Render(time.Since(started))
 		if err != nil {
 			return nil, fmt.Errorf("render document %s: %w", doc.ID, err)
 		}

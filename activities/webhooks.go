@@ -15,6 +15,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/models"
 )
 
@@ -123,8 +124,10 @@ func (a *Activities) AttemptWebhookDelivery(ctx context.Context, req WebhookAtte
 	a.post(ctx, sub.URL, d.EventID, now, signature, body, &attempt)
 	switch {
 	case attempt.StatusCode >= 200 && attempt.StatusCode < 300:
+		a.Metrics.Webhook(metrics.WebhookDelivered, d.CreatedAt)
 		return WebhookResult{Done: true}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryDelivered)
 	case attempt.StatusCode == http.StatusGone:
+		a.Metrics.Webhook(metrics.WebhookGone, d.CreatedAt)
 		// The receiver says the endpoint is gone for good: stop sending to it.
 		if err := a.Store.RecordAttempt(ctx, d, attempt, models.DeliverySkipped); err != nil {
 			return WebhookResult{}, err
@@ -132,6 +135,7 @@ func (a *Activities) AttemptWebhookDelivery(ctx context.Context, req WebhookAtte
 		return WebhookResult{Done: true}, a.Store.UpdateWebhook(ctx, sub, map[string]any{"disabled_at": now.UTC(),
 			"disabled_reason": "the endpoint answered 410 Gone"})
 	}
+	a.Metrics.Webhook(metrics.WebhookFailed, d.CreatedAt)
 	return WebhookResult{}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryPending)
 }
 
@@ -264,5 +268,9 @@ func (a *Activities) payload(ctx context.Context, d *models.WebhookDelivery) ([]
 // DeadLetterWebhook gives up on a delivery whose window has passed; the
 // API lists it and can send it again.
 func (a *Activities) DeadLetterWebhook(ctx context.Context, deliveryID string) error {
-	return a.Store.SetDeliveryStatus(ctx, deliveryID, models.DeliveryDead, time.Now())
+	if err := a.Store.SetDeliveryStatus(ctx, deliveryID, models.DeliveryDead, time.Now()); err != nil {
+		return err
+	}
+	a.Metrics.Webhook(metrics.WebhookDeadLettered, time.Time{})
+	return nil
 }

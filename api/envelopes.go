@@ -74,6 +74,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		view.Recipients[i].SigningAPIURL = s.PublicURL + signinglink.APIPath(token)
 	}
 	c.Header("Location", "/v1/envelopes/"+env.ID)
+	s.Metrics.EnvelopeCreated()
 	c.JSON(http.StatusCreated, view)
 }
 

@@ -11,10 +11,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/admission"
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
@@ -52,6 +55,12 @@ type Server struct {
 	SessionTTL time.Duration
 	// Now is the clock; nil means time.Now. Tests move it to expire codes.
 	Now func() time.Time
+	// Metrics counts requests and envelopes; nil counts nothing.
+	Metrics *metrics.Metrics
+	// Tracer starts a span per request, continuing the trace context
+	// TracePropagator reads from the caller; nil traces nothing.
+	Tracer          trace.Tracer
+	TracePropagator propagation.TextMapPropagator
 	// Codec is Temporal's remote codec handler over the payload keys; nil
 	// serves no codec endpoint.
 	Codec http.Handler
@@ -69,6 +78,9 @@ func (s *Server) Handler() http.Handler {
 	// X-Forwarded-For counts only from configured proxies (none by default);
 	// config.Load has already checked the addresses.
 	_ = r.SetTrustedProxies(s.TrustedProxies)
+	if s.Tracer != nil {
+		r.Use(s.traceRequests)
+	}
 	r.Use(s.logRequests, s.recoverPanics)
 	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not-found", "No such route.") })
 	r.NoMethod(func(c *gin.Context) {
@@ -154,8 +166,10 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	s.Log.Info("http request", "method", c.Request.Method, "route", c.FullPath(),
-		"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds())
+	took := time.Since(start)
+	s.Metrics.Request(c.FullPath(), c.Request.Method, c.Writer.Status(), took)
+	s.Log.InfoContext(c.Request.Context(), "http request", "method", c.Request.Method, "route", c.FullPath(),
+		"status", c.Writer.Status(), "duration_ms", took.Milliseconds())
 }
 
 func (s *Server) recoverPanics(c *gin.Context) {

@@ -94,3 +94,34 @@ func TestQueueNotificationOncePerKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 2)
 }
+
+func TestBacklogCountsWhatWaits(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	empty, err := store.Backlog(ctx)
+	require.NoError(t, err)
+	require.Equal(t, models.Backlog{}, empty)
+
+	seed(t, store)
+	queued := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	n := models.Notification{EnvelopeID: "env", TenantID: "t", RecipientID: "r1", Kind: models.NotifyInvitation, Sequence: 1,
+		Email: "a@example.com", Subject: "s", CreatedAt: queued}
+	_, err = store.QueueNotification(ctx, n)
+	require.NoError(t, err)
+	b, err := store.Backlog(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, b.OpenEnvelopes)
+	require.EqualValues(t, 1, b.PendingEmails)
+	require.WithinDuration(t, queued, b.OldestPendingEmail, time.Second)
+	require.True(t, b.OldestPendingWebhook.IsZero())
+
+	refused := transition(2, models.EnvelopeInProgress, models.RecipientDeliveryFailed)
+	require.NoError(t, store.ApplyTransition(ctx, refused))
+	b, err = store.Backlog(ctx)
+	require.NoError(t, err)
+	require.Zero(t, b.PendingEmails, "mail refused for good waits for nothing")
+	require.NoError(t, store.ApplyTransition(ctx, transition(3, models.EnvelopeVoided, models.RecipientDeliveryFailed)))
+	b, err = store.Backlog(ctx)
+	require.NoError(t, err)
+	require.Zero(t, b.OpenEnvelopes)
+}

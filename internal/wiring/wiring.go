@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -21,11 +22,13 @@ import (
 	"github.com/signflow/signflow/internal/email"
 	"github.com/signflow/signflow/internal/evidence"
 	"github.com/signflow/signflow/internal/mailer"
+	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/payloadcodec"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/tracing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/worker"
 	"github.com/signflow/signflow/workflows/contract"
@@ -41,6 +44,12 @@ type Deps struct {
 	Temporal client.Client
 	// Codec seals Temporal payloads; the API serves it to the Web UI.
 	Codec *payloadcodec.Codec
+	// Metrics counts what the API and worker do; nil counts nothing.
+	Metrics *metrics.Metrics
+	// Tracing traces API requests into the workflows; nil traces nothing.
+	// The Temporal client carries the trace on when tracing.Apply was
+	// given the same provider.
+	Tracing trace.TracerProvider
 	// Tokens issues and checks the API's access tokens; the worker needs none.
 	Tokens *accesstoken.Authority
 	Log    *slog.Logger
@@ -124,6 +133,10 @@ func (sys *System) API() *api.Server {
 			SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
+		Metrics: d.Metrics,
+	}
+	if d.Tracing != nil {
+		srv.Tracer, srv.TracePropagator = d.Tracing.Tracer("signflow-api"), tracing.Propagator
 	}
 	if d.Codec != nil {
 		srv.Codec, srv.CodecOrigins, srv.CodecWithoutToken = converter.NewPayloadCodecHTTPHandler(d.Codec), s.CodecOrigins, s.CodecWithoutToken
@@ -143,6 +156,7 @@ func (sys *System) Worker() *worker.Workers {
 	return worker.New(d.Temporal, s.TaskQueue, &activities.Activities{
 		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Mail: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
 		Workflows: sys.workflows, AllowPrivateWebhooks: s.AllowPrivateWebhooks, MaxAttachmentBytes: s.MaxAttachmentBytes,
+		Metrics: d.Metrics,
 	})
 }
 
