@@ -289,7 +289,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	}
 	var tp trace.TracerProvider
 	if a.cfg.OTLPEndpoint != "" {
-		exporter, err := tracing.Exporter(ctx, a.cfg.OTLPEndpoint, serviceName(withAPI, withWorker))
+		exporter, err := tracing.Exporter(ctx, serviceName(withAPI, withWorker))
 		if err != nil {
 			return err
 		}

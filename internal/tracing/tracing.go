@@ -23,11 +23,12 @@ import (
 // Propagator reads and writes W3C trace context (traceparent) on HTTP.
 var Propagator = propagation.TraceContext{}
 
-// Exporter starts a provider that batches spans to the OTLP/HTTP endpoint
-// (such as http://jaeger:4318); the exporter reads the standard
-// OTEL_EXPORTER_OTLP_* variables for the rest. Shut it down to flush.
-func Exporter(ctx context.Context, endpoint, service string) (*sdktrace.TracerProvider, error) {
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
+// Exporter starts a provider that batches spans to the OTLP/HTTP collector
+// the standard OTEL_EXPORTER_OTLP_* variables name (the exporter reads them
+// itself, so it appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT as the
+// specification says). Shut it down to flush.
+func Exporter(ctx context.Context, service string) (*sdktrace.TracerProvider, error) {
+	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("otlp trace exporter: %w", err)
 	}
