@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,22 +38,33 @@ func TestComposeFileIsValidAndUsesKnownSettings(t *testing.T) {
 
 	var compose struct {
 		Services map[string]struct {
-			Build       any               `yaml:"build"`
-			Command     []string          `yaml:"command"`
-			Environment map[string]string `yaml:"environment"`
-			Healthcheck map[string]any    `yaml:"healthcheck"`
+			Build       any                          `yaml:"build"`
+			Command     []string                     `yaml:"command"`
+			Environment map[string]string            `yaml:"environment"`
+			Healthcheck map[string]any               `yaml:"healthcheck"`
+			DependsOn   map[string]map[string]string `yaml:"depends_on"`
+			Volumes     []string                     `yaml:"volumes"`
 		} `yaml:"services"`
 	}
 	require.NoError(t, yaml.Unmarshal(out, &compose))
+	// A one-shot job is one the others wait to complete; it needs no
+	// health check.
+	oneShot := map[string]bool{}
+	for _, svc := range compose.Services {
+		for dep, cond := range svc.DependsOn {
+			if cond["condition"] == "service_completed_successfully" {
+				oneShot[dep] = true
+			}
+		}
+	}
 	known := configVarNames()
 	roles := map[string]bool{}
 	for name, svc := range compose.Services {
-		if svc.Build == nil {
+		if !oneShot[name] {
 			require.NotEmpty(t, svc.Healthcheck, "service %s has no health check", name)
-			continue
 		}
-		if svc.Command[0] != "migrate" { // a one-shot job, not a service
-			require.NotEmpty(t, svc.Healthcheck, "service %s has no health check", name)
+		if svc.Build == nil {
+			continue
 		}
 		roles[svc.Command[0]] = true
 		for env := range svc.Environment {
@@ -59,8 +72,46 @@ func TestComposeFileIsValidAndUsesKnownSettings(t *testing.T) {
 		}
 		require.Contains(t, svc.Environment, "DATABASE_URL", name)
 		require.Contains(t, svc.Environment, "TEMPORAL_ADDRESS", name)
+		require.Contains(t, svc.Environment, "SIGNFLOW_BLOB_URL", "%s keeps documents in the object store", name)
 	}
 	require.Equal(t, map[string]bool{"migrate": true, "api": true, "worker": true}, roles)
+	require.Contains(t, compose.Services, "minio")
+	require.Contains(t, compose.Services, "jaeger")
+	require.Equal(t, "http://localhost:8080/codec", compose.Services["temporal-ui"].Environment["TEMPORAL_CODEC_ENDPOINT"])
+
+	// Prometheus scrapes both services on their metrics port, and its
+	// files are in the repository.
+	for _, v := range compose.Services["prometheus"].Volumes {
+		file := strings.SplitN(v, ":", 2)[0]
+		_, err := os.Stat(file)
+		require.NoError(t, err, "prometheus mounts %s", file)
+	}
+	scrape, err := os.ReadFile(filepath.Join(suite.root, "deploy", "prometheus.yml"))
+	require.NoError(t, err)
+	var prom struct {
+		ScrapeConfigs []struct {
+			DNSSDConfigs []struct {
+				Names []string `yaml:"names"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	require.NoError(t, yaml.Unmarshal(scrape, &prom))
+	targets := map[string]int{}
+	for _, sc := range prom.ScrapeConfigs {
+		for _, d := range sc.DNSSDConfigs {
+			for _, n := range d.Names {
+				targets[n] = d.Port
+			}
+		}
+	}
+	port := func(svc string) int {
+		addr := compose.Services[svc].Environment["SIGNFLOW_METRICS_ADDR"]
+		p, err := strconv.Atoi(addr[strings.LastIndex(addr, ":")+1:])
+		require.NoError(t, err, "%s: SIGNFLOW_METRICS_ADDR %q", svc, addr)
+		return p
+	}
+	require.Equal(t, map[string]int{"api": port("api"), "worker": port("worker")}, targets)
 }
 
 // The README's configuration table lists exactly the variables the binary reads.
