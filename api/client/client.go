@@ -176,8 +176,7 @@ func retryable(err error) bool {
 func (c *Client) wait(ctx context.Context, attempt int, retryAfter time.Duration) error {
 	d := retryAfter
 	if d == 0 {
-		ceiling := min(c.cfg.BaseDelay<<attempt, c.cfg.MaxDelay)
-		d = time.Duration(rand.Int64N(int64(ceiling)) + 1)
+		d = time.Duration(rand.Int64N(int64(backoffCeiling(c.cfg.BaseDelay, c.cfg.MaxDelay, attempt))) + 1)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -187,6 +186,19 @@ func (c *Client) wait(ctx context.Context, attempt int, retryAfter time.Duration
 	case <-t.C:
 		return nil
 	}
+}
+
+// backoffCeiling is base * 2^attempt, capped at most; the doubling stops
+// at the cap, so a late attempt never overflows.
+func backoffCeiling(base, most time.Duration, attempt int) time.Duration {
+	ceiling := base
+	for range attempt {
+		if ceiling >= most/2 {
+			return most
+		}
+		ceiling *= 2
+	}
+	return min(ceiling, most)
 }
 
 // Envelope is the part of an envelope most integrations read; Raw has all.
