@@ -320,10 +320,10 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	sys := wiring.New(deps, settings)
 
 	errs := make(chan error, 3)
-	if a.cfg.MetricsAddr != "" {
+	if addr := metricsAddr(a.cfg.MetricsAddr, withAPI); addr != "" {
 		go func() {
-			if err := m.Serve(ctx, a.cfg.MetricsAddr, a.log); err != nil {
-				errs <- fmt.Errorf("metrics server: %w", err)
+			if err := m.Serve(ctx, addr, a.log); err != nil {
+				errs <- fmt.Errorf("metrics server: %w (set SIGNFLOW_METRICS_ADDR to another address, or to none)", err)
 			}
 		}()
 	}
@@ -376,6 +376,21 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	case err := <-errs:
 		return err
 	}
+}
+
+// metricsAddr is where /metrics is served: as configured, nowhere for
+// "none", and by default one port for processes with the API and the next
+// for a worker alone.
+func metricsAddr(configured string, withAPI bool) string {
+	switch {
+	case configured == "none":
+		return ""
+	case configured != "":
+		return configured
+	case withAPI:
+		return "127.0.0.1:9464"
+	}
+	return "127.0.0.1:9465"
 }
 
 // serviceName names the process in traces.

@@ -106,6 +106,11 @@ func setup(m *testing.M) (int, error) {
 	if err := os.Setenv("SIGNFLOW_PAYLOAD_KEYS", suite.payloadKeys); err != nil {
 		return 0, err
 	}
+	// Processes tests start serve no metrics unless the test asks: many
+	// run at once on this machine.
+	if err := os.Setenv("SIGNFLOW_METRICS_ADDR", "none"); err != nil {
+		return 0, err
+	}
 	codec, err := payloadcodec.Parse(suite.payloadKeys)
 	if err != nil {
 		return 0, err

@@ -56,7 +56,7 @@ var Vars = []Var{
 	{"SIGNFLOW_PAYLOAD_KEYS", "", "AES-256 keys that encrypt every payload stored in Temporal: id:base64key (32 bytes), comma-separated, newest first; the first encrypts, all decrypt. Every API and worker host needs the same list. Empty: one key generated in $SIGNFLOW_DATA_DIR/payload.keys."},
 	{"SIGNFLOW_PAYLOAD_KEYS_FILE", "", "File holding SIGNFLOW_PAYLOAD_KEYS, such as a mounted secret."},
 	{"SIGNFLOW_CODEC_ORIGINS", "http://localhost:8233,http://127.0.0.1:8233", "Comma-separated origins of Temporal Web UIs allowed to call the codec endpoint (/codec/decode) from the browser."},
-	{"SIGNFLOW_METRICS_ADDR", "127.0.0.1:9464", "Address serving /metrics in Prometheus format (HTTP, Temporal SDK and business metrics), apart from the API; empty: none."},
+	{"SIGNFLOW_METRICS_ADDR", "", "Address serving /metrics in Prometheus format (HTTP, Temporal SDK and business metrics), apart from the API; none: no metrics. Empty: 127.0.0.1:9464 for dev and api, 127.0.0.1:9465 for worker, so an API and a worker on one host do not collide."},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector traces are exported to, such as http://jaeger:4318; empty: no tracing. The exporter's other standard OTEL_EXPORTER_OTLP_* variables apply too."},
 	{"SIGNFLOW_TSA_URL", "", "RFC 3161 timestamp authority to countersign seals; empty: no timestamp."},
 	{"SIGNFLOW_ALLOW_NO_SECOND_FACTOR", "false", "true lets senders choose authentication \"none\" for signers and approvers (shown as such on the certificate)."},
