@@ -27,6 +27,7 @@ import (
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/devserver"
+	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/payloadcodec"
@@ -160,13 +161,27 @@ func (a *app) loadCodec() (*payloadcodec.Codec, error) {
 	return c, nil
 }
 
-// openBlobs is the configured object storage, or the local directory.
+// openBlobs is the configured object storage, or the local directory,
+// encrypted under the blob keys.
 func (a *app) openBlobs(ctx context.Context) (blob.Store, error) {
-	if a.cfg.BlobURL == "" {
-		return blob.Dir{Root: a.cfg.BlobDir}, nil
+	var keys *keyring.Ring
+	var err error
+	if a.cfg.BlobKeys == "" {
+		keys, err = keyring.LoadOrCreate(filepath.Join(a.cfg.DataDir, "blob.keys"))
+	} else if keys, err = keyring.Parse(a.cfg.BlobKeys); err != nil {
+		err = fmt.Errorf("SIGNFLOW_BLOB_KEYS: %w", err)
 	}
-	return blob.OpenS3(ctx, blob.S3Config{URL: a.cfg.BlobURL, Endpoint: a.cfg.S3Endpoint, Region: a.cfg.S3Region,
-		AccessKey: a.cfg.S3AccessKey, SecretKey: a.cfg.S3SecretKey})
+	if err != nil {
+		return nil, err
+	}
+	var inner blob.Store = blob.Dir{Root: a.cfg.BlobDir}
+	if a.cfg.BlobURL != "" {
+		if inner, err = blob.OpenS3(ctx, blob.S3Config{URL: a.cfg.BlobURL, Endpoint: a.cfg.S3Endpoint, Region: a.cfg.S3Region,
+			AccessKey: a.cfg.S3AccessKey, SecretKey: a.cfg.S3SecretKey}); err != nil {
+			return nil, err
+		}
+	}
+	return blob.Encrypted{Inner: inner, Keys: keys}, nil
 }
 
 // tokenAuthority issues our access tokens and, when configured, accepts

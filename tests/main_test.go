@@ -26,6 +26,7 @@ import (
 
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/payloadcodec"
 	"github.com/signflow/signflow/internal/pdf"
@@ -55,6 +56,7 @@ var suite struct {
 	token       string // an access token of the default tenant with every scope
 	payloadKeys string // SIGNFLOW_PAYLOAD_KEYS of every process of the run
 	s3Endpoint  string // MinIO, the S3-compatible object store
+	blobKeys    *keyring.Ring
 }
 
 // testWebhookPolicy retries webhooks in fractions of a second, not minutes.
@@ -109,6 +111,14 @@ func setup(m *testing.M) (int, error) {
 	// Processes tests start serve no metrics unless the test asks: many
 	// run at once on this machine.
 	if err := os.Setenv("SIGNFLOW_METRICS_ADDR", "none"); err != nil {
+		return 0, err
+	}
+	// Likewise one blob key: tests' processes share blob directories.
+	blobKeys := keyring.NewKey("it")
+	if err := os.Setenv("SIGNFLOW_BLOB_KEYS", blobKeys); err != nil {
+		return 0, err
+	}
+	if suite.blobKeys, err = keyring.Parse(blobKeys); err != nil {
 		return 0, err
 	}
 	codec, err := payloadcodec.Parse(suite.payloadKeys)
@@ -170,7 +180,8 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stopMinio()
-	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Seal: sealer, Links: links,
+	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Encrypted{Inner: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Keys: suite.blobKeys},
+		Seal: sealer, Links: links,
 		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Codec: codec, Tokens: suite.tokens, Log: suite.log}
 
 	apiServer := httptest.NewUnstartedServer(nil)

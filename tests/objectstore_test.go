@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -122,13 +123,14 @@ func TestObjectStorageMisconfigurationFailsAtStart(t *testing.T) {
 	}
 }
 
-// The whole lifecycle on object storage: documents in, final PDF out.
+// The whole lifecycle on object storage, encrypted at rest: documents in,
+// final PDF out.
 func TestEnvelopeCompletesOnObjectStorage(t *testing.T) {
 	t.Parallel()
 	store, err := blob.OpenS3(context.Background(), s3Config(newBucket(t)))
 	require.NoError(t, err)
 	d := suite.deps
-	d.Blobs = store
+	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.blobKeys}
 	queue := "s3-" + newTestID()
 	startWorker(t, d, testSettings(queue))
 	base := serveAPI(t, d, testSettings(queue))
@@ -141,9 +143,15 @@ func TestEnvelopeCompletesOnObjectStorage(t *testing.T) {
 
 	status, final := download(t, base+"/v1/envelopes/"+id+"/documents/"+doc+"/final")
 	require.Equal(t, http.StatusOK, status)
-	stored, err := store.Get(context.Background(), blob.FinalKey(id, doc))
+	stored, err := d.Blobs.Get(context.Background(), blob.FinalKey(id, doc))
 	require.NoError(t, err)
 	require.Equal(t, stored, final, "the final PDF is the one in the bucket")
+	// A copy of the bucket alone reveals nothing.
+	for _, key := range []string{blob.FinalKey(id, doc), blob.OriginalKey(id, doc)} {
+		raw, err := store.Get(context.Background(), key)
+		require.NoError(t, err)
+		require.False(t, bytes.Contains(raw, []byte("%PDF")), "%s is encrypted at rest", key)
+	}
 	_, err = os.Stat(filepath.Join(suite.tmp, "blobs", "envelopes", id))
 	require.ErrorIs(t, err, os.ErrNotExist, "nothing of it is on the local disk")
 }

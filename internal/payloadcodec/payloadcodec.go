@@ -7,24 +7,14 @@
 // API, the worker, and the codec endpoint an operator's Web UI calls) read
 // them.
 //
-// Keys carry IDs so they can rotate: the first key encrypts, every listed
-// key decrypts, and each payload names the key that sealed it.
+// Keys carry IDs so they can rotate (package keyring): the first key
+// encrypts, every listed key decrypts, and each payload names the key that
+// sealed it.
 package payloadcodec
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
-	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
@@ -32,7 +22,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/signflow/signflow/internal/createonce"
+	"github.com/signflow/signflow/internal/keyring"
 )
 
 const (
@@ -48,91 +38,52 @@ const KeyFile = "payload.keys"
 
 // Codec seals and opens payloads; it is a converter.PayloadCodec.
 type Codec struct {
-	current string
-	keys    map[string]cipher.AEAD
+	keys *keyring.Ring
 }
-
-var keyID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // Parse reads keys written as "id:base64key", comma-separated, newest
 // first. Each key is 32 bytes (AES-256).
 func Parse(spec string) (*Codec, error) {
-	c := &Codec{keys: map[string]cipher.AEAD{}}
-	for n, entry := range strings.Split(spec, ",") {
-		entry = strings.TrimSpace(entry)
-		if entry == "" {
-			continue
-		}
-		id, encoded, ok := strings.Cut(entry, ":")
-		if !ok || !keyID.MatchString(id) {
-			return nil, fmt.Errorf("payload key %d: want id:base64key, the id of letters, digits, '.', '_' or '-'", n+1)
-		}
-		raw, err := base64.StdEncoding.DecodeString(encoded)
-		if err != nil || len(raw) != 32 {
-			return nil, fmt.Errorf("payload key %s: want 32 bytes in standard base64", id)
-		}
-		if _, dup := c.keys[id]; dup {
-			return nil, fmt.Errorf("payload key %s is listed twice", id)
-		}
-		block, _ := aes.NewCipher(raw)
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, fmt.Errorf("payload key %s: %w", id, err)
-		}
-		c.keys[id] = aead
-		if c.current == "" {
-			c.current = id
-		}
+	keys, err := keyring.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("payload %w", err)
 	}
-	if c.current == "" {
-		return nil, errors.New("no payload key given")
-	}
-	return c, nil
+	return &Codec{keys: keys}, nil
 }
 
 // LoadOrCreate reads dir/payload.keys, creating one key there on first
 // start; processes starting together agree on it.
 func LoadOrCreate(dir string) (*Codec, error) {
-	path := filepath.Join(dir, KeyFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := createonce.File(path, []byte(NewKey("k"+strconv.FormatInt(time.Now().Unix(), 10))+"\n")); err != nil {
-			return nil, err
-		}
-		data, err = os.ReadFile(path)
-	}
+	keys, err := keyring.LoadOrCreate(filepath.Join(dir, KeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("read payload keys: %w", err)
+		return nil, err
 	}
-	return Parse(string(data))
+	return &Codec{keys: keys}, nil
 }
 
 // NewKey is a fresh key with the given ID, in the form Parse reads.
-func NewKey(id string) string {
-	raw := make([]byte, 32)
-	_, _ = rand.Read(raw)
-	return id + ":" + base64.StdEncoding.EncodeToString(raw)
-}
+func NewKey(id string) string { return keyring.NewKey(id) }
 
 // CurrentKeyID is the ID of the key new payloads are sealed with.
-func (c *Codec) CurrentKeyID() string { return c.current }
+func (c *Codec) CurrentKeyID() string {
+	id, _ := c.keys.Current()
+	return id
+}
 
-// Encode seals each payload with the current key.
+// Encode seals each payload with the current key. The key ID is
+// authenticated too, so a payload cannot be relabelled to another key.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
-	aead := c.keys[c.current]
+	current := c.CurrentKeyID()
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		plain, err := proto.Marshal(p)
 		if err != nil {
 			return nil, fmt.Errorf("encode payload: %w", err)
 		}
-		nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-		_, _ = rand.Read(nonce)
+		id, sealed := c.keys.Seal(plain, []byte(current))
 		out[i] = &commonpb.Payload{
-			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(encoding), keyIDMeta: []byte(c.current)},
-			// The key ID is authenticated too, so a payload cannot be
-			// relabelled to another key.
-			Data: aead.Seal(nonce, nonce, plain, []byte(c.current)),
+			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(encoding), keyIDMeta: []byte(id)},
+			Data:     sealed,
 		}
 	}
 	return out, nil
@@ -147,17 +98,9 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			continue
 		}
 		id := string(p.Metadata[keyIDMeta])
-		aead, ok := c.keys[id]
-		if !ok {
-			return nil, fmt.Errorf("payload sealed with key %q, which is not configured", shorten(id))
-		}
-		if len(p.Data) < aead.NonceSize() {
-			return nil, errors.New("sealed payload is truncated")
-		}
-		nonce, sealed := p.Data[:aead.NonceSize()], p.Data[aead.NonceSize():]
-		plain, err := aead.Open(nil, nonce, sealed, []byte(id))
+		plain, err := c.keys.Open(id, p.Data, []byte(id))
 		if err != nil {
-			return nil, fmt.Errorf("open payload sealed with key %s: %w", id, err)
+			return nil, fmt.Errorf("payload %w", err)
 		}
 		var opened commonpb.Payload
 		if err := proto.Unmarshal(plain, &opened); err != nil {
@@ -175,11 +118,4 @@ func (c *Codec) Apply(opts *client.Options) {
 	opts.DataConverter = dc
 	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
 		DataConverter: dc, EncodeCommonAttributes: true})
-}
-
-func shorten(s string) string {
-	if len(s) > 16 {
-		return s[:16] + "…"
-	}
-	return s
 }

@@ -19,7 +19,7 @@ func TestParse(t *testing.T) {
 	}{
 		{"one key", good, ""},
 		{"two keys, spaces", " " + good + " , " + payloadcodec.NewKey("k1"), ""},
-		{"empty", " , ", "no payload key"},
+		{"empty", " , ", "payload keys: none given"},
 		{"no id", strings.TrimPrefix(good, "k2:"), "payload key 1: want id:base64key"},
 		{"bad id", "a/b:" + strings.TrimPrefix(good, "k2:"), "payload key 1"},
 		{"short key", "k1:c2hvcnQ=", "want 32 bytes"},

@@ -1,0 +1,102 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/signflow/signflow/internal/keyring"
+)
+
+// Encrypted is a Store that keeps everything encrypted in Inner, so a copy
+// of the directory or the bucket alone reveals nothing. Each blob has a
+// data key of its own (AES-256-GCM); the data key is kept beside it,
+// wrapped by a key-encryption key from configuration. Rotating the
+// key-encryption key re-encrypts nothing: new blobs are wrapped by the new
+// key, and the old one, still listed, unwraps the blobs it wrapped.
+//
+// Each blob is bound to its key (the path), so one cannot be moved to
+// stand in for another. Blobs written before encryption was on have no
+// header and are read as they are.
+type Encrypted struct {
+	Inner Store
+	Keys  *keyring.Ring
+}
+
+// header marks an encrypted blob: then the key-encryption key's ID (one
+// byte of length), the wrapped data key (two bytes of length), and the
+// sealed bytes.
+var header = []byte("SFENC1\n")
+
+// Put encrypts data under a fresh data key and stores it.
+func (e Encrypted) Put(ctx context.Context, key string, data []byte) error {
+	dek := make([]byte, 32)
+	_, _ = rand.Read(dek)
+	aead, err := dataCipher(dek)
+	if err != nil {
+		return err
+	}
+	kekID, wrapped := e.Keys.Seal(dek, []byte("data-key:"+key))
+	nonce := make([]byte, aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	out := make([]byte, 0, len(header)+1+len(kekID)+2+len(wrapped)+len(nonce)+len(data)+aead.Overhead())
+	out = append(out, header...)
+	out = append(out, byte(len(kekID)))
+	out = append(out, kekID...)
+	out = binary.BigEndian.AppendUint16(out, uint16(len(wrapped)))
+	out = append(out, wrapped...)
+	out = append(out, nonce...)
+	out = aead.Seal(out, nonce, data, []byte(key))
+	return e.Inner.Put(ctx, key, out)
+}
+
+// Get reads and decrypts the blob under key.
+func (e Encrypted) Get(ctx context.Context, key string) ([]byte, error) {
+	stored, err := e.Inner.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	rest, ok := bytes.CutPrefix(stored, header)
+	if !ok {
+		return stored, nil // written before encryption was on
+	}
+	broken := fmt.Errorf("blob %s: the encrypted blob is damaged", key)
+	if len(rest) < 1 || len(rest) < 1+int(rest[0])+2 {
+		return nil, broken
+	}
+	kekID, rest := string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]
+	n := int(binary.BigEndian.Uint16(rest))
+	if len(rest) < 2+n {
+		return nil, broken
+	}
+	wrapped, sealed := rest[2:2+n], rest[2+n:]
+	dek, err := e.Keys.Open(kekID, wrapped, []byte("data-key:"+key))
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: unwrap its data key: %w", key, err)
+	}
+	aead, err := dataCipher(dek)
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) < aead.NonceSize()+aead.Overhead() {
+		return nil, broken
+	}
+	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(key))
+	if err != nil {
+		return nil, errors.Join(broken, err)
+	}
+	return plain, nil
+}
+
+func dataCipher(dek []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(dek)
+	if err != nil {
+		return nil, fmt.Errorf("data key: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
