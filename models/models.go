@@ -280,5 +280,9 @@ type SealVerdict struct {
 	ByThisSignflow  bool      `json:"by_this_signflow"`
 	CoversWholeFile bool      `json:"covers_whole_file"`
 	SignedAt        time.Time `json:"signed_at,omitzero"`
-	Problem         string    `json:"problem,omitempty"`
+	// TimestampedAt and TimestampedBy are the time and authority of the
+	// seal's RFC 3161 timestamp, when it has one.
+	TimestampedAt time.Time `json:"timestamped_at,omitzero"`
+	TimestampedBy string    `json:"timestamped_by,omitempty"`
+	Problem       string    `json:"problem,omitempty"`
 }

@@ -257,6 +257,14 @@ func (s *Sealer) Verify(doc []byte) []models.SealVerdict {
 		if signer.SignatureTime != nil {
 			v.SignedAt = *signer.SignatureTime
 		}
+		// An RFC 3161 token whose imprint matches the signature: the time a
+		// timestamp authority vouches for, not only our clock.
+		if ts := signer.TimeStamp; ts != nil && !ts.Time.IsZero() {
+			v.TimestampedAt = ts.Time.UTC()
+			if len(ts.Certificates) > 0 {
+				v.TimestampedBy = ts.Certificates[0].Subject.String()
+			}
+		}
 		if len(signer.Certificates) > 0 {
 			cert := signer.Certificates[0].Certificate
 			_, chainErr := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: v.SignedAt})
