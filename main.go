@@ -349,6 +349,9 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		if err := sys.EnsureReconcileSchedule(ctx); err != nil {
 			return err
 		}
+		if err := sys.EnsureRetentionSchedule(ctx); err != nil {
+			return err
+		}
 		// Bounds the worker's memory however many envelopes are open: a
 		// workflow that is not kept is replayed at its next step.
 		sdkworker.SetStickyWorkflowCacheSize(a.cfg.WorkflowCacheSize)

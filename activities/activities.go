@@ -41,6 +41,8 @@ type Activities struct {
 	AllowPrivateWebhooks bool
 	// Metrics counts what the activities do; nil counts nothing.
 	Metrics *metrics.Metrics
+	// RetentionDryRun makes retention runs list what would go, not delete.
+	RetentionDryRun bool
 }
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.

@@ -264,6 +264,11 @@ func (s *Server) finalDocument(c *gin.Context) {
 
 // sendDocument answers with a document and records who downloaded it.
 func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string, final bool, downloaded models.Event) {
+	if env.DocumentsDeletedAt != nil {
+		problem(c, http.StatusGone, "documents-deleted", "The retention policy deleted this envelope's documents on "+
+			env.DocumentsDeletedAt.UTC().Format(time.RFC3339)+"; their hashes and the audit trail are kept.")
+		return
+	}
 	for _, d := range env.Documents {
 		if d.ID != docID {
 			continue

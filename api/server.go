@@ -124,6 +124,12 @@ func (s *Server) Handler() http.Handler {
 	sender.GET("/webhooks/:id/deliveries", hooks, s.deliveries)
 	sender.POST("/webhooks/:id/deliveries/:did/retry", hooks, small, s.idempotent, s.retryDelivery)
 	sender.POST("/webhooks/:id/replay", hooks, small, s.idempotent, s.replay)
+	compliance := s.requireScope(models.ScopeComplianceManage)
+	sender.GET("/retention-policy", compliance, s.getRetentionPolicy)
+	sender.PUT("/retention-policy", compliance, small, s.putRetentionPolicy)
+	sender.GET("/retention/preview", compliance, s.retentionPreview)
+	sender.POST("/envelopes/:id/legal-hold", compliance, small, s.idempotent, s.placeLegalHold)
+	sender.DELETE("/envelopes/:id/legal-hold", compliance, s.releaseLegalHold)
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
 

@@ -76,6 +76,9 @@ type envelopeSummary struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 	ExpiresAt   time.Time  `json:"expires_at"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// DocumentsDeletedAt: the retention policy deleted the documents.
+	DocumentsDeletedAt *time.Time `json:"documents_deleted_at,omitempty"`
+	LegalHold          bool       `json:"legal_hold"`
 }
 
 type listView struct {
@@ -85,7 +88,8 @@ type listView struct {
 
 func summaryView(env *models.Envelope) envelopeSummary {
 	return envelopeSummary{ID: env.ID, Status: env.Status, Version: env.Version, Subject: env.Subject,
-		CreatedAt: env.CreatedAt, UpdatedAt: env.UpdatedAt, ExpiresAt: env.ExpiresAt, CompletedAt: env.CompletedAt}
+		CreatedAt: env.CreatedAt, UpdatedAt: env.UpdatedAt, ExpiresAt: env.ExpiresAt, CompletedAt: env.CompletedAt,
+		DocumentsDeletedAt: env.DocumentsDeletedAt, LegalHold: env.LegalHoldReason != ""}
 }
 
 func (s *Server) envelopeView(env *models.Envelope) envelopeView {

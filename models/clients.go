@@ -18,10 +18,12 @@ const (
 	// encrypted payloads through the codec endpoint; grant it to operators,
 	// not integrators.
 	ScopePayloadsDecode = "payloads:decode"
+	// ScopeComplianceManage sets the retention policy and legal holds.
+	ScopeComplianceManage = "compliance:manage"
 )
 
 // Scopes lists every scope, in the order they are documented.
-var Scopes = []string{ScopeEnvelopesRead, ScopeEnvelopesWrite, ScopeWebhooksManage, ScopeAuditRead, ScopePayloadsDecode}
+var Scopes = []string{ScopeEnvelopesRead, ScopeEnvelopesWrite, ScopeWebhooksManage, ScopeAuditRead, ScopePayloadsDecode, ScopeComplianceManage}
 
 // APIClient is an integrator's OAuth 2.0 client. Its secret is 256 random
 // bits, so a SHA-256 of it is as good as a slow hash and cheap to check.

@@ -46,6 +46,12 @@ const (
 	EventSessionStarted = "session.started"
 	// EventAuthFailed is a wrong code; counted for rate limits.
 	EventAuthFailed = "auth.failed"
+
+	// Records kept and let go: the retention policy deleting an ended
+	// envelope's documents, and a legal hold that keeps them.
+	EventDocumentsDeleted  = "documents.deleted"
+	EventLegalHoldPlaced   = "legal_hold.placed"
+	EventLegalHoldReleased = "legal_hold.released"
 )
 
 // FeedTypes are the events integrators are told about, in the events feed

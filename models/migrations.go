@@ -30,6 +30,39 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611260007_idempotency_resources", Migrate: migrateIdempotencyResources},
 	{ID: "202611260008_link_generations_and_delivery_indexes", Migrate: migrateLinkGenerationsAndDeliveryIndexes},
 	{ID: "202611260009_envelope_list_indexes", Migrate: migrateEnvelopeListIndexes},
+	{ID: "202612010010_retention", Migrate: migrateRetention},
+}
+
+// migrateRetention adds retention policies per tenant, when each envelope
+// ended (filled in for those that already have), when its documents were
+// deleted, and legal holds.
+func migrateRetention(tx *gorm.DB) error {
+	type retentionPolicy struct {
+		TenantID      string `gorm:"primaryKey;size:64"`
+		CompletedDays int    `gorm:"not null"`
+		OtherDays     int    `gorm:"not null"`
+		UpdatedAt     time.Time
+	}
+	if err := tx.Migrator().CreateTable(&retentionPolicy{}); err != nil {
+		return fmt.Errorf("create retention_policies: %w", err)
+	}
+	stamp := "TIMESTAMP WITH TIME ZONE"
+	if tx.Dialector.Name() == "sqlite" {
+		stamp = "DATETIME"
+	}
+	statements := []string{
+		"ALTER TABLE envelopes ADD COLUMN ended_at " + stamp,
+		"ALTER TABLE envelopes ADD COLUMN documents_deleted_at " + stamp,
+		"ALTER TABLE envelopes ADD COLUMN legal_hold_reason TEXT NOT NULL DEFAULT ''",
+		"UPDATE envelopes SET ended_at = COALESCE(completed_at, updated_at) WHERE status IN ('completed', 'declined', 'voided', 'expired')",
+		"CREATE INDEX idx_envelopes_retention ON envelopes (tenant_id, status, ended_at)",
+	}
+	for _, s := range statements {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateEnvelopeListIndexes serves a tenant's envelope list, newest first

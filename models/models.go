@@ -75,11 +75,18 @@ type Envelope struct {
 	ExpiryWarningSeconds    int64
 	ExpiresAt               time.Time
 	CompletedAt             *time.Time
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
-	Documents               []Document  `gorm:"foreignKey:EnvelopeID"`
-	Recipients              []Recipient `gorm:"foreignKey:EnvelopeID"`
-	Fields                  []Field     `gorm:"foreignKey:EnvelopeID"`
+	// EndedAt is when the envelope reached a final status.
+	EndedAt *time.Time
+	// DocumentsDeletedAt is when the retention policy deleted its
+	// documents; the trail and their hashes stay.
+	DocumentsDeletedAt *time.Time
+	// LegalHoldReason, while set, keeps everything of the envelope.
+	LegalHoldReason string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Documents       []Document  `gorm:"foreignKey:EnvelopeID"`
+	Recipients      []Recipient `gorm:"foreignKey:EnvelopeID"`
+	Fields          []Field     `gorm:"foreignKey:EnvelopeID"`
 }
 
 // Document is one PDF of an envelope. The bytes live in the blob store.

@@ -121,7 +121,7 @@ func (s *Store) VoidStray(ctx context.Context, id string, ev Event) (bool, error
 		}
 		now := time.Now().UTC()
 		res := tx.Model(&Envelope{}).Where("id = ? AND status = ?", id, EnvelopeInProgress).
-			Updates(map[string]any{"status": EnvelopeVoided, "version": env.Version + 1, "updated_at": now})
+			Updates(map[string]any{"status": EnvelopeVoided, "version": env.Version + 1, "ended_at": now, "updated_at": now})
 		if res.Error != nil {
 			return fmt.Errorf("void envelope %s: %w", id, res.Error)
 		}
@@ -390,8 +390,12 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 // storeSnapshot stores the envelope and recipients as of t, unless a newer
 // snapshot is already stored.
 func storeSnapshot(tx *gorm.DB, t Transition, at time.Time) error {
+	var ended *time.Time
+	if IsTerminal(t.Status) {
+		ended = &at
+	}
 	res := tx.Model(&Envelope{}).Where("id = ? AND version < ?", t.EnvelopeID, t.Version).
-		Updates(map[string]any{"status": t.Status, "version": t.Version, "completed_at": t.CompletedAt, "updated_at": at})
+		Updates(map[string]any{"status": t.Status, "version": t.Version, "completed_at": t.CompletedAt, "ended_at": ended, "updated_at": at})
 	if res.Error != nil {
 		return fmt.Errorf("update envelope: %w", res.Error)
 	}

@@ -125,3 +125,63 @@ func TestBacklogCountsWhatWaits(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, b.OpenEnvelopes)
 }
+
+func TestRetentionListsWhatIsPastItsPeriodAndHonoursLegalHolds(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	seed(t, store)
+	now := time.Now().UTC()
+	require.NoError(t, store.ApplyTransition(ctx, transition(2, models.EnvelopeCompleted, models.RecipientSigned)))
+	due, err := store.DueForRetention(ctx, "", now.Add(100*24*time.Hour), 10)
+	require.NoError(t, err)
+	require.Empty(t, due, "no policy keeps everything")
+
+	require.NoError(t, store.SetRetentionPolicy(ctx, models.RetentionPolicy{TenantID: "t", CompletedDays: 90, OtherDays: 30}))
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want int
+	}{
+		{"within the period", now.Add(89 * 24 * time.Hour), 0},
+		{"past the completed period", now.Add(91 * 24 * time.Hour), 1},
+	} {
+		due, err := store.DueForRetention(ctx, "t", tc.at, 10)
+		require.NoError(t, err)
+		require.Len(t, due, tc.want, tc.name)
+	}
+	later := now.Add(91 * 24 * time.Hour)
+
+	env, err := store.SetLegalHold(ctx, "t", "env", "litigation 2026-114", models.Event{ActorType: models.ActorAPI, Actor: "client"})
+	require.NoError(t, err)
+	require.Equal(t, "env", env.ID)
+	_, err = store.SetLegalHold(ctx, "t", "env", "again", models.Event{ActorType: models.ActorAPI, Actor: "client"})
+	require.NoError(t, err, "placing a hold twice records it once")
+	due, err = store.DueForRetention(ctx, "t", later, 10)
+	require.NoError(t, err)
+	require.Empty(t, due, "a legal hold keeps the documents")
+	_, err = store.MarkDocumentsDeleted(ctx, "env", models.SystemEvent("", nil))
+	require.ErrorIs(t, err, models.ErrLegalHold)
+	_, err = store.SetLegalHold(ctx, "other-tenant", "env", "", models.Event{})
+	require.ErrorIs(t, err, models.ErrNotFound)
+
+	_, err = store.SetLegalHold(ctx, "t", "env", "", models.Event{ActorType: models.ActorAPI, Actor: "client"})
+	require.NoError(t, err)
+	marked, err := store.MarkDocumentsDeleted(ctx, "env", models.SystemEvent("", map[string]any{"policy_days": 90}))
+	require.NoError(t, err)
+	require.True(t, marked)
+	marked, err = store.MarkDocumentsDeleted(ctx, "env", models.SystemEvent("", nil))
+	require.NoError(t, err)
+	require.False(t, marked, "once")
+	due, err = store.DueForRetention(ctx, "t", later, 10)
+	require.NoError(t, err)
+	require.Empty(t, due)
+
+	events, err := store.Events(ctx, "env")
+	require.NoError(t, err)
+	var types []string
+	for _, e := range events {
+		types = append(types, e.Type)
+	}
+	require.Equal(t, []string{"envelope.created", "ecompleted", models.EventLegalHoldPlaced, models.EventLegalHoldReleased, models.EventDocumentsDeleted}, types)
+	require.Nil(t, models.VerifyChain("env", events), "the chain holds")
+}

@@ -89,6 +89,12 @@ func TestObjectStorageKeepsBlobs(t *testing.T) {
 	require.Equal(t, pdf, got)
 	require.NoError(t, store.Put(ctx, key, pdf), "a retried put is harmless")
 
+	require.NoError(t, store.Delete(ctx, key))
+	_, err = store.Get(ctx, key)
+	require.ErrorIs(t, err, blob.ErrNotFound)
+	require.NoError(t, store.Delete(ctx, key), "deleting what is gone is done")
+	require.NoError(t, store.Put(ctx, key, pdf))
+
 	for _, bad := range []string{"", "../escape", "/absolute"} {
 		require.Error(t, store.Put(ctx, bad, pdf), bad)
 	}

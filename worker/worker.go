@@ -41,6 +41,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) *Worker
 	w.RegisterWorkflowWithOptions(workflows.EnvelopeWorkflow, workflow.RegisterOptions{Name: contract.EnvelopeWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.WebhookDeliverer, workflow.RegisterOptions{Name: contract.WebhookDelivererType})
 	w.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: contract.ReconcileWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.Retention, workflow.RegisterOptions{Name: contract.RetentionWorkflowType})
 	w.RegisterActivity(acts)
 	bg := sdkworker.New(c, contract.BackgroundQueue(taskQueue), sdkworker.Options{WorkerStopTimeout: 30 * time.Second,
 		MaxConcurrentActivityExecutionSize: backgroundSlots})

@@ -20,6 +20,8 @@ var ErrNotFound = errors.New("blob not found")
 type Store interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Get(ctx context.Context, key string) ([]byte, error)
+	// Delete removes what key holds; a key that holds nothing is no error.
+	Delete(ctx context.Context, key string) error
 }
 
 // OriginalKey is where an uploaded document is kept.
@@ -77,6 +79,18 @@ func (d Dir) Put(_ context.Context, key string, data []byte) error {
 	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
 		return fmt.Errorf("commit blob %s: %w", key, err)
+	}
+	return nil
+}
+
+// Delete removes the file under key.
+func (d Dir) Delete(_ context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete blob %s: %w", key, err)
 	}
 	return nil
 }

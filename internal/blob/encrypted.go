@@ -93,6 +93,9 @@ func (e Encrypted) Get(ctx context.Context, key string) ([]byte, error) {
 	return plain, nil
 }
 
+// Delete removes the blob, its wrapped data key with it.
+func (e Encrypted) Delete(ctx context.Context, key string) error { return e.Inner.Delete(ctx, key) }
+
 func dataCipher(dek []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(dek)
 	if err != nil {

@@ -70,4 +70,8 @@ func TestEncryptedBlobsRevealNothingAtRest(t *testing.T) {
 
 	_, err = store.Get(ctx, "envelopes/missing")
 	require.ErrorIs(t, err, blob.ErrNotFound)
+	require.NoError(t, store.Delete(ctx, "envelopes/old/original.pdf"))
+	_, err = store.Get(ctx, "envelopes/old/original.pdf")
+	require.ErrorIs(t, err, blob.ErrNotFound)
+	require.NoError(t, store.Delete(ctx, "envelopes/old/original.pdf"), "deleting what is gone is done")
 }

@@ -86,6 +86,18 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Delete removes the object under key; S3 answers a missing one as done.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	name, err := s.object(key)
+	if err != nil {
+		return err
+	}
+	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil {
+		return fmt.Errorf("delete blob %s: %w", key, err)
+	}
+	return nil
+}
+
 // Get reads the bytes under key.
 func (s *S3) Get(ctx context.Context, key string) ([]byte, error) {
 	name, err := s.object(key)

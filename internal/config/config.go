@@ -79,6 +79,8 @@ var Vars = []Var{
 	{"SIGNFLOW_WEBHOOK_RETRY_WINDOW", "72h", "How long a webhook delivery is retried before it is dead-lettered."},
 	{"SIGNFLOW_RECONCILE_INTERVAL", "5m", "How often the reconciliation schedule runs (voids envelopes whose workflow never started, flags ones whose workflow ended abnormally, restarts idle webhook deliveries)."},
 	{"SIGNFLOW_RECONCILE_STALE_AFTER", "10m", "How long an envelope or a webhook delivery must have stood still before the reconciliation looks at it."},
+	{"SIGNFLOW_RETENTION_INTERVAL", "24h", "How often the retention schedule (signflow-retention) applies the tenants' retention policies."},
+	{"SIGNFLOW_RETENTION_DRY_RUN", "false", "true makes the retention runs only list the envelopes whose documents would be deleted (see each run's result in the Web UI)."},
 	{"SIGNFLOW_ADMISSION_MAX_BACKLOG", "2s", "How long the oldest task on the task queue may have waited before new envelopes are refused with 503 and Retry-After (backpressure), tenant by tenant: while the workers are behind, a tenant is admitted only below an equal share of the recent admissions; signing is never refused for it. 0s admits every envelope."},
 	{"SIGNFLOW_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses (a receiver on this machine or network); off, they are refused."},
 }
@@ -138,6 +140,8 @@ type Config struct {
 	ReconcileInterval   time.Duration
 	ReconcileStaleAfter time.Duration
 	AdmissionMaxBacklog time.Duration
+	RetentionInterval   time.Duration
+	RetentionDryRun     bool
 }
 
 // DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
@@ -265,11 +269,15 @@ func Load() (Config, error) {
 		{"SIGNFLOW_RECONCILE_INTERVAL", time.Minute, &c.ReconcileInterval},
 		{"SIGNFLOW_RECONCILE_STALE_AFTER", time.Minute, &c.ReconcileStaleAfter},
 		{"SIGNFLOW_ADMISSION_MAX_BACKLOG", 0, &c.AdmissionMaxBacklog},
+		{"SIGNFLOW_RETENTION_INTERVAL", time.Hour, &c.RetentionInterval},
 	}
 	for _, d := range durations {
 		if *d.dst, err = time.ParseDuration(get(d.name)); err != nil || *d.dst < d.min {
 			return c, fmt.Errorf("%s must be a duration of at least %s, such as %s", d.name, d.min, Default(d.name))
 		}
+	}
+	if c.RetentionDryRun, err = strconv.ParseBool(get("SIGNFLOW_RETENTION_DRY_RUN")); err != nil {
+		return c, fmt.Errorf("SIGNFLOW_RETENTION_DRY_RUN must be true or false")
 	}
 	if c.WebhookAllowPrivate, err = strconv.ParseBool(get("SIGNFLOW_WEBHOOK_ALLOW_PRIVATE")); err != nil {
 		return c, fmt.Errorf("SIGNFLOW_WEBHOOK_ALLOW_PRIVATE must be true or false")

@@ -83,6 +83,10 @@ type Settings struct {
 	// MaxBacklog is how far behind the workers may be before new
 	// envelopes are refused; zero admits every one.
 	MaxBacklog time.Duration
+	// RetentionInterval is how often the retention schedule runs; with
+	// RetentionDryRun its runs only list what would go.
+	RetentionInterval time.Duration
+	RetentionDryRun   bool
 	// CodecOrigins are the Web UI origins that may call the codec endpoint.
 	CodecOrigins []string
 	// CodecWithoutToken opens the codec endpoint to loopback callers
@@ -109,6 +113,8 @@ func SettingsFrom(cfg config.Config) Settings {
 		ReconcileStaleAfter:  cfg.ReconcileStaleAfter,
 		MaxBacklog:           cfg.AdmissionMaxBacklog,
 		CodecOrigins:         cfg.CodecOrigins,
+		RetentionInterval:    cfg.RetentionInterval,
+		RetentionDryRun:      cfg.RetentionDryRun,
 	}
 }
 
@@ -156,8 +162,13 @@ func (sys *System) Worker() *worker.Workers {
 	return worker.New(d.Temporal, s.TaskQueue, &activities.Activities{
 		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Mail: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
 		Workflows: sys.workflows, AllowPrivateWebhooks: s.AllowPrivateWebhooks, MaxAttachmentBytes: s.MaxAttachmentBytes,
-		Metrics: d.Metrics,
+		Metrics: d.Metrics, RetentionDryRun: s.RetentionDryRun,
 	})
+}
+
+// EnsureRetentionSchedule creates or updates the retention schedule.
+func (sys *System) EnsureRetentionSchedule(ctx context.Context) error {
+	return sys.workflows.EnsureRetentionSchedule(ctx, sys.settings.RetentionInterval)
 }
 
 // EnsureReconcileSchedule creates the reconciliation schedule unless it

@@ -200,6 +200,25 @@ func (c *Client) EnsureReconcileSchedule(ctx context.Context, interval, staleAft
 	return nil
 }
 
+// EnsureRetentionSchedule creates the retention schedule unless it exists:
+// every interval, a run deletes the documents past their tenants'
+// retention periods (or lists them, when the workers are set to dry-run).
+func (c *Client) EnsureRetentionSchedule(ctx context.Context, interval time.Duration) error {
+	_, err := c.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   RetentionScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}},
+		Action: &client.ScheduleWorkflowAction{ID: RetentionScheduleID, Workflow: RetentionWorkflowType, TaskQueue: c.taskQueue,
+			Args: []any{RetentionInput{Limit: retentionBatch}}},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("create schedule %s: %w", RetentionScheduleID, err)
+	}
+	return nil
+}
+
+// retentionBatch bounds one run; the next run takes the rest.
+const retentionBatch = 500
+
 // update runs a workflow update and waits for its result.
 func (c *Client) update(ctx context.Context, envelopeID, name string, arg any) (State, error) {
 	var st State

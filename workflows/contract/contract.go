@@ -18,6 +18,7 @@ const (
 	EnvelopeWorkflowType  = "EnvelopeWorkflow"
 	WebhookDelivererType  = "WebhookDeliverer"
 	ReconcileWorkflowType = "Reconcile"
+	RetentionWorkflowType = "Retention"
 )
 
 // BackgroundQueue is the task queue of the work nobody waits on (emails,
@@ -41,6 +42,25 @@ type ReconcileReport struct {
 	Voided  []string `json:"voided"`  // in progress with no workflow: ended
 	Flagged []string `json:"flagged"` // in progress, workflow ended otherwise: for an operator
 	Woken   int      `json:"woken"`   // envelopes whose pending webhooks had no deliverer
+}
+
+// RetentionScheduleID is the Temporal Schedule that applies the tenants'
+// retention policies; operators see it and its runs in the Web UI.
+const RetentionScheduleID = "signflow-retention"
+
+// RetentionInput is one retention run: at most Limit envelopes, and with
+// DryRun (or workers set to dry-run) only the list of what would go.
+type RetentionInput struct {
+	Limit  int  `json:"limit"`
+	DryRun bool `json:"dry_run"`
+}
+
+// RetentionReport is what a run found and did.
+type RetentionReport struct {
+	DryRun  bool     `json:"dry_run"`
+	Due     []string `json:"due"`     // envelopes past their period
+	Deleted []string `json:"deleted"` // whose documents this run deleted
+	Held    []string `json:"held"`    // put under a legal hold meanwhile: kept
 }
 
 // Findings counts what needed repair or attention.
