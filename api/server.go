@@ -130,6 +130,7 @@ func (s *Server) Handler() http.Handler {
 	sender.GET("/retention/preview", compliance, s.retentionPreview)
 	sender.POST("/envelopes/:id/legal-hold", compliance, small, s.idempotent, s.placeLegalHold)
 	sender.DELETE("/envelopes/:id/legal-hold", compliance, s.releaseLegalHold)
+	sender.POST("/data-subjects/export", compliance, small, s.exportDataSubject)
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
 
