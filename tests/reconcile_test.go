@@ -37,17 +37,23 @@ func strayEnvelope(t *testing.T, tenant string) string {
 	return env.ID
 }
 
-// reconcile runs one reconciliation now, as the schedule would.
-func reconcile(t *testing.T) contract.ReconcileReport {
+// scheduled runs a workflow of a schedule once, now, as the schedule
+// would, and returns its report.
+func scheduled[R any](t *testing.T, workflowType string, input any) R {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	run, err := suite.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "reconcile-" + models.NewID(), TaskQueue: taskQueue},
-		contract.ReconcileWorkflowType, contract.ReconcileInput{StaleAfter: 30 * time.Minute})
+	run, err := suite.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflowType + "-" + models.NewID(), TaskQueue: taskQueue},
+		workflowType, input)
 	require.NoError(t, err)
-	var report contract.ReconcileReport
+	var report R
 	require.NoError(t, run.Get(ctx, &report))
 	return report
+}
+
+// reconcile runs one reconciliation now.
+func reconcile(t *testing.T) contract.ReconcileReport {
+	return scheduled[contract.ReconcileReport](t, contract.ReconcileWorkflowType, contract.ReconcileInput{StaleAfter: 30 * time.Minute})
 }
 
 func TestEveryEnvelopeCanBeEndedAndStraysAreReconciled(t *testing.T) {

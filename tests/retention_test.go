@@ -17,17 +17,9 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-// runRetention runs the retention workflow once, as its schedule does.
+// runRetention runs the retention workflow once, now.
 func runRetention(t *testing.T, in contract.RetentionInput) contract.RetentionReport {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	run, err := suite.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "retention-" + newTestID(), TaskQueue: taskQueue},
-		contract.RetentionWorkflowType, in)
-	require.NoError(t, err)
-	var report contract.RetentionReport
-	require.NoError(t, run.Get(ctx, &report))
-	return report
+	return scheduled[contract.RetentionReport](t, contract.RetentionWorkflowType, in)
 }
 
 func TestRetentionDeletesDocumentsOnScheduleKeepsTheTrailAndHonoursLegalHolds(t *testing.T) {
