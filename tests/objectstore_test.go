@@ -28,41 +28,61 @@ const (
 	s3SecretKey = "signflow-test-secret"
 )
 
-// startMinio runs MinIO, an S3-compatible server built from the Go module
-// proxy at a pinned version, with its data in the run's directory.
+// minioServer is an S3-compatible server of MinIO's, built from the Go
+// module proxy at a pinned version, with its data in dir; it can be
+// stopped and started again on the same address, as an outage would.
+type minioServer struct {
+	bin, dir, addr string
+	log            io.Writer
+	cmd            *exec.Cmd
+}
+
+func (m *minioServer) start() error {
+	m.cmd = exec.Command(m.bin, "server", m.dir, "--address", m.addr, "--console-address", freePort(), "--quiet")
+	m.cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s3AccessKey, "MINIO_ROOT_PASSWORD="+s3SecretKey, "MINIO_BROWSER=off")
+	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
+	if err := m.cmd.Start(); err != nil {
+		return fmt.Errorf("start minio: %w", err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get("http://" + m.addr + "/minio/health/live")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+	m.stop()
+	return fmt.Errorf("minio did not become live at %s", m.addr)
+}
+
+func (m *minioServer) stop() { _ = m.cmd.Process.Kill(); _ = m.cmd.Wait() }
+
+func (m *minioServer) endpoint() string { return "http://" + m.addr }
+
+// startMinio runs the suite's MinIO.
 func startMinio(bin string, log io.Writer) (func(), error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("MinIO is not at %s: run `make test`, which installs the pinned version", bin)
 	}
-	addr, console := freePort(), freePort()
-	cmd := exec.Command(bin, "server", filepath.Join(suite.tmp, "minio"), "--address", addr, "--console-address", console, "--quiet")
-	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s3AccessKey, "MINIO_ROOT_PASSWORD="+s3SecretKey, "MINIO_BROWSER=off")
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start minio: %w", err)
+	m := &minioServer{bin: bin, dir: filepath.Join(suite.tmp, "minio"), addr: freePort(), log: log}
+	if err := m.start(); err != nil {
+		return nil, err
 	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get("http://" + addr + "/minio/health/live")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("minio did not become live at %s", addr)
-		}
-	}
-	suite.s3Endpoint = "http://" + addr
-	return stop, nil
+	suite.s3Endpoint = m.endpoint()
+	return m.stop, nil
 }
 
 // newBucket makes a bucket of the test's own and returns its s3:// URL.
 func newBucket(t testing.TB) string {
 	t.Helper()
-	c, err := minio.New(suite.s3Endpoint[len("http://"):], &minio.Options{Creds: credentials.NewStaticV4(s3AccessKey, s3SecretKey, "")})
+	return newBucketOn(t, suite.s3Endpoint)
+}
+
+func newBucketOn(t testing.TB, endpoint string) string {
+	t.Helper()
+	c, err := minio.New(endpoint[len("http://"):], &minio.Options{Creds: credentials.NewStaticV4(s3AccessKey, s3SecretKey, "")})
 	require.NoError(t, err)
 	name := "t" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	require.NoError(t, c.MakeBucket(context.Background(), name, minio.MakeBucketOptions{}))
@@ -160,4 +180,45 @@ func TestEnvelopeCompletesOnObjectStorage(t *testing.T) {
 	}
 	_, err = os.Stat(filepath.Join(suite.tmp, "blobs", "envelopes", id))
 	require.ErrorIs(t, err, os.ErrNotExist, "nothing of it is on the local disk")
+}
+
+// The object store gone for a while delays, and loses nothing: creation
+// answers 503 with Retry-After meanwhile and succeeds on its retry, a
+// signature made during the outage stands, and the envelope completes once
+// the store is back.
+func TestAnObjectStoreOutageDelaysButLosesNothing(t *testing.T) {
+	t.Parallel()
+	logs, err := os.Create(filepath.Join(t.TempDir(), "minio.log"))
+	require.NoError(t, err)
+	m := &minioServer{bin: filepath.Join(suite.root, "bin", "minio"), dir: t.TempDir(), addr: freePort(), log: logs}
+	require.NoError(t, m.start())
+	t.Cleanup(m.stop)
+	url := newBucketOn(t, m.endpoint())
+	store, err := blob.OpenS3(context.Background(), blob.S3Config{URL: url, Endpoint: m.endpoint(), AccessKey: s3AccessKey, SecretKey: s3SecretKey})
+	require.NoError(t, err)
+	d := suite.deps
+	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.blobKeys}
+	queue := "s3-outage-" + newTestID()
+	startWorker(t, d, testSettings(queue))
+	base := serveAPI(t, d, testSettings(queue))
+
+	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id := str(created, "id")
+
+	m.stop()
+	spec := jsonEnvelope(t, []J{signer("bob", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)})
+	key := map[string]string{"Idempotency-Key": "outage-" + id}
+	status, body := sendWith(t, http.MethodPost, base+"/v1/envelopes", "application/json", jsonBody(t, spec), key)
+	require.Equal(t, http.StatusServiceUnavailable, status, "%v", body)
+	status, body = signAs(t, str(created, "recipients", 0, "signing_api_url"), "Alice Adams")
+	require.Equal(t, http.StatusOK, status, "a typed signature needs no object store: %v", body)
+
+	require.NoError(t, m.start())
+	require.Equal(t, models.EnvelopeCompleted, awaitWorkflow(t, id).Status, "rendering waits for the store, then completes")
+	status, final := download(t, base+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final")
+	require.Equal(t, http.StatusOK, status)
+	require.True(t, bytes.HasPrefix(final, []byte("%PDF")))
+	status, body = sendWith(t, http.MethodPost, base+"/v1/envelopes", "application/json", jsonBody(t, spec), key)
+	require.Equal(t, http.StatusCreated, status, "the retry with the same key succeeds: %v", body)
 }
