@@ -161,19 +161,23 @@ func (a *app) loadCodec() (*payloadcodec.Codec, error) {
 	return c, nil
 }
 
-// openBlobs is the configured object storage, or the local directory,
-// encrypted under the blob keys.
-func (a *app) openBlobs(ctx context.Context) (blob.Store, error) {
-	var keys *keyring.Ring
-	var err error
-	if a.cfg.BlobKeys == "" {
-		keys, err = keyring.LoadOrCreate(filepath.Join(a.cfg.DataDir, "blob.keys"))
-	} else if keys, err = keyring.Parse(a.cfg.BlobKeys); err != nil {
-		err = fmt.Errorf("SIGNFLOW_BLOB_KEYS: %w", err)
+// loadDataKeys reads the keys that encrypt data at rest from
+// configuration, or the key generated under the data directory.
+func (a *app) loadDataKeys() (*keyring.Ring, error) {
+	if a.cfg.DataKeys == "" {
+		return keyring.LoadOrCreate(filepath.Join(a.cfg.DataDir, "data.keys"))
 	}
+	keys, err := keyring.Parse(a.cfg.DataKeys)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("SIGNFLOW_DATA_KEYS: %w", err)
 	}
+	return keys, nil
+}
+
+// openBlobs is the configured object storage, or the local directory,
+// encrypted under the data keys.
+func (a *app) openBlobs(ctx context.Context, keys *keyring.Ring) (blob.Store, error) {
+	var err error
 	var inner blob.Store = blob.Dir{Root: a.cfg.BlobDir}
 	if a.cfg.BlobURL != "" {
 		if inner, err = blob.OpenS3(ctx, blob.S3Config{URL: a.cfg.BlobURL, Endpoint: a.cfg.S3Endpoint, Region: a.cfg.S3Region,
@@ -186,9 +190,10 @@ func (a *app) openBlobs(ctx context.Context) (blob.Store, error) {
 
 // tokenAuthority issues our access tokens and, when configured, accepts
 // those of an external identity provider.
-func (a *app) tokenAuthority(ctx context.Context, store *models.Store, publicURL string) (*accesstoken.Authority, error) {
+// Its signing keys are stored sealed under keys.
+func (a *app) tokenAuthority(ctx context.Context, store *models.Store, publicURL string, keys *keyring.Ring) (*accesstoken.Authority, error) {
 	auth := &accesstoken.Authority{Store: store, Issuer: publicURL, Audience: publicURL,
-		TTL: a.cfg.TokenTTL, Rotation: a.cfg.TokenKeyRotation}
+		TTL: a.cfg.TokenTTL, Rotation: a.cfg.TokenKeyRotation, Sealer: keys}
 	if a.cfg.OAuthIssuer != "" {
 		ext, err := accesstoken.NewExternal(ctx, a.cfg.OAuthIssuer, a.cfg.OAuthAudience, a.cfg.OAuthJWKSURL, a.cfg.OAuthTenantClaim)
 		if err != nil {
@@ -276,7 +281,11 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		return err
 	}
 	defer store.Close()
-	blobs, err := a.openBlobs(ctx)
+	dataKeys, err := a.loadDataKeys()
+	if err != nil {
+		return err
+	}
+	blobs, err := a.openBlobs(ctx, dataKeys)
 	if err != nil {
 		return err
 	}
@@ -328,7 +337,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	settings.CodecWithoutToken = a.devClient && a.cfg.TemporalAddress == ""
 	deps := wiring.Deps{Store: store, Blobs: blobs, Seal: sealer, Links: links, Mail: smtp, Temporal: tc, Codec: codec, Metrics: m, Tracing: tp, Log: a.log}
 	if withAPI {
-		if deps.Tokens, err = a.tokenAuthority(ctx, store, publicURL); err != nil {
+		if deps.Tokens, err = a.tokenAuthority(ctx, store, publicURL, dataKeys); err != nil {
 			return err
 		}
 	}

@@ -136,11 +136,11 @@ func TestTokensThatAreRefused(t *testing.T) {
 	readOnly, err := suite.tokens.Issue(ctx, c, c.Scopes)
 	require.NoError(t, err)
 	past := &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer, TTL: time.Minute,
-		Rotation: 30 * 24 * time.Hour, Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }}
+		Rotation: 30 * 24 * time.Hour, Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }, Sealer: suite.dataKeys}
 	expired, err := past.Issue(ctx, c, c.Scopes)
 	require.NoError(t, err)
 	elsewhere := &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: "https://another.example",
-		TTL: time.Hour, Rotation: 30 * 24 * time.Hour}
+		TTL: time.Hour, Rotation: 30 * 24 * time.Hour, Sealer: suite.dataKeys}
 	wrongAudience, err := elsewhere.Issue(ctx, c, c.Scopes)
 	require.NoError(t, err)
 	parts := strings.Split(readOnly, ".")
@@ -243,7 +243,7 @@ func TestTokensOfAnExternalIdentityProvider(t *testing.T) {
 	require.NoError(t, err)
 	d := suite.deps
 	d.Tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
-		TTL: time.Hour, Rotation: 30 * 24 * time.Hour, External: ext}
+		TTL: time.Hour, Rotation: 30 * 24 * time.Hour, External: ext, Sealer: suite.dataKeys}
 	apiURL := serveAPI(t, d, testSettings(taskQueue))
 
 	sign := func(claims jwt.MapClaims) string {

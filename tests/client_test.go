@@ -137,7 +137,7 @@ func TestGoClientRefreshesItsToken(t *testing.T) {
 	// Tokens that live 5 s are within the client's refresh margin at once,
 	// so every call fetches a fresh one; that is the refresh path.
 	d.Tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
-		TTL: 5 * time.Second, Rotation: 30 * 24 * time.Hour}
+		TTL: 5 * time.Second, Rotation: 30 * 24 * time.Hour, Sealer: suite.dataKeys}
 	proxy, base := newFlakyProxy(t, serveAPI(t, d, testSettings(taskQueue)))
 	c := apiClient(t, base)
 	for range 3 {

@@ -56,7 +56,7 @@ var suite struct {
 	token       string // an access token of the default tenant with every scope
 	payloadKeys string // SIGNFLOW_PAYLOAD_KEYS of every process of the run
 	s3Endpoint  string // MinIO, the S3-compatible object store
-	blobKeys    *keyring.Ring
+	dataKeys    *keyring.Ring
 }
 
 // testWebhookPolicy retries webhooks in fractions of a second, not minutes.
@@ -114,11 +114,11 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	// Likewise one blob key: tests' processes share blob directories.
-	blobKeys := keyring.NewKey("it")
-	if err := os.Setenv("SIGNFLOW_BLOB_KEYS", blobKeys); err != nil {
+	dataKeys := keyring.NewKey("it")
+	if err := os.Setenv("SIGNFLOW_DATA_KEYS", dataKeys); err != nil {
 		return 0, err
 	}
-	if suite.blobKeys, err = keyring.Parse(blobKeys); err != nil {
+	if suite.dataKeys, err = keyring.Parse(dataKeys); err != nil {
 		return 0, err
 	}
 	codec, err := payloadcodec.Parse(suite.payloadKeys)
@@ -156,7 +156,7 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	suite.tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
-		TTL: time.Hour, Rotation: 30 * 24 * time.Hour}
+		TTL: time.Hour, Rotation: 30 * 24 * time.Hour, Sealer: suite.dataKeys}
 	if suite.token, err = issueToken(ctx, models.DefaultTenantID, models.Scopes...); err != nil {
 		return 0, err
 	}
@@ -180,7 +180,7 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stopMinio()
-	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Encrypted{Inner: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Keys: suite.blobKeys},
+	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Encrypted{Inner: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Keys: suite.dataKeys},
 		Seal: sealer, Links: links,
 		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Codec: codec, Tokens: suite.tokens, Log: suite.log}
 

@@ -156,7 +156,7 @@ func TestEnvelopeCompletesOnObjectStorage(t *testing.T) {
 	store, err := blob.OpenS3(context.Background(), s3Config(newBucket(t)))
 	require.NoError(t, err)
 	d := suite.deps
-	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.blobKeys}
+	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.dataKeys}
 	queue := "s3-" + newTestID()
 	startWorker(t, d, testSettings(queue))
 	base := serveAPI(t, d, testSettings(queue))
@@ -197,7 +197,7 @@ func TestAnObjectStoreOutageDelaysButLosesNothing(t *testing.T) {
 	store, err := blob.OpenS3(context.Background(), blob.S3Config{URL: url, Endpoint: m.endpoint(), AccessKey: s3AccessKey, SecretKey: s3SecretKey})
 	require.NoError(t, err)
 	d := suite.deps
-	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.blobKeys}
+	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.dataKeys}
 	queue := "s3-outage-" + newTestID()
 	startWorker(t, d, testSettings(queue))
 	base := serveAPI(t, d, testSettings(queue))

@@ -10,6 +10,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/models"
 )
 
@@ -63,6 +65,10 @@ type Authority struct {
 	External *External
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Sealer encrypts the signing keys the authority keeps in the
+	// database, so that a copy of it cannot mint tokens; nil keeps them in
+	// clear (tests). Keys stored in clear before are still read.
+	Sealer *keyring.Ring
 
 	mu       sync.RWMutex
 	keys     map[string]*ecdsa.PrivateKey
@@ -181,7 +187,7 @@ func (a *Authority) signingKey(ctx context.Context) (string, *ecdsa.PrivateKey, 
 		return "", nil, fmt.Errorf("encode token key: %w", err)
 	}
 	block := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
-	if err := a.Store.AddTokenKey(ctx, models.TokenKey{ID: kid, PrivateKeyPEM: string(block), CreatedAt: period}); err != nil {
+	if err := a.Store.AddTokenKey(ctx, models.TokenKey{ID: kid, PrivateKeyPEM: a.seal(kid, block), CreatedAt: period}); err != nil {
 		return "", nil, err
 	}
 	key, err := a.storedKey(ctx, kid)
@@ -247,7 +253,11 @@ func (a *Authority) reload(ctx context.Context) error {
 			parsed[k.ID] = key
 			continue
 		}
-		block, _ := pem.Decode([]byte(k.PrivateKeyPEM))
+		opened, err := a.open(k)
+		if err != nil {
+			return err
+		}
+		block, _ := pem.Decode(opened)
 		if block == nil {
 			return fmt.Errorf("token key %s is not PEM", k.ID)
 		}
@@ -267,4 +277,35 @@ func (a *Authority) reload(ctx context.Context) error {
 	}
 	a.loadedAt = time.Now()
 	return nil
+}
+
+// sealedPrefix marks a stored key encrypted under the sealer: then the
+// sealing key's ID and the sealed PEM in base64.
+const sealedPrefix = "sealed:"
+
+// seal is what is stored of a signing key.
+func (a *Authority) seal(kid string, pemBlock []byte) string {
+	if a.Sealer == nil {
+		return string(pemBlock)
+	}
+	keyID, sealed := a.Sealer.Seal(pemBlock, []byte("token-key:"+kid))
+	return sealedPrefix + keyID + ":" + base64.StdEncoding.EncodeToString(sealed)
+}
+
+// open reads a stored signing key's PEM.
+func (a *Authority) open(k models.TokenKey) ([]byte, error) {
+	rest, sealed := strings.CutPrefix(k.PrivateKeyPEM, sealedPrefix)
+	if !sealed {
+		return []byte(k.PrivateKeyPEM), nil
+	}
+	keyID, encoded, _ := strings.Cut(rest, ":")
+	data, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil || a.Sealer == nil {
+		return nil, fmt.Errorf("token key %s is sealed and cannot be opened here: give this process the same SIGNFLOW_DATA_KEYS", k.ID)
+	}
+	opened, err := a.Sealer.Open(keyID, data, []byte("token-key:"+k.ID))
+	if err != nil {
+		return nil, fmt.Errorf("token key %s: %w", k.ID, err)
+	}
+	return opened, nil
 }

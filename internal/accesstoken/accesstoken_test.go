@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/models"
 )
 
@@ -135,4 +136,39 @@ func TestMadeUpKeyIDsCostOneLookupASecond(t *testing.T) {
 	require.LessOrEqual(t, lookups.Load(), int64(3), "200 made-up key IDs looked up %d times", lookups.Load())
 	_, err = auth.Verify(ctx, good)
 	require.NoError(t, err, "a real token still verifies")
+}
+
+// A copy of the database alone cannot mint tokens: signing keys are stored
+// sealed under the data keys, and opened by every API given the same ones.
+// A key stored in clear before sealing was on is still read.
+func TestSigningKeysAreSealedAtRest(t *testing.T) {
+	ctx := context.Background()
+	store, client := storeWithClient(t)
+	ring, err := keyring.Parse(keyring.NewKey("k1"))
+	require.NoError(t, err)
+	authority := func(sealer *keyring.Ring, now time.Time) *accesstoken.Authority {
+		return &accesstoken.Authority{Store: store, Issuer: "https://sf.example", Audience: "https://sf.example",
+			TTL: time.Hour, Rotation: 24 * time.Hour, Sealer: sealer, Now: func() time.Time { return now }}
+	}
+	now := time.Now()
+	_, err = authority(nil, now.Add(-24*time.Hour)).Issue(ctx, &client, client.Scopes)
+	require.NoError(t, err)
+	token, err := authority(ring, now).Issue(ctx, &client, client.Scopes)
+	require.NoError(t, err)
+
+	var stored []models.TokenKey
+	require.NoError(t, store.DB.Order("created_at").Find(&stored).Error)
+	require.Len(t, stored, 2)
+	require.Contains(t, stored[0].PrivateKeyPEM, "PRIVATE KEY", "the key from before sealing")
+	require.NotContains(t, stored[1].PrivateKeyPEM, "PRIVATE KEY")
+	require.Contains(t, stored[1].PrivateKeyPEM, "sealed:k1:")
+
+	other := authority(ring, now)
+	p, err := other.Verify(ctx, token)
+	require.NoError(t, err, "another API with the same keys accepts it")
+	require.Equal(t, client.ID, p.ClientID)
+	_, err = other.JWKS(ctx)
+	require.NoError(t, err, "clear and sealed keys side by side")
+	_, err = authority(nil, now).Verify(ctx, token)
+	require.ErrorContains(t, err, "SIGNFLOW_DATA_KEYS", "without the keys it cannot be opened, and says why")
 }

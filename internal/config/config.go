@@ -55,8 +55,8 @@ var Vars = []Var{
 	{"SIGNFLOW_LINK_KEYS_FILE", "", "File holding SIGNFLOW_LINK_KEYS, such as a mounted secret."},
 	{"SIGNFLOW_PAYLOAD_KEYS", "", "AES-256 keys that encrypt every payload stored in Temporal: id:base64key (32 bytes), comma-separated, newest first; the first encrypts, all decrypt. Every API and worker host needs the same list. Empty: one key generated in $SIGNFLOW_DATA_DIR/payload.keys."},
 	{"SIGNFLOW_PAYLOAD_KEYS_FILE", "", "File holding SIGNFLOW_PAYLOAD_KEYS, such as a mounted secret."},
-	{"SIGNFLOW_BLOB_KEYS", "", "Key-encryption keys of the documents, signature images and final PDFs at rest: id:base64key (32 bytes), comma-separated, newest first; the first wraps each new blob's own data key, all unwrap. Every API and worker host needs the same list. Empty: one key generated in $SIGNFLOW_DATA_DIR/blob.keys."},
-	{"SIGNFLOW_BLOB_KEYS_FILE", "", "File holding SIGNFLOW_BLOB_KEYS, such as a mounted secret."},
+	{"SIGNFLOW_DATA_KEYS", "", "Key-encryption keys of what Signflow keeps at rest: the documents, signature images and final PDFs (each blob's own data key is wrapped by one) and the token signing keys in the database. id:base64key (32 bytes), comma-separated, newest first; the first seals, all open. Every API and worker host needs the same list. Empty: one key generated in $SIGNFLOW_DATA_DIR/data.keys."},
+	{"SIGNFLOW_DATA_KEYS_FILE", "", "File holding SIGNFLOW_DATA_KEYS, such as a mounted secret."},
 	{"SIGNFLOW_CODEC_ORIGINS", "http://localhost:8233,http://127.0.0.1:8233", "Comma-separated origins of Temporal Web UIs allowed to call the codec endpoint (/codec/decode) from the browser."},
 	{"SIGNFLOW_METRICS_ADDR", "", "Address serving /metrics in Prometheus format (HTTP, Temporal SDK and business metrics), apart from the API; none: no metrics. Empty: 127.0.0.1:9464 for dev and api, 127.0.0.1:9465 for worker, so an API and a worker on one host do not collide."},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector traces are exported to, such as http://jaeger:4318; empty: no tracing. The exporter's other standard OTEL_EXPORTER_OTLP_* variables apply too."},
@@ -111,7 +111,7 @@ type Config struct {
 	SealPassword        string
 	LinkKeys            string
 	PayloadKeys         string
-	BlobKeys            string
+	DataKeys            string
 	BlobURL             string
 	S3Endpoint          string
 	S3Region            string
@@ -227,7 +227,7 @@ func Load() (Config, error) {
 		{"SIGNFLOW_SMTP_PASSWORD", &c.SMTPPassword},
 		{"SIGNFLOW_LINK_KEYS", &c.LinkKeys},
 		{"SIGNFLOW_PAYLOAD_KEYS", &c.PayloadKeys},
-		{"SIGNFLOW_BLOB_KEYS", &c.BlobKeys},
+		{"SIGNFLOW_DATA_KEYS", &c.DataKeys},
 		{"SIGNFLOW_S3_SECRET_KEY", &c.S3SecretKey},
 	}
 	for _, sec := range secrets {

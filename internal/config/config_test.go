@@ -38,7 +38,7 @@ func TestSecretsFromEnvironmentOrFile(t *testing.T) {
 
 // Every secret variable has its _FILE twin declared.
 func TestEverySecretHasAFileVariable(t *testing.T) {
-	for _, name := range []string{"SIGNFLOW_LINK_KEYS", "SIGNFLOW_PAYLOAD_KEYS", "SIGNFLOW_BLOB_KEYS", "SIGNFLOW_SEAL_PASSWORD", "SIGNFLOW_S3_SECRET_KEY", "SIGNFLOW_SMTP_PASSWORD"} {
+	for _, name := range []string{"SIGNFLOW_LINK_KEYS", "SIGNFLOW_PAYLOAD_KEYS", "SIGNFLOW_DATA_KEYS", "SIGNFLOW_SEAL_PASSWORD", "SIGNFLOW_S3_SECRET_KEY", "SIGNFLOW_SMTP_PASSWORD"} {
 		require.NotPanics(t, func() { _ = Default(name + "_FILE") }, name)
 	}
 }
