@@ -285,6 +285,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	if err != nil {
 		return err
 	}
+	store.Sealer = dataKeys // personal data in the audit trail, per recipient
 	blobs, err := a.openBlobs(ctx, dataKeys)
 	if err != nil {
 		return err

@@ -100,3 +100,36 @@ func (s *Server) exportDataSubject(c *gin.Context) {
 	s.Log.InfoContext(ctx, "data subject export", "tenant", tenantID(c), "envelopes", len(out))
 	c.JSON(http.StatusOK, gin.H{"email": email, "generated_at": s.now().UTC(), "envelopes": out})
 }
+
+// eraseDataSubject answers a person's request of erasure (GDPR article
+// 17): see signing.Eraser. It is idempotent, so a retry finishes it.
+func (s *Server) eraseDataSubject(c *gin.Context) {
+	var body struct {
+		Email  string `json:"email"`
+		Reason string `json:"reason"`
+	}
+	if !readJSON(c, &body, `send JSON such as {"email": "zainab@example.com", "reason": "request of 2026-12-01"}`) {
+		return
+	}
+	email, reason := strings.TrimSpace(body.Email), strings.TrimSpace(body.Reason)
+	errs := signing.CheckReason(reason, "the data is erased (such as the request it answers)")
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		errs = append(signing.FieldErrors{{Field: "email", Message: "give the person's email address, such as zainab@example.com"}}, errs...)
+	}
+	if len(errs) > 0 {
+		invalid(c, errs)
+		return
+	}
+	erased, err := s.Eraser.Erase(c.Request.Context(), tenantID(c), email, reason, senderEvent(c, models.EventDataSubjectErased))
+	var refused *signing.ErasureRefused
+	if errors.As(err, &refused) {
+		problem(c, http.StatusConflict, "erasure-refused", "Nothing was erased: envelope "+refused.EnvelopeID+" cannot be, as "+refused.Reason+".")
+		return
+	}
+	if err != nil {
+		s.unavailable(c, "erasing the person's data", err)
+		return
+	}
+	s.Log.InfoContext(c.Request.Context(), "data subject erased", "tenant", tenantID(c), "envelopes", len(erased.Envelopes))
+	c.JSON(http.StatusOK, gin.H{"erased": erased, "at": s.now().UTC()})
+}

@@ -75,7 +75,7 @@ func (s *Server) placeLegalHold(c *gin.Context) {
 	if !readJSON(c, &body, `send JSON such as {"reason": "litigation 2026-114"}`) {
 		return
 	}
-	if errs := signing.CheckHoldReason(strings.TrimSpace(body.Reason)); len(errs) > 0 {
+	if errs := signing.CheckReason(strings.TrimSpace(body.Reason), "the envelope is held"); len(errs) > 0 {
 		invalid(c, errs)
 		return
 	}

@@ -55,6 +55,8 @@ type Server struct {
 	SessionTTL time.Duration
 	// Now is the clock; nil means time.Now. Tests move it to expire codes.
 	Now func() time.Time
+	// Eraser erases a person's data at their request.
+	Eraser *signing.Eraser
 	// Metrics counts requests and envelopes; nil counts nothing.
 	Metrics *metrics.Metrics
 	// Tracer starts a span per request, continuing the trace context
@@ -131,6 +133,7 @@ func (s *Server) Handler() http.Handler {
 	sender.POST("/envelopes/:id/legal-hold", compliance, small, s.idempotent, s.placeLegalHold)
 	sender.DELETE("/envelopes/:id/legal-hold", compliance, s.releaseLegalHold)
 	sender.POST("/data-subjects/export", compliance, small, s.exportDataSubject)
+	sender.POST("/data-subjects/erase", compliance, small, s.idempotent, s.eraseDataSubject)
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
 

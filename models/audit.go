@@ -44,23 +44,47 @@ type chained struct {
 	PrevHash        string   `json:"prev_hash"`
 }
 
+// sealedChained is what the hash covers of an event whose personal data
+// is sealed: the same fields, the personal ones empty as stored, and the
+// sealed text after them. Events without a seal hash as they always have.
+type sealedChained struct {
+	chained
+	Sealed string `json:"sealed"`
+}
+
 // CanonicalJSON is the byte string an event's hash covers: fixed field
 // order, object keys sorted at every depth, no insignificant whitespace.
 func CanonicalJSON(e Event) ([]byte, error) {
-	details, err := normalize(e.Details)
+	if e.Sealed == "" {
+		c, err := chainedOf(e)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(c)
+	}
+	e.Actor, e.IP, e.UserAgent, e.Details = "", "", "", nil // as stored: they are in the seal
+	c, err := chainedOf(e)
 	if err != nil {
 		return nil, err
+	}
+	return json.Marshal(sealedChained{chained: c, Sealed: e.Sealed})
+}
+
+func chainedOf(e Event) (chained, error) {
+	details, err := normalize(e.Details)
+	if err != nil {
+		return chained{}, err
 	}
 	docs := e.DocumentSHA256
 	if docs == nil {
 		docs = []string{}
 	}
-	return json.Marshal(chained{
+	return chained{
 		ID: e.ID, EnvelopeID: e.EnvelopeID, Seq: e.Seq, Type: e.Type, ActorType: e.ActorType, Actor: e.Actor,
 		RecipientID: e.RecipientID, IP: e.IP, UserAgent: e.UserAgent, EnvelopeStatus: e.EnvelopeStatus,
 		EnvelopeVersion: e.EnvelopeVersion, DocumentSHA256: docs, Details: details,
 		OccurredAt: e.OccurredAt.UTC().Format(timeLayout), PrevHash: e.PrevHash,
-	})
+	}, nil
 }
 
 // normalize turns details into plain JSON values, so that structs and the
@@ -98,8 +122,8 @@ func ChainHash(prev string, e Event) (string, error) {
 // when integrators follow its type. It must run in a transaction; it locks
 // the envelope row so concurrent appends queue up and the chain never
 // forks. It reports whether it appended.
-func appendEvent(tx *gorm.DB, e Event) (bool, error) {
-	var t trail
+func (s *Store) appendEvent(tx *gorm.DB, e Event) (bool, error) {
+	t := trail{store: s}
 	added, err := t.append(tx, e)
 	if err != nil {
 		return false, err
@@ -110,11 +134,14 @@ func appendEvent(tx *gorm.DB, e Event) (bool, error) {
 // trail appends a transaction's events to their chain at once and to the
 // feed at the end: the feed's lock is then held only for the feed's own
 // writes and the commit, not for the rest of the transaction.
-type trail struct{ feed []Event }
+type trail struct {
+	store *Store // seals personal data
+	feed  []Event
+}
 
 // append adds e to its envelope's chain and keeps it for the feed.
 func (t *trail) append(tx *gorm.DB, e Event) (bool, error) {
-	stored, added, err := chainEvent(tx, e)
+	stored, added, err := chainEvent(tx, t.store, e)
 	if added && slices.Contains(FeedTypes, stored.Type) {
 		t.feed = append(t.feed, stored)
 	}
@@ -126,7 +153,7 @@ func (t *trail) flush(tx *gorm.DB) error { return appendFeed(tx, t.feed) }
 
 // chainEvent adds e to its envelope's chain (see appendEvent) and returns
 // it as stored.
-func chainEvent(tx *gorm.DB, e Event) (Event, bool, error) {
+func chainEvent(tx *gorm.DB, s *Store, e Event) (Event, bool, error) {
 	if tx.Dialector.Name() == "postgres" {
 		if err := tx.Exec("SELECT id FROM envelopes WHERE id = ? FOR UPDATE", e.EnvelopeID).Error; err != nil {
 			return Event{}, false, fmt.Errorf("lock envelope %s: %w", e.EnvelopeID, err)
@@ -149,6 +176,9 @@ func chainEvent(tx *gorm.DB, e Event) (Event, bool, error) {
 	}
 	e.ID = stableID("event", e.EnvelopeID, e.Key)
 	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Millisecond)
+	if err := s.sealPersonal(tx, &e); err != nil {
+		return Event{}, false, err
+	}
 	var err error
 	if e.Hash, err = ChainHash(e.PrevHash, e); err != nil {
 		return Event{}, false, err
@@ -173,7 +203,7 @@ func (s *Store) AppendEvent(ctx context.Context, e Event) error {
 			return fmt.Errorf("load envelope %s: %w", e.EnvelopeID, err)
 		}
 		e.EnvelopeStatus, e.EnvelopeVersion = env.Status, env.Version
-		_, err := appendEvent(tx, e)
+		_, err := s.appendEvent(tx, e)
 		return err
 	})
 }

@@ -52,6 +52,9 @@ const (
 	EventDocumentsDeleted  = "documents.deleted"
 	EventLegalHoldPlaced   = "legal_hold.placed"
 	EventLegalHoldReleased = "legal_hold.released"
+	// A person's data erased at their request (GDPR article 17); the event
+	// names the recipient by ID only.
+	EventDataSubjectErased = "data_subject.erased"
 )
 
 // FeedTypes are the events integrators are told about, in the events feed

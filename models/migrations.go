@@ -31,6 +31,39 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611260008_link_generations_and_delivery_indexes", Migrate: migrateLinkGenerationsAndDeliveryIndexes},
 	{ID: "202611260009_envelope_list_indexes", Migrate: migrateEnvelopeListIndexes},
 	{ID: "202612010010_retention", Migrate: migrateRetention},
+	{ID: "202612010011_sealed_personal_data", Migrate: migrateSealedPersonalData},
+}
+
+// migrateSealedPersonalData adds the per-recipient keys that seal the
+// personal data of audit events, the sealed column of events, and the
+// erasure marks of recipients.
+func migrateSealedPersonalData(tx *gorm.DB) error {
+	type recipientKey struct {
+		RecipientID string `gorm:"primaryKey;size:36"`
+		TenantID    string `gorm:"size:64;not null"`
+		SealedKey   string `gorm:"not null"`
+		CreatedAt   time.Time
+		ErasedAt    *time.Time
+	}
+	if err := tx.Migrator().CreateTable(&recipientKey{}); err != nil {
+		return fmt.Errorf("create recipient_keys: %w", err)
+	}
+	stamp := "TIMESTAMP WITH TIME ZONE"
+	if tx.Dialector.Name() == "sqlite" {
+		stamp = "DATETIME"
+	}
+	statements := []string{
+		"ALTER TABLE events ADD COLUMN sealed TEXT NOT NULL DEFAULT ''",
+		"ALTER TABLE recipients ADD COLUMN erased_at " + stamp,
+		"ALTER TABLE recipients ADD COLUMN erased_reason TEXT NOT NULL DEFAULT ''",
+		"CREATE INDEX idx_recipients_tenant_email ON recipients (tenant_id, email)",
+	}
+	for _, s := range statements {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateRetention adds retention policies per tenant, when each envelope

@@ -166,6 +166,10 @@ type Recipient struct {
 	NotifiedAt       *time.Time
 	ViewedAt         *time.Time
 	ActedAt          *time.Time
+	// ErasedAt and ErasedReason: the person's data was erased at their
+	// request (GDPR article 17); name and email are placeholders since.
+	ErasedAt     *time.Time
+	ErasedReason string
 }
 
 // Field is a box on a page that one recipient fills. Coordinates are
@@ -226,6 +230,11 @@ type Event struct {
 	OccurredAt      time.Time      `gorm:"not null" json:"occurred_at"`
 	PrevHash        string         `gorm:"size:64;not null" json:"prev_hash"`
 	Hash            string         `gorm:"size:64;not null" json:"hash"`
+	// Sealed holds the actor, IP, user agent and details of an event about
+	// a recipient, encrypted under that recipient's own key; the columns
+	// of those stay empty. Erasing the key erases them, and the hash,
+	// which covers Sealed, still verifies.
+	Sealed string `gorm:"not null;default:''" json:"sealed,omitempty"`
 }
 
 // OTPCode is a one-time code emailed to a recipient: hashed, short-lived,

@@ -124,7 +124,7 @@ func (s *Store) MarkDocumentsDeleted(ctx context.Context, id string, ev Event) (
 		ev.EnvelopeID, ev.TenantID, ev.Type, ev.Key, ev.OccurredAt = id, env.TenantID, EventDocumentsDeleted, "documents-deleted", now
 		ev.EnvelopeStatus, ev.EnvelopeVersion = env.Status, env.Version
 		marked = true
-		_, err := appendEvent(tx, ev)
+		_, err := s.appendEvent(tx, ev)
 		return err
 	})
 	return marked, err
@@ -158,7 +158,7 @@ func (s *Store) SetLegalHold(ctx context.Context, tenantID, id, reason string, e
 		ev.EnvelopeID, ev.TenantID, ev.Key, ev.OccurredAt = id, tenantID, "legal-hold:"+NewID(), time.Now().UTC()
 		ev.EnvelopeStatus, ev.EnvelopeVersion = env.Status, env.Version
 		env.LegalHoldReason = reason
-		_, err = appendEvent(tx, ev)
+		_, err = s.appendEvent(tx, ev)
 		return err
 	})
 	return out, err

@@ -16,6 +16,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
+
+	"github.com/signflow/signflow/internal/keyring"
 )
 
 // ErrNotFound is returned when a record does not exist for the tenant.
@@ -24,6 +26,10 @@ var ErrNotFound = errors.New("not found")
 // Store is the database behind Signflow.
 type Store struct {
 	DB *gorm.DB
+	// Sealer wraps the per-recipient keys that seal the personal data of
+	// audit events (see personal.go); nil keeps it in clear, and then a
+	// person's data cannot be erased from the trail.
+	Sealer *keyring.Ring
 }
 
 // Open connects to PostgreSQL when url starts with postgres:// or
@@ -103,7 +109,7 @@ func (s *Store) CreateEnvelope(ctx context.Context, env *Envelope, created Event
 		created.EnvelopeID, created.TenantID, created.Key = env.ID, env.TenantID, "created"
 		created.EnvelopeStatus, created.EnvelopeVersion = env.Status, env.Version
 		created.DocumentSHA256 = documentHashes(env.Documents, false)
-		_, err := appendEvent(tx, created)
+		_, err := s.appendEvent(tx, created)
 		return err
 	})
 }
@@ -131,7 +137,7 @@ func (s *Store) VoidStray(ctx context.Context, id string, ev Event) (bool, error
 		ev.EnvelopeID, ev.TenantID, ev.Type = id, env.TenantID, EventEnvelopeVoided
 		ev.EnvelopeStatus, ev.EnvelopeVersion, ev.OccurredAt = EnvelopeVoided, env.Version+1, now
 		voided = true
-		_, err := appendEvent(tx, ev)
+		_, err := s.appendEvent(tx, ev)
 		return err
 	})
 	return voided, err
@@ -233,11 +239,15 @@ func (s *Store) GetRecipient(ctx context.Context, id string) (*Recipient, error)
 	return findOne[Recipient](s.DB.WithContext(ctx).Where("id = ?", id), "recipient "+id)
 }
 
-// Events returns an envelope's history in order.
+// Events returns an envelope's history in order, the personal data of
+// each event opened (or marked erased).
 func (s *Store) Events(ctx context.Context, envelopeID string) ([]Event, error) {
 	var evs []Event
 	if err := s.DB.WithContext(ctx).Where("envelope_id = ?", envelopeID).Order("seq").Find(&evs).Error; err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
+	}
+	if err := s.openPersonal(ctx, evs); err != nil {
+		return nil, err
 	}
 	return evs, nil
 }
@@ -358,7 +368,7 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 		if r, ok := recipientOf(env, ev.RecipientID); ok && ev.ActorType == ActorRecipient {
 			ev.Actor = r.Email
 		}
-		var trail trail
+		trail := trail{store: s}
 		if _, err := trail.append(tx, ev); err != nil {
 			return err
 		}
@@ -464,7 +474,7 @@ func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) err
 		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
 		}
-		_, err = appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: EventNotificationSent,
+		_, err = s.appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: EventNotificationSent,
 			ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status, EnvelopeVersion: env.Version,
 			Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence, "message_id": n.ID + "@signflow"}, OccurredAt: at})
 		return err

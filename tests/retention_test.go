@@ -94,6 +94,10 @@ func TestRetentionDeletesDocumentsOnScheduleKeepsTheTrailAndHonoursLegalHolds(t 
 	require.Equal(t, "urn:signflow:problem:documents-deleted", str(body, "type"))
 	_, env = api.call(http.MethodGet, "/v1/envelopes/"+completed, nil)
 	require.NotEmpty(t, str(env, "documents_deleted_at"))
+	req, err = http.NewRequest(http.MethodGet, suite.apiURL+"/v1/envelopes/"+completed+"/certificate", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", api.auth["Authorization"])
+	require.Equal(t, http.StatusOK, roundTrip(t, req).status, "the certificate outlives the documents")
 
 	// The trail states the deletion and still verifies; the final PDF an
 	// integrator kept is still recognised by its hash.

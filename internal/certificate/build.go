@@ -13,6 +13,9 @@ import (
 // sent to their address, plus the second factors their setting required, as
 // verified in the session they acted in.
 func authentication(r models.Recipient, acted models.Event) string {
+	if r.ErasedAt != nil {
+		return fmt.Sprintf("personal data erased on %s at the person's request (%s)", r.ErasedAt.UTC().Format("2006-01-02 15:04 MST"), r.ErasedReason)
+	}
 	if r.Role == models.RoleCC {
 		return "none: receives a copy, does not sign"
 	}

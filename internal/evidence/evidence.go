@@ -15,6 +15,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/certificate"
+	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/models"
 )
@@ -39,11 +40,16 @@ func (s *Service) CertificateOfCompletion(ctx context.Context, env *models.Envel
 	if err != nil {
 		return nil, fmt.Errorf("gather the certificate of envelope %s: %w", env.ID, err)
 	}
-	base, err := s.Blobs.Get(ctx, blob.OriginalKey(env.ID, env.Documents[0].ID))
-	if err != nil {
-		return nil, fmt.Errorf("read the first document of envelope %s: %w", env.ID, err)
+	// Drawn on the first document's pages, so it has its page size; on a
+	// blank A4 once the documents are deleted (retention, erasure).
+	base, pages := pdf.BlankA4(), []models.Page{pdf.A4}
+	if env.DocumentsDeletedAt == nil {
+		if base, err = s.Blobs.Get(ctx, blob.OriginalKey(env.ID, env.Documents[0].ID)); err != nil {
+			return nil, fmt.Errorf("read the first document of envelope %s: %w", env.ID, err)
+		}
+		pages = env.Documents[0].Pages
 	}
-	doc, err := certificate.Standalone(base, env.Documents[0].Pages, data)
+	doc, err := certificate.Standalone(base, pages, data)
 	if err != nil {
 		return nil, fmt.Errorf("write the certificate of envelope %s: %w", env.ID, err)
 	}

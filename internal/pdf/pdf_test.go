@@ -110,3 +110,11 @@ func FuzzInspect(f *testing.F) {
 		require.NotEmpty(t, info.Pages)
 	})
 }
+
+func TestBlankA4IsAValidOnePagePDF(t *testing.T) {
+	t.Parallel()
+	info, err := pdf.Inspect(pdf.BlankA4(), pdf.DefaultLimits)
+	require.NoError(t, err)
+	require.Len(t, info.Pages, 1)
+	require.InDelta(t, pdf.A4.Width, info.Pages[0].Width, 0.5)
+}

@@ -6,8 +6,8 @@ import "unicode/utf8"
 // years); longer is a typo, and zero already means "keep".
 const MaxRetentionDays = 36500
 
-// maxHoldReason bounds a legal hold's reason.
-const maxHoldReason = 500
+// maxReason bounds the reason of a legal hold or an erasure.
+const maxReason = 500
 
 // CheckRetentionPolicy checks a policy's periods: whole days from 0 (keep
 // the documents) to MaxRetentionDays.
@@ -24,11 +24,12 @@ func CheckRetentionPolicy(completedDays, otherDays int) FieldErrors {
 	return errs
 }
 
-// CheckHoldReason checks the reason a legal hold is placed for.
-func CheckHoldReason(reason string) FieldErrors {
+// CheckReason checks the reason given for a legal hold or an erasure:
+// why says what it explains.
+func CheckReason(reason, why string) FieldErrors {
 	var errs FieldErrors
-	if n := utf8.RuneCountInString(reason); n == 0 || n > maxHoldReason {
-		errs.Add("reason", "say why the envelope is held, in 1 to %d characters", maxHoldReason)
+	if n := utf8.RuneCountInString(reason); n == 0 || n > maxReason {
+		errs.Add("reason", "say why %s, in 1 to %d characters", why, maxReason)
 	}
 	return errs
 }

@@ -32,9 +32,9 @@ func TestCheckRetentionPolicy(t *testing.T) {
 	}
 }
 
-func TestCheckHoldReason(t *testing.T) {
+func TestCheckReason(t *testing.T) {
 	t.Parallel()
 	for reason, ok := range map[string]bool{"litigation 2026-114": true, "": false, strings.Repeat("ß", 500): true, strings.Repeat("x", 501): false} {
-		require.Equal(t, ok, len(signing.CheckHoldReason(reason)) == 0, "%.20q", reason)
+		require.Equal(t, ok, len(signing.CheckReason(reason, "the envelope is held")) == 0, "%.20q", reason)
 	}
 }

@@ -139,7 +139,7 @@ func (sys *System) API() *api.Server {
 			SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
-		Metrics: d.Metrics,
+		Metrics: d.Metrics, Eraser: &signing.Eraser{Store: d.Store, Blobs: d.Blobs},
 	}
 	if d.Tracing != nil {
 		srv.Tracer, srv.TracePropagator = d.Tracing.Tracer("signflow-api"), tracing.Propagator
