@@ -42,15 +42,7 @@ func (a *Activities) DeleteDocuments(ctx context.Context, due models.RetentionDu
 	if err != nil {
 		return false, err
 	}
-	var keys []string
-	for _, d := range env.Documents {
-		keys = append(keys, blob.OriginalKey(env.ID, d.ID), blob.FinalKey(env.ID, d.ID))
-	}
-	for _, f := range env.Fields {
-		if f.ImageKey != "" {
-			keys = append(keys, f.ImageKey)
-		}
-	}
+	keys := blob.EnvelopeKeys(env.ID, documentIDs(env.Documents), imageKeys(env.Fields))
 	for _, k := range keys {
 		if err := a.Blobs.Delete(ctx, k); err != nil {
 			return false, fmt.Errorf("retention: %w", err)
@@ -58,4 +50,20 @@ func (a *Activities) DeleteDocuments(ctx context.Context, due models.RetentionDu
 	}
 	a.Log.InfoContext(ctx, "documents deleted by the retention policy", "envelope_id", env.ID, "blobs", len(keys))
 	return false, nil
+}
+
+func documentIDs(docs []models.Document) []string {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+func imageKeys(fields []models.Field) []string {
+	keys := make([]string, len(fields))
+	for i, f := range fields {
+		keys[i] = f.ImageKey
+	}
+	return keys
 }

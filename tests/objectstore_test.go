@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 )
 
@@ -149,17 +150,24 @@ func TestObjectStorageMisconfigurationFailsAtStart(t *testing.T) {
 	}
 }
 
+// systemOn runs an API and a worker of their own keeping blobs in store,
+// encrypted as in production.
+func systemOn(t *testing.T, store blob.Store) (wiring.Deps, string) {
+	t.Helper()
+	d := suite.deps
+	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.dataKeys}
+	queue := "s3-" + newTestID()
+	startWorker(t, d, testSettings(queue))
+	return d, serveAPI(t, d, testSettings(queue))
+}
+
 // The whole lifecycle on object storage, encrypted at rest: documents in,
 // final PDF out.
 func TestEnvelopeCompletesOnObjectStorage(t *testing.T) {
 	t.Parallel()
 	store, err := blob.OpenS3(context.Background(), s3Config(newBucket(t)))
 	require.NoError(t, err)
-	d := suite.deps
-	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.dataKeys}
-	queue := "s3-" + newTestID()
-	startWorker(t, d, testSettings(queue))
-	base := serveAPI(t, d, testSettings(queue))
+	d, base := systemOn(t, store)
 	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	id, doc := str(created, "id"), str(created, "documents", 0, "id")
@@ -196,11 +204,7 @@ func TestAnObjectStoreOutageDelaysButLosesNothing(t *testing.T) {
 	url := newBucketOn(t, m.endpoint())
 	store, err := blob.OpenS3(context.Background(), blob.S3Config{URL: url, Endpoint: m.endpoint(), AccessKey: s3AccessKey, SecretKey: s3SecretKey})
 	require.NoError(t, err)
-	d := suite.deps
-	d.Blobs = blob.Encrypted{Inner: store, Keys: suite.dataKeys}
-	queue := "s3-outage-" + newTestID()
-	startWorker(t, d, testSettings(queue))
-	base := serveAPI(t, d, testSettings(queue))
+	_, base := systemOn(t, store)
 
 	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)

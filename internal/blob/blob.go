@@ -34,6 +34,22 @@ func FinalKey(envelopeID, documentID string) string {
 	return "envelopes/" + envelopeID + "/documents/" + documentID + "/final.pdf"
 }
 
+// EnvelopeKeys are the blobs an envelope holds: each document's original
+// and final, and the drawn signatures named by imageKeys (empty ones
+// skipped).
+func EnvelopeKeys(envelopeID string, documentIDs, imageKeys []string) []string {
+	var keys []string
+	for _, d := range documentIDs {
+		keys = append(keys, OriginalKey(envelopeID, d), FinalKey(envelopeID, d))
+	}
+	for _, k := range imageKeys {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 // SignatureImageKey is where a PNG drawn for a field is kept.
 func SignatureImageKey(envelopeID, fieldID string) string {
 	return "envelopes/" + envelopeID + "/fields/" + fieldID + ".png"

@@ -61,16 +61,14 @@ func (e *Eraser) Erase(ctx context.Context, tenantID, email, reason string, by m
 		if _, err := e.Store.MarkDocumentsDeleted(ctx, env.ID, deleted); err != nil {
 			return done, erasureError(env.ID, err)
 		}
-		var keys []string
+		var docs, images []string
 		for _, d := range env.Documents {
-			keys = append(keys, blob.OriginalKey(env.ID, d.ID), blob.FinalKey(env.ID, d.ID))
+			docs = append(docs, d.ID)
 		}
 		for _, f := range r.Fields {
-			if f.ImageKey != "" {
-				keys = append(keys, f.ImageKey)
-			}
+			images = append(images, f.ImageKey)
 		}
-		if err := e.deleteBlobs(ctx, keys); err != nil {
+		if err := e.deleteBlobs(ctx, blob.EnvelopeKeys(env.ID, docs, images)); err != nil {
 			return done, err
 		}
 		for _, rec := range r.Recipients {
