@@ -115,11 +115,19 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 	// Rendering is the last step of completion: everyone has acted, and the
 	// envelope is marked completed as soon as this document is stored.
 	data.Status = models.EnvelopeCompleted
+	now := time.Now()
+	certs, crls, err := a.Seal.ValidationData(now)
+	if err != nil {
+		return FinalDocument{}, cannotRender("gather the seal's validation data", err)
+	}
 	rendered, err := pdf.Render(original, doc.Pages, stamps, certificate.Sheets(data))
 	if err != nil {
 		return FinalDocument{}, cannotRender("stamp the values and append the certificate", err)
 	}
-	out, err := a.Seal.Seal(rendered, seal.Info{Reason: "Completed with Signflow, envelope " + env.ID, Date: time.Now()})
+	if rendered, err = pdf.AddDSS(rendered, &pdf.Validation{Certs: certs, CRLs: crls}); err != nil {
+		return FinalDocument{}, cannotRender("add the seal's validation data", err)
+	}
+	out, err := a.Seal.Seal(rendered, seal.Info{Reason: "Completed with Signflow, envelope " + env.ID, Date: now})
 	if err != nil {
 		return FinalDocument{}, cannotRender("seal", err)
 	}

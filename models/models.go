@@ -300,5 +300,8 @@ type SealVerdict struct {
 	// seal's RFC 3161 timestamp, when it has one.
 	TimestampedAt time.Time `json:"timestamped_at,omitzero"`
 	TimestampedBy string    `json:"timestamped_by,omitempty"`
-	Problem       string    `json:"problem,omitempty"`
+	// LongTermValidation: the document's security store holds the seal's
+	// certificate and revocation data (PAdES B-LT).
+	LongTermValidation bool   `json:"long_term_validation"`
+	Problem            string `json:"problem,omitempty"`
 }

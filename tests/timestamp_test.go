@@ -27,6 +27,8 @@ import (
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/internal/pdf"
 )
 
 // timestampAuthority is an RFC 3161 timestamp authority for the tests: its
@@ -157,12 +159,30 @@ func TestSealsCarryATrustedTimestamp(t *testing.T) {
 	require.NoError(t, err)
 	require.WithinDuration(t, time.Now(), stamped, time.Since(before)+time.Second)
 	require.Contains(t, str(v, "signatures", 0, "timestamped_by"), "Test Timestamp Authority")
-}
 
-// Without an authority, a seal has no timestamp, and says so by omission.
-func TestSealsWithoutAnAuthorityCarryNoTimestamp(t *testing.T) {
-	t.Parallel()
-	_, final := completedEnvelope(t, suite.apiURL)
-	v := verifyPDF(t, suite.apiURL, final)
-	require.NotContains(t, at(v, "signatures", 0), "timestamped_at")
+	// PAdES B-LT: the document's security store holds the seal's chain and
+	// a revocation list of its CA, under the seal; openssl checks with them
+	// alone that the seal certificate was valid and not revoked at the
+	// authority's time.
+	store, err := pdf.SecurityStore(final)
+	require.NoError(t, err)
+	require.NotNil(t, store, "the catalog has a /DSS")
+	certs, crls := store.Certs, store.CRLs
+	require.Len(t, certs, 2)
+	require.Len(t, crls, 1)
+	require.Equal(t, true, at(v, "signatures", 0, "long_term_validation"))
+	_, published := getJSON(t, base+"/v1/certificates")
+	caPEM := str(published, "ca_certificate_pem")
+	ca := filepath.Join(dir, "ca.pem")
+	require.NoError(t, os.WriteFile(ca, []byte(caPEM), 0o600))
+	sealPath, crlPath := filepath.Join(dir, "seal.pem"), filepath.Join(dir, "crl.pem")
+	require.NoError(t, os.WriteFile(sealPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certs[0]}), 0o600))
+	require.NoError(t, os.WriteFile(crlPath, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crls[0]}), 0o600))
+	out, err = exec.Command("openssl", "crl", "-in", crlPath, "-CAfile", ca, "-noout").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "verify OK")
+	out, err = exec.Command("openssl", "verify", "-CAfile", ca, "-CRLfile", crlPath, "-crl_check", "-purpose", "any",
+		"-attime", strconv.FormatInt(stamped.Unix(), 10), sealPath).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), ": OK")
 }

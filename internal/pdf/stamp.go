@@ -51,6 +51,9 @@ func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) 
 	err := guard(func() error {
 		conf := configuration()
 		conf.Cmd = model.ADDWATERMARKS
+		// A classic cross-reference table, so the security store and the
+		// seal can each append an update of the same kind after it.
+		conf.WriteXRefStream, conf.WriteObjectStream = false, false
 		ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
 		if err != nil {
 			return fmt.Errorf("read: %w", err)

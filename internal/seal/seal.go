@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/signflow/signflow/internal/createonce"
+	sfpdf "github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/models"
 )
 
@@ -40,6 +42,33 @@ type Sealer struct {
 	Cert   *x509.Certificate // the signing certificate
 	CA     *x509.Certificate // the CA that issued it
 	TSAURL string            // optional RFC 3161 timestamp authority
+	// caKey signs the revocation lists a verifier needs once the seal
+	// certificate has expired; only a generated CA has it here.
+	caKey crypto.Signer
+}
+
+// caKeyBlock is the PEM type of the generated CA's key in seal.pem.
+const caKeyBlock = "SIGNFLOW CA PRIVATE KEY"
+
+// crlValidity is how long a revocation list issued with a seal is current.
+const crlValidity = 30 * 24 * time.Hour
+
+// ValidationData is what a verifier needs to check a seal made now after
+// its certificate has expired (PAdES B-LT): the chain, DER, and a
+// revocation list of the CA issued now that does not revoke the seal
+// certificate; with a configured bundle, whose CA key is not here, the
+// chain alone.
+func (s *Sealer) ValidationData(now time.Time) (certs, crls [][]byte, err error) {
+	certs = [][]byte{s.Cert.Raw, s.CA.Raw}
+	if s.caKey == nil {
+		return certs, nil, nil
+	}
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(now.UnixNano()),
+		ThisUpdate: now.UTC(), NextUpdate: now.UTC().Add(crlValidity)}, s.CA, s.caKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issue revocation list: %w", err)
+	}
+	return certs, [][]byte{crl}, nil
 }
 
 // documentSigning is the RFC 9336 extended key usage for document signing.
@@ -140,8 +169,13 @@ func generate() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode seal key: %w", err)
 	}
+	caKeyDER, err := x509.MarshalPKCS8PrivateKey(caKey)
+	if err != nil {
+		return nil, fmt.Errorf("encode CA key: %w", err)
+	}
 	var out bytes.Buffer
-	for _, b := range []*pem.Block{{Type: "CERTIFICATE", Bytes: der}, {Type: "CERTIFICATE", Bytes: caDER}, {Type: "PRIVATE KEY", Bytes: keyDER}} {
+	for _, b := range []*pem.Block{{Type: "CERTIFICATE", Bytes: der}, {Type: "CERTIFICATE", Bytes: caDER}, {Type: "PRIVATE KEY", Bytes: keyDER},
+		{Type: caKeyBlock, Bytes: caKeyDER}} {
 		_ = pem.Encode(&out, b)
 	}
 	return out.Bytes(), nil
@@ -154,7 +188,8 @@ func serial() *big.Int {
 
 func parse(data []byte) (*Sealer, error) {
 	var certs []*x509.Certificate
-	var key crypto.Signer
+	var key, caKey crypto.Signer
+	var ok bool
 	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
 		switch block.Type {
 		case "CERTIFICATE":
@@ -173,12 +208,20 @@ func parse(data []byte) (*Sealer, error) {
 				return nil, errors.New("seal key cannot sign")
 			}
 			key = signer
+		case caKeyBlock: // seal files generated before it was kept have none
+			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parse CA key: %w", err)
+			}
+			if caKey, ok = k.(crypto.Signer); !ok {
+				return nil, errors.New("CA key cannot sign")
+			}
 		}
 	}
 	if len(certs) != 2 || key == nil {
 		return nil, errors.New("seal file must hold the signing certificate, the CA certificate and the key")
 	}
-	return &Sealer{Key: key, Cert: certs[0], CA: certs[1]}, nil
+	return &Sealer{Key: key, Cert: certs[0], CA: certs[1], caKey: caKey}, nil
 }
 
 // CAPEM is the CA certificate that verifiers trust.
@@ -251,6 +294,7 @@ func (s *Sealer) Verify(doc []byte) []models.SealVerdict {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(s.CA)
+	store, _ := sfpdf.SecurityStore(doc) // none, or unreadable: no long-term data
 	var verdicts []models.SealVerdict
 	for i, signer := range resp.Signers {
 		v := models.SealVerdict{Signer: signer.Name, Valid: signer.ValidSignature}
@@ -269,6 +313,11 @@ func (s *Sealer) Verify(doc []byte) []models.SealVerdict {
 			cert := signer.Certificates[0].Certificate
 			_, chainErr := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: v.SignedAt})
 			v.ByThisSignflow = chainErr == nil
+		}
+		if store != nil && len(store.CRLs) > 0 && len(signer.Certificates) > 0 {
+			v.LongTermValidation = slices.ContainsFunc(store.Certs, func(der []byte) bool {
+				return bytes.Equal(der, signer.Certificates[0].Certificate.Raw)
+			})
 		}
 		if i < len(ranges) {
 			start, _ := strconv.Atoi(string(ranges[i][1]))

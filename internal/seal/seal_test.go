@@ -102,3 +102,34 @@ func TestSealWithAConfiguredPKCS12Bundle(t *testing.T) {
 	require.Contains(t, pdfsig(t, sealed), "Signature is Valid.")
 	require.True(t, s.Verify(sealed)[0].ByThisSignflow)
 }
+
+// A generated CA issues, with each seal, the revocation list a verifier
+// needs after the seal certificate has expired; a configured bundle, whose
+// CA key is elsewhere, gives the chain alone.
+func TestValidationDataForLongTermVerification(t *testing.T) {
+	dir := t.TempDir()
+	s, err := seal.LoadOrCreate(dir)
+	require.NoError(t, err)
+	again, err := seal.LoadOrCreate(dir)
+	require.NoError(t, err)
+	now := time.Now()
+	certs, crls, err := again.ValidationData(now)
+	require.NoError(t, err)
+	require.Equal(t, [][]byte{s.Cert.Raw, s.CA.Raw}, certs)
+	require.Len(t, crls, 1, "the CA key is kept in seal.pem")
+	crl, err := x509.ParseRevocationList(crls[0])
+	require.NoError(t, err)
+	require.NoError(t, crl.CheckSignatureFrom(s.CA))
+	require.Empty(t, crl.RevokedCertificateEntries)
+	require.WithinDuration(t, now, crl.ThisUpdate, time.Second)
+	require.True(t, crl.NextUpdate.After(now))
+
+	bundle, err := pkcs12.Modern.Encode(s.Key, s.Cert, []*x509.Certificate{s.CA}, "pw")
+	require.NoError(t, err)
+	configured, err := seal.ParsePKCS12(bundle, "pw")
+	require.NoError(t, err)
+	certs, crls, err = configured.ValidationData(now)
+	require.NoError(t, err)
+	require.Len(t, certs, 2)
+	require.Empty(t, crls)
+}
