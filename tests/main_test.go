@@ -196,6 +196,18 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer w.Stop()
+	// The schedules are one per namespace and run on the queue of the
+	// worker that made them. Made here first, they run on this worker,
+	// which reaches the tests' webhook receivers; otherwise a signflow
+	// process a test starts (on a queue of its own, refusing private
+	// webhook targets, soon gone) could win, and its reconciliation would
+	// wake the suite's webhooks on a queue nobody serves after it.
+	if err := shared.EnsureReconcileSchedule(ctx); err != nil {
+		return 0, err
+	}
+	if err := shared.EnsureRetentionSchedule(ctx); err != nil {
+		return 0, err
+	}
 
 	suite.binary = filepath.Join(suite.tmp, "signflow")
 	build := exec.Command("go", "build", "-o", suite.binary, ".")
@@ -269,6 +281,7 @@ func testSMTP(addr string) mailer.SMTP {
 func testSettings(queue string) wiring.Settings {
 	return wiring.Settings{TaskQueue: queue, PublicURL: suite.apiURL, WebhookPolicy: testWebhookPolicy, Limits: pdf.DefaultLimits,
 		SessionTTL: 30 * time.Minute, IdempotencyTTL: 24 * time.Hour, ReconcileInterval: 5 * time.Minute, ReconcileStaleAfter: 10 * time.Minute,
+		RetentionInterval:    24 * time.Hour,
 		AllowPrivateWebhooks: true, // webhook receivers run on 127.0.0.1
 		CodecOrigins:         []string{"http://localhost:8233"}}
 }
