@@ -42,7 +42,7 @@ func (a *Activities) DeleteDocuments(ctx context.Context, due models.RetentionDu
 	if err != nil {
 		return false, err
 	}
-	keys := blob.EnvelopeKeys(env.ID, documentIDs(env.Documents), imageKeys(env.Fields))
+	keys := blob.EnvelopeKeys(env.ID, models.DocumentIDs(env.Documents), models.ImageKeys(env.Fields))
 	for _, k := range keys {
 		if err := a.Blobs.Delete(ctx, k); err != nil {
 			return false, fmt.Errorf("retention: %w", err)
@@ -50,20 +50,4 @@ func (a *Activities) DeleteDocuments(ctx context.Context, due models.RetentionDu
 	}
 	a.Log.InfoContext(ctx, "documents deleted by the retention policy", "envelope_id", env.ID, "blobs", len(keys))
 	return false, nil
-}
-
-func documentIDs(docs []models.Document) []string {
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	return ids
-}
-
-func imageKeys(fields []models.Field) []string {
-	keys := make([]string, len(fields))
-	for i, f := range fields {
-		keys[i] = f.ImageKey
-	}
-	return keys
 }

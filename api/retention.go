@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -98,5 +97,5 @@ func (s *Server) setLegalHold(c *gin.Context, reason string) {
 		s.unavailable(c, "setting the legal hold", err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"envelope_id": env.ID, "legal_hold": reason != "", "reason": reason, "at": time.Now().UTC()})
+	c.JSON(http.StatusOK, gin.H{"envelope_id": env.ID, "legal_hold": reason != "", "reason": reason, "at": s.now().UTC()})
 }

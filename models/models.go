@@ -192,6 +192,24 @@ type Field struct {
 	ImageKey    string
 }
 
+// DocumentIDs are the IDs of docs, in order.
+func DocumentIDs(docs []Document) []string {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+// ImageKeys are the drawn-signature blob keys of fields, empty where none.
+func ImageKeys(fields []Field) []string {
+	keys := make([]string, len(fields))
+	for i, f := range fields {
+		keys[i] = f.ImageKey
+	}
+	return keys
+}
+
 // FieldValue is what a recipient put in a field: text (typed signature,
 // initials, text, the signing date, "true" for a ticked checkbox) or the
 // blob key of a PNG signature image.

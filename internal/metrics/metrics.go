@@ -9,6 +9,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -106,7 +107,7 @@ func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) erro
 		_ = srv.Close()
 	}()
 	log.Info("metrics listening", "url", "http://"+addr+"/metrics")
-	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

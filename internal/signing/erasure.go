@@ -61,14 +61,7 @@ func (e *Eraser) Erase(ctx context.Context, tenantID, email, reason string, by m
 		if _, err := e.Store.MarkDocumentsDeleted(ctx, env.ID, deleted); err != nil {
 			return done, erasureError(env.ID, err)
 		}
-		var docs, images []string
-		for _, d := range env.Documents {
-			docs = append(docs, d.ID)
-		}
-		for _, f := range r.Fields {
-			images = append(images, f.ImageKey)
-		}
-		if err := e.deleteBlobs(ctx, blob.EnvelopeKeys(env.ID, docs, images)); err != nil {
+		if err := e.deleteBlobs(ctx, blob.EnvelopeKeys(env.ID, models.DocumentIDs(env.Documents), models.ImageKeys(r.Fields))); err != nil {
 			return done, err
 		}
 		for _, rec := range r.Recipients {

@@ -186,32 +186,27 @@ func (c *Client) DelivererRunning(ctx context.Context, subscriptionID, envelopeI
 // EnsureReconcileSchedule creates the reconciliation schedule unless it
 // exists: every interval, a run checks what has not moved for staleAfter.
 func (c *Client) EnsureReconcileSchedule(ctx context.Context, interval, staleAfter time.Duration) error {
-	_, err := c.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:   ReconcileScheduleID,
-		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}},
-		Action: &client.ScheduleWorkflowAction{
-			ID: ReconcileScheduleID, Workflow: ReconcileWorkflowType, TaskQueue: c.taskQueue,
-			Args: []any{ReconcileInput{StaleAfter: staleAfter}},
-		},
-	})
-	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return fmt.Errorf("create schedule %s: %w", ReconcileScheduleID, err)
-	}
-	return nil
+	return c.ensureSchedule(ctx, ReconcileScheduleID, ReconcileWorkflowType, interval, ReconcileInput{StaleAfter: staleAfter})
 }
 
 // EnsureRetentionSchedule creates the retention schedule unless it exists:
 // every interval, a run deletes the documents past their tenants'
 // retention periods (or lists them, when the workers are set to dry-run).
 func (c *Client) EnsureRetentionSchedule(ctx context.Context, interval time.Duration) error {
+	return c.ensureSchedule(ctx, RetentionScheduleID, RetentionWorkflowType, interval, RetentionInput{Limit: retentionBatch})
+}
+
+// ensureSchedule creates a schedule that starts workflowType with input
+// every interval on this client's queue, unless it exists: the first
+// worker to start makes it, the others find it.
+func (c *Client) ensureSchedule(ctx context.Context, id, workflowType string, interval time.Duration, input any) error {
 	_, err := c.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:   RetentionScheduleID,
-		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}},
-		Action: &client.ScheduleWorkflowAction{ID: RetentionScheduleID, Workflow: RetentionWorkflowType, TaskQueue: c.taskQueue,
-			Args: []any{RetentionInput{Limit: retentionBatch}}},
+		ID:     id,
+		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}},
+		Action: &client.ScheduleWorkflowAction{ID: id, Workflow: workflowType, TaskQueue: c.taskQueue, Args: []any{input}},
 	})
 	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return fmt.Errorf("create schedule %s: %w", RetentionScheduleID, err)
+		return fmt.Errorf("create schedule %s: %w", id, err)
 	}
 	return nil
 }
