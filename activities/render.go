@@ -28,9 +28,6 @@ type FinalDocument struct {
 	SizeBytes  int64  `json:"size_bytes"`
 }
 
-// DateFormat is how a date_signed field shows the signing date (UTC).
-const DateFormat = "2006-01-02"
-
 // RenderFinalDocuments produces each document's final PDF (stamped,
 // certified, sealed) and stores it with its SHA-256. A retry never produces
 // a second version of a document.
@@ -150,7 +147,7 @@ func (a *Activities) stamps(ctx context.Context, env *models.Envelope, documentI
 	for _, r := range env.Recipients {
 		recipients[r.ID] = r
 		if r.ActedAt != nil {
-			actedAt[r.ID] = r.ActedAt.UTC().Format(DateFormat)
+			actedAt[r.ID] = r.ActedAt.UTC().Format(models.DateSignedFormat)
 		}
 	}
 	var stamps []pdf.Stamp

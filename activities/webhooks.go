@@ -16,6 +16,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/signflow/signflow/internal/metrics"
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
 
@@ -56,6 +57,9 @@ type WebhookData struct {
 	RecipientID     string `json:"recipient_id,omitempty"`
 	EnvelopeStatus  string `json:"envelope_status"`
 	EnvelopeVersion int64  `json:"envelope_version"`
+	// FormData: every field's value, in envelope.completed to a
+	// subscription that asked for it.
+	FormData []signing.FormValue `json:"form_data,omitempty"`
 }
 
 // wakeDeliverers starts the webhook deliverers of an envelope's new
@@ -111,7 +115,7 @@ func (a *Activities) AttemptWebhookDelivery(ctx context.Context, req WebhookAtte
 	if !sub.Active() {
 		return WebhookResult{Done: true}, a.Store.SetDeliveryStatus(ctx, d.ID, models.DeliverySkipped, time.Now())
 	}
-	body, err := a.payload(ctx, d)
+	body, err := a.payload(ctx, sub, d)
 	if err != nil {
 		return WebhookResult{}, err
 	}
@@ -252,13 +256,23 @@ func sign(sub *models.WebhookSubscription, id string, at time.Time, body []byte)
 	return strings.Join(sigs, " "), nil
 }
 
-func (a *Activities) payload(ctx context.Context, d *models.WebhookDelivery) ([]byte, error) {
+func (a *Activities) payload(ctx context.Context, sub *models.WebhookSubscription, d *models.WebhookDelivery) ([]byte, error) {
 	e, err := a.Store.FeedEntry(ctx, d.FeedID)
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(WebhookPayload{ID: e.EventID, Type: e.Type, Timestamp: e.OccurredAt.UTC(), Data: WebhookData{
-		EnvelopeID: e.EnvelopeID, Seq: e.Seq, RecipientID: e.RecipientID, EnvelopeStatus: e.EnvelopeStatus, EnvelopeVersion: e.EnvelopeVersion}})
+	data := WebhookData{EnvelopeID: e.EnvelopeID, Seq: e.Seq, RecipientID: e.RecipientID, EnvelopeStatus: e.EnvelopeStatus,
+		EnvelopeVersion: e.EnvelopeVersion}
+	if sub.IncludeFormData && e.Type == models.EventEnvelopeCompleted {
+		// Read at delivery, so that a replay after an erasure carries
+		// nothing erased.
+		env, err := a.Store.GetEnvelope(ctx, sub.TenantID, e.EnvelopeID)
+		if err != nil {
+			return nil, fmt.Errorf("load the form data of %s: %w", e.EnvelopeID, err)
+		}
+		data.FormData = signing.FormData(env)
+	}
+	body, err := json.Marshal(WebhookPayload{ID: e.EventID, Type: e.Type, Timestamp: e.OccurredAt.UTC(), Data: data})
 	if err != nil {
 		return nil, fmt.Errorf("encode webhook payload: %w", err)
 	}

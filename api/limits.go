@@ -34,6 +34,25 @@ const (
 	addressRequestsPerMinute = 1200
 )
 
+// limitHeaders refuses a request whose request line and headers pass
+// MaxHeaderBytes. http.Server enforces its MaxHeaderBytes on a
+// connection's first request only; later requests of a kept-alive
+// connection may bring up to about 1 MB of headers unless this checks.
+func limitHeaders(c *gin.Context) {
+	n := len(c.Request.Method) + len(c.Request.RequestURI) + len(c.Request.Proto) + len(c.Request.Host)
+	for k, vs := range c.Request.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	if n > MaxHeaderBytes+4096 { // the same slack as http.Server's
+		problem(c, http.StatusRequestHeaderFieldsTooLarge, "headers-too-large",
+			fmt.Sprintf("Keep the request line and headers under %d bytes.", MaxHeaderBytes))
+		return
+	}
+	c.Next()
+}
+
 // limitBody caps the request body of a route; reading past the cap fails
 // with *http.MaxBytesError, which readJSON answers as 413.
 func limitBody(n int64) gin.HandlerFunc {

@@ -83,7 +83,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Tracer != nil {
 		r.Use(s.traceRequests)
 	}
-	r.Use(s.logRequests, s.recoverPanics)
+	r.Use(s.logRequests, s.recoverPanics, limitHeaders)
 	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not-found", "No such route.") })
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed here.")
@@ -92,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
+	serveOpenAPI(r)
 
 	r.POST("/oauth/token", limitBody(smallBody), s.issueToken)
 	r.GET("/.well-known/jwks.json", s.jwks)
@@ -105,6 +106,7 @@ func (s *Server) Handler() http.Handler {
 	sender.POST("/envelopes", write, s.admit, s.idempotent, s.createEnvelope)
 	sender.GET("/envelopes", read, s.listEnvelopes)
 	sender.GET("/envelopes/:id", read, s.getEnvelope)
+	sender.GET("/envelopes/:id/form-data", read, s.formData)
 	small := limitBody(smallBody)
 	sender.POST("/envelopes/:id/void", write, small, s.idempotent, s.voidEnvelope)
 	sender.POST("/envelopes/:id/retry-render", write, small, s.idempotent, s.retryRender)

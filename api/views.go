@@ -54,17 +54,22 @@ type recipientView struct {
 }
 
 type fieldView struct {
-	ID          string  `json:"id"`
-	RecipientID string  `json:"recipient_id"`
-	DocumentID  string  `json:"document_id"`
-	Type        string  `json:"type"`
-	Page        int     `json:"page"`
-	X           float64 `json:"x"`
-	Y           float64 `json:"y"`
-	Width       float64 `json:"width"`
-	Height      float64 `json:"height"`
-	Required    bool    `json:"required"`
-	Filled      bool    `json:"filled"`
+	ID          string   `json:"id"`
+	RecipientID string   `json:"recipient_id"`
+	DocumentID  string   `json:"document_id"`
+	Type        string   `json:"type"`
+	Page        int      `json:"page"`
+	X           float64  `json:"x"`
+	Y           float64  `json:"y"`
+	Width       float64  `json:"width"`
+	Height      float64  `json:"height"`
+	Required    bool     `json:"required"`
+	Filled      bool     `json:"filled"`
+	Name        string   `json:"name,omitempty"`
+	Options     []string `json:"options,omitempty"`
+	Pattern     string   `json:"pattern,omitempty"`
+	Min         *float64 `json:"min,omitempty"`
+	Max         *float64 `json:"max,omitempty"`
 }
 
 type envelopeSummary struct {
@@ -126,7 +131,8 @@ func fieldViews(fields []models.Field, recipientID string) []fieldView {
 		}
 		views = append(views, fieldView{ID: f.ID, RecipientID: f.RecipientID, DocumentID: f.DocumentID, Type: f.Type,
 			Page: f.Page, X: f.X, Y: f.Y, Width: f.Width, Height: f.Height, Required: f.Required,
-			Filled: f.Value != "" || f.ImageKey != ""})
+			Filled: f.Value != "" || f.ImageKey != "", Name: f.Name, Options: f.Options, Pattern: f.Pattern,
+			Min: f.MinValue, Max: f.MaxValue})
 	}
 	return views
 }

@@ -25,6 +25,7 @@ type webhookView struct {
 	ID                  string     `json:"id"`
 	URL                 string     `json:"url"`
 	EventTypes          []string   `json:"event_types"`
+	IncludeFormData     bool       `json:"include_form_data"`
 	Secret              string     `json:"secret,omitempty"`
 	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
 	Status              string     `json:"status"`
@@ -33,7 +34,7 @@ type webhookView struct {
 }
 
 func viewWebhook(w *models.WebhookSubscription) webhookView {
-	v := webhookView{ID: w.ID, URL: w.URL, EventTypes: w.EventTypes, PreviousSecretUntil: w.PreviousSecretUntil,
+	v := webhookView{ID: w.ID, URL: w.URL, EventTypes: w.EventTypes, IncludeFormData: w.IncludeFormData, PreviousSecretUntil: w.PreviousSecretUntil,
 		Status: "active", DisabledReason: w.DisabledReason, CreatedAt: w.CreatedAt.UTC()}
 	if v.EventTypes == nil {
 		v.EventTypes = []string{}
@@ -56,6 +57,8 @@ func (s *Server) createWebhook(c *gin.Context) {
 	var body struct {
 		URL        string   `json:"url"`
 		EventTypes []string `json:"event_types"`
+		// IncludeFormData adds every field's value to envelope.completed.
+		IncludeFormData bool `json:"include_form_data"`
 	}
 	if !readJSON(c, &body, `send JSON such as {"url": "https://example.com/hooks", "event_types": ["envelope.completed"]}`) {
 		return
@@ -74,7 +77,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 		return
 	}
 	w := models.WebhookSubscription{ID: "wh_" + models.NewID(), TenantID: tenantID(c), URL: body.URL, EventTypes: body.EventTypes,
-		Secret: newWebhookSecret(), CreatedAt: s.now().UTC()}
+		IncludeFormData: body.IncludeFormData, Secret: newWebhookSecret(), CreatedAt: s.now().UTC()}
 	if err := s.Store.CreateWebhook(c.Request.Context(), w); err != nil {
 		s.unavailable(c, "saving the webhook", err)
 		return

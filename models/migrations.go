@@ -32,6 +32,65 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611260009_envelope_list_indexes", Migrate: migrateEnvelopeListIndexes},
 	{ID: "202612010010_retention", Migrate: migrateRetention},
 	{ID: "202612010011_sealed_personal_data", Migrate: migrateSealedPersonalData},
+	{ID: "202612010012_field_rules", Migrate: migrateFieldRules},
+	{ID: "202612010013_templates", Migrate: migrateTemplates},
+}
+
+// migrateTemplates adds versioned templates, and on each envelope the
+// template version it came from.
+func migrateTemplates(tx *gorm.DB) error {
+	type template struct {
+		ID        string `gorm:"primaryKey;size:36"`
+		TenantID  string `gorm:"size:64;not null;index"`
+		Name      string `gorm:"not null"`
+		Version   int    `gorm:"not null"`
+		CreatedAt time.Time
+		UpdatedAt time.Time
+		DeletedAt *time.Time
+	}
+	type templateVersion struct {
+		TemplateID string `gorm:"primaryKey;size:36"`
+		Version    int    `gorm:"primaryKey"`
+		Name       string `gorm:"not null"`
+		Definition string `gorm:"not null"`
+		CreatedAt  time.Time
+	}
+	if err := tx.Migrator().CreateTable(&template{}, &templateVersion{}); err != nil {
+		return fmt.Errorf("create templates: %w", err)
+	}
+	for _, s := range []string{
+		"ALTER TABLE envelopes ADD COLUMN template_id VARCHAR(36) NOT NULL DEFAULT ''",
+		"ALTER TABLE envelopes ADD COLUMN template_version INTEGER NOT NULL DEFAULT 0",
+	} {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// migrateFieldRules gives fields a name, choices and bounds, and webhook
+// subscriptions the choice to receive form data with envelope.completed.
+func migrateFieldRules(tx *gorm.DB) error {
+	real := "DOUBLE PRECISION"
+	if tx.Dialector.Name() == "sqlite" {
+		real = "REAL"
+	}
+	statements := []string{
+		"ALTER TABLE fields ADD COLUMN name TEXT NOT NULL DEFAULT ''",
+		"ALTER TABLE fields ADD COLUMN options TEXT",
+		"ALTER TABLE fields ADD COLUMN pattern TEXT NOT NULL DEFAULT ''",
+		"ALTER TABLE fields ADD COLUMN min_value " + real,
+		"ALTER TABLE fields ADD COLUMN max_value " + real,
+		"ALTER TABLE webhook_subscriptions ADD COLUMN include_form_data BOOLEAN NOT NULL DEFAULT FALSE",
+		"ALTER TABLE fields ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE",
+	}
+	for _, s := range statements {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateSealedPersonalData adds the per-recipient keys that seal the

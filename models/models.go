@@ -52,7 +52,17 @@ const (
 	FieldDateSigned = "date_signed"
 	FieldText       = "text"
 	FieldCheckbox   = "checkbox"
+	// FieldNumber, FieldEmail: text checked as a number (within MinValue
+	// and MaxValue) or an email address.
+	FieldNumber = "number"
+	FieldEmail  = "email"
+	// FieldRadio, FieldDropdown: one of the field's Options.
+	FieldRadio    = "radio"
+	FieldDropdown = "dropdown"
 )
+
+// DateSignedFormat is how a date_signed field shows the signing date (UTC).
+const DateSignedFormat = "2006-01-02"
 
 // Notification kinds written to the outbox.
 const (
@@ -82,6 +92,10 @@ type Envelope struct {
 	DocumentsDeletedAt *time.Time
 	// LegalHoldReason, while set, keeps everything of the envelope.
 	LegalHoldReason string
+	// TemplateID and TemplateVersion: the template version it was made
+	// from, if any.
+	TemplateID      string `gorm:"size:36;not null;default:''"`
+	TemplateVersion int    `gorm:"not null;default:0"`
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Documents       []Document  `gorm:"foreignKey:EnvelopeID"`
@@ -188,8 +202,18 @@ type Field struct {
 	Width       float64 `gorm:"not null"`
 	Height      float64 `gorm:"not null"`
 	Required    bool    `gorm:"not null"`
-	Value       string
-	ImageKey    string
+	// Name is the sender's name for the field, as form data reports it.
+	Name string `gorm:"not null;default:''"`
+	// Options are a radio group's or a dropdown's choices.
+	Options []string `gorm:"serializer:json"`
+	// Pattern is a regular expression a text field's whole value matches.
+	Pattern            string `gorm:"not null;default:''"`
+	MinValue, MaxValue *float64
+	// ReadOnly: the sender's prefilled Value, which the recipient cannot
+	// change.
+	ReadOnly bool `gorm:"not null;default:false"`
+	Value    string
+	ImageKey string
 }
 
 // DocumentIDs are the IDs of docs, in order.

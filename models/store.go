@@ -23,6 +23,9 @@ import (
 // ErrNotFound is returned when a record does not exist for the tenant.
 var ErrNotFound = errors.New("not found")
 
+// ErrConflict is returned when another change to the record came first.
+var ErrConflict = errors.New("changed concurrently")
+
 // Store is the database behind Signflow.
 type Store struct {
 	DB *gorm.DB

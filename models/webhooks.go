@@ -22,11 +22,13 @@ const (
 // WebhookSubscription sends a tenant's events to a URL. The secret signs
 // them, so it is kept as is; during a rotation the previous one signs too.
 type WebhookSubscription struct {
-	ID                  string   `gorm:"primaryKey;size:40"`
-	TenantID            string   `gorm:"size:64;not null;index"`
-	URL                 string   `gorm:"not null"`
-	EventTypes          []string `gorm:"serializer:json"`
-	Secret              string   `gorm:"not null"`
+	ID         string   `gorm:"primaryKey;size:40"`
+	TenantID   string   `gorm:"size:64;not null;index"`
+	URL        string   `gorm:"not null"`
+	EventTypes []string `gorm:"serializer:json"`
+	// IncludeFormData adds the fields' values to envelope.completed.
+	IncludeFormData     bool   `gorm:"not null;default:false"`
+	Secret              string `gorm:"not null"`
 	PreviousSecret      string
 	PreviousSecretUntil *time.Time
 	DisabledAt          *time.Time

@@ -5,8 +5,10 @@ package tests
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -70,6 +72,7 @@ const tokenIssuer = "http://signflow.test"
 const taskQueue = "signflow-it"
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	code, err := setup(m)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration setup failed:", err)
@@ -187,6 +190,16 @@ func setup(m *testing.M) (int, error) {
 
 	apiServer := httptest.NewUnstartedServer(nil)
 	suite.apiURL = "http://" + apiServer.Listener.Addr().String()
+	if openapiCheck, err = newContractCheck(http.DefaultTransport); err != nil {
+		return 0, err
+	}
+	if flag.Lookup("test.bench").Value.String() == "" {
+		// Benchmarks measure Signflow, not the check.
+		// On the default client, which the tests and the Go client use;
+		// the server's own outgoing requests keep the default transport.
+		http.DefaultClient.Transport = openapiCheck
+	}
+	openapiCheck.watch(suite.apiURL)
 	shared := wiring.New(suite.deps, testSettings(taskQueue))
 	apiServer.Config = shared.API().HTTPServer("")
 	apiServer.Start()
@@ -216,6 +229,13 @@ func setup(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("build signflow: %v\n%s", err, out)
 	}
 	code := m.Run()
+	if failures := openapiCheck.report(); len(failures) > 0 {
+		fmt.Fprintf(os.Stderr, "%d exchanges broke the OpenAPI contract (api/openapi.yaml):\n", len(failures))
+		for _, f := range failures {
+			fmt.Fprintln(os.Stderr, "  "+f)
+		}
+		code = 1
+	}
 	if code != 0 {
 		fmt.Fprintln(os.Stderr, "server and Temporal logs of this run:")
 		if data, err := os.ReadFile(logFile.Name()); err == nil {
@@ -293,6 +313,7 @@ func serveAPI(t testing.TB, d wiring.Deps, s wiring.Settings) string {
 	srv := httptest.NewUnstartedServer(nil)
 	s.PublicURL = "http://" + srv.Listener.Addr().String()
 	srv.Config = wiring.New(d, s).API().HTTPServer("")
+	openapiCheck.watch(s.PublicURL)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL

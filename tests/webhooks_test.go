@@ -46,6 +46,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
+	openapiCheck.checkWebhook(body)
 	status := r.answer(e)
 	if status < 300 {
 		r.accepted[e.Data.EnvelopeID] = append(r.accepted[e.Data.EnvelopeID], e.Data.Seq)

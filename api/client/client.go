@@ -242,6 +242,36 @@ func (c *Client) VoidEnvelope(ctx context.Context, id, reason string) (*Envelope
 	return c.envelope(c.Do(ctx, http.MethodPost, "/v1/envelopes/"+url.PathEscape(id)+"/void", "application/json", body, ""))
 }
 
+// FormValue is one field's value: a float64 for number fields, a bool for
+// checkboxes, a string otherwise; nil until its recipient signs and for a
+// drawn signature.
+type FormValue struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Type        string     `json:"type"`
+	RecipientID string     `json:"recipient_id"`
+	DocumentID  string     `json:"document_id"`
+	Page        int        `json:"page"`
+	Value       any        `json:"value"`
+	Drawn       bool       `json:"drawn"`
+	SetAt       *time.Time `json:"set_at"`
+}
+
+// FormData reads every field's value of an envelope.
+func (c *Client) FormData(ctx context.Context, id string) ([]FormValue, error) {
+	resp, err := c.Do(ctx, http.MethodGet, "/v1/envelopes/"+url.PathEscape(id)+"/form-data", "", nil, "")
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Fields []FormValue `json:"fields"`
+	}
+	if err := resp.Decode(&out); err != nil {
+		return nil, fmt.Errorf("signflow: decode form data: %w", err)
+	}
+	return out.Fields, nil
+}
+
 // Event is one entry of the events feed.
 type Event struct {
 	ID              string    `json:"id"`

@@ -20,6 +20,9 @@ type WebhookEvent struct {
 		RecipientID     string `json:"recipient_id"`
 		EnvelopeStatus  string `json:"envelope_status"`
 		EnvelopeVersion int64  `json:"envelope_version"`
+		// FormData is in envelope.completed when the subscription asked
+		// for it (include_form_data).
+		FormData []FormValue `json:"form_data"`
 	} `json:"data"`
 }
 

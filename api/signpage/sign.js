@@ -66,21 +66,66 @@
     }
     for (const f of view.fields) {
       if (f.type === "date_signed") continue;
-      const label = document.createElement("label");
-      const input = document.createElement("input");
-      input.id = "field-" + f.id;
-      input.dataset.field = f.id;
-      input.dataset.type = f.type;
-      input.type = f.type === "checkbox" ? "checkbox" : "text";
-      label.htmlFor = input.id;
-      label.textContent = (f.type === "signature" ? "Type your full name to sign" : f.type) + " (page " + f.page + ")" + (f.required ? " *" : "");
-      box.append(label, input);
+      const caption = (f.type === "signature" ? "Type your full name to sign" : (f.name || f.type)) +
+        " (page " + f.page + ")" + (f.required ? " *" : "");
+      box.append(f.type === "radio" ? radioGroup(f, caption) : labelled(f, caption));
     }
+  }
+
+  // labelled is one input (a select for a dropdown) with its label.
+  function labelled(f, caption) {
+    const wrap = document.createElement("div");
+    const label = document.createElement("label");
+    const input = document.createElement(f.type === "dropdown" ? "select" : "input");
+    input.id = "field-" + f.id;
+    input.dataset.field = f.id;
+    input.dataset.type = f.type;
+    input.required = f.required;
+    if (f.type === "dropdown") {
+      input.append(new Option("", ""), ...f.options.map((o) => new Option(o, o)));
+    } else {
+      input.type = { checkbox: "checkbox", number: "number", email: "email" }[f.type] || "text";
+      if (f.type === "number") {
+        input.step = "any";
+        if (f.min !== undefined) input.min = f.min;
+        if (f.max !== undefined) input.max = f.max;
+      }
+    }
+    label.htmlFor = input.id;
+    label.textContent = caption;
+    wrap.append(label, input);
+    return wrap;
+  }
+
+  // radioGroup is a fieldset of one radio button per option.
+  function radioGroup(f, caption) {
+    const set = document.createElement("fieldset");
+    set.dataset.field = f.id;
+    set.dataset.type = "radio";
+    const legend = document.createElement("legend");
+    legend.textContent = caption;
+    set.append(legend);
+    f.options.forEach((o, i) => {
+      const input = document.createElement("input");
+      input.type = "radio";
+      input.name = "field-" + f.id;
+      input.id = "field-" + f.id + "-" + i;
+      input.value = o;
+      const label = document.createElement("label");
+      label.htmlFor = input.id;
+      label.textContent = o;
+      set.append(input, label);
+    });
+    return set;
   }
 
   function values() {
     return Array.from(document.querySelectorAll("[data-field]")).flatMap((input) => {
       if (input.dataset.type === "checkbox") return [{ field_id: input.dataset.field, checked: input.checked }];
+      if (input.dataset.type === "radio") {
+        const chosen = input.querySelector("input:checked");
+        return chosen ? [{ field_id: input.dataset.field, text: chosen.value }] : [];
+      }
       return input.value.trim() ? [{ field_id: input.dataset.field, text: input.value.trim() }] : [];
     });
   }

@@ -21,6 +21,13 @@ type EnvelopeRequest struct {
 	Recipients []RecipientRequest `json:"recipients"`
 	Fields     []FieldRequest     `json:"fields"`
 	Settings   SettingsRequest    `json:"settings"`
+	// TemplateID makes the envelope from a template (its newest version,
+	// or TemplateVersion), with the people of Roles and the prefilled
+	// Values, instead of documents, recipients and fields.
+	TemplateID      string           `json:"template_id"`
+	TemplateVersion int              `json:"template_version"`
+	Roles           []RoleAssignment `json:"roles"`
+	Values          []Prefill        `json:"values"`
 }
 
 // DocumentRequest is a document sent as base64 in a JSON request.
@@ -53,6 +60,19 @@ type FieldRequest struct {
 	Width     *float64 `json:"width"`
 	Height    *float64 `json:"height"`
 	Required  *bool    `json:"required"`
+	// Name names the field in form data; unique in the envelope.
+	Name string `json:"name"`
+	// Options are the choices of a radio group or dropdown.
+	Options []string `json:"options"`
+	// Pattern is a regular expression (RE2) a text field's whole value
+	// must match.
+	Pattern string `json:"pattern"`
+	// Min and Max bound a number field.
+	Min *float64 `json:"min"`
+	Max *float64 `json:"max"`
+	// Value prefills the field; with ReadOnly the recipient cannot change it.
+	Value    string `json:"value"`
+	ReadOnly bool   `json:"read_only"`
 }
 
 // SettingsRequest is a new envelope's timers, as durations such as "30d".
@@ -92,8 +112,7 @@ const (
 )
 
 var (
-	roles      = []string{models.RoleSigner, models.RoleApprover, models.RoleCC}
-	fieldTypes = []string{models.FieldSignature, models.FieldInitials, models.FieldDateSigned, models.FieldText, models.FieldCheckbox}
+	roles = []string{models.RoleSigner, models.RoleApprover, models.RoleCC}
 )
 
 // timing is the parsed settings of an envelope.
@@ -189,10 +208,19 @@ func validateFields(errs *FieldErrors, spec EnvelopeRequest, docs []*pdf.Info) {
 		errs.Add("fields", "at most %d fields per envelope", maxFields)
 	}
 	hasSignature := make([]bool, len(spec.Recipients))
+	names := map[string]bool{}
 	for i, f := range spec.Fields {
 		field := fmt.Sprintf("fields[%d]", i)
-		if !slices.Contains(fieldTypes, f.Type) {
-			errs.Add(field+".type", "must be one of %s", strings.Join(fieldTypes, ", "))
+		if !slices.Contains(FieldTypes, f.Type) {
+			errs.Add(field+".type", "must be one of %s", strings.Join(FieldTypes, ", "))
+		}
+		validateFieldRules(errs, field, f)
+		validatePrefill(errs, field, f)
+		if f.Name != "" {
+			if names[f.Name] {
+				errs.Add(field+".name", "%q names another field already; give each field its own name", f.Name)
+			}
+			names[f.Name] = true
 		}
 		switch {
 		case f.Recipient == nil:
@@ -392,6 +420,8 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			DocumentID: env.Documents[doc].ID, RecipientID: env.Recipients[*f.Recipient].ID,
 			Type: f.Type, Page: f.Page, X: *f.X, Y: *f.Y, Width: *f.Width, Height: *f.Height,
 			Required: f.Required == nil || *f.Required,
+			Name:     f.Name, Options: f.Options, Pattern: f.Pattern, MinValue: f.Min, MaxValue: f.Max,
+			Value: prefill(f), ReadOnly: f.ReadOnly,
 		})
 	}
 	return env, nil

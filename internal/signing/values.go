@@ -57,6 +57,10 @@ func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) (
 			continue
 		}
 		given[v.FieldID] = true
+		if f.ReadOnly {
+			errs.Add(field+".field_id", "%s is filled in by the sender and cannot be changed", describeField(f))
+			continue
+		}
 		fv, img, msg := checkValue(f, v)
 		if msg != "" {
 			errs.Add(field, "%s", msg)
@@ -67,13 +71,16 @@ func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) (
 			fv.ImageKey = strings.TrimSuffix(blob.SignatureImageKey(env.ID, f.ID), ".png") + "-" + hex.EncodeToString(sum[:8]) + ".png"
 			images[fv.ImageKey] = img
 		}
-		if fv.Text != "" || fv.ImageKey != "" {
+		// An empty value clears what the sender prefilled.
+		if fv.Text != "" || fv.ImageKey != "" || f.Value != "" {
 			values = append(values, fv)
 		}
 	}
 	for _, f := range env.Fields {
-		if f.RecipientID == recipientID && f.Required && f.Type != models.FieldDateSigned && !slices.ContainsFunc(values, func(v models.FieldValue) bool { return v.FieldID == f.ID }) {
-			errs.Add("values", "field %s (%s on page %d) is required", f.ID, f.Type, f.Page)
+		kept := f.Value != "" && !given[f.ID]
+		filled := kept || slices.ContainsFunc(values, func(v models.FieldValue) bool { return v.FieldID == f.ID && (v.Text != "" || v.ImageKey != "") })
+		if f.RecipientID == recipientID && f.Required && f.Type != models.FieldDateSigned && !filled {
+			errs.Add("values", "%s is required", describeField(f))
 		}
 	}
 	return values, images, errs
@@ -93,12 +100,9 @@ func checkValue(f models.Field, v ValueInput) (fv models.FieldValue, img []byte,
 			fv.Text = "true"
 		}
 		return fv, nil, ""
-	case models.FieldText:
-		if v.ImagePNGBase64 != "" || v.Checked != nil || len(v.Text) > MaxTextLength {
-			return fv, nil, fmt.Sprintf("a text field takes \"text\" of at most %d characters", MaxTextLength)
-		}
-		fv.Text = strings.TrimSpace(v.Text)
-		return fv, nil, ""
+	case models.FieldText, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown:
+		fv.Text, msg = checkEntry(f, v)
+		return fv, nil, msg
 	}
 	// signature and initials: typed text or a drawn PNG
 	if (v.Text == "") == (v.ImagePNGBase64 == "") || v.Checked != nil {

@@ -1,0 +1,173 @@
+package signing
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/signflow/signflow/models"
+)
+
+// FieldTypes are the kinds of field a sender may place.
+var FieldTypes = []string{models.FieldSignature, models.FieldInitials, models.FieldDateSigned, models.FieldText,
+	models.FieldCheckbox, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown}
+
+// Bounds of a field's own rules.
+const (
+	maxFieldName    = 100
+	minOptions      = 2
+	maxOptions      = 50
+	maxOptionLength = 200
+	maxPattern      = 200
+	maxEmailLength  = 254
+)
+
+// choiceTypes take one of their options.
+var choiceTypes = []string{models.FieldRadio, models.FieldDropdown}
+
+// validateFieldRules checks what a field of each type may carry: options
+// only for choices, a pattern only for text, bounds only for numbers.
+func validateFieldRules(errs *FieldErrors, field string, f FieldRequest) {
+	if utf8.RuneCountInString(f.Name) > maxFieldName || strings.TrimSpace(f.Name) != f.Name {
+		errs.Add(field+".name", "give a name of at most %d characters without leading or trailing spaces", maxFieldName)
+	}
+	isChoice := slices.Contains(choiceTypes, f.Type)
+	switch {
+	case isChoice && (len(f.Options) < minOptions || len(f.Options) > maxOptions):
+		errs.Add(field+".options", "a %s takes %d to %d options", f.Type, minOptions, maxOptions)
+	case !isChoice && f.Options != nil:
+		errs.Add(field+".options", "only radio and dropdown fields take options")
+	}
+	seen := map[string]bool{}
+	for j, o := range f.Options {
+		if o == "" || utf8.RuneCountInString(o) > maxOptionLength || seen[o] {
+			errs.Add(fmt.Sprintf("%s.options[%d]", field, j), "each option is 1 to %d characters and different from the others", maxOptionLength)
+		}
+		seen[o] = true
+	}
+	if f.Pattern != "" {
+		if f.Type != models.FieldText {
+			errs.Add(field+".pattern", "only text fields take a pattern")
+		} else if _, err := compilePattern(f.Pattern); err != nil || len(f.Pattern) > maxPattern {
+			errs.Add(field+".pattern", "give a regular expression (RE2 syntax) of at most %d characters", maxPattern)
+		}
+	}
+	if f.Min != nil || f.Max != nil {
+		switch {
+		case f.Type != models.FieldNumber:
+			errs.Add(field+".min", "only number fields take min and max")
+		case f.Min != nil && f.Max != nil && *f.Min > *f.Max:
+			errs.Add(field+".max", "must be at least min")
+		}
+	}
+}
+
+// prefillTypes may carry a value from the sender.
+var prefillTypes = []string{models.FieldText, models.FieldNumber, models.FieldEmail, models.FieldRadio,
+	models.FieldDropdown, models.FieldCheckbox}
+
+// validatePrefill checks a sender's value against the field's own rules,
+// as a recipient's would be.
+func validatePrefill(errs *FieldErrors, field string, f FieldRequest) {
+	switch {
+	case f.Value == "" && f.ReadOnly:
+		errs.Add(field+".read_only", "a read-only field needs the value the sender fills in")
+	case f.Value == "":
+	case !slices.Contains(prefillTypes, f.Type):
+		errs.Add(field+".value", "only %s fields take a value from the sender", strings.Join(prefillTypes, ", "))
+	case f.Type == models.FieldCheckbox:
+		if f.Value != "true" && f.Value != "false" {
+			errs.Add(field+".value", "a checkbox is prefilled with \"true\" or \"false\"")
+		}
+	default:
+		if _, msg := checkEntry(requestedField(f), ValueInput{Text: f.Value}); msg != "" {
+			errs.Add(field+".value", "%s", msg)
+		}
+	}
+}
+
+// prefill is the value a field starts with, as it is stored.
+func prefill(f FieldRequest) string {
+	if f.Type == models.FieldCheckbox {
+		if f.Value == "true" {
+			return "true"
+		}
+		return ""
+	}
+	text, _ := checkEntry(requestedField(f), ValueInput{Text: f.Value})
+	return text
+}
+
+func requestedField(f FieldRequest) models.Field {
+	return models.Field{Type: f.Type, Name: f.Name, Page: f.Page, Options: f.Options, Pattern: f.Pattern,
+		MinValue: f.Min, MaxValue: f.Max}
+}
+
+// compilePattern anchors a field's pattern to the whole value.
+func compilePattern(p string) (*regexp.Regexp, error) { return regexp.Compile(`^(?:` + p + `)$`) }
+
+// checkEntry validates a typed value of a text, number, email or choice
+// field; msg says what to fix, naming the field.
+func checkEntry(f models.Field, v ValueInput) (text, msg string) {
+	if v.ImagePNGBase64 != "" || v.Checked != nil {
+		return "", fmt.Sprintf("%s takes \"text\"", describeField(f))
+	}
+	text = strings.TrimSpace(v.Text)
+	if utf8.RuneCountInString(text) > MaxTextLength {
+		return "", fmt.Sprintf("%s takes at most %d characters", describeField(f), MaxTextLength)
+	}
+	if text == "" {
+		return "", ""
+	}
+	switch f.Type {
+	case models.FieldText:
+		if f.Pattern != "" {
+			re, err := compilePattern(f.Pattern)
+			if err != nil || !re.MatchString(text) {
+				return "", fmt.Sprintf("%s must match the pattern %s", describeField(f), f.Pattern)
+			}
+		}
+	case models.FieldEmail:
+		if len(text) > maxEmailLength || !ValidEmail(text) {
+			return "", fmt.Sprintf("%s takes an email address such as ada@example.com", describeField(f))
+		}
+	case models.FieldNumber:
+		n, err := strconv.ParseFloat(text, 64)
+		if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
+			return "", fmt.Sprintf("%s takes a number such as 42 or 3.5", describeField(f))
+		}
+		if (f.MinValue != nil && n < *f.MinValue) || (f.MaxValue != nil && n > *f.MaxValue) {
+			return "", fmt.Sprintf("%s takes a number %s", describeField(f), bounds(f))
+		}
+		text = strconv.FormatFloat(n, 'f', -1, 64)
+	case models.FieldRadio, models.FieldDropdown:
+		if !slices.Contains(f.Options, text) {
+			return "", fmt.Sprintf("%s takes one of: %s", describeField(f), strings.Join(f.Options, ", "))
+		}
+	}
+	return text, ""
+}
+
+// describeField names a field in a message: by its name when it has one.
+func describeField(f models.Field) string {
+	if f.Name != "" {
+		return fmt.Sprintf("the %s field %q", f.Type, f.Name)
+	}
+	return fmt.Sprintf("the %s field %s (page %d)", f.Type, f.ID, f.Page)
+}
+
+func bounds(f models.Field) string {
+	format := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	switch {
+	case f.MinValue != nil && f.MaxValue != nil:
+		return "from " + format(*f.MinValue) + " to " + format(*f.MaxValue)
+	case f.MinValue != nil:
+		return "of at least " + format(*f.MinValue)
+	default:
+		return "of at most " + format(*f.MaxValue)
+	}
+}
