@@ -38,7 +38,13 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "malformed-request", err.Error())
 		return
 	}
-	prepared, errs := signing.Prepare(spec, docs, signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor})
+	if spec.TemplateID != "" {
+		var ok bool
+		if spec, docs, ok = s.fromTemplate(c, spec); !ok {
+			return
+		}
+	}
+	prepared, errs := signing.Prepare(spec, docs, s.rules())
 	if len(errs) > 0 {
 		invalid(c, errs)
 		return
@@ -76,6 +82,11 @@ func (s *Server) createEnvelope(c *gin.Context) {
 	c.Header("Location", "/v1/envelopes/"+env.ID)
 	s.Metrics.EnvelopeCreated()
 	c.JSON(http.StatusCreated, view)
+}
+
+// rules are the account's bounds on what a sender may ask for.
+func (s *Server) rules() signing.Rules {
+	return signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor}
 }
 
 // storeEnvelope builds the envelope with ID id and stores its documents,

@@ -136,6 +136,11 @@ func (s *Server) Handler() http.Handler {
 	sender.DELETE("/envelopes/:id/legal-hold", compliance, s.releaseLegalHold)
 	sender.POST("/data-subjects/export", compliance, small, s.exportDataSubject)
 	sender.POST("/data-subjects/erase", compliance, small, s.idempotent, s.eraseDataSubject)
+	sender.POST("/templates", write, s.idempotent, s.createTemplate)
+	sender.GET("/templates", read, s.listTemplates)
+	sender.GET("/templates/:id", read, s.getTemplate)
+	sender.PUT("/templates/:id", write, s.updateTemplate)
+	sender.DELETE("/templates/:id", write, s.deleteTemplate)
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
 

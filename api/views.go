@@ -11,10 +11,17 @@ import (
 type envelopeView struct {
 	envelopeSummary
 	Message    string          `json:"message,omitempty"`
+	Template   *templateRef    `json:"template,omitempty"`
 	Settings   settingsView    `json:"settings"`
 	Documents  []documentView  `json:"documents"`
 	Recipients []recipientView `json:"recipients"`
 	Fields     []fieldView     `json:"fields"`
+}
+
+// templateRef names the template version an envelope was made from.
+type templateRef struct {
+	ID      string `json:"id"`
+	Version int    `json:"version"`
 }
 
 type settingsView struct {
@@ -70,6 +77,8 @@ type fieldView struct {
 	Pattern     string   `json:"pattern,omitempty"`
 	Min         *float64 `json:"min,omitempty"`
 	Max         *float64 `json:"max,omitempty"`
+	Value       string   `json:"value,omitempty"`
+	ReadOnly    bool     `json:"read_only,omitempty"`
 }
 
 type envelopeSummary struct {
@@ -104,6 +113,9 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 			ExpiryWarningSeconds: env.ExpiryWarningSeconds},
 		Documents: []documentView{}, Recipients: []recipientView{}, Fields: []fieldView{},
 	}
+	if env.TemplateID != "" {
+		v.Template = &templateRef{ID: env.TemplateID, Version: env.TemplateVersion}
+	}
 	base := s.PublicURL + "/v1/envelopes/" + env.ID + "/documents/"
 	for _, d := range env.Documents {
 		dv := documentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, SizeBytes: d.SizeBytes,
@@ -122,6 +134,15 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	return v
 }
 
+// prefilled is a field's value as entered, the sender's or its
+// recipient's; signatures are not repeated here.
+func prefilled(f models.Field) string {
+	if f.Type == models.FieldSignature || f.Type == models.FieldInitials {
+		return ""
+	}
+	return f.Value
+}
+
 // fieldViews lists the fields, or only one recipient's when recipientID is set.
 func fieldViews(fields []models.Field, recipientID string) []fieldView {
 	views := []fieldView{}
@@ -132,7 +153,7 @@ func fieldViews(fields []models.Field, recipientID string) []fieldView {
 		views = append(views, fieldView{ID: f.ID, RecipientID: f.RecipientID, DocumentID: f.DocumentID, Type: f.Type,
 			Page: f.Page, X: f.X, Y: f.Y, Width: f.Width, Height: f.Height, Required: f.Required,
 			Filled: f.Value != "" || f.ImageKey != "", Name: f.Name, Options: f.Options, Pattern: f.Pattern,
-			Min: f.MinValue, Max: f.MaxValue})
+			Min: f.MinValue, Max: f.MaxValue, ReadOnly: f.ReadOnly, Value: prefilled(f)})
 	}
 	return views
 }

@@ -78,7 +78,7 @@
     const label = document.createElement("label");
     const input = document.createElement(f.type === "dropdown" ? "select" : "input");
     input.id = "field-" + f.id;
-    input.dataset.field = f.id;
+    if (!f.read_only) input.dataset.field = f.id;
     input.dataset.type = f.type;
     input.required = f.required;
     if (f.type === "dropdown") {
@@ -91,6 +91,10 @@
         if (f.max !== undefined) input.max = f.max;
       }
     }
+    if (f.type === "checkbox") input.checked = f.value === "true";
+    else if (f.value) input.value = f.value;
+    // A read-only value is the sender's: shown, never sent.
+    input.disabled = !!f.read_only;
     label.htmlFor = input.id;
     label.textContent = caption;
     wrap.append(label, input);
@@ -100,7 +104,7 @@
   // radioGroup is a fieldset of one radio button per option.
   function radioGroup(f, caption) {
     const set = document.createElement("fieldset");
-    set.dataset.field = f.id;
+    if (!f.read_only) set.dataset.field = f.id;
     set.dataset.type = "radio";
     const legend = document.createElement("legend");
     legend.textContent = caption;
@@ -111,6 +115,8 @@
       input.name = "field-" + f.id;
       input.id = "field-" + f.id + "-" + i;
       input.value = o;
+      input.checked = f.value === o;
+      input.disabled = !!f.read_only;
       const label = document.createElement("label");
       label.htmlFor = input.id;
       label.textContent = o;

@@ -29,6 +29,12 @@ func OriginalKey(envelopeID, documentID string) string {
 	return "envelopes/" + envelopeID + "/documents/" + documentID + "/original.pdf"
 }
 
+// TemplateDocumentKey is where a template's document is kept, by its
+// SHA-256, so that versions sharing a document share its blob.
+func TemplateDocumentKey(templateID, sha256 string) string {
+	return "templates/" + templateID + "/documents/" + sha256 + ".pdf"
+}
+
 // FinalKey is where a document's completed, stamped PDF is kept.
 func FinalKey(envelopeID, documentID string) string {
 	return "envelopes/" + envelopeID + "/documents/" + documentID + "/final.pdf"

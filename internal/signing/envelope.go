@@ -52,35 +52,35 @@ type RecipientRequest struct {
 // request's recipients and documents, counted from 0.
 type FieldRequest struct {
 	Recipient *int     `json:"recipient"`
-	Document  *int     `json:"document"`
-	Type      string   `json:"type"`
-	Page      int      `json:"page"`
-	X         *float64 `json:"x"`
-	Y         *float64 `json:"y"`
-	Width     *float64 `json:"width"`
-	Height    *float64 `json:"height"`
-	Required  *bool    `json:"required"`
+	Document  *int     `json:"document,omitempty"`
+	Type      string   `json:"type,omitempty"`
+	Page      int      `json:"page,omitempty"`
+	X         *float64 `json:"x,omitempty"`
+	Y         *float64 `json:"y,omitempty"`
+	Width     *float64 `json:"width,omitempty"`
+	Height    *float64 `json:"height,omitempty"`
+	Required  *bool    `json:"required,omitempty"`
 	// Name names the field in form data; unique in the envelope.
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 	// Options are the choices of a radio group or dropdown.
-	Options []string `json:"options"`
+	Options []string `json:"options,omitempty"`
 	// Pattern is a regular expression (RE2) a text field's whole value
 	// must match.
-	Pattern string `json:"pattern"`
+	Pattern string `json:"pattern,omitempty"`
 	// Min and Max bound a number field.
-	Min *float64 `json:"min"`
-	Max *float64 `json:"max"`
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
 	// Value prefills the field; with ReadOnly the recipient cannot change it.
-	Value    string `json:"value"`
-	ReadOnly bool   `json:"read_only"`
+	Value    string `json:"value,omitempty"`
+	ReadOnly bool   `json:"read_only,omitempty"`
 }
 
 // SettingsRequest is a new envelope's timers, as durations such as "30d".
 type SettingsRequest struct {
-	ExpiresIn        string `json:"expires_in"`
-	ExpiryWarning    string `json:"expiry_warning"`
-	ReminderInterval string `json:"reminder_interval"`
-	ReminderCount    *int   `json:"reminder_count"`
+	ExpiresIn        string `json:"expires_in,omitempty"`
+	ExpiryWarning    string `json:"expiry_warning,omitempty"`
+	ReminderInterval string `json:"reminder_interval,omitempty"`
+	ReminderCount    *int   `json:"reminder_count,omitempty"`
 }
 
 // Upload is one document's bytes with the name it arrived under.
@@ -377,7 +377,8 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 	spec, docs, infos, t := p.spec, p.docs, p.infos, p.timing
 	now = now.UTC().Truncate(time.Millisecond)
 	env := &models.Envelope{
-		ID: id, TenantID: tenant, Subject: spec.Subject, Message: spec.Message,
+		ID: id, TenantID: tenant, TemplateID: spec.TemplateID, TemplateVersion: spec.TemplateVersion,
+		Subject: spec.Subject, Message: spec.Message,
 		Status: models.EnvelopeInProgress, Version: 1,
 		ReminderIntervalSeconds: int64(t.reminderInterval / time.Second), ReminderCount: t.reminderCount,
 		ExpiryWarningSeconds: int64(t.warning / time.Second), ExpiresAt: now.Add(t.expiresIn),
