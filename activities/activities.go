@@ -16,6 +16,7 @@ import (
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
@@ -43,6 +44,11 @@ type Activities struct {
 	Metrics *metrics.Metrics
 	// RetentionDryRun makes retention runs list what would go, not delete.
 	RetentionDryRun bool
+	// Sender makes the envelopes of bulk sends.
+	Sender *sending.Sender
+	// BulkRate is how many envelopes a second a tenant's bulk sends make;
+	// zero means DefaultBulkRate.
+	BulkRate int
 }
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.

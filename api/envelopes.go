@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -38,30 +37,22 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "malformed-request", err.Error())
 		return
 	}
-	if spec.TemplateID != "" {
-		var ok bool
-		if spec, docs, ok = s.fromTemplate(c, spec); !ok {
-			return
-		}
+	ctx, id := c.Request.Context(), idempotentResource(c)
+	prepared, docs, errs, err := s.Sender.Prepare(ctx, tenantID(c), spec, docs)
+	if err != nil {
+		s.unavailable(c, "reading the template", err)
+		return
 	}
-	prepared, errs := signing.Prepare(spec, docs, s.rules())
 	if len(errs) > 0 {
 		invalid(c, errs)
 		return
 	}
-	ctx, id := c.Request.Context(), idempotentResource(c)
-	env, err := s.Store.GetEnvelope(ctx, tenantID(c), id)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		if env, err = s.storeEnvelope(c, prepared, id, docs); err != nil {
-			s.unavailable(c, "saving the envelope", err)
-			return
-		}
-	case err != nil:
-		s.unavailable(c, "looking up the envelope", err)
+	env, err := s.Sender.Save(ctx, prepared, docs, tenantID(c), id, senderEvent(c, models.EventEnvelopeCreated))
+	if err != nil {
+		s.unavailable(c, "saving the envelope", err)
 		return
 	}
-	if err := s.Workflows.Start(ctx, workflowInput(env)); err != nil {
+	if err := s.Sender.Start(ctx, env); err != nil {
 		if !hasIdempotencyKey(c) {
 			// No retry can finish this envelope: void it, keeping its creation
 			// in the audit trail. With a key, the retry starts the workflow.
@@ -87,44 +78,6 @@ func (s *Server) createEnvelope(c *gin.Context) {
 // rules are the account's bounds on what a sender may ask for.
 func (s *Server) rules() signing.Rules {
 	return signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor}
-}
-
-// storeEnvelope builds the envelope with ID id and stores its documents,
-// then the envelope with its creation event, in one transaction.
-func (s *Server) storeEnvelope(c *gin.Context, prepared *signing.Prepared, id string, docs []signing.Upload) (*models.Envelope, error) {
-	env, err := prepared.Build(s.Links, tenantID(c), id, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.Request.Context()
-	for i, d := range env.Documents {
-		if err := s.Blobs.Put(ctx, blob.OriginalKey(env.ID, d.ID), docs[i].Data); err != nil {
-			return nil, fmt.Errorf("store document %d: %w", i, err)
-		}
-	}
-	created := senderEvent(c, models.EventEnvelopeCreated)
-	created.OccurredAt = env.CreatedAt
-	if err := s.Store.CreateEnvelope(ctx, env, created); err != nil {
-		return nil, err
-	}
-	return env, nil
-}
-
-// workflowInput is what the envelope's workflow starts from.
-func workflowInput(env *models.Envelope) contract.EnvelopeInput {
-	in := contract.EnvelopeInput{
-		EnvelopeID: env.ID, TenantID: env.TenantID, Version: env.Version,
-		Settings: contract.Settings{
-			ExpiresAt:        env.ExpiresAt,
-			ExpiryWarning:    time.Duration(env.ExpiryWarningSeconds) * time.Second,
-			ReminderInterval: time.Duration(env.ReminderIntervalSeconds) * time.Second,
-			ReminderCount:    env.ReminderCount,
-		},
-	}
-	for _, r := range env.Recipients {
-		in.Recipients = append(in.Recipients, contract.RecipientInput{ID: r.ID, Role: r.Role, RoutingOrder: r.RoutingOrder})
-	}
-	return in
 }
 
 // loadEnvelope answers 404 itself when the envelope is not the caller's.

@@ -65,7 +65,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.New()
-	io.WriteString(sum, c.Request.Method+" "+c.Request.URL.Path+"\n"+c.ContentType()+"\n")
+	io.WriteString(sum, c.Request.Method+" "+c.Request.URL.RequestURI()+"\n"+c.ContentType()+"\n")
 	sum.Write(body)
 	now := s.now()
 	record := models.IdempotencyKey{TenantID: idempotencyScope(c), Key: key, Fingerprint: hex.EncodeToString(sum.Sum(nil)),

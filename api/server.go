@@ -19,6 +19,7 @@ import (
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -55,6 +56,8 @@ type Server struct {
 	SessionTTL time.Duration
 	// Now is the clock; nil means time.Now. Tests move it to expire codes.
 	Now func() time.Time
+	// Sender makes envelopes, from requests and templates.
+	Sender *sending.Sender
 	// Eraser erases a person's data at their request.
 	Eraser *signing.Eraser
 	// Metrics counts requests and envelopes; nil counts nothing.
@@ -141,6 +144,12 @@ func (s *Server) Handler() http.Handler {
 	sender.GET("/templates/:id", read, s.getTemplate)
 	sender.PUT("/templates/:id", write, s.updateTemplate)
 	sender.DELETE("/templates/:id", write, s.deleteTemplate)
+	sender.POST("/bulk-sends", write, s.idempotent, s.createBulkSend)
+	sender.GET("/bulk-sends/:id", read, s.getBulkSend)
+	sender.GET("/bulk-sends/:id/rows", read, s.bulkRows)
+	sender.POST("/bulk-sends/:id/pause", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkPause))
+	sender.POST("/bulk-sends/:id/resume", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkResume))
+	sender.POST("/bulk-sends/:id/cancel", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkCancel))
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
 

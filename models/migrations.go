@@ -34,6 +34,35 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010011_sealed_personal_data", Migrate: migrateSealedPersonalData},
 	{ID: "202612010012_field_rules", Migrate: migrateFieldRules},
 	{ID: "202612010013_templates", Migrate: migrateTemplates},
+	{ID: "202612010014_bulk_sends", Migrate: migrateBulkSends},
+}
+
+// migrateBulkSends adds bulk sends and their rows.
+func migrateBulkSends(tx *gorm.DB) error {
+	type bulkSend struct {
+		ID              string `gorm:"primaryKey;size:36"`
+		TenantID        string `gorm:"size:64;not null;index"`
+		TemplateID      string `gorm:"size:36;not null"`
+		TemplateVersion int    `gorm:"not null"`
+		CreatedBy       string `gorm:"size:64;not null"`
+		Status          string `gorm:"size:16;not null"`
+		Rows            int    `gorm:"not null"`
+		CreatedAt       time.Time
+		EndedAt         *time.Time
+	}
+	type bulkRow struct {
+		BulkID     string `gorm:"primaryKey;size:36"`
+		Position   int    `gorm:"primaryKey"`
+		Input      string `gorm:"not null"`
+		Status     string `gorm:"size:16;not null"`
+		EnvelopeID string `gorm:"size:36;not null"`
+		Problems   string `gorm:"not null;default:''"`
+		UpdatedAt  time.Time
+	}
+	if err := tx.Migrator().CreateTable(&bulkSend{}, &bulkRow{}); err != nil {
+		return fmt.Errorf("create bulk sends: %w", err)
+	}
+	return tx.Exec("CREATE INDEX idx_bulk_rows_status ON bulk_rows (bulk_id, status, position)").Error
 }
 
 // migrateTemplates adds versioned templates, and on each envelope the

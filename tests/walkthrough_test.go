@@ -55,6 +55,15 @@ func TestReadmeWalkthrough(t *testing.T) {
 	requireWordIn(t, signed, 1, "Bob", box{0.55, 0.70, 0.35, 0.06})
 	requireWordIn(t, signed, 1, "Carol", box{0.10, 0.85, 0.35, 0.06})
 	requireWordIn(t, signed, 1, "X", box{0.55, 0.85, 0.03, 0.02})
+
+	// The template and bulk send: two rows sent, the third refused by name.
+	require.Contains(t, text, `"roles": [`)
+	require.Contains(t, text, `"created": 2`)
+	require.Contains(t, text, `"refused": 1`)
+	require.Contains(t, text, `"field":"recipients[0].email"`)
+	require.Contains(t, text, `"envelope_status":"in_progress","recipient_status":"signed"`)
+	require.Contains(t, text, `{"name":"salary","type":"text","value":"EUR 61000"}`)
+	require.Contains(t, text, `{"name":"start_month","type":"dropdown","value":"February"}`)
 }
 
 func freeAddr(t *testing.T) string {

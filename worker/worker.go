@@ -42,6 +42,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) *Worker
 	w.RegisterWorkflowWithOptions(workflows.WebhookDeliverer, workflow.RegisterOptions{Name: contract.WebhookDelivererType})
 	w.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: contract.ReconcileWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Retention, workflow.RegisterOptions{Name: contract.RetentionWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.BulkSend, workflow.RegisterOptions{Name: contract.BulkSendWorkflowType})
 	w.RegisterActivity(acts)
 	bg := sdkworker.New(c, contract.BackgroundQueue(taskQueue), sdkworker.Options{WorkerStopTimeout: 30 * time.Second,
 		MaxConcurrentActivityExecutionSize: backgroundSlots})

@@ -73,6 +73,7 @@ var Vars = []Var{
 	{"SIGNFLOW_IDEMPOTENCY_TTL", "24h", "How long a response to a POST with an Idempotency-Key is kept for retries."},
 	{"SIGNFLOW_RATE_LIMIT", "50", "Requests per second each API client may make, on average (a token bucket per client and API process)."},
 	{"SIGNFLOW_RATE_BURST", "100", "Requests an API client may make at once before SIGNFLOW_RATE_LIMIT applies."},
+	{"SIGNFLOW_BULK_RATE", "10", "Envelopes a second a tenant's bulk sends make together, and so how fast their invitations go out."},
 	{"SIGNFLOW_WORKFLOW_CACHE_SIZE", "2000", "Most envelope workflows a worker keeps in memory between their steps; one that is not kept is replayed from its history at its next step. Bounds the worker's memory however many envelopes are open."},
 	{"SIGNFLOW_WEBHOOK_RETRY_INITIAL", "5s", "First delay before a failed webhook delivery is retried; it doubles per attempt."},
 	{"SIGNFLOW_WEBHOOK_RETRY_MAX", "1h", "Longest delay between webhook delivery attempts."},
@@ -142,6 +143,7 @@ type Config struct {
 	AdmissionMaxBacklog time.Duration
 	RetentionInterval   time.Duration
 	RetentionDryRun     bool
+	BulkRate            int
 }
 
 // DefaultSMTPAddress is where notifications go when SIGNFLOW_SMTP_ADDR is
@@ -284,6 +286,9 @@ func Load() (Config, error) {
 	}
 	if c.RateLimit, err = strconv.ParseFloat(get("SIGNFLOW_RATE_LIMIT"), 64); err != nil || c.RateLimit <= 0 {
 		return c, fmt.Errorf("SIGNFLOW_RATE_LIMIT must be a positive number of requests per second")
+	}
+	if c.BulkRate, err = strconv.Atoi(get("SIGNFLOW_BULK_RATE")); err != nil || c.BulkRate < 1 {
+		return c, fmt.Errorf("SIGNFLOW_BULK_RATE must be a positive number of envelopes per second")
 	}
 	if c.RateBurst, err = strconv.Atoi(get("SIGNFLOW_RATE_BURST")); err != nil || c.RateBurst < 1 {
 		return c, fmt.Errorf("SIGNFLOW_RATE_BURST must be a positive number of requests")

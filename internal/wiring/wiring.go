@@ -26,6 +26,7 @@ import (
 	"github.com/signflow/signflow/internal/payloadcodec"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/tracing"
@@ -87,6 +88,8 @@ type Settings struct {
 	// RetentionDryRun its runs only list what would go.
 	RetentionInterval time.Duration
 	RetentionDryRun   bool
+	// BulkRate is how many envelopes a second a tenant's bulk sends make.
+	BulkRate int
 	// CodecOrigins are the Web UI origins that may call the codec endpoint.
 	CodecOrigins []string
 	// CodecWithoutToken opens the codec endpoint to loopback callers
@@ -115,6 +118,7 @@ func SettingsFrom(cfg config.Config) Settings {
 		CodecOrigins:         cfg.CodecOrigins,
 		RetentionInterval:    cfg.RetentionInterval,
 		RetentionDryRun:      cfg.RetentionDryRun,
+		BulkRate:             cfg.BulkRate,
 	}
 }
 
@@ -139,7 +143,7 @@ func (sys *System) API() *api.Server {
 			SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
-		Metrics: d.Metrics, Eraser: &signing.Eraser{Store: d.Store, Blobs: d.Blobs},
+		Metrics: d.Metrics, Eraser: &signing.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
 	}
 	if d.Tracing != nil {
 		srv.Tracer, srv.TracePropagator = d.Tracing.Tracer("signflow-api"), tracing.Propagator
@@ -156,13 +160,20 @@ func (sys *System) API() *api.Server {
 	return srv
 }
 
+// sender makes envelopes for the API and for bulk sends alike.
+func (sys *System) sender() *sending.Sender {
+	d, s := sys.deps, sys.settings
+	return &sending.Sender{Store: d.Store, Blobs: d.Blobs, Links: d.Links, Workflows: sys.workflows,
+		Rules: signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor}}
+}
+
 // Worker is the Temporal workers hosting the workflows and their activities.
 func (sys *System) Worker() *worker.Workers {
 	d, s := sys.deps, sys.settings
 	return worker.New(d.Temporal, s.TaskQueue, &activities.Activities{
 		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Mail: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
 		Workflows: sys.workflows, AllowPrivateWebhooks: s.AllowPrivateWebhooks, MaxAttachmentBytes: s.MaxAttachmentBytes,
-		Metrics: d.Metrics, RetentionDryRun: s.RetentionDryRun,
+		Metrics: d.Metrics, RetentionDryRun: s.RetentionDryRun, Sender: sys.sender(), BulkRate: s.BulkRate,
 	})
 }
 

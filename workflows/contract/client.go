@@ -105,7 +105,7 @@ func (c *Client) State(ctx context.Context, envelopeID string) (State, error) {
 	if err == nil {
 		err = v.Get(&st)
 	}
-	return st, classify(envelopeID, err)
+	return st, classify("envelope "+envelopeID, err)
 }
 
 // WakeWebhooks starts or wakes the deliverers of an envelope's pending
@@ -226,12 +226,13 @@ func (c *Client) update(ctx context.Context, envelopeID, name string, arg any) (
 	if err == nil {
 		err = handle.Get(ctx, &st)
 	}
-	return st, classify(envelopeID, err)
+	return st, classify("envelope "+envelopeID, err)
 }
 
-// classify maps Temporal's errors to the contract's: a refusal by the
-// workflow's validator, or a workflow that is not running.
-func classify(envelopeID string, err error) error {
+// classify maps Temporal's errors about a workflow (what names it) to the
+// contract's: a refusal by the workflow's validator, or a workflow that is
+// not running.
+func classify(what string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -241,9 +242,9 @@ func classify(envelopeID string, err error) error {
 	case errors.As(err, &appErr) && appErr.Type() == RejectedErrorType:
 		return &Rejection{Reason: appErr.Message()}
 	case errors.As(err, &notFound):
-		return fmt.Errorf("envelope %s: %w", envelopeID, ErrNotRunning)
+		return fmt.Errorf("%s: %w", what, ErrNotRunning)
 	}
-	return fmt.Errorf("envelope %s: %w", envelopeID, err)
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // Backlog is how long the oldest task waiting on the workflows' task queue

@@ -1,0 +1,132 @@
+package signing
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// MaxBulkRows is the most rows one bulk send takes.
+const MaxBulkRows = 10_000
+
+// BulkRequest is the JSON body of POST /v1/bulk-sends: a template and a
+// row per envelope.
+type BulkRequest struct {
+	TemplateID      string    `json:"template_id"`
+	TemplateVersion int       `json:"template_version"`
+	Rows            []BulkRow `json:"rows"`
+}
+
+// BulkRow is one envelope of a bulk send: the people of the template's
+// roles, its prefilled values, and what it overrides.
+type BulkRow struct {
+	Roles    []RoleAssignment `json:"roles"`
+	Values   []Prefill        `json:"values,omitempty"`
+	Subject  string           `json:"subject,omitempty"`
+	Message  string           `json:"message,omitempty"`
+	Settings SettingsRequest  `json:"settings,omitzero"`
+}
+
+// Envelope is the row as an envelope request of the template.
+func (r BulkRow) Envelope() EnvelopeRequest {
+	return EnvelopeRequest{Roles: r.Roles, Values: r.Values, Subject: r.Subject, Message: r.Message, Settings: r.Settings}
+}
+
+// CheckBulk bounds a bulk send; its rows are checked one by one as they
+// are sent, so that a bad row never stops the others.
+func CheckBulk(req BulkRequest) FieldErrors {
+	var errs FieldErrors
+	if req.TemplateID == "" {
+		errs.Add("template_id", "name the template to send")
+	}
+	if len(req.Rows) == 0 || len(req.Rows) > MaxBulkRows {
+		errs.Add("rows", "send 1 to %d rows", MaxBulkRows)
+	}
+	return errs
+}
+
+// ParseBulkCSV reads rows from CSV whose header names each column:
+// "<role>.name", "<role>.email", "<role>.access_code" and
+// "<role>.authentication" for a template role, "value.<field name>" for a
+// prefilled value, "subject" and "message". An empty cell gives nothing.
+func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = 0
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, FieldErrors{{Field: "csv", Message: "the CSV is empty; its first line names the columns"}}
+	}
+	if err != nil {
+		return nil, FieldErrors{{Field: "csv", Message: "the CSV cannot be read: " + err.Error()}}
+	}
+	columns := make([]func(*BulkRow, string), len(header))
+	var errs FieldErrors
+	for i, name := range header {
+		if columns[i] = csvColumn(strings.TrimSpace(name)); columns[i] == nil {
+			errs.Add(fmt.Sprintf("csv.columns[%d]", i), "%q is not a column: use <role>.name, <role>.email, <role>.access_code, <role>.authentication, value.<field name>, subject or message", name)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var rows []BulkRow
+	for line := 2; ; line++ {
+		record, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, FieldErrors{{Field: "csv", Message: fmt.Sprintf("line %d cannot be read: %v", line, err)}}
+		}
+		if len(rows) == MaxBulkRows {
+			return nil, FieldErrors{{Field: "rows", Message: fmt.Sprintf("send at most %d rows", MaxBulkRows)}}
+		}
+		var row BulkRow
+		for i, cell := range record {
+			if cell = strings.TrimSpace(cell); cell != "" {
+				columns[i](&row, cell)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// csvColumn sets what a column gives a row; nil for an unknown column.
+func csvColumn(name string) func(*BulkRow, string) {
+	switch name {
+	case "subject":
+		return func(r *BulkRow, v string) { r.Subject = v }
+	case "message":
+		return func(r *BulkRow, v string) { r.Message = v }
+	}
+	if field, ok := strings.CutPrefix(name, "value."); ok && field != "" {
+		return func(r *BulkRow, v string) { r.Values = append(r.Values, Prefill{Name: field, Value: v}) }
+	}
+	i := strings.LastIndex(name, ".")
+	if i <= 0 {
+		return nil
+	}
+	role, attr := name[:i], name[i+1:]
+	set := map[string]func(*RoleAssignment, string){
+		"name":           func(a *RoleAssignment, v string) { a.Name = v },
+		"email":          func(a *RoleAssignment, v string) { a.Email = v },
+		"access_code":    func(a *RoleAssignment, v string) { a.AccessCode = v },
+		"authentication": func(a *RoleAssignment, v string) { a.Authentication = v },
+	}[attr]
+	if set == nil {
+		return nil
+	}
+	return func(r *BulkRow, v string) {
+		for i := range r.Roles {
+			if r.Roles[i].Role == role {
+				set(&r.Roles[i], v)
+				return
+			}
+		}
+		r.Roles = append(r.Roles, RoleAssignment{Role: role})
+		set(&r.Roles[len(r.Roles)-1], v)
+	}
+}
