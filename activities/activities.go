@@ -126,12 +126,14 @@ type ReissueRequest struct {
 	Generation  int    `json:"generation"`
 	Name        string `json:"name,omitempty"`
 	Email       string `json:"email,omitempty"`
+	// Authentication replaces the recipient's second factor, when set.
+	Authentication string `json:"authentication,omitempty"`
 }
 
 // ReissueLink kills the recipient's old link by storing the new one's hash.
 func (a *Activities) ReissueLink(ctx context.Context, req ReissueRequest) error {
 	token := a.Links.Token(req.RecipientID, req.Generation)
-	return a.Store.ReissueLink(ctx, req.RecipientID, req.Generation, signinglink.Hash(token), req.Name, req.Email)
+	return a.Store.ReissueLink(ctx, req.RecipientID, req.Generation, signinglink.Hash(token), req.Name, req.Email, req.Authentication)
 }
 
 // heartbeatEvery is how often a long activity reports that it is alive;

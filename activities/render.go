@@ -12,6 +12,7 @@ import (
 	"github.com/signflow/signflow/internal/certificate"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
 
@@ -157,6 +158,10 @@ func (a *Activities) stamps(ctx context.Context, env *models.Envelope, documentI
 		}
 		s := pdf.Stamp{Page: f.Page, X: f.X, Y: f.Y, W: f.Width, H: f.Height, Font: pdf.FontPlain}
 		switch {
+		case f.Type == models.FieldAttachment:
+			if att, ok := signing.ParseAttachment(f.Value); ok {
+				s.Text = "Attached: " + att.Name
+			}
 		case f.ImageKey != "":
 			png, err := a.Blobs.Get(ctx, f.ImageKey)
 			if err != nil {

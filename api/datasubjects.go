@@ -26,6 +26,7 @@ type subjectFieldView struct {
 	Page               int    `json:"page"`
 	Value              string `json:"value,omitempty"`
 	SignaturePNGBase64 string `json:"signature_png_base64,omitempty"`
+	AttachmentBase64   string `json:"attachment_base64,omitempty"`
 }
 
 type subjectNotificationView struct {
@@ -84,7 +85,11 @@ func (s *Server) exportDataSubject(c *gin.Context) {
 					s.unavailable(c, "reading a drawn signature", err)
 					return
 				}
-				fv.SignaturePNGBase64 = base64.StdEncoding.EncodeToString(png)
+				if f.Type == models.FieldAttachment {
+					fv.AttachmentBase64 = base64.StdEncoding.EncodeToString(png)
+				} else {
+					fv.SignaturePNGBase64 = base64.StdEncoding.EncodeToString(png)
+				}
 			}
 			v.Fields = append(v.Fields, fv)
 		}

@@ -227,6 +227,40 @@ func (s *Server) finalDocument(c *gin.Context) {
 }
 
 // sendDocument answers with a document and records who downloaded it.
+// attachment is a file a recipient attached to a field, for the sender.
+func (s *Server) attachment(c *gin.Context) {
+	env := s.loadEnvelope(c)
+	if env == nil {
+		return
+	}
+	if env.DocumentsDeletedAt != nil {
+		problem(c, http.StatusGone, "documents-deleted", "The retention policy deleted this envelope's documents and attachments on "+
+			env.DocumentsDeletedAt.UTC().Format(time.RFC3339)+"; their hashes and the audit trail are kept.")
+		return
+	}
+	for _, f := range env.Fields {
+		if f.ID != c.Param("field") || f.Type != models.FieldAttachment {
+			continue
+		}
+		a, ok := signing.ParseAttachment(f.Value)
+		if !ok || f.ImageKey == "" {
+			problem(c, http.StatusNotFound, "not-attached", "Nothing has been attached to field "+f.ID+" yet.")
+			return
+		}
+		data, err := s.Blobs.Get(c.Request.Context(), f.ImageKey)
+		if err != nil {
+			s.unavailable(c, "reading the attachment", err)
+			return
+		}
+		c.Header("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(a.Name, `"`, "")+`"`)
+		sum := sha256.Sum256(data)
+		c.Header("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":")
+		c.Data(http.StatusOK, a.ContentType, data)
+		return
+	}
+	problem(c, http.StatusNotFound, "not-found", "The envelope has no attachment field with ID "+c.Param("field")+".")
+}
+
 func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string, final bool, downloaded models.Event) {
 	if env.DocumentsDeletedAt != nil {
 		problem(c, http.StatusGone, "documents-deleted", "The retention policy deleted this envelope's documents on "+

@@ -117,6 +117,7 @@ func (s *Server) Handler() http.Handler {
 	sender.PATCH("/envelopes/:id/recipients/:rid", write, small, s.correctRecipient)
 	sender.GET("/envelopes/:id/documents/:doc", read, s.originalDocument)
 	sender.GET("/envelopes/:id/documents/:doc/final", read, s.finalDocument)
+	sender.GET("/envelopes/:id/attachments/:field", read, s.attachment)
 	sender.GET("/envelopes/:id/audit", audit, s.auditTrail)
 	sender.GET("/envelopes/:id/audit/verify", audit, s.verifyAudit)
 	sender.GET("/envelopes/:id/audit/export", audit, s.exportAudit)
@@ -163,6 +164,7 @@ func (s *Server) Handler() http.Handler {
 	link.POST("/signing/:token/session", small, s.idempotent, s.startSession)
 	link.POST("/signing/:token/sign", limitBody(signBody), s.idempotent, s.sign)
 	link.POST("/signing/:token/decline", small, s.idempotent, s.decline)
+	link.POST("/signing/:token/reassign", small, s.idempotent, s.reassign)
 	link.GET("/copies/:token/documents/:doc", s.completedCopy)
 
 	s.codecRoutes(r)

@@ -111,6 +111,8 @@ type signingEnvelope struct {
 	Subject string `json:"subject"`
 	Message string `json:"message,omitempty"`
 	Status  string `json:"status"`
+	// AllowReassign: the recipient may hand their part to someone else.
+	AllowReassign bool `json:"allow_reassign"`
 }
 
 type signingDocumentView struct {
@@ -139,7 +141,7 @@ func (s *Server) signingView(c *gin.Context) {
 		return
 	}
 	v := signingView{
-		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status},
+		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status, AllowReassign: env.AllowReassign},
 		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
 			Authentication: r.Authentication, Status: r.Status},
 		Documents: []signingDocumentView{},
@@ -259,9 +261,74 @@ func (s *Server) sign(c *gin.Context) {
 			return
 		}
 	}
+	if !s.recordAttachments(c, r, env, values) {
+		return
+	}
 	ctx, cancel := actionContext(c)
 	defer cancel()
 	st, err := s.Workflows.Sign(ctx, env.ID, contract.SignRequest{RecipientID: r.ID, Values: values, Origin: sessionOrigin(c, session)})
+	s.answerAction(c, r.ID, st, err)
+}
+
+// recordAttachments puts each attached file's name, type, size and hash
+// in the audit trail before the signature that carries it; false when it
+// has answered.
+func (s *Server) recordAttachments(c *gin.Context, r *models.Recipient, env *models.Envelope, values []models.FieldValue) bool {
+	for _, v := range values {
+		a, ok := signing.ParseAttachment(v.Text)
+		if !ok || v.ImageKey == "" {
+			continue
+		}
+		ev := recipientEvent(c, r, models.EventAttachmentUploaded)
+		ev.Key = "attachment:" + v.FieldID + ":" + a.SHA256
+		ev.Details = map[string]any{"field_id": v.FieldID, "name": a.Name, "content_type": a.ContentType,
+			"size_bytes": a.SizeBytes, "sha256": a.SHA256}
+		if err := s.Store.AppendEvent(c.Request.Context(), ev); err != nil {
+			s.unavailable(c, "recording the attachment", err)
+			return false
+		}
+	}
+	return true
+}
+
+// reassign hands the recipient's part to the person they name, when the
+// sender allowed it; that person is invited with a link of their own.
+func (s *Server) reassign(c *gin.Context) {
+	var body struct {
+		Name   string `json:"name"`
+		Email  string `json:"email"`
+		Reason string `json:"reason"`
+	}
+	if !readJSON(c, &body, `send JSON such as {"name": "Bo Berg", "email": "bo@example.com", "reason": "Bo signs for our team"}`) {
+		return
+	}
+	body.Name, body.Reason = strings.TrimSpace(body.Name), strings.TrimSpace(body.Reason)
+	var errs signing.FieldErrors
+	if body.Name == "" || len(body.Name) > 200 {
+		errs.Add("name", "give the new person's name, in 1 to 200 characters")
+	}
+	if !signing.ValidEmail(body.Email) {
+		errs.Add("email", "give a plain email address such as bo@example.com")
+	}
+	if body.Reason == "" || len(body.Reason) > signing.MaxTextLength {
+		errs.Add("reason", "say why, in 1 to %d characters", signing.MaxTextLength)
+	}
+	if len(errs) > 0 {
+		invalid(c, errs)
+		return
+	}
+	r, env, session := s.verifiedSigner(c)
+	if r == nil {
+		return
+	}
+	if strings.EqualFold(body.Email, r.Email) {
+		invalid(c, signing.FieldErrors{{Field: "email", Message: "this is your own address; name the person who takes over"}})
+		return
+	}
+	ctx, cancel := actionContext(c)
+	defer cancel()
+	st, err := s.Workflows.Reassign(ctx, env.ID, contract.ReassignRequest{RecipientID: r.ID, Name: body.Name, Email: body.Email,
+		Reason: body.Reason, Origin: sessionOrigin(c, session)})
 	s.answerAction(c, r.ID, st, err)
 }
 

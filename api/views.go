@@ -28,6 +28,7 @@ type settingsView struct {
 	ReminderIntervalSeconds int64 `json:"reminder_interval_seconds"`
 	ReminderCount           int   `json:"reminder_count"`
 	ExpiryWarningSeconds    int64 `json:"expiry_warning_seconds"`
+	AllowReassign           bool  `json:"allow_reassign"`
 }
 
 type documentView struct {
@@ -110,7 +111,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	v := envelopeView{
 		envelopeSummary: summaryView(env), Message: env.Message,
 		Settings: settingsView{ReminderIntervalSeconds: env.ReminderIntervalSeconds, ReminderCount: env.ReminderCount,
-			ExpiryWarningSeconds: env.ExpiryWarningSeconds},
+			ExpiryWarningSeconds: env.ExpiryWarningSeconds, AllowReassign: env.AllowReassign},
 		Documents: []documentView{}, Recipients: []recipientView{}, Fields: []fieldView{},
 	}
 	if env.TemplateID != "" {

@@ -25,6 +25,9 @@ const (
 	EventRecipientDeclined     = "recipient.declined"
 	EventRecipientLinkReissued = "recipient.link_reissued"
 	EventRecipientCorrected    = "recipient.corrected"
+	// EventRecipientReassigned: a recipient handed their part to someone
+	// else, as the sender allowed.
+	EventRecipientReassigned = "recipient.reassigned"
 	// The mail server refused a recipient's message for good.
 	EventRecipientDeliveryFailed = "recipient.delivery_failed"
 
@@ -40,6 +43,9 @@ const (
 	EventLinkOpened         = "link.opened"
 	EventDocumentDownloaded = "document.downloaded"
 	EventDocumentFinalized  = "document.finalized"
+	// EventAttachmentUploaded: a recipient attached a file to a field; the
+	// event holds its name, type, size and SHA-256.
+	EventAttachmentUploaded = "attachment.uploaded"
 
 	// A recipient proving who they are.
 	EventOTPSent        = "otp.sent"
@@ -62,7 +68,7 @@ const (
 var FeedTypes = []string{
 	EventEnvelopeCreated, EventRecipientNotified, EventRecipientViewed, EventRecipientSigned, EventRecipientApproved,
 	EventRecipientDeclined, EventEnvelopeCompleted, EventEnvelopeDeclined, EventEnvelopeVoided, EventEnvelopeExpired,
-	EventReminderSent, EventRecipientDeliveryFailed, EventEnvelopeRenderFailed,
+	EventReminderSent, EventRecipientDeliveryFailed, EventEnvelopeRenderFailed, EventRecipientReassigned,
 }
 
 // ActedEvents are the events of a recipient's final action, which the

@@ -35,6 +35,12 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010012_field_rules", Migrate: migrateFieldRules},
 	{ID: "202612010013_templates", Migrate: migrateTemplates},
 	{ID: "202612010014_bulk_sends", Migrate: migrateBulkSends},
+	{ID: "202612010015_reassign", Migrate: migrateReassign},
+}
+
+// migrateReassign adds the sender's permission to reassign.
+func migrateReassign(tx *gorm.DB) error {
+	return tx.Exec("ALTER TABLE envelopes ADD COLUMN allow_reassign BOOLEAN NOT NULL DEFAULT FALSE").Error
 }
 
 // migrateBulkSends adds bulk sends and their rows.

@@ -59,6 +59,8 @@ const (
 	// FieldRadio, FieldDropdown: one of the field's Options.
 	FieldRadio    = "radio"
 	FieldDropdown = "dropdown"
+	// FieldAttachment: a file the recipient uploads (PDF, PNG or JPEG).
+	FieldAttachment = "attachment"
 )
 
 // DateSignedFormat is how a date_signed field shows the signing date (UTC).
@@ -94,6 +96,8 @@ type Envelope struct {
 	LegalHoldReason string
 	// TemplateID and TemplateVersion: the template version it was made
 	// from, if any.
+	// AllowReassign lets a recipient hand their part to someone else.
+	AllowReassign   bool   `gorm:"not null;default:false"`
 	TemplateID      string `gorm:"size:36;not null;default:''"`
 	TemplateVersion int    `gorm:"not null;default:0"`
 	CreatedAt       time.Time
@@ -225,7 +229,8 @@ func DocumentIDs(docs []Document) []string {
 	return ids
 }
 
-// ImageKeys are the drawn-signature blob keys of fields, empty where none.
+// ImageKeys are the blob keys of fields' drawn signatures and
+// attachments, empty where none.
 func ImageKeys(fields []Field) []string {
 	keys := make([]string, len(fields))
 	for i, f := range fields {

@@ -487,8 +487,13 @@ func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) err
 // ReissueLink moves a recipient to a new link generation, storing the new
 // token's hash (the old link stops working) and, when given, a corrected
 // name or email. It is idempotent: an older generation never overwrites.
-func (s *Store) ReissueLink(ctx context.Context, recipientID string, generation int, tokenHash, name, email string) error {
+func (s *Store) ReissueLink(ctx context.Context, recipientID string, generation int, tokenHash, name, email, authentication string) error {
 	changes := map[string]any{"link_generation": generation, "token_hash": tokenHash}
+	if authentication != "" {
+		// Someone else now: they prove who they are their own way, and
+		// the access code meant for the one before is gone.
+		changes["authentication"], changes["access_code_hash"] = authentication, ""
+	}
 	if name != "" {
 		changes["name"] = name
 	}

@@ -45,6 +45,9 @@ type contractCheck struct {
 	mu        sync.Mutex
 	hosts     map[string]bool
 	failures  []string
+	// webhookMu serializes webhook checks: libopenapi renders a schema for
+	// validation in place, which is not safe from two goroutines at once.
+	webhookMu sync.Mutex
 }
 
 // maxCheckedBody is the largest request body the check reads; a larger or
@@ -147,6 +150,8 @@ func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 // checkWebhook validates a delivered webhook body against the contract's
 // webhooks section.
 func (c *contractCheck) checkWebhook(body []byte) {
+	c.webhookMu.Lock()
+	defer c.webhookMu.Unlock()
 	schema := c.schema("WebhookEvent")
 	if ok, errs := schema_validation.NewSchemaValidator().ValidateSchemaBytes(schema, body); !ok {
 		c.fail("a webhook body breaks the contract: %s: %s", describe(errs), body)

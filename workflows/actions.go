@@ -232,6 +232,40 @@ func (e *envelope) correct(ctx workflow.Context, req contract.CorrectRequest) (c
 	return e.state(), nil
 }
 
+// validateReassign lets a due signer or approver hand their part on, when
+// the sender allowed it.
+func (e *envelope) validateReassign(req contract.ReassignRequest) error {
+	if !e.in.Settings.AllowReassign {
+		return rejected("the sender does not allow this envelope to be reassigned")
+	}
+	_, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
+	return err
+}
+
+// reassign gives a due recipient's part to the person they name: the old
+// link dies, and the new person is invited with a link of their own and
+// proves who they are by a code emailed to them, as the one before could
+// not pass on a second factor that was theirs.
+func (e *envelope) reassign(ctx workflow.Context, req contract.ReassignRequest) (contract.State, error) {
+	if err := e.validateReassign(req); err != nil {
+		return e.state(), err
+	}
+	i, _ := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
+	r := &e.recipients[i]
+	r.Generation++
+	now := workflow.Now(ctx)
+	r.Status, r.NotifiedAt, r.ViewedAt = models.RecipientNotified, &now, nil
+	ev := byRecipient(models.EventRecipientReassigned, r.ID, req.Origin)
+	ev.Details["name"], ev.Details["email"], ev.Details["reason"] = req.Name, req.Email, req.Reason
+	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email,
+		Authentication: models.AuthEmailOTP}
+	if err := e.reissue(ctx, ev, reissue); err != nil {
+		return e.state(), err
+	}
+	e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
+	return e.state(), nil
+}
+
 // byAPI is an event the sender's API client caused about a recipient.
 func byAPI(eventType, recipientID string, c contract.Origin, details map[string]any) models.Event {
 	return models.Event{Type: eventType, ActorType: models.ActorAPI, Actor: c.ClientID, RecipientID: recipientID,

@@ -102,6 +102,7 @@ func (e *envelope) register(ctx workflow.Context) error {
 		{contract.UpdateVoid, e.void, e.validateVoid},
 		{contract.UpdateResend, e.resend, e.validateResend},
 		{contract.UpdateCorrect, e.correct, e.validateCorrect},
+		{contract.UpdateReassign, e.reassign, e.validateReassign},
 		{contract.UpdateViewed, e.markViewed, e.validateViewed},
 		{contract.UpdateRetryRender, e.retryRendering, e.validateRetryRender},
 	}

@@ -662,3 +662,40 @@ func TestLeanEnvelopesStoreEachChangeWithItsMail(t *testing.T) {
 		})
 	}
 }
+
+func TestReassignOnlyWhenAllowedAndDue(t *testing.T) {
+	reassign := func(id string) contract.ReassignRequest {
+		return contract.ReassignRequest{RecipientID: id, Name: "Bo Berg", Email: "bo@example.com", Reason: "Bo signs for us"}
+	}
+	t.Run("not allowed", func(t *testing.T) {
+		h := newHarness(t)
+		h.at(time.Hour, contract.UpdateReassign, reassign("alice"))
+		h.at(2*time.Hour, contract.UpdateSign, sign("alice"))
+		h.run(input(recipient("alice", models.RoleSigner, 1)))
+		h.rejectedWith(0, "does not allow")
+	})
+	t.Run("allowed", func(t *testing.T) {
+		h := newHarness(t)
+		h.at(time.Hour, contract.UpdateReassign, reassign("bob")) // not due
+		h.at(2*time.Hour, contract.UpdateReassign, reassign("alice"))
+		h.at(3*time.Hour, contract.UpdateSign, sign("alice"))
+		h.at(4*time.Hour, contract.UpdateReassign, reassign("alice")) // already signed
+		h.at(5*time.Hour, contract.UpdateSign, sign("bob"))
+		in := input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 2))
+		in.Settings.AllowReassign = true
+		st := h.run(in)
+		h.rejectedWith(0, "not due yet")
+		h.accepted(1)
+		require.Equal(t, 2, h.outcomes[1].state.Recipients[0].Generation, "the new person has a link of their own")
+		h.rejectedWith(3, "already signed")
+		require.Equal(t, models.EnvelopeCompleted, st.Status)
+		require.Contains(t, h.eventTypes(), models.EventRecipientReassigned)
+		var invites []int
+		for _, n := range h.notesOf(models.NotifyInvitation) {
+			if n.RecipientID == "alice" {
+				invites = append(invites, n.Sequence)
+			}
+		}
+		require.ElementsMatch(t, []int{1, 2}, invites, "the new person is invited")
+	})
+}

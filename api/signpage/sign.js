@@ -48,6 +48,7 @@
     }
     show("documents", true);
     renderFields();
+    show("reassign", view.envelope.allow_reassign);
     show("fields", true);
     await call("POST", "/viewed");
   }
@@ -84,7 +85,8 @@
     if (f.type === "dropdown") {
       input.append(new Option("", ""), ...f.options.map((o) => new Option(o, o)));
     } else {
-      input.type = { checkbox: "checkbox", number: "number", email: "email" }[f.type] || "text";
+      input.type = { checkbox: "checkbox", number: "number", email: "email", attachment: "file" }[f.type] || "text";
+      if (f.type === "attachment") input.accept = "application/pdf,image/png,image/jpeg";
       if (f.type === "number") {
         input.step = "any";
         if (f.min !== undefined) input.min = f.min;
@@ -125,15 +127,32 @@
     return set;
   }
 
-  function values() {
-    return Array.from(document.querySelectorAll("[data-field]")).flatMap((input) => {
+  // base64 reads an attached file for the JSON body.
+  function base64(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).split(",")[1]);
+      reader.onerror = () => reject(new Error("The file could not be read."));
+      reader.readAsDataURL(file);
+    });
+  }
+
+  async function values() {
+    const attached = [];
+    for (const input of document.querySelectorAll("[data-type=attachment][data-field]")) {
+      if (input.files.length > 0) {
+        attached.push({ field_id: input.dataset.field,
+          attachment: { name: input.files[0].name, content_base64: await base64(input.files[0]) } });
+      }
+    }
+    return attached.concat(Array.from(document.querySelectorAll("[data-field]:not([data-type=attachment])")).flatMap((input) => {
       if (input.dataset.type === "checkbox") return [{ field_id: input.dataset.field, checked: input.checked }];
       if (input.dataset.type === "radio") {
         const chosen = input.querySelector("input:checked");
         return chosen ? [{ field_id: input.dataset.field, text: chosen.value }] : [];
       }
       return input.value.trim() ? [{ field_id: input.dataset.field, text: input.value.trim() }] : [];
-    });
+    }));
   }
 
   function finish(text) {
@@ -155,14 +174,21 @@
   });
   $("sign").addEventListener("click", () => {
     $("error").textContent = "";
-    const body = view.recipient.role === "approver" ? {} : { values: values() };
-    call("POST", "/sign", body).then((r) => finish("Thank you. You have " + r.recipient_status +
+    const body = view.recipient.role === "approver" ? Promise.resolve({}) : values().then((v) => ({ values: v }));
+    body.then((b) => call("POST", "/sign", b)).then((r) => finish("Thank you. You have " + r.recipient_status +
       ". Everyone receives the completed documents by email once all have signed.")).catch(fail);
   });
   $("decline").addEventListener("click", () => {
     $("error").textContent = "";
     if ($("reason").hidden) { show("reason-label", true); show("reason", true); $("reason").focus(); return; }
     call("POST", "/decline", { reason: $("reason").value }).then(() => finish("You have declined. The sender has been told.")).catch(fail);
+  });
+  $("reassign").addEventListener("click", () => { show("reassign-form", true); $("reassign-name").focus(); });
+  $("reassign-send").addEventListener("click", () => {
+    $("error").textContent = "";
+    const body = { name: $("reassign-name").value, email: $("reassign-email").value, reason: $("reassign-reason").value };
+    call("POST", "/reassign", body).then(() => finish("Done. " + body.name + " has been sent a link of their own; yours no longer works."))
+      .catch(fail);
   });
   load().catch((err) => { $("subject").textContent = "This link cannot be opened"; fail(err); });
 })();

@@ -56,6 +56,13 @@ func EnvelopeKeys(envelopeID string, documentIDs, imageKeys []string) []string {
 	return keys
 }
 
+// AttachmentKey is where a signer's attachment to a field is kept, by a
+// prefix of its hash, so a later request never replaces one a signature
+// points to.
+func AttachmentKey(envelopeID, fieldID, digest, ext string) string {
+	return "envelopes/" + envelopeID + "/attachments/" + fieldID + "-" + digest + "." + ext
+}
+
 // SignatureImageKey is where a PNG drawn for a field is kept.
 func SignatureImageKey(envelopeID, fieldID string) string {
 	return "envelopes/" + envelopeID + "/fields/" + fieldID + ".png"

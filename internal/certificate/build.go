@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
 
@@ -42,9 +43,14 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		d.Documents = append(d.Documents, Document{Name: doc.Name, OriginalSHA256: doc.SHA256, FinalSHA256: finalIfDone(env, doc)})
 	}
 	acted := map[string]models.Event{}
+	reassigned := map[string][]string{}
 	for _, e := range events {
 		if slices.Contains(models.ActedEvents, e.Type) {
 			acted[e.RecipientID] = e
+		}
+		if e.Type == models.EventRecipientReassigned {
+			reassigned[e.RecipientID] = append(reassigned[e.RecipientID], fmt.Sprintf("by %s to %v <%v> on %s: %v",
+				e.Actor, e.Details["name"], e.Details["email"], e.OccurredAt.UTC().Format("2006-01-02 15:04 MST"), e.Details["reason"]))
 		}
 		d.Events = append(d.Events, Event{Seq: e.Seq, At: e.OccurredAt, Type: e.Type, Actor: e.Actor, IP: e.IP, Hash: e.Hash})
 	}
@@ -56,7 +62,14 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		e := acted[r.ID]
 		cr := Recipient{Name: r.Name, Email: r.Email, Role: r.Role, Meaning: r.Meaning, Status: r.Status,
 			Authentication: authentication(r, e), SentAt: r.NotifiedAt, ViewedAt: r.ViewedAt, ActedAt: r.ActedAt,
-			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent)}
+			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent), Reassignments: reassigned[r.ID]}
+		for _, f := range env.Fields {
+			if f.RecipientID == r.ID && f.Type == models.FieldAttachment {
+				if a, ok := signing.ParseAttachment(f.Value); ok {
+					cr.Attachments = append(cr.Attachments, fmt.Sprintf("%s (%s, %d bytes) SHA-256 %s", a.Name, a.ContentType, a.SizeBytes, a.SHA256))
+				}
+			}
+		}
 		for _, f := range env.Fields {
 			if f.RecipientID != r.ID || f.Type != models.FieldSignature {
 				continue

@@ -48,6 +48,10 @@ type Recipient struct {
 	SignatureImage                     []byte // PNG, when drawn
 	IP, UserAgent                      string
 	SentAt, ViewedAt, ActedAt          *time.Time
+	// Reassignments say who handed this part on, to whom, when and why.
+	Reassignments []string
+	// Attachments are the files they attached, each with its SHA-256.
+	Attachments []string
 }
 
 // Event is one line of the audit trail.
@@ -119,11 +123,17 @@ func lines(d Data) []line {
 		if r.Meaning != "" {
 			ls = append(ls, stamp("   Meaning of signature: "+r.Meaning))
 		}
+		for _, text := range r.Reassignments {
+			ls = append(ls, wrap("   Reassigned: ", text)...)
+		}
 		switch {
 		case r.SignatureImage != nil:
 			ls = append(ls, stamp("   Signature (drawn):"), line{png: r.SignatureImage, space: imageLines})
 		case r.TypedSignature != "":
 			ls = append(ls, line{text: "   Signature (typed): " + r.TypedSignature, font: pdf.FontSignature, space: 1})
+		}
+		for _, text := range r.Attachments {
+			ls = append(ls, wrap("   Attached: ", text)...)
 		}
 		ls = append(ls,
 			stamp("   Authentication: "+r.Authentication),

@@ -122,6 +122,7 @@ func workflowInput(env *models.Envelope) contract.EnvelopeInput {
 			ExpiryWarning:    time.Duration(env.ExpiryWarningSeconds) * time.Second,
 			ReminderInterval: time.Duration(env.ReminderIntervalSeconds) * time.Second,
 			ReminderCount:    env.ReminderCount,
+			AllowReassign:    env.AllowReassign,
 		},
 	}
 	for _, r := range env.Recipients {

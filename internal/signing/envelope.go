@@ -81,6 +81,8 @@ type SettingsRequest struct {
 	ExpiryWarning    string `json:"expiry_warning,omitempty"`
 	ReminderInterval string `json:"reminder_interval,omitempty"`
 	ReminderCount    *int   `json:"reminder_count,omitempty"`
+	// AllowReassign lets a recipient hand their part to someone else.
+	AllowReassign bool `json:"allow_reassign,omitempty"`
 }
 
 // Upload is one document's bytes with the name it arrived under.
@@ -378,7 +380,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 	now = now.UTC().Truncate(time.Millisecond)
 	env := &models.Envelope{
 		ID: id, TenantID: tenant, TemplateID: spec.TemplateID, TemplateVersion: spec.TemplateVersion,
-		Subject: spec.Subject, Message: spec.Message,
+		Subject: spec.Subject, Message: spec.Message, AllowReassign: spec.Settings.AllowReassign,
 		Status: models.EnvelopeInProgress, Version: 1,
 		ReminderIntervalSeconds: int64(t.reminderInterval / time.Second), ReminderCount: t.reminderCount,
 		ExpiryWarningSeconds: int64(t.warning / time.Second), ExpiresAt: now.Add(t.expiresIn),

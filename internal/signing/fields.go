@@ -14,7 +14,8 @@ import (
 
 // FieldTypes are the kinds of field a sender may place.
 var FieldTypes = []string{models.FieldSignature, models.FieldInitials, models.FieldDateSigned, models.FieldText,
-	models.FieldCheckbox, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown}
+	models.FieldCheckbox, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown,
+	models.FieldAttachment}
 
 // Bounds of a field's own rules.
 const (
@@ -113,7 +114,7 @@ func compilePattern(p string) (*regexp.Regexp, error) { return regexp.Compile(`^
 // checkEntry validates a typed value of a text, number, email or choice
 // field; msg says what to fix, naming the field.
 func checkEntry(f models.Field, v ValueInput) (text, msg string) {
-	if v.ImagePNGBase64 != "" || v.Checked != nil {
+	if v.ImagePNGBase64 != "" || v.Checked != nil || v.Attachment != nil {
 		return "", fmt.Sprintf("%s takes \"text\"", describeField(f))
 	}
 	text = strings.TrimSpace(v.Text)

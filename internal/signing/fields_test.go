@@ -1,6 +1,10 @@
 package signing_test
 
 import (
+	"bytes"
+	"encoding/base64"
+	"image"
+	"image/jpeg"
 	"testing"
 	"time"
 
@@ -148,4 +152,44 @@ func mustTime(t *testing.T, s string) time.Time {
 	at, err := time.Parse(time.RFC3339, s)
 	require.NoError(t, err)
 	return at
+}
+
+func TestAttachmentsAreCheckedByTheirBytes(t *testing.T) {
+	env := &models.Envelope{ID: "env", Fields: []models.Field{
+		{ID: "sig", RecipientID: "ada", Type: models.FieldSignature, Required: true},
+		{ID: "file", Name: "id_card", RecipientID: "ada", Type: models.FieldAttachment},
+	}}
+	var jpg bytes.Buffer
+	require.NoError(t, jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 8, 8)), nil))
+	attach := func(name string, data []byte) []signing.ValueInput {
+		return []signing.ValueInput{{FieldID: "sig", Text: "Ada"},
+			{FieldID: "file", Attachment: &signing.AttachmentInput{Name: name, ContentBase64: base64.StdEncoding.EncodeToString(data)}}}
+	}
+	png := pngBase64(t, 20, 10)
+	pngData, _ := base64.StdEncoding.DecodeString(png)
+	for _, tc := range []struct {
+		name, file string
+		data       []byte
+		kind       string // the stored content type; "" when refused
+	}{
+		{"png", "scan.png", pngData, "image/png"},
+		{"jpeg named .pdf", "scan.pdf", jpg.Bytes(), "image/jpeg"},
+		{"text", "notes.txt", []byte("hello"), ""},
+		{"too large", "big.png", bytes.Repeat([]byte{0}, signing.MaxAttachmentBytes+1), ""},
+		{"empty", "empty.png", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			values, blobs, errs := signing.CheckValues(env, "ada", attach(tc.file, tc.data))
+			if tc.kind == "" {
+				require.Len(t, errs, 1, "%v", errs)
+				require.Contains(t, errs[0].Message, `"id_card"`)
+				return
+			}
+			require.Empty(t, errs)
+			a, ok := signing.ParseAttachment(values[1].Text)
+			require.True(t, ok)
+			require.Equal(t, tc.kind, a.ContentType, "the type comes from the bytes, not the name")
+			require.Equal(t, tc.data, blobs[values[1].ImageKey])
+		})
+	}
 }

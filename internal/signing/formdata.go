@@ -48,6 +48,11 @@ func FormData(env *models.Envelope) []FormValue {
 
 func formValue(f models.Field, signedAt time.Time) (any, bool) {
 	switch {
+	case f.Type == models.FieldAttachment:
+		if a, ok := ParseAttachment(f.Value); ok {
+			return a, false
+		}
+		return nil, false
 	case f.ImageKey != "":
 		return nil, true
 	case f.Type == models.FieldDateSigned:

@@ -223,6 +223,7 @@ func overrideSettings(base, over SettingsRequest) SettingsRequest {
 	if over.ReminderCount != nil {
 		base.ReminderCount = over.ReminderCount
 	}
+	base.AllowReassign = base.AllowReassign || over.AllowReassign
 	return base
 }
 

@@ -29,6 +29,8 @@ type ValueInput struct {
 	Text           string `json:"text"`
 	Checked        *bool  `json:"checked"`
 	ImagePNGBase64 string `json:"image_png_base64"`
+	// Attachment is the file of an attachment field.
+	Attachment *AttachmentInput `json:"attachment"`
 }
 
 // CheckValues matches the submitted values to the recipient's fields. PNG
@@ -61,14 +63,16 @@ func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) (
 			errs.Add(field+".field_id", "%s is filled in by the sender and cannot be changed", describeField(f))
 			continue
 		}
-		fv, img, msg := checkValue(f, v)
+		fv, img, msg := checkValue(env, f, v)
 		if msg != "" {
 			errs.Add(field, "%s", msg)
 			continue
 		}
 		if img != nil {
-			sum := sha256.Sum256(img)
-			fv.ImageKey = strings.TrimSuffix(blob.SignatureImageKey(env.ID, f.ID), ".png") + "-" + hex.EncodeToString(sum[:8]) + ".png"
+			if fv.ImageKey == "" { // a drawn signature; an attachment names its own
+				sum := sha256.Sum256(img)
+				fv.ImageKey = strings.TrimSuffix(blob.SignatureImageKey(env.ID, f.ID), ".png") + "-" + hex.EncodeToString(sum[:8]) + ".png"
+			}
 			images[fv.ImageKey] = img
 		}
 		// An empty value clears what the sender prefilled.
@@ -87,25 +91,27 @@ func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) (
 }
 
 // checkValue validates one value for its field's type; msg says what to fix.
-func checkValue(f models.Field, v ValueInput) (fv models.FieldValue, img []byte, msg string) {
+func checkValue(env *models.Envelope, f models.Field, v ValueInput) (fv models.FieldValue, img []byte, msg string) {
 	fv.FieldID = f.ID
 	switch f.Type {
 	case models.FieldDateSigned:
 		return fv, nil, "the signing date is filled in by Signflow; send no value for this field"
 	case models.FieldCheckbox:
-		if v.Checked == nil || v.Text != "" || v.ImagePNGBase64 != "" {
+		if v.Checked == nil || v.Text != "" || v.ImagePNGBase64 != "" || v.Attachment != nil {
 			return fv, nil, "a checkbox takes \"checked\": true or false"
 		}
 		if *v.Checked {
 			fv.Text = "true"
 		}
 		return fv, nil, ""
+	case models.FieldAttachment:
+		return checkAttachment(env, f, v)
 	case models.FieldText, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown:
 		fv.Text, msg = checkEntry(f, v)
 		return fv, nil, msg
 	}
 	// signature and initials: typed text or a drawn PNG
-	if (v.Text == "") == (v.ImagePNGBase64 == "") || v.Checked != nil {
+	if (v.Text == "") == (v.ImagePNGBase64 == "") || v.Checked != nil || v.Attachment != nil {
 		return fv, nil, "a " + f.Type + " takes either \"text\" (typed) or \"image_png_base64\" (drawn)"
 	}
 	if v.Text != "" {

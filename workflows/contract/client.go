@@ -56,6 +56,11 @@ func (c *Client) Start(ctx context.Context, in EnvelopeInput) error {
 	return nil
 }
 
+// Reassign hands a recipient's part to someone else.
+func (c *Client) Reassign(ctx context.Context, envelopeID string, req ReassignRequest) (State, error) {
+	return c.update(ctx, envelopeID, UpdateReassign, req)
+}
+
 // Sign records a signer's signature.
 func (c *Client) Sign(ctx context.Context, envelopeID string, req SignRequest) (State, error) {
 	return c.update(ctx, envelopeID, UpdateSign, req)

@@ -74,6 +74,8 @@ const (
 	UpdateVoid    = "void"
 	UpdateResend  = "resend"
 	UpdateCorrect = "correct_recipient"
+	// UpdateReassign hands a due recipient's part to someone else.
+	UpdateReassign = "reassign"
 	// UpdateViewed records a due recipient's first view; a view that
 	// changes nothing is refused by the validator and never reaches the
 	// workflow's history.
@@ -159,6 +161,8 @@ type Settings struct {
 	ExpiryWarning    time.Duration `json:"expiry_warning"`
 	ReminderInterval time.Duration `json:"reminder_interval"`
 	ReminderCount    int           `json:"reminder_count"`
+	// AllowReassign lets a due recipient hand their part to someone else.
+	AllowReassign bool `json:"allow_reassign,omitempty"`
 }
 
 // Origin is who sent a request and from where, recorded with the event it
@@ -213,6 +217,16 @@ type CorrectRequest struct {
 	RecipientID string `json:"recipient_id"`
 	Name        string `json:"name,omitempty"`
 	Email       string `json:"email,omitempty"`
+	Origin      Origin `json:"client"`
+}
+
+// ReassignRequest hands a recipient's part to another person, who gets a
+// link and second factor of their own; the old link stops working.
+type ReassignRequest struct {
+	RecipientID string `json:"recipient_id"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	Reason      string `json:"reason"`
 	Origin      Origin `json:"client"`
 }
 

@@ -1,0 +1,97 @@
+package tests
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var attachmentBox = box{0.55, 0.78, 0.35, 0.03}
+
+// TestSignersAttachFilesTheSenderDownloads: an attachment field takes a
+// PDF (checked like a document) or an image; anything else, or a damaged
+// PDF, is refused naming the field. The file is stored, hashed in the
+// audit trail, listed on the certificate, named in its box on the final
+// PDF, given back in form data and downloadable by the sender alone.
+func TestSignersAttachFilesTheSenderDownloads(t *testing.T) {
+	t.Parallel()
+	requireTool(t, "pdftotext")
+	spec := jsonEnvelope(t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig),
+		func() J { f := fieldAt(0, "attachment", 1, attachmentBox); f["name"] = "proof_of_address"; return f }()})
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", spec)
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id, link := str(created, "id"), str(created, "recipients", 0, "signing_api_url")
+	sigID, fileID := str(created, "fields", 0, "id"), str(created, "fields", 1, "id")
+	values := func(name string, data []byte) J {
+		return J{"values": []J{{"field_id": sigID, "text": "Alice"},
+			{"field_id": fileID, "attachment": J{"name": name, "content_base64": base64.StdEncoding.EncodeToString(data)}}}}
+	}
+	pdf := contractPDF(t)
+	for _, bad := range []struct {
+		name string
+		data []byte
+		says string
+	}{
+		{"notes.gif", []byte("GIF89a not really"), "PDF, PNG or JPEG"},
+		{"cut.pdf", pdf[:len(pdf)/2], "proof_of_address"},
+		{"", pdf, "file name"},
+	} {
+		status, problem := postAs(t, link, "/sign", values(bad.name, bad.data))
+		require.Equal(t, http.StatusUnprocessableEntity, status, "%s: %v", bad.name, problem)
+		require.Equal(t, "values[1]", str(problem, "errors", 0, "field"))
+		require.Contains(t, str(problem, "errors", 0, "message"), bad.says)
+	}
+	status, problem := postAs(t, link, "/sign", J{"values": []J{{"field_id": sigID, "text": "Alice"}}})
+	require.Equal(t, http.StatusUnprocessableEntity, status, "a required attachment: %v", problem)
+
+	status, signed := postAs(t, link, "/sign", values("../../etc/lease.pdf", pdf))
+	require.Equal(t, http.StatusOK, status, "%v", signed)
+	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
+	sum := sha256.Sum256(pdf)
+	digest := hex.EncodeToString(sum[:])
+
+	status, file := download(t, suite.apiURL+"/v1/envelopes/"+id+"/attachments/"+fileID)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, pdf, file)
+	status, _ = download(t, suite.apiURL+"/v1/envelopes/"+id+"/attachments/"+sigID)
+	require.Equal(t, http.StatusNotFound, status, "a signature is not an attachment")
+	req, err := http.NewRequest(http.MethodGet, suite.apiURL+"/v1/envelopes/"+id+"/attachments/"+fileID, nil)
+	require.NoError(t, err)
+	other, err := issueToken(t.Context(), "another-tenant-"+newTestID(), "envelopes:read")
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+other)
+	require.Equal(t, http.StatusNotFound, roundTrip(t, req).status, "another tenant cannot read it")
+
+	_, form := getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/form-data")
+	require.Equal(t, J{"name": "lease.pdf", "content_type": "application/pdf", "size_bytes": float64(len(pdf)), "sha256": digest},
+		at(form, "fields", 1, "value"), "the name is the file's own, without its path")
+
+	_, audit := getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/audit")
+	found := false
+	for _, e := range at(audit, "events").([]any) {
+		if str(e, "type") == "attachment.uploaded" {
+			found = true
+			require.Equal(t, digest, str(e, "details", "sha256"))
+		}
+	}
+	require.True(t, found, "the attachment's hash is in the audit trail")
+
+	dir := t.TempDir()
+	status, cert := download(t, suite.apiURL+"/v1/envelopes/"+id+"/certificate")
+	require.Equal(t, http.StatusOK, status)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "certificate.pdf"), cert, 0o600))
+	text := strings.Join(strings.Fields(pdfText(t, filepath.Join(dir, "certificate.pdf"), 1)), " ")
+	require.Contains(t, text, "Attached: lease.pdf (application/pdf")
+	require.Contains(t, text, digest)
+	status, final := download(t, suite.apiURL+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final")
+	require.Equal(t, http.StatusOK, status)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "final.pdf"), final, 0o600))
+	requireWordIn(t, filepath.Join(dir, "final.pdf"), 1, "lease.pdf", attachmentBox)
+}
