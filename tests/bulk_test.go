@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/models"
 )
 
 // bulkRows is n rows of people for the employment template; the rows in
@@ -174,4 +176,65 @@ func TestBulkSendFromCSV(t *testing.T) {
 	_, env = api.call(http.MethodGet, "/v1/envelopes/"+str(rows, "data", 1, "envelope_id"), nil)
 	require.Equal(t, "李小龙", str(env, "recipients", 0, "name"))
 	require.Equal(t, "Your employment contract", env["subject"])
+}
+
+// TestBulkSendSurvivesAWorkerCrash: the worker dies while a bulk send is
+// making envelopes; a new one finishes it, and every row has exactly one
+// envelope with one creation event.
+func TestBulkSendSurvivesAWorkerCrash(t *testing.T) {
+	t.Parallel()
+	const queue, rows = "signflow-bulk-crash", 60
+	base := newAPI(t, queue)
+	api := tenantAPI{t, base, map[string]string{"Authorization": "Bearer " + suite.token}, models.DefaultTenantID}
+	first := startWorkerProcess(t, queue)
+	status, tmpl := api.call(http.MethodPost, "/v1/templates", employmentTemplate(t, "Crash-proof contract"))
+	require.Equal(t, http.StatusCreated, status, "%v", tmpl)
+	status, bulk := api.call(http.MethodPost, "/v1/bulk-sends", J{"template_id": str(tmpl, "id"), "rows": bulkRows(rows)})
+	require.Equal(t, http.StatusAccepted, status, "%v", bulk)
+	id := str(bulk, "id")
+
+	awaitBulk(t, api, id, func(b J) bool { return count(b, "created") >= 15 })
+	first.kill()
+	startWorkerProcess(t, queue)
+	done := awaitBulk(t, api, id, func(b J) bool { return b["status"] == "completed" })
+	require.Equal(t, rows, count(done, "created"), "%v", done)
+
+	var made int64
+	require.NoError(t, rawDB().Model(&models.Envelope{}).Where("template_id = ?", str(tmpl, "id")).Count(&made).Error)
+	require.EqualValues(t, rows, made, "one envelope per row, none twice")
+	_, page := api.call(http.MethodGet, "/v1/bulk-sends/"+id+"/rows?limit=1000", nil)
+	seen := map[string]bool{}
+	for _, row := range at(page, "data").([]any) {
+		envID := str(row, "envelope_id")
+		require.False(t, seen[envID])
+		seen[envID] = true
+		created := 0
+		for _, e := range requireGaplessEvents(t, envID) {
+			if e.Type == models.EventEnvelopeCreated {
+				created++
+			}
+		}
+		require.Equal(t, 1, created, "envelope %s", envID)
+	}
+}
+
+// TestBulkSendTakesTenThousandRowsAndNoMore: the largest bulk send is
+// accepted at once and can be cancelled; one row more is refused whole.
+func TestBulkSendTakesTenThousandRowsAndNoMore(t *testing.T) {
+	t.Parallel()
+	api := newTenantAPI(t, suite.apiURL)
+	status, tmpl := api.call(http.MethodPost, "/v1/templates", employmentTemplate(t, "Your employment contract"))
+	require.Equal(t, http.StatusCreated, status, "%v", tmpl)
+	status, problem := api.call(http.MethodPost, "/v1/bulk-sends", J{"template_id": str(tmpl, "id"), "rows": bulkRows(10_001)})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Equal(t, "rows", str(problem, "errors", 0, "field"))
+
+	status, bulk := api.call(http.MethodPost, "/v1/bulk-sends", J{"template_id": str(tmpl, "id"), "rows": bulkRows(10_000)})
+	require.Equal(t, http.StatusAccepted, status, "%v", bulk)
+	require.EqualValues(t, 10_000, bulk["rows"])
+	status, _ = api.call(http.MethodPost, "/v1/bulk-sends/"+str(bulk, "id")+"/cancel", nil)
+	require.Equal(t, http.StatusOK, status)
+	done := awaitBulk(t, api, str(bulk, "id"), func(b J) bool { return b["status"] == "cancelled" })
+	require.Equal(t, 10_000, count(done, "created")+count(done, "cancelled"))
+	require.Less(t, count(done, "created"), 10_000)
 }
