@@ -32,16 +32,18 @@ type settingsView struct {
 }
 
 type documentView struct {
-	ID             string        `json:"id"`
-	Name           string        `json:"name"`
-	PageCount      int           `json:"page_count"`
-	Pages          []models.Page `json:"pages"`
-	SizeBytes      int64         `json:"size_bytes"`
-	SHA256         string        `json:"sha256"`
-	URL            string        `json:"url"`
-	FinalSHA256    string        `json:"final_sha256,omitempty"`
-	FinalSizeBytes int64         `json:"final_size_bytes,omitempty"`
-	FinalURL       string        `json:"final_url,omitempty"`
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	PageCount int           `json:"page_count"`
+	Pages     []models.Page `json:"pages"`
+	// FormFields are the document's own form fields, for fields[].form_field.
+	FormFields     []models.FormField `json:"form_fields,omitempty"`
+	SizeBytes      int64              `json:"size_bytes"`
+	SHA256         string             `json:"sha256"`
+	URL            string             `json:"url"`
+	FinalSHA256    string             `json:"final_sha256,omitempty"`
+	FinalSizeBytes int64              `json:"final_size_bytes,omitempty"`
+	FinalURL       string             `json:"final_url,omitempty"`
 }
 
 type recipientView struct {
@@ -119,7 +121,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	}
 	base := s.PublicURL + "/v1/envelopes/" + env.ID + "/documents/"
 	for _, d := range env.Documents {
-		dv := documentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, SizeBytes: d.SizeBytes,
+		dv := documentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, FormFields: d.FormFields, SizeBytes: d.SizeBytes,
 			SHA256: d.SHA256, URL: base + d.ID}
 		if env.Status == models.EnvelopeCompleted && d.FinalSHA256 != "" {
 			dv.FinalSHA256, dv.FinalSizeBytes, dv.FinalURL = d.FinalSHA256, d.FinalSizeBytes, base+d.ID+"/final"

@@ -36,11 +36,17 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010013_templates", Migrate: migrateTemplates},
 	{ID: "202612010014_bulk_sends", Migrate: migrateBulkSends},
 	{ID: "202612010015_reassign", Migrate: migrateReassign},
+	{ID: "202612010016_form_fields", Migrate: migrateFormFields},
 }
 
 // migrateReassign adds the sender's permission to reassign.
 func migrateReassign(tx *gorm.DB) error {
 	return tx.Exec("ALTER TABLE envelopes ADD COLUMN allow_reassign BOOLEAN NOT NULL DEFAULT FALSE").Error
+}
+
+// migrateFormFields keeps the fields of each document's own PDF form.
+func migrateFormFields(tx *gorm.DB) error {
+	return tx.Exec("ALTER TABLE documents ADD COLUMN form_fields TEXT").Error
 }
 
 // migrateBulkSends adds bulk sends and their rows.

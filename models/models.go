@@ -107,18 +107,33 @@ type Envelope struct {
 	Fields          []Field     `gorm:"foreignKey:EnvelopeID"`
 }
 
+// FormField is a field of a document's own PDF form (AcroForm), placed
+// like a Signflow field: fractions of its page as the viewer sees it.
+type FormField struct {
+	Name    string   `json:"name"`
+	Type    string   `json:"type"`
+	Page    int      `json:"page"`
+	X       float64  `json:"x"`
+	Y       float64  `json:"y"`
+	Width   float64  `json:"width"`
+	Height  float64  `json:"height"`
+	Options []string `json:"options,omitempty"`
+}
+
 // Document is one PDF of an envelope. The bytes live in the blob store.
 type Document struct {
-	ID             string `gorm:"primaryKey;size:36"`
-	EnvelopeID     string `gorm:"size:36;not null;index"`
-	TenantID       string `gorm:"size:64;not null"`
-	Position       int    `gorm:"not null"`
-	Name           string `gorm:"not null"`
-	SizeBytes      int64  `gorm:"not null"`
-	SHA256         string `gorm:"size:64;not null"`
-	PageCount      int    `gorm:"not null"`
-	Pages          []Page `gorm:"serializer:json"`
-	FinalSHA256    string `gorm:"size:64"`
+	ID         string `gorm:"primaryKey;size:36"`
+	EnvelopeID string `gorm:"size:36;not null;index"`
+	TenantID   string `gorm:"size:64;not null"`
+	Position   int    `gorm:"not null"`
+	Name       string `gorm:"not null"`
+	SizeBytes  int64  `gorm:"not null"`
+	SHA256     string `gorm:"size:64;not null"`
+	PageCount  int    `gorm:"not null"`
+	Pages      []Page `gorm:"serializer:json"`
+	// FormFields are the fields of the PDF's own form, found at intake.
+	FormFields     []FormField `gorm:"serializer:json"`
+	FinalSHA256    string      `gorm:"size:64"`
 	FinalSizeBytes int64
 	CreatedAt      time.Time
 }

@@ -55,6 +55,8 @@ type Info struct {
 	SHA256 string
 	Size   int64
 	Pages  []models.Page
+	// FormFields are the document's own form fields (AcroForm).
+	FormFields []models.FormField
 }
 
 var disableConfigDir sync.Once
@@ -101,6 +103,7 @@ func Inspect(data []byte, limits Limits) (*Info, error) {
 		return nil, reject("the document is not a PDF (it does not start with %%PDF-)")
 	}
 	var pages []models.Page
+	var fields []models.FormField
 	err := guard(func() error {
 		if err := checkCrossReferences(data); err != nil {
 			return err
@@ -130,6 +133,9 @@ func Inspect(data []byte, limits Limits) (*Info, error) {
 		if err := checkPageContents(ctx); err != nil {
 			return err
 		}
+		if fields, err = formFields(ctx); err != nil {
+			return err
+		}
 		return checkRoundTrip(data, ctx)
 	})
 	if err != nil {
@@ -139,7 +145,7 @@ func Inspect(data []byte, limits Limits) (*Info, error) {
 		return nil, reject("the PDF cannot be processed (%v)", err)
 	}
 	sum := sha256.Sum256(data)
-	return &Info{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Pages: pages}, nil
+	return &Info{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Pages: pages, FormFields: fields}, nil
 }
 
 func pageGeometry(ctx *model.Context) ([]models.Page, error) {

@@ -58,6 +58,13 @@ func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) 
 		if err != nil {
 			return fmt.Errorf("read: %w", err)
 		}
+		kept, err := flattenForm(ctx, byPage)
+		if err != nil {
+			return fmt.Errorf("flatten the form: %w", err)
+		}
+		for _, s := range kept {
+			byPage[s.Page] = append(byPage[s.Page], s)
+		}
 		fonts := map[string]types.IndirectRef{}
 		var open *types.IndirectRef // "q", shared by the stamped pages
 		for nr := 1; nr <= len(pages); nr++ {

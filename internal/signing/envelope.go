@@ -70,6 +70,9 @@ type FieldRequest struct {
 	// Min and Max bound a number field.
 	Min *float64 `json:"min,omitempty"`
 	Max *float64 `json:"max,omitempty"`
+	// FormField places the field where the document's own form has the
+	// field of that name, with its type and options unless given.
+	FormField string `json:"form_field,omitempty"`
 	// Value prefills the field; with ReadOnly the recipient cannot change it.
 	Value    string `json:"value,omitempty"`
 	ReadOnly bool   `json:"read_only,omitempty"`
@@ -363,6 +366,7 @@ func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, Field
 		errs.Add("message", "keep the message under 5000 characters")
 	}
 	validateRecipients(&errs, spec.Recipients, rules.AllowNoSecondFactor)
+	spec.Fields = placeFormFields(&errs, spec.Fields, infos)
 	validateFields(&errs, spec, infos)
 	t := validateSettings(&errs, spec.Settings)
 	if len(errs) > 0 {
@@ -389,7 +393,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 	for i, info := range infos {
 		env.Documents = append(env.Documents, models.Document{
 			ID: models.NewID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: docs[i].Name,
-			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, CreatedAt: now,
+			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, FormFields: info.FormFields, CreatedAt: now,
 		})
 	}
 	for i, r := range spec.Recipients {

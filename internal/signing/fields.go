@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/models"
 )
 
@@ -65,6 +66,48 @@ func validateFieldRules(errs *FieldErrors, field string, f FieldRequest) {
 			errs.Add(field+".max", "must be at least min")
 		}
 	}
+}
+
+// placeFormFields gives each field that names a form field of its
+// document that field's page, box, type and options, unless the request
+// sets them; the request's own slice is left as it was.
+func placeFormFields(errs *FieldErrors, fields []FieldRequest, infos []*pdf.Info) []FieldRequest {
+	out := slices.Clone(fields)
+	for i := range out {
+		f := &out[i]
+		if f.FormField == "" {
+			continue
+		}
+		doc := 0
+		if f.Document != nil {
+			doc = *f.Document
+		}
+		if doc < 0 || doc >= len(infos) || infos[doc] == nil {
+			continue // the document's own problem is reported
+		}
+		j := slices.IndexFunc(infos[doc].FormFields, func(ff models.FormField) bool { return ff.Name == f.FormField })
+		if j < 0 {
+			errs.Add(fmt.Sprintf("fields[%d].form_field", i), "document %d has no form field %q; its form fields are listed on the envelope's documents", doc, f.FormField)
+			continue
+		}
+		ff := infos[doc].FormFields[j]
+		if f.Type == "" {
+			f.Type = ff.Type
+		}
+		if f.Page == 0 {
+			f.Page = ff.Page
+		}
+		if f.X == nil && f.Y == nil && f.Width == nil && f.Height == nil {
+			f.X, f.Y, f.Width, f.Height = &ff.X, &ff.Y, &ff.Width, &ff.Height
+		}
+		if f.Options == nil && slices.Contains(choiceTypes, f.Type) {
+			f.Options = ff.Options
+		}
+		if f.Name == "" {
+			f.Name = ff.Name
+		}
+	}
+	return out
 }
 
 // prefillTypes may carry a value from the sender.
