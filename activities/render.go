@@ -152,6 +152,15 @@ func (a *Activities) stamps(ctx context.Context, env *models.Envelope, documentI
 		}
 	}
 	var stamps []pdf.Stamp
+	for _, d := range env.Documents {
+		if d.ID != documentID {
+			continue
+		}
+		// Tags first: the values placed at them are drawn over the cover.
+		for _, b := range d.TagBoxes {
+			stamps = append(stamps, pdf.Stamp{Page: b.Page, X: b.X, Y: b.Y, W: b.Width, H: b.Height, Cover: true})
+		}
+	}
 	for _, f := range env.Fields {
 		if f.DocumentID != documentID {
 			continue

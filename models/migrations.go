@@ -44,9 +44,18 @@ func migrateReassign(tx *gorm.DB) error {
 	return tx.Exec("ALTER TABLE envelopes ADD COLUMN allow_reassign BOOLEAN NOT NULL DEFAULT FALSE").Error
 }
 
-// migrateFormFields keeps the fields of each document's own PDF form.
+// migrateFormFields keeps the fields of each document's own PDF form and
+// where its text tags were.
 func migrateFormFields(tx *gorm.DB) error {
-	return tx.Exec("ALTER TABLE documents ADD COLUMN form_fields TEXT").Error
+	for _, s := range []string{
+		"ALTER TABLE documents ADD COLUMN form_fields TEXT",
+		"ALTER TABLE documents ADD COLUMN tag_boxes TEXT",
+	} {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateBulkSends adds bulk sends and their rows.

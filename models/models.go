@@ -107,6 +107,16 @@ type Envelope struct {
 	Fields          []Field     `gorm:"foreignKey:EnvelopeID"`
 }
 
+// Box is a rectangle on a page, in fractions of the page as the viewer
+// sees it, from its top-left corner.
+type Box struct {
+	Page   int     `json:"page"`
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
 // FormField is a field of a document's own PDF form (AcroForm), placed
 // like a Signflow field: fractions of its page as the viewer sees it.
 type FormField struct {
@@ -132,8 +142,10 @@ type Document struct {
 	PageCount  int    `gorm:"not null"`
 	Pages      []Page `gorm:"serializer:json"`
 	// FormFields are the fields of the PDF's own form, found at intake.
-	FormFields     []FormField `gorm:"serializer:json"`
-	FinalSHA256    string      `gorm:"size:64"`
+	FormFields []FormField `gorm:"serializer:json"`
+	// TagBoxes are where text tags were: the final PDF covers them.
+	TagBoxes       []Box  `gorm:"serializer:json"`
+	FinalSHA256    string `gorm:"size:64"`
 	FinalSizeBytes int64
 	CreatedAt      time.Time
 }

@@ -17,14 +17,16 @@ import (
 )
 
 // Stamp is one value to draw into a box. X, Y, W, H are fractions of the
-// page as the viewer sees it, origin top-left. Exactly one of Text and PNG
-// is set.
+// page as the viewer sees it, origin top-left. Exactly one of Text, PNG
+// and Cover is set.
 type Stamp struct {
 	Page       int
 	X, Y, W, H float64
 	Text       string
 	Font       string
 	PNG        []byte
+	// Cover paints the box white: a text tag the final PDF does not show.
+	Cover bool
 }
 
 // Fonts for stamped text: pdfcpu's core fonts, so nothing is loaded from disk.
@@ -202,6 +204,10 @@ func drawStamps(ctx *model.Context, content *bytes.Buffer, res types.Dict, page 
 	for i, s := range stamps {
 		left, bottom := s.X*page.Width, (1-s.Y-s.H)*page.Height
 		boxW, boxH := s.W*page.Width, s.H*page.Height
+		if s.Cover {
+			fmt.Fprintf(content, "q 1 g %.2f %.2f %.2f %.2f re f Q\n", left, bottom, boxW, boxH)
+			continue
+		}
 		if s.PNG != nil {
 			if images == nil {
 				if images, err = subDict(ctx, res, "XObject"); err != nil {

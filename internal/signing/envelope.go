@@ -21,6 +21,9 @@ type EnvelopeRequest struct {
 	Recipients []RecipientRequest `json:"recipients"`
 	Fields     []FieldRequest     `json:"fields"`
 	Settings   SettingsRequest    `json:"settings"`
+	// TextTags places fields where the documents' text has tags such as
+	// {{signature:1}} (see texttags.go).
+	TextTags bool `json:"text_tags"`
 	// TemplateID makes the envelope from a template (its newest version,
 	// or TemplateVersion), with the people of Roles and the prefilled
 	// Values, instead of documents, recipients and fields.
@@ -353,6 +356,8 @@ type Prepared struct {
 	docs   []Upload
 	infos  []*pdf.Info
 	timing timing
+	// covers are where each document's text tags were.
+	covers [][]models.Box
 }
 
 // Prepare checks an envelope request and its documents: each problem is
@@ -367,12 +372,18 @@ func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, Field
 	}
 	validateRecipients(&errs, spec.Recipients, rules.AllowNoSecondFactor)
 	spec.Fields = placeFormFields(&errs, spec.Fields, infos)
+	var covers [][]models.Box
+	if spec.TextTags && len(errs) == 0 {
+		var tagged []FieldRequest
+		tagged, covers = placeTextTags(&errs, docs, infos)
+		spec.Fields = append(spec.Fields, tagged...)
+	}
 	validateFields(&errs, spec, infos)
 	t := validateSettings(&errs, spec.Settings)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &Prepared{spec: spec, docs: docs, infos: infos, timing: t}, nil
+	return &Prepared{spec: spec, docs: docs, infos: infos, timing: t, covers: covers}, nil
 }
 
 // Build makes envelope id of tenant as of now; each recipient's first link
@@ -393,7 +404,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 	for i, info := range infos {
 		env.Documents = append(env.Documents, models.Document{
 			ID: models.NewID(), EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: docs[i].Name,
-			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, FormFields: info.FormFields, CreatedAt: now,
+			SizeBytes: info.Size, SHA256: info.SHA256, PageCount: len(info.Pages), Pages: info.Pages, FormFields: info.FormFields, TagBoxes: p.coversOf(i), CreatedAt: now,
 		})
 	}
 	for i, r := range spec.Recipients {
