@@ -86,6 +86,16 @@ func (s *Server) updateTemplate(c *gin.Context) {
 		s.unavailable(c, "saving the template", err)
 		return
 	}
+	current, err := s.Store.GetTemplateVersion(c.Request.Context(), t.TenantID, t.ID, t.Version)
+	if err != nil {
+		s.unavailable(c, "loading the template version", err)
+		return
+	}
+	if current.Name == version.Name && current.Definition == version.Definition {
+		// The same template again, a retry say: no new version.
+		s.answerTemplate(c, http.StatusOK, t, t.Version)
+		return
+	}
 	err = s.Store.AddTemplateVersion(c.Request.Context(), t.TenantID, t.ID, t.Version, version, s.now().UTC())
 	switch {
 	case errors.Is(err, models.ErrConflict):

@@ -119,6 +119,21 @@ func TestTemplatesAreVersionedAndMakeEnvelopes(t *testing.T) {
 		jsonBody(t, employmentTemplate(t, "Your contract (2027)")), api.auth)
 	require.Equal(t, http.StatusOK, status, "%v", v2)
 	require.EqualValues(t, 2, v2["version"])
+	status, again2 := sendWith(t, http.MethodPut, suite.apiURL+"/v1/templates/"+id, "application/json",
+		jsonBody(t, employmentTemplate(t, "Your contract (2027)")), api.auth)
+	require.Equal(t, http.StatusOK, status)
+	require.EqualValues(t, 2, again2["version"], "the same PUT again makes no new version")
+
+	// Another tenant sees none of it.
+	other := newTenantAPI(t, suite.apiURL)
+	status, _ = other.call(http.MethodGet, "/v1/templates/"+id, nil)
+	require.Equal(t, http.StatusNotFound, status)
+	status, problem = other.call(http.MethodPost, "/v1/envelopes", fromTemplate(id, nil))
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Equal(t, "template_id", str(problem, "errors", 0, "field"))
+	status, problem = other.call(http.MethodPost, "/v1/bulk-sends", J{"template_id": id, "rows": bulkRows(1)})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Equal(t, "template_id", str(problem, "errors", 0, "field"))
 	status, v1 := api.call(http.MethodGet, "/v1/templates/"+id+"?version=1", nil)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "Your employment contract", v1["subject"])
