@@ -45,6 +45,7 @@ type contractCheck struct {
 	mu        sync.Mutex
 	hosts     map[string]bool
 	failures  []string
+	checked   int // exchanges validated, webhooks included
 	// webhookMu serializes webhook checks: libopenapi renders a schema for
 	// validation in place, which is not safe from two goroutines at once.
 	webhookMu sync.Mutex
@@ -93,11 +94,12 @@ func (c *contractCheck) fail(format string, args ...any) {
 	c.failures = append(c.failures, fmt.Sprintf(format, args...))
 }
 
-// report lists every exchange that broke the contract.
-func (c *contractCheck) report() []string {
+// report lists every exchange that broke the contract, and how many were
+// checked.
+func (c *contractCheck) report() ([]string, int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.failures)
+	return slices.Clone(c.failures), c.checked
 }
 
 func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -131,6 +133,9 @@ func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	what := req.Method + " " + redactToken(req.URL.Path)
+	c.mu.Lock()
+	c.checked++
+	c.mu.Unlock()
 	if !requestOK {
 		// The contract refuses the request: the server must refuse it as well.
 		if resp.StatusCode < 400 || resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
@@ -152,6 +157,9 @@ func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 func (c *contractCheck) checkWebhook(body []byte) {
 	c.webhookMu.Lock()
 	defer c.webhookMu.Unlock()
+	c.mu.Lock()
+	c.checked++
+	c.mu.Unlock()
 	schema := c.schema("WebhookEvent")
 	if ok, errs := schema_validation.NewSchemaValidator().ValidateSchemaBytes(schema, body); !ok {
 		c.fail("a webhook body breaks the contract: %s: %s", describe(errs), body)
@@ -258,7 +266,7 @@ func TestContractCatchesDrift(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 	}
-	failures := check.report()
+	failures, _ := check.report()
 	require.Len(t, failures, 2, "%v", failures)
 	require.Contains(t, failures[0], "GET /healthz answered 200 outside the contract")
 	require.Contains(t, failures[1], "the contract refuses the request")

@@ -229,7 +229,9 @@ func setup(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("build signflow: %v\n%s", err, out)
 	}
 	code := m.Run()
-	if failures := openapiCheck.report(); len(failures) > 0 {
+	failures, checked := openapiCheck.report()
+	fmt.Printf("OpenAPI contract: %d requests, responses and webhook bodies checked, %d broke it\n", checked, len(failures))
+	if len(failures) > 0 {
 		fmt.Fprintf(os.Stderr, "%d exchanges broke the OpenAPI contract (api/openapi.yaml):\n", len(failures))
 		for _, f := range failures {
 			fmt.Fprintln(os.Stderr, "  "+f)

@@ -461,19 +461,6 @@ func drawAppearances(ctx *model.Context, nr int, d types.Dict, content []byte, x
 	if err != nil {
 		return err
 	}
-	var contents types.Array
-	if c, found := d.Find("Contents"); found {
-		if ref, ok := c.(types.IndirectRef); ok {
-			if arr, err := ctx.DereferenceArray(ref); err == nil && arr != nil {
-				c = arr
-			}
-		}
-		if arr, ok := c.(types.Array); ok {
-			contents = append(contents, arr...)
-		} else {
-			contents = append(contents, c)
-		}
-	}
-	d.Update("Contents", append(contents, *ours))
+	d.Update("Contents", append(pageContents(ctx, d), *ours))
 	return nil
 }

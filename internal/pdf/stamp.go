@@ -126,21 +126,26 @@ func stampPage(ctx *model.Context, nr int, page models.Page, stamps []Stamp, fon
 	if err != nil {
 		return err
 	}
-	contents := types.Array{open}
-	if c, found := d.Find("Contents"); found {
-		if ref, ok := c.(types.IndirectRef); ok {
-			if arr, err := ctx.DereferenceArray(ref); err == nil && arr != nil {
-				c = arr
-			}
-		}
-		if arr, ok := c.(types.Array); ok {
-			contents = append(contents, arr...)
-		} else {
-			contents = append(contents, c)
+	d.Update("Contents", append(append(types.Array{open}, pageContents(ctx, d)...), *ours))
+	return nil
+}
+
+// pageContents is the page's content streams as a list, whether the page
+// holds one stream, an array, or a reference to an array.
+func pageContents(ctx *model.Context, d types.Dict) types.Array {
+	c, found := d.Find("Contents")
+	if !found {
+		return nil
+	}
+	if ref, ok := c.(types.IndirectRef); ok {
+		if arr, err := ctx.DereferenceArray(ref); err == nil && arr != nil {
+			return arr
 		}
 	}
-	d.Update("Contents", append(contents, *ours))
-	return nil
+	if arr, ok := c.(types.Array); ok {
+		return arr
+	}
+	return types.Array{c}
 }
 
 // viewedToUser is the matrix from the page as the viewer sees it (origin

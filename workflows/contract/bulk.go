@@ -69,13 +69,7 @@ func (c *Client) StartBulkSend(ctx context.Context, in BulkSendInput) error {
 // ControlBulkSend pauses, resumes or cancels a bulk send: a *Rejection
 // when it is not in a state to, ErrNotRunning when it has ended.
 func (c *Client) ControlBulkSend(ctx context.Context, id, update string) error {
-	handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: BulkSendWorkflowID(id), UpdateName: update, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = handle.Get(ctx, nil)
-	}
-	return classify("bulk send "+id, err)
+	return c.runUpdate(ctx, BulkSendWorkflowID(id), "bulk send "+id, update, nil, nil)
 }
 
 // BulkSendProgress asks a running bulk send how far it is.

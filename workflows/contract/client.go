@@ -219,19 +219,23 @@ func (c *Client) ensureSchedule(ctx context.Context, id, workflowType string, in
 // retentionBatch bounds one run; the next run takes the rest.
 const retentionBatch = 500
 
-// update runs a workflow update and waits for its result.
+// update runs an envelope workflow's update and waits for its state.
 func (c *Client) update(ctx context.Context, envelopeID, name string, arg any) (State, error) {
 	var st State
+	err := c.runUpdate(ctx, EnvelopeWorkflowID(envelopeID), "envelope "+envelopeID, name, []any{arg}, &st)
+	return st, err
+}
+
+// runUpdate runs an update on workflow id (what names it in errors) and
+// decodes its result into result, unless nil.
+func (c *Client) runUpdate(ctx context.Context, id, what, name string, args []any, result any) error {
 	handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   EnvelopeWorkflowID(envelopeID),
-		UpdateName:   name,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: id, UpdateName: name, Args: args, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
-		err = handle.Get(ctx, &st)
+		err = handle.Get(ctx, result)
 	}
-	return st, classify("envelope "+envelopeID, err)
+	return classify(what, err)
 }
 
 // classify maps Temporal's errors about a workflow (what names it) to the
