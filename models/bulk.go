@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,8 +60,17 @@ type BulkRow struct {
 	UpdatedAt time.Time
 }
 
-// CreateBulkSend stores a bulk send with its rows, all or nothing.
+// CreateBulkSend stores a bulk send with its rows, all or nothing. A row's
+// input (names, addresses, access codes) is sealed under the data keys
+// while it waits, and dropped once the row is settled: its envelope holds
+// what it needs from then on.
 func (s *Store) CreateBulkSend(ctx context.Context, b *BulkSend, rows []BulkRow) error {
+	if s.Sealer != nil {
+		for i := range rows {
+			kid, sealed := s.Sealer.Seal([]byte(rows[i].Input), rowAAD(b.ID, rows[i].Position))
+			rows[i].Input = sealedRowPrefix + kid + ":" + base64.StdEncoding.EncodeToString(sealed)
+		}
+	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(b).Error; err != nil {
 			return fmt.Errorf("create bulk send %s: %w", b.ID, err)
@@ -120,14 +132,48 @@ func (s *Store) BulkRows(ctx context.Context, id, status string, after, limit in
 	if err := q.Order("position").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list rows of bulk send %s: %w", id, err)
 	}
+	for i := range rows {
+		input, err := s.openRow(rows[i])
+		if err != nil {
+			return nil, err
+		}
+		rows[i].Input = input
+	}
 	return rows, nil
+}
+
+const sealedRowPrefix = "sealed:"
+
+func rowAAD(bulkID string, position int) []byte {
+	return []byte("bulk-row:" + bulkID + ":" + strconv.Itoa(position))
+}
+
+// openRow is a row's input in clear.
+func (s *Store) openRow(r BulkRow) (string, error) {
+	rest, sealed := strings.CutPrefix(r.Input, sealedRowPrefix)
+	if !sealed {
+		return r.Input, nil
+	}
+	if s.Sealer == nil {
+		return "", fmt.Errorf("row %d of bulk send %s is sealed and no data keys are configured", r.Position, r.BulkID)
+	}
+	kid, encoded, _ := strings.Cut(rest, ":")
+	data, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return "", fmt.Errorf("row %d of bulk send %s is damaged", r.Position, r.BulkID)
+	}
+	plain, err := s.Sealer.Open(kid, data, rowAAD(r.BulkID, r.Position))
+	if err != nil {
+		return "", fmt.Errorf("row %d of bulk send %s: %w", r.Position, r.BulkID, err)
+	}
+	return string(plain), nil
 }
 
 // SetBulkRow records what became of a pending row; a row already settled
 // keeps its first outcome.
 func (s *Store) SetBulkRow(ctx context.Context, id string, position int, status, problems string, now time.Time) error {
 	err := s.DB.WithContext(ctx).Model(&BulkRow{}).Where("bulk_id = ? AND position = ? AND status = ?", id, position, RowPending).
-		Updates(map[string]any{"status": status, "problems": problems, "updated_at": now}).Error
+		Updates(map[string]any{"status": status, "problems": problems, "input": "", "updated_at": now}).Error
 	if err != nil {
 		return fmt.Errorf("settle row %d of bulk send %s: %w", position, id, err)
 	}
@@ -140,7 +186,7 @@ func (s *Store) FinishBulkSend(ctx context.Context, id, status string, now time.
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if status == BulkCancelled {
 			err := tx.Model(&BulkRow{}).Where("bulk_id = ? AND status = ?", id, RowPending).
-				Updates(map[string]any{"status": RowCancelled, "updated_at": now}).Error
+				Updates(map[string]any{"status": RowCancelled, "input": "", "updated_at": now}).Error
 			if err != nil {
 				return fmt.Errorf("cancel rows of bulk send %s: %w", id, err)
 			}

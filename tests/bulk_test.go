@@ -243,3 +243,23 @@ func TestBulkSendTakesTenThousandRowsAndNoMore(t *testing.T) {
 	require.Equal(t, 10_000, count(done, "created")+count(done, "cancelled"))
 	require.Less(t, count(done, "created"), 10_000)
 }
+
+// TestBulkRowsKeepNoPersonalDataInClear: a waiting row's people are sealed
+// under the data keys, and a settled row keeps none of them.
+func TestBulkRowsKeepNoPersonalDataInClear(t *testing.T) {
+	t.Parallel()
+	api := newTenantAPI(t, suite.apiURL)
+	status, tmpl := api.call(http.MethodPost, "/v1/templates", employmentTemplate(t, "Your employment contract"))
+	require.Equal(t, http.StatusCreated, status, "%v", tmpl)
+	status, bulk := api.call(http.MethodPost, "/v1/bulk-sends", J{"template_id": str(tmpl, "id"), "rows": bulkRows(3)})
+	require.Equal(t, http.StatusAccepted, status, "%v", bulk)
+	var inputs []string
+	require.NoError(t, rawDB().Model(&models.BulkRow{}).Where("bulk_id = ?", str(bulk, "id")).Pluck("input", &inputs).Error)
+	for _, in := range inputs {
+		require.NotContains(t, in, "example.com", "no address in clear")
+		require.NotContains(t, in, testAccessCode, "no access code in clear")
+	}
+	awaitBulk(t, api, str(bulk, "id"), func(b J) bool { return b["status"] == "completed" })
+	require.NoError(t, rawDB().Model(&models.BulkRow{}).Where("bulk_id = ?", str(bulk, "id")).Pluck("input", &inputs).Error)
+	require.Equal(t, []string{"", "", ""}, inputs, "a settled row keeps nothing")
+}
