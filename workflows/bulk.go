@@ -39,7 +39,7 @@ func BulkSend(ctx workflow.Context, in contract.BulkSendInput) error {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           contract.BackgroundQueue(workflow.GetInfo(ctx).TaskQueueName),
 		StartToCloseTimeout: 30 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    15 * time.Second, // a row heartbeats; a dead worker's batch moves on soon
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
 	for batches := 1; next < in.Rows && !cancelled; batches++ {
