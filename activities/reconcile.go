@@ -59,6 +59,31 @@ func (a *Activities) FindStrayEnvelopes(ctx context.Context, staleAfter, lookbac
 	return strays, nil
 }
 
+// maxBulkResumed bounds the bulk sends one reconciliation looks at.
+const maxBulkResumed = 500
+
+// ResumeBulkSends starts the workflow of every bulk send that was stored
+// but never started (the API died between the two), and counts them.
+func (a *Activities) ResumeBulkSends(ctx context.Context, staleAfter time.Duration) (int, error) {
+	running, err := a.Store.RunningBulkSends(ctx, time.Now().Add(-staleAfter), maxBulkResumed)
+	if err != nil {
+		return 0, err
+	}
+	resumed := 0
+	for _, b := range running {
+		started, err := a.Workflows.EnsureBulkSend(ctx, contract.BulkSendInput{BulkID: b.ID, TenantID: b.TenantID, Rows: b.Rows})
+		if err != nil {
+			return resumed, err
+		}
+		if started {
+			a.Log.Warn("bulk send resumed: it had no workflow", "bulk_send_id", b.ID)
+			a.Metrics.Reconciled("bulk_resumed", 1)
+			resumed++
+		}
+	}
+	return resumed, nil
+}
+
 // VoidStray ends an envelope whose workflow never started, as the system.
 func (a *Activities) VoidStray(ctx context.Context, envelopeID string) error {
 	ev := models.SystemEvent("reconciled-void", map[string]any{"reason": "its signing workflow never started"})

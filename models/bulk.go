@@ -100,6 +100,17 @@ func (s *Store) GetBulkSend(ctx context.Context, tenantID, id string) (*BulkSend
 	return &b, nil
 }
 
+// RunningBulkSends are up to limit bulk sends still running that were
+// made before before, oldest first.
+func (s *Store) RunningBulkSends(ctx context.Context, before time.Time, limit int) ([]BulkSend, error) {
+	var out []BulkSend
+	err := s.DB.WithContext(ctx).Where("status = ? AND created_at < ?", BulkRunning, before).Order("created_at").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list running bulk sends: %w", err)
+	}
+	return out, nil
+}
+
 // BulkCounts is how many rows of a bulk send are in each status.
 func (s *Store) BulkCounts(ctx context.Context, id string) (map[string]int, error) {
 	var counts []struct {

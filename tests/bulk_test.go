@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -262,4 +264,29 @@ func TestBulkRowsKeepNoPersonalDataInClear(t *testing.T) {
 	awaitBulk(t, api, str(bulk, "id"), func(b J) bool { return b["status"] == "completed" })
 	require.NoError(t, rawDB().Model(&models.BulkRow{}).Where("bulk_id = ?", str(bulk, "id")).Pluck("input", &inputs).Error)
 	require.Equal(t, []string{"", "", ""}, inputs, "a settled row keeps nothing")
+}
+
+// TestABulkSendStoredWithoutItsWorkflowIsResumed: an API that died between
+// storing a bulk send and starting its workflow leaves it to the
+// reconciliation, which starts it.
+func TestABulkSendStoredWithoutItsWorkflowIsResumed(t *testing.T) {
+	t.Parallel()
+	api := newTenantAPI(t, suite.apiURL)
+	status, tmpl := api.call(http.MethodPost, "/v1/templates", employmentTemplate(t, "Your employment contract"))
+	require.Equal(t, http.StatusCreated, status, "%v", tmpl)
+	created := time.Now().Add(-time.Hour).UTC()
+	b := &models.BulkSend{ID: models.NewID(), TenantID: api.tenant, TemplateID: str(tmpl, "id"), TemplateVersion: 1,
+		CreatedBy: "test", Status: models.BulkRunning, Rows: 2, CreatedAt: created}
+	var rows []models.BulkRow
+	for i, row := range bulkRows(2) {
+		input, err := json.Marshal(row)
+		require.NoError(t, err)
+		rows = append(rows, models.BulkRow{BulkID: b.ID, Position: i, Input: string(input), Status: models.RowPending,
+			EnvelopeID: models.NewID(), UpdatedAt: created})
+	}
+	require.NoError(t, suite.store.CreateBulkSend(context.Background(), b, rows))
+
+	reconcile(t)
+	done := awaitBulk(t, api, b.ID, func(b J) bool { return b["status"] == "completed" })
+	require.Equal(t, 2, count(done, "created"))
 }

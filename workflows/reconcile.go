@@ -17,7 +17,8 @@ const reconcileLookback = 24 * time.Hour
 // Reconcile runs on a schedule and compares what the database says with
 // what Temporal runs: an envelope in progress whose workflow never started
 // is voided; one whose workflow ended without completing is flagged for an
-// operator; pending webhooks that no deliverer drains get one. Each run
+// operator; pending webhooks that no deliverer drains get one; a bulk send
+// stored without its workflow gets it. Each run
 // records how much it found as a search attribute.
 func Reconcile(ctx workflow.Context, in contract.ReconcileInput) (contract.ReconcileReport, error) {
 	var report contract.ReconcileReport
@@ -41,6 +42,12 @@ func Reconcile(ctx workflow.Context, in contract.ReconcileInput) (contract.Recon
 	}
 	if err := workflow.ExecuteActivity(actx, a.WakeWaitingWebhooks, in.StaleAfter).Get(ctx, &report.Woken); err != nil {
 		return report, err
+	}
+	// Runs recorded before bulk sends existed did not look for them.
+	if workflow.GetVersion(ctx, "resume-bulk-sends", workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.ExecuteActivity(actx, a.ResumeBulkSends, in.StaleAfter).Get(ctx, &report.BulkResumed); err != nil {
+			return report, err
+		}
 	}
 	err := workflow.UpsertTypedSearchAttributes(ctx, contract.ReconcileFindingsAttribute.ValueSet(report.Findings()))
 	return report, err

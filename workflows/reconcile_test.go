@@ -25,6 +25,7 @@ func TestReconcileVoidsTheUnstartedAndFlagsTheEnded(t *testing.T) {
 	env.OnActivity(a.VoidStray, mock.Anything, "never-started").Return(nil).Once()
 	env.OnActivity(a.FlagStray, mock.Anything, strays[1]).Return(nil).Once()
 	env.OnActivity(a.WakeWaitingWebhooks, mock.Anything, 10*time.Minute).Return(3, nil)
+	env.OnActivity(a.ResumeBulkSends, mock.Anything, 10*time.Minute).Return(1, nil)
 
 	env.ExecuteWorkflow(workflows.Reconcile, contract.ReconcileInput{StaleAfter: 10 * time.Minute})
 	require.True(t, env.IsWorkflowCompleted())
@@ -34,6 +35,7 @@ func TestReconcileVoidsTheUnstartedAndFlagsTheEnded(t *testing.T) {
 	require.Equal(t, []string{"never-started"}, report.Voided)
 	require.Equal(t, []string{"terminated"}, report.Flagged)
 	require.Equal(t, 3, report.Woken)
-	require.EqualValues(t, 5, report.Findings())
+	require.Equal(t, 1, report.BulkResumed)
+	require.EqualValues(t, 6, report.Findings())
 	env.AssertExpectations(t)
 }

@@ -82,7 +82,7 @@ func New() *Metrics {
 		renderDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "signflow_render_duration_seconds",
 			Help: "Time to stamp, certify and seal one final document.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
 		reconcileFindings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signflow_reconcile_findings_total",
-			Help: "What the reconciliation found and did: voided (workflow never started), flagged (workflow ended abnormally), webhooks_woken."},
+			Help: "What the reconciliation found and did: voided (workflow never started), flagged (workflow ended abnormally), webhooks_woken, bulk_resumed."},
 			[]string{"kind"}),
 	}
 	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.envelopesCreated, m.envelopesEnded,

@@ -53,6 +53,13 @@ type BulkProgress struct {
 // StartBulkSend starts a bulk send's workflow; starting it again succeeds
 // without a second.
 func (c *Client) StartBulkSend(ctx context.Context, in BulkSendInput) error {
+	_, err := c.EnsureBulkSend(ctx, in)
+	return err
+}
+
+// EnsureBulkSend starts a bulk send's workflow unless it has one, and says
+// whether it started it.
+func (c *Client) EnsureBulkSend(ctx context.Context, in BulkSendInput) (bool, error) {
 	_, err := c.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       BulkSendWorkflowID(in.BulkID),
 		TaskQueue:                c.taskQueue,
@@ -60,10 +67,13 @@ func (c *Client) StartBulkSend(ctx context.Context, in BulkSendInput) error {
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}, BulkSendWorkflowType, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
-		return fmt.Errorf("start bulk send %s: %w", in.BulkID, err)
+	switch {
+	case errors.As(err, &started):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("start bulk send %s: %w", in.BulkID, err)
 	}
-	return nil
+	return true, nil
 }
 
 // ControlBulkSend pauses, resumes or cancels a bulk send: a *Rejection

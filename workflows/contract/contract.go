@@ -42,6 +42,8 @@ type ReconcileReport struct {
 	Voided  []string `json:"voided"`  // in progress with no workflow: ended
 	Flagged []string `json:"flagged"` // in progress, workflow ended otherwise: for an operator
 	Woken   int      `json:"woken"`   // envelopes whose pending webhooks had no deliverer
+	// BulkResumed counts bulk sends stored but never started.
+	BulkResumed int `json:"bulk_resumed,omitempty"`
 }
 
 // RetentionScheduleID is the Temporal Schedule that applies the tenants'
@@ -64,7 +66,9 @@ type RetentionReport struct {
 }
 
 // Findings counts what needed repair or attention.
-func (r ReconcileReport) Findings() int64 { return int64(len(r.Voided) + len(r.Flagged) + r.Woken) }
+func (r ReconcileReport) Findings() int64 {
+	return int64(len(r.Voided) + len(r.Flagged) + r.Woken + r.BulkResumed)
+}
 
 // The envelope workflow's update, signal and query names.
 const (
