@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -74,11 +75,19 @@ type Server struct {
 	// CodecWithoutToken lets loopback callers use it without a token, for
 	// the dev server's Web UI.
 	CodecWithoutToken bool
+
+	// pageImages keeps recently drawn page images.
+	pageImages *lru.Cache[string, []byte]
 }
+
+// pageImagesCached is how many page images an API process keeps: at a
+// few hundred kilobytes each, tens of megabytes at most.
+const pageImagesCached = 128
 
 // Handler builds the HTTP routes.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
+	s.pageImages, _ = lru.New[string, []byte](pageImagesCached)
 	r := gin.New()
 	// X-Forwarded-For counts only from configured proxies (none by default);
 	// config.Load has already checked the addresses.
@@ -159,6 +168,7 @@ func (s *Server) Handler() http.Handler {
 	link := v1.Group("", s.limitLinks)
 	link.GET("/signing/:token", s.signingView)
 	link.GET("/signing/:token/documents/:doc", s.signingDocument)
+	link.GET("/signing/:token/documents/:doc/pages/:page", s.signingPageImage)
 	link.POST("/signing/:token/viewed", small, s.idempotent, s.markViewed)
 	link.POST("/signing/:token/otp", small, s.idempotent, s.requestCode)
 	link.POST("/signing/:token/session", small, s.idempotent, s.startSession)

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -160,6 +164,58 @@ func (s *Server) signingDocument(c *gin.Context) {
 		return
 	}
 	s.sendDocument(c, env, c.Param("doc"), false, recipientEvent(c, r, models.EventDocumentDownloaded))
+}
+
+// defaultPageWidth is a page image's width when the page asks for none.
+const defaultPageWidth = 1000
+
+// signingPageImage is one page of a document as a PNG at the width the
+// signing page asks for, in a verified session. Pages are drawn by the PDF
+// engine from the original, which passed intake, and kept in a bounded
+// cache by document, page and width.
+func (s *Server) signingPageImage(c *gin.Context) {
+	r, env, _ := s.verifiedSigner(c)
+	if r == nil {
+		return
+	}
+	if env.DocumentsDeletedAt != nil {
+		problem(c, http.StatusGone, "documents-deleted", "The documents of this envelope have been deleted.")
+		return
+	}
+	i := slices.IndexFunc(env.Documents, func(d models.Document) bool { return d.ID == c.Param("doc") })
+	if i < 0 {
+		problem(c, http.StatusNotFound, "not-found", "The envelope has no document with ID "+c.Param("doc")+".")
+		return
+	}
+	doc := env.Documents[i]
+	page, err := strconv.Atoi(c.Param("page"))
+	if err != nil || page < 1 || page > doc.PageCount {
+		problem(c, http.StatusNotFound, "not-found", fmt.Sprintf("The document has pages 1 to %d.", doc.PageCount))
+		return
+	}
+	width := defaultPageWidth
+	if v := c.Query("width"); v != "" {
+		if width, err = strconv.Atoi(v); err != nil || width < pdf.MinPageWidth || width > pdf.MaxPageWidth {
+			invalid(c, signing.FieldErrors{{Field: "width", Message: fmt.Sprintf("give a width from %d to %d pixels", pdf.MinPageWidth, pdf.MaxPageWidth)}})
+			return
+		}
+	}
+	key := fmt.Sprintf("%s/%d/%d", doc.ID, page, width)
+	image, ok := s.pageImages.Get(key)
+	if !ok {
+		data, err := s.Blobs.Get(c.Request.Context(), blob.OriginalKey(env.ID, doc.ID))
+		if err != nil {
+			s.unavailable(c, "reading the document", err)
+			return
+		}
+		if image, err = pdf.RenderPage(data, page, width); err != nil {
+			s.unavailable(c, "drawing the page", err)
+			return
+		}
+		s.pageImages.Add(key, image)
+	}
+	c.Header("Cache-Control", "private, max-age=300")
+	c.Data(http.StatusOK, "image/png", image)
 }
 
 // completedCopy serves a completed document to a recipient through the

@@ -53,9 +53,14 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 		chromedp.WaitVisible("#access-code"),
 		chromedp.SendKeys("#access-code", testAccessCode),
 		chromedp.Click("#confirm"),
+		// The document is on the page, drawn by the API page by page.
+		chromedp.WaitVisible(`#pages img[src^="blob:"]`),
 		signOnPage("Page Signer"),
 	))
 	require.NoError(t, err)
+	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector("#pages img").naturalWidth`))
+	require.NoError(t, err)
+	require.Greater(t, drawn, 99, "the page image loaded")
 	done, err := chromedp.Run(ctx, chromedp.Text("#done"))
 	require.NoError(t, err)
 	require.Contains(t, done, "You have signed")

@@ -47,10 +47,28 @@
       list.append(li);
     }
     show("documents", true);
+    showPages().catch(fail);
     renderFields();
     show("reassign", view.envelope.allow_reassign);
     show("fields", true);
     await call("POST", "/viewed");
+  }
+
+  // showPages draws each document's pages, as the API renders them for
+  // this width of screen, so the signer reads the document here.
+  async function showPages() {
+    const box = $("pages");
+    box.replaceChildren();
+    const width = Math.min(2000, Math.max(100, Math.round(box.clientWidth * (window.devicePixelRatio || 1)) || 1000));
+    for (const d of view.documents) {
+      for (let n = 1; n <= Math.min(d.page_count, 50); n++) {
+        const img = document.createElement("img");
+        img.alt = "Page " + n + " of " + d.name;
+        box.append(img);
+        const png = await call("GET", "/documents/" + encodeURIComponent(d.id) + "/pages/" + n + "?width=" + width);
+        img.src = URL.createObjectURL(png);
+      }
+    }
   }
 
   async function openDocument(d) {

@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/requests"
-	"github.com/klippa-app/go-pdfium/webassembly"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
@@ -23,32 +19,11 @@ type TextTag struct {
 	Box  models.Box
 }
 
-// Reading text with positions takes a real PDF engine: PDFium, compiled to
-// WebAssembly and run by wazero (go-pdfium), so no cgo and no library on
-// the host. One instance serves the process, one document at a time; it
-// is made on first use (its compilation takes seconds) and only for
-// envelopes that ask for text tags.
-var (
-	engineOnce sync.Once
-	engine     pdfium.Pool
-	engineErr  error
-)
-
-// engineWait bounds the wait for the engine while another document holds it.
-const engineWait = time.Minute
-
-func textEngine() (pdfium.Pool, error) {
-	engineOnce.Do(func() {
-		engine, engineErr = webassembly.Init(webassembly.Config{MinIdle: 0, MaxIdle: 1, MaxTotal: 1, ReuseWorkers: true})
-	})
-	return engine, engineErr
-}
-
 // FindTextTags lists every "{{...}}" in a document that passed Inspect.
 // A tag must sit on one line of one page; its characters' boxes make its
 // box.
 func FindTextTags(data []byte) ([]TextTag, error) {
-	pool, err := textEngine()
+	pool, err := pdfEngine()
 	if err != nil {
 		return nil, fmt.Errorf("start the text engine: %w", err)
 	}

@@ -1,0 +1,79 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"sync"
+	"time"
+
+	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/webassembly"
+)
+
+// Reading text with positions and drawing pages take a real PDF engine:
+// PDFium, compiled to WebAssembly and run by wazero (go-pdfium), so no cgo
+// and no library on the host. One instance serves the process, one
+// document at a time; it is made on first use (its compilation takes
+// seconds), so envelopes that use neither text tags nor page images never
+// pay for it.
+var (
+	engineOnce sync.Once
+	engine     pdfium.Pool
+	engineErr  error
+)
+
+// engineWait bounds the wait for the engine while another document holds it.
+const engineWait = time.Minute
+
+func pdfEngine() (pdfium.Pool, error) {
+	engineOnce.Do(func() {
+		engine, engineErr = webassembly.Init(webassembly.Config{MinIdle: 0, MaxIdle: 1, MaxTotal: 1, ReuseWorkers: true})
+	})
+	return engine, engineErr
+}
+
+// Page images for the signing page are bounded so that no request can make
+// the engine draw more than maxPagePixels.
+const (
+	MinPageWidth  = 100
+	MaxPageWidth  = 2000
+	maxPagePixels = 8 << 20
+)
+
+// RenderPage draws page nr (from 1) of a document that passed Inspect as
+// a PNG width pixels wide, its height following the page's shape, capped
+// so the image holds at most maxPagePixels.
+func RenderPage(data []byte, nr, width int) ([]byte, error) {
+	if width < MinPageWidth || width > MaxPageWidth {
+		return nil, fmt.Errorf("a page image is %d to %d pixels wide", MinPageWidth, MaxPageWidth)
+	}
+	pool, err := pdfEngine()
+	if err != nil {
+		return nil, fmt.Errorf("start the PDF engine: %w", err)
+	}
+	inst, err := pool.GetInstance(engineWait)
+	if err != nil {
+		return nil, fmt.Errorf("wait for the PDF engine: %w", err)
+	}
+	defer inst.Close()
+	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
+	if err != nil {
+		return nil, fmt.Errorf("open the document: %w", err)
+	}
+	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+	res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{
+		Page:  requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: nr - 1}},
+		Width: width, Height: maxPagePixels / width,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("render page %d: %w", nr, err)
+	}
+	defer res.Cleanup()
+	var out bytes.Buffer
+	if err := png.Encode(&out, res.Result.RenderedImage); err != nil {
+		return nil, fmt.Errorf("encode page %d: %w", nr, err)
+	}
+	return out.Bytes(), nil
+}
