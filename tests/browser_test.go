@@ -117,3 +117,38 @@ func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
 	require.NotNil(t, started)
 	require.Contains(t, fmt.Sprint(at(started, "details")), "email_otp")
 }
+
+// TestASignerDrawsTheSignatureOnThePage draws a stroke with the pointer
+// on the signature's drawing area and signs: the signature is the drawn
+// image, not text.
+func TestASignerDrawsTheSignatureOnThePage(t *testing.T) {
+	t.Parallel()
+	id, page := oneSignerPage(t)
+	ctx := browser(t)
+	_, err := chromedp.Run(ctx, chromedp.Steps(
+		chromedp.Navigate(page),
+		chromedp.WaitVisible("#access-code"),
+		chromedp.SendKeys("#access-code", testAccessCode),
+		chromedp.Click("#confirm"),
+		chromedp.WaitVisible(`canvas[data-draws]`),
+		chromedp.ScrollIntoView(`canvas[data-draws]`),
+	))
+	require.NoError(t, err)
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](
+		`(() => { const r = document.querySelector("canvas[data-draws]").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	require.NoError(t, err)
+	x, y, w, h := box[0], box[1], box[2], box[3]
+	stroke := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x+0.1*w, y+0.7*h, chromedp.ButtonLeft)}
+	for i := 1; i <= 20; i++ {
+		f := float64(i) / 20
+		stroke = append(stroke, chromedp.MouseEvent(chromedp.MouseMoved, x+(0.1+0.8*f)*w, y+(0.7-0.4*f)*h, chromedp.ButtonLeft))
+	}
+	stroke = append(stroke, chromedp.MouseEvent(chromedp.MouseReleased, x+0.9*w, y+0.3*h, chromedp.ButtonLeft),
+		chromedp.Click("#sign"), chromedp.WaitVisible("#done"))
+	_, err = chromedp.Run(ctx, chromedp.Steps(stroke...))
+	require.NoError(t, err)
+	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
+	status, form := getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/form-data")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, true, at(form, "fields", 0, "drawn"), "the signature is the drawing: %v", form)
+}

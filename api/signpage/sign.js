@@ -118,7 +118,51 @@
     label.htmlFor = input.id;
     label.textContent = caption;
     wrap.append(label, input);
+    if (f.type === "signature" || f.type === "initials") wrap.append(...drawingPad(f));
     return wrap;
+  }
+
+  // drawingPad lets the signer draw instead of typing, with a pointer or a
+  // finger; what is drawn is sent as a PNG and wins over typed text.
+  function drawingPad(f) {
+    const label = document.createElement("p");
+    const pad = document.createElement("canvas");
+    const clear = document.createElement("button");
+    pad.id = "pad-" + f.id;
+    pad.dataset.draws = f.id;
+    pad.width = 600;
+    pad.height = 180;
+    pad.className = "pad";
+    pad.setAttribute("role", "img");
+    pad.setAttribute("aria-label", "Drawing area for your " + f.type + "; typing above works as well");
+    label.className = "note";
+    label.textContent = "Or draw it here:";
+    clear.type = "button";
+    clear.textContent = "Clear the drawing";
+    const g = pad.getContext("2d");
+    g.lineWidth = 3;
+    g.lineCap = "round";
+    g.strokeStyle = "#10205a";
+    let drawing = false;
+    const at = (e) => {
+      const r = pad.getBoundingClientRect();
+      return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height];
+    };
+    pad.addEventListener("pointerdown", (e) => {
+      drawing = true;
+      pad.setPointerCapture(e.pointerId);
+      g.beginPath();
+      g.moveTo(...at(e));
+    });
+    pad.addEventListener("pointermove", (e) => {
+      if (!drawing) return;
+      g.lineTo(...at(e));
+      g.stroke();
+      pad.dataset.drawn = "true";
+    });
+    pad.addEventListener("pointerup", () => { drawing = false; });
+    clear.addEventListener("click", () => { g.clearRect(0, 0, pad.width, pad.height); delete pad.dataset.drawn; });
+    return [label, pad, clear];
   }
 
   // radioGroup is a fieldset of one radio button per option.
@@ -168,6 +212,10 @@
       if (input.dataset.type === "radio") {
         const chosen = input.querySelector("input:checked");
         return chosen ? [{ field_id: input.dataset.field, text: chosen.value }] : [];
+      }
+      const pad = document.querySelector("canvas[data-draws='" + input.dataset.field + "']");
+      if (pad && pad.dataset.drawn) {
+        return [{ field_id: input.dataset.field, image_png_base64: pad.toDataURL("image/png").split(",")[1] }];
       }
       return input.value.trim() ? [{ field_id: input.dataset.field, text: input.value.trim() }] : [];
     }));
