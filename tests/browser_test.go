@@ -32,6 +32,17 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// confirmWithAccessCode opens the signing page and confirms with the test
+// access code.
+func confirmWithAccessCode(page string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(page),
+		chromedp.WaitVisible("#access-code"),
+		chromedp.SendKeys("#access-code", testAccessCode),
+		chromedp.Click("#confirm"),
+	)
+}
+
 // signOnPage types a signature once the fields show, signs, and waits for
 // the page to confirm.
 func signOnPage(name string) chromedp.Action[chromedp.Void] {
@@ -49,10 +60,7 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 	ctx := browser(t)
 
 	_, err := chromedp.Run(ctx, chromedp.Steps(
-		chromedp.Navigate(page),
-		chromedp.WaitVisible("#access-code"),
-		chromedp.SendKeys("#access-code", testAccessCode),
-		chromedp.Click("#confirm"),
+		confirmWithAccessCode(page),
 		// The document is on the page, drawn by the API page by page.
 		chromedp.WaitVisible(`#pages img[src^="blob:"]`),
 		signOnPage("Page Signer"),
@@ -126,10 +134,7 @@ func TestASignerDrawsTheSignatureOnThePage(t *testing.T) {
 	id, page := oneSignerPage(t)
 	ctx := browser(t)
 	_, err := chromedp.Run(ctx, chromedp.Steps(
-		chromedp.Navigate(page),
-		chromedp.WaitVisible("#access-code"),
-		chromedp.SendKeys("#access-code", testAccessCode),
-		chromedp.Click("#confirm"),
+		confirmWithAccessCode(page),
 		chromedp.WaitVisible(`canvas[data-draws]`),
 		chromedp.ScrollIntoView(`canvas[data-draws]`),
 	))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
 	"github.com/klippa-app/go-pdfium/webassembly"
 )
@@ -49,31 +50,40 @@ func RenderPage(data []byte, nr, width int) ([]byte, error) {
 	if width < MinPageWidth || width > MaxPageWidth {
 		return nil, fmt.Errorf("a page image is %d to %d pixels wide", MinPageWidth, MaxPageWidth)
 	}
+	var out bytes.Buffer
+	err := withDocument(data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+		res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{
+			Page:  requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: nr - 1}},
+			Width: width, Height: maxPagePixels / width,
+		})
+		if err != nil {
+			return fmt.Errorf("render page %d: %w", nr, err)
+		}
+		defer res.Cleanup()
+		if err := png.Encode(&out, res.Result.RenderedImage); err != nil {
+			return fmt.Errorf("encode page %d: %w", nr, err)
+		}
+		return nil
+	})
+	return out.Bytes(), err
+}
+
+// withDocument opens data in the engine, waiting for it while another
+// document holds it, and runs use on it.
+func withDocument(data []byte, use func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	pool, err := pdfEngine()
 	if err != nil {
-		return nil, fmt.Errorf("start the PDF engine: %w", err)
+		return fmt.Errorf("start the PDF engine: %w", err)
 	}
 	inst, err := pool.GetInstance(engineWait)
 	if err != nil {
-		return nil, fmt.Errorf("wait for the PDF engine: %w", err)
+		return fmt.Errorf("wait for the PDF engine: %w", err)
 	}
 	defer inst.Close()
 	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
 	if err != nil {
-		return nil, fmt.Errorf("open the document: %w", err)
+		return reject("the PDF cannot be opened by the PDF engine (%v)", err)
 	}
 	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
-	res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{
-		Page:  requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: nr - 1}},
-		Width: width, Height: maxPagePixels / width,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("render page %d: %w", nr, err)
-	}
-	defer res.Cleanup()
-	var out bytes.Buffer
-	if err := png.Encode(&out, res.Result.RenderedImage); err != nil {
-		return nil, fmt.Errorf("encode page %d: %w", nr, err)
-	}
-	return out.Bytes(), nil
+	return use(inst, doc.Document)
 }
