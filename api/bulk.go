@@ -111,14 +111,10 @@ func (s *Server) storeBulkSend(c *gin.Context, id, templateID string, version in
 // query; false when it has answered.
 func (s *Server) readBulk(c *gin.Context) (signing.BulkRequest, bool) {
 	var req signing.BulkRequest
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBulkBody)
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	switch mediaType {
 	case "application/json":
-		dec := json.NewDecoder(c.Request.Body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			s.bodyProblem(c, err, `send JSON such as {"template_id": "...", "rows": [{"roles": [{"role": "Employee", "name": "Ada", "email": "ada@example.com"}]}]}`)
+		if !readStrictJSON(c, maxBulkBody, &req, "bulk send") {
 			return req, false
 		}
 	case "text/csv":
@@ -131,9 +127,9 @@ func (s *Server) readBulk(c *gin.Context) (signing.BulkRequest, bool) {
 			}
 			req.TemplateVersion = n
 		}
-		data, err := io.ReadAll(c.Request.Body)
+		data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBulkBody))
 		if err != nil {
-			s.bodyProblem(c, err, "send the rows as CSV whose first line names the columns")
+			bodyProblem(c, err, "send the rows as CSV whose first line names the columns")
 			return req, false
 		}
 		rows, errs := signing.ParseBulkCSV(bytes.NewReader(data))
@@ -152,16 +148,6 @@ func (s *Server) readBulk(c *gin.Context) (signing.BulkRequest, bool) {
 		return req, false
 	}
 	return req, true
-}
-
-// bodyProblem answers a body that could not be read.
-func (s *Server) bodyProblem(c *gin.Context, err error, example string) {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", maxBulkBody))
-		return
-	}
-	problem(c, http.StatusBadRequest, "malformed-request", example)
 }
 
 func (s *Server) getBulkSend(c *gin.Context) {

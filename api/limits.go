@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -65,17 +66,34 @@ func limitBody(n int64) gin.HandlerFunc {
 // readJSON decodes a JSON body into v, answering 413 itself for a body
 // over the route's cap and 400 with example for anything unreadable.
 func readJSON(c *gin.Context, v any, example string) bool {
-	err := c.ShouldBindJSON(v)
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", tooBig.Limit))
-	case err != nil:
-		problem(c, http.StatusBadRequest, "malformed-request", example)
-	default:
-		return true
+	if err := c.ShouldBindJSON(v); err != nil {
+		bodyProblem(c, err, example)
+		return false
 	}
-	return false
+	return true
+}
+
+// readStrictJSON reads a body of at most limit bytes into v, refusing
+// unknown fields; false when it has answered.
+func readStrictJSON(c *gin.Context, limit int64, v any, what string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		bodyProblem(c, err, "the "+what+" JSON is invalid: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// bodyProblem answers a body that could not be read: 413 past its cap,
+// else 400 with detail.
+func bodyProblem(c *gin.Context, err error, detail string) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", tooBig.Limit))
+		return
+	}
+	problem(c, http.StatusBadRequest, "malformed-request", detail)
 }
 
 // limitLinks paces requests that carry a signing or download link: per

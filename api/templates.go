@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -172,16 +171,7 @@ func (s *Server) loadTemplate(c *gin.Context) *models.Template {
 // base64); false when it has answered.
 func (s *Server) readTemplate(c *gin.Context) (signing.TemplateRequest, []signing.Upload, bool) {
 	var req signing.TemplateRequest
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxRequestBytes())
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", tooBig.Limit))
-			return req, nil, false
-		}
-		problem(c, http.StatusBadRequest, "malformed-request", "the template JSON is invalid: "+err.Error())
+	if !readStrictJSON(c, s.maxRequestBytes(), &req, "template") {
 		return req, nil, false
 	}
 	docs, err := decodeDocuments(req.Documents)
