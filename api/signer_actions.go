@@ -363,9 +363,11 @@ func (s *Server) reassign(c *gin.Context) {
 	if body.Name == "" || len(body.Name) > 200 {
 		errs.Add("name", "give the new person's name, in 1 to 200 characters")
 	}
+	signing.CheckPrintable(&errs, "name", body.Name)
 	if !signing.ValidEmail(body.Email) {
 		errs.Add("email", "give a plain email address such as bo@example.com")
 	}
+	signing.CheckPrintable(&errs, "reason", body.Reason)
 	if body.Reason == "" || len(body.Reason) > signing.MaxTextLength {
 		errs.Add("reason", "say why, in 1 to %d characters", signing.MaxTextLength)
 	}

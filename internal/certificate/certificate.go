@@ -91,15 +91,17 @@ func when(t *time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
 }
 
-// wrap splits long text into lines of at most wrapAt characters.
+// wrap splits long text into lines of at most wrapAt characters, never
+// inside a character of a script outside ASCII.
 func wrap(prefix, text string) []line {
 	var out []line
-	for len(prefix)+len(text) > wrapAt {
+	rest := []rune(text)
+	for len(prefix)+len(rest) > wrapAt {
 		cut := wrapAt - len(prefix)
-		out = append(out, stamp(prefix+text[:cut]))
-		text, prefix = text[cut:], strings.Repeat(" ", len(prefix))
+		out = append(out, stamp(prefix+string(rest[:cut])))
+		rest, prefix = rest[cut:], strings.Repeat(" ", len(prefix))
 	}
-	return append(out, stamp(prefix+text))
+	return append(out, stamp(prefix+string(rest)))
 }
 
 func lines(d Data) []line {

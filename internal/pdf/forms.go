@@ -457,7 +457,7 @@ func drawAppearances(ctx *model.Context, nr int, d types.Dict, content []byte, x
 	for k, v := range xobjects {
 		xo[k] = v
 	}
-	ours, err := contentStream(ctx, append([]byte("q\n"), append(content, []byte("Q\n")...)...), false)
+	ours, err := newStream(ctx, types.Dict{}, append([]byte("q\n"), append(content, []byte("Q\n")...)...), false)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ const textColor = "0.043 0.122 0.4 rg" // #0b1f66
 // sheet's stamps into one content stream of that page: a page of text is
 // one stream to compress, however many lines it has. fonts holds the font
 // objects already made, shared with the stamped pages.
-func appendSheets(ctx *model.Context, sheets [][]Stamp, fonts map[string]types.IndirectRef) error {
+func appendSheets(ctx *model.Context, sheets [][]Stamp, fonts *fontBook) error {
 	if len(sheets) == 0 {
 		return nil
 	}
@@ -41,7 +41,7 @@ func appendSheets(ctx *model.Context, sheets [][]Stamp, fonts map[string]types.I
 		if err := drawStamps(ctx, &content, res, A4, sheet, fonts, "F"); err != nil {
 			return fmt.Errorf("page %d: %w", ctx.PageCount, err)
 		}
-		ref, err := contentStream(ctx, content.Bytes(), true)
+		ref, err := newStream(ctx, types.Dict{}, content.Bytes(), true)
 		if err != nil {
 			return fmt.Errorf("page %d: %w", ctx.PageCount, err)
 		}

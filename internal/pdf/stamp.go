@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	_ "image/png" // signature images are PNG
-	"math"
-	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/filter"
-	"github.com/pdfcpu/pdfcpu/pkg/font"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
@@ -29,10 +25,12 @@ type Stamp struct {
 	Cover bool
 }
 
-// Fonts for stamped text: pdfcpu's core fonts, so nothing is loaded from disk.
+// Fonts for stamped text. FontPlain is a standard font, embedded in no
+// document, for text it can encode, and the project's sans-serif for any
+// other; FontSignature is the handwriting font of typed signatures.
 const (
 	FontPlain     = "Helvetica"
-	FontSignature = "Times-Italic"
+	FontSignature = "Signature"
 )
 
 // Render draws every stamp onto the document's pages and appends one new
@@ -67,14 +65,14 @@ func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) 
 		for _, s := range kept {
 			byPage[s.Page] = append(byPage[s.Page], s)
 		}
-		fonts := map[string]types.IndirectRef{}
+		fonts := newFontBook()
 		var open *types.IndirectRef // "q", shared by the stamped pages
 		for nr := 1; nr <= len(pages); nr++ {
 			if len(byPage[nr]) == 0 {
 				continue
 			}
 			if open == nil {
-				if open, err = contentStream(ctx, []byte("q\n"), false); err != nil {
+				if open, err = newStream(ctx, types.Dict{}, []byte("q\n"), false); err != nil {
 					return err
 				}
 			}
@@ -84,6 +82,9 @@ func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) 
 		}
 		if err := appendSheets(ctx, sheets, fonts); err != nil {
 			return err
+		}
+		if err := fonts.finish(ctx); err != nil {
+			return fmt.Errorf("embed fonts: %w", err)
 		}
 		return api.Write(ctx, out, conf)
 	})
@@ -98,7 +99,7 @@ func Render(data []byte, pages []models.Page, stamps []Stamp, sheets [][]Stamp) 
 // them, then "Q" and one stream of ours that maps the page as the viewer
 // sees it (its crop box, its /Rotate) onto user space and draws every
 // stamp, with the fonts and images it uses added to the page's resources.
-func stampPage(ctx *model.Context, nr int, page models.Page, stamps []Stamp, fonts map[string]types.IndirectRef, open types.IndirectRef) error {
+func stampPage(ctx *model.Context, nr int, page models.Page, stamps []Stamp, fonts *fontBook, open types.IndirectRef) error {
 	d, _, inherited, err := ctx.PageDict(nr, false)
 	if err != nil {
 		return err
@@ -122,7 +123,7 @@ func stampPage(ctx *model.Context, nr int, page models.Page, stamps []Stamp, fon
 	content.WriteString("Q\n")
 	// A page's stamps are a few hundred bytes: not worth a compressor's
 	// megabyte of state each.
-	ours, err := contentStream(ctx, content.Bytes(), false)
+	ours, err := newStream(ctx, types.Dict{}, content.Bytes(), false)
 	if err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func subDict(ctx *model.Context, res types.Dict, name string) (types.Dict, error
 // drawStamps writes the stamps into content, in the page's coordinates as
 // the viewer sees it, naming fonts and images prefix plus a number in res.
 func drawStamps(ctx *model.Context, content *bytes.Buffer, res types.Dict, page models.Page, stamps []Stamp,
-	fonts map[string]types.IndirectRef, prefix string) error {
+	fonts *fontBook, prefix string) error {
 	fontRes, err := subDict(ctx, res, "Font")
 	if err != nil {
 		return err
@@ -229,56 +230,9 @@ func drawStamps(ctx *model.Context, content *bytes.Buffer, res types.Dict, page 
 			fmt.Fprintf(content, "q %.4f 0 0 %.4f %.2f %.2f cm /%s Do Q\n", float64(w)*scale, float64(h)*scale, left, bottom, name)
 			continue
 		}
-		fontName := s.Font
-		if fontName == "" {
-			fontName = FontPlain
+		if err := fonts.drawText(ctx, content, fontRes, s, left, bottom, boxW, boxH, prefix); err != nil {
+			return err
 		}
-		ref, ok := fonts[fontName]
-		if !ok {
-			fd := types.Dict{"Type": types.Name("Font"), "Subtype": types.Name("Type1"), "BaseFont": types.Name(fontName),
-				"Encoding": types.Name("WinAnsiEncoding")}
-			r, err := ctx.IndRefForNewObject(fd)
-			if err != nil {
-				return fmt.Errorf("font %s: %w", fontName, err)
-			}
-			ref, fonts[fontName] = *r, *r
-		}
-		id := prefix + strings.ReplaceAll(fontName, "-", "")
-		fontRes[id] = ref
-		size := fontSize(s.Text, fontName, boxW, boxH)
-		// Set on the box's baseline, lifted by the descender so letters
-		// like g and y stay inside the box.
-		fmt.Fprintf(content, "BT /%s %d Tf %.2f %.2f Td (%s) Tj ET\n", id, size, left, bottom+0.2*float64(size), pdfString(s.Text))
 	}
 	return nil
-}
-
-// contentStream stores content as a new stream object, compressed or not.
-func contentStream(ctx *model.Context, content []byte, compress bool) (*types.IndirectRef, error) {
-	sd := types.StreamDict{Dict: types.Dict{}, Content: content}
-	if compress {
-		sd.Dict["Filter"] = types.Name(filter.Flate)
-		sd.FilterPipeline = []types.PDFFilter{{Name: filter.Flate}}
-	}
-	if err := sd.Encode(); err != nil {
-		return nil, fmt.Errorf("encode content: %w", err)
-	}
-	ref, err := ctx.IndRefForNewObject(sd)
-	if err != nil {
-		return nil, fmt.Errorf("content: %w", err)
-	}
-	return ref, nil
-}
-
-// fontSize is the largest whole point size at which text fits the box,
-// at most 70% of the box height, and never below 4 points.
-func fontSize(text, fontName string, boxW, boxH float64) int {
-	size := int(math.Floor(boxH * 0.7))
-	for ; size > 4; size-- {
-		w, err := font.TextWidth(text, fontName, size)
-		if err == nil && w <= boxW*0.95 {
-			break
-		}
-	}
-	return max(size, 4)
 }

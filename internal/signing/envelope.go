@@ -191,6 +191,8 @@ func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowN
 		if strings.TrimSpace(r.Name) == "" {
 			errs.Add(field+".name", "give the recipient's name")
 		}
+		CheckPrintable(errs, field+".name", r.Name)
+		CheckPrintable(errs, field+".meaning", r.Meaning)
 		if !ValidEmail(r.Email) {
 			errs.Add(field+".email", "give a plain email address such as ada@example.com")
 		}
@@ -327,6 +329,7 @@ func inspectDocuments(docs []Upload, limits pdf.Limits) ([]*pdf.Info, FieldError
 		if strings.TrimSpace(d.Name) == "" {
 			errs.Add(field+".name", "give the document a file name")
 		}
+		CheckPrintable(&errs, field+".name", d.Name)
 		info, err := pdf.Inspect(d.Data, limits)
 		if err != nil {
 			errs.Add(field, "%v", err)
@@ -367,6 +370,7 @@ func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, Field
 	if strings.TrimSpace(spec.Subject) == "" || len(spec.Subject) > 200 {
 		errs.Add("subject", "give a subject of 1 to 200 characters")
 	}
+	CheckPrintable(&errs, "subject", spec.Subject)
 	if len(spec.Message) > 5000 {
 		errs.Add("message", "keep the message under 5000 characters")
 	}

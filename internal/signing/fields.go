@@ -49,6 +49,7 @@ func validateFieldRules(errs *FieldErrors, field string, f FieldRequest) {
 		if o == "" || utf8.RuneCountInString(o) > maxOptionLength || seen[o] {
 			errs.Add(fmt.Sprintf("%s.options[%d]", field, j), "each option is 1 to %d characters and different from the others", maxOptionLength)
 		}
+		CheckPrintable(errs, fmt.Sprintf("%s.options[%d]", field, j), o)
 		seen[o] = true
 	}
 	if f.Pattern != "" {
@@ -166,6 +167,9 @@ func checkEntry(f models.Field, v ValueInput) (text, msg string) {
 	}
 	if text == "" {
 		return "", ""
+	}
+	if msg := unprintable(text); msg != "" {
+		return "", msg
 	}
 	switch f.Type {
 	case models.FieldText:

@@ -119,7 +119,7 @@ func checkValue(env *models.Envelope, f models.Field, v ValueInput) (fv models.F
 			return fv, nil, fmt.Sprintf("a typed %s has at most %d characters", f.Type, maxSignatureLength)
 		}
 		fv.Text = strings.TrimSpace(v.Text)
-		return fv, nil, ""
+		return fv, nil, unprintable(fv.Text)
 	}
 	img, err := base64.StdEncoding.DecodeString(v.ImagePNGBase64)
 	if err != nil || len(img) > maxImageBytes {

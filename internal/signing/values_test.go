@@ -50,6 +50,9 @@ func TestCheckValues(t *testing.T) {
 		{"image too large", []signing.ValueInput{{FieldID: "sig", ImagePNGBase64: pngBase64(t, 4001, 1)}}, "values[0]", 0, 0},
 		{"text too long", []signing.ValueInput{{FieldID: "sig", Text: "A"}, {FieldID: "text", Text: long}}, "values[1]", 0, 0},
 		{"checkbox as text", []signing.ValueInput{{FieldID: "sig", Text: "A"}, {FieldID: "box", Text: "yes"}}, "values[1]", 0, 0},
+		{"names in every script", []signing.ValueInput{{FieldID: "sig", Text: "李小龙"}, {FieldID: "text", Text: "زينب · שרה · Юлия · Αθηνά · 김민준 · さくら"}}, "", 2, 0},
+		{"a signature no font can print", []signing.ValueInput{{FieldID: "sig", Text: "Ada 🖋"}}, "values[0]", 0, 0},
+		{"a value no font can print", []signing.ValueInput{{FieldID: "sig", Text: "Ada"}, {FieldID: "text", Text: "𓀀"}}, "values[1]", 0, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
