@@ -228,7 +228,9 @@ func requireWordIn(t *testing.T, path string, page int, word string, b box) {
 	}
 	var seen []string
 	for _, w := range p.Words {
-		if strings.TrimSpace(w.Text) != word {
+		// -bbox gives a word's glyphs in drawing order: right-to-left
+		// words come reversed (plain pdftotext puts them in reading order).
+		if text := stripBidiMarks(strings.TrimSpace(w.Text)); text != word && reversed(text) != word {
 			continue
 		}
 		cx, cy := (w.XMin+w.XMax)/2/width, (w.YMin+w.YMax)/2/height
