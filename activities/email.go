@@ -12,6 +12,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -111,7 +112,8 @@ func refused(err error) bool {
 func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.Notification) (*mail.Msg, error) {
 	note := email.Notification{Kind: n.Kind, MessageID: n.ID + "@signflow", To: r.Email, Name: r.Name,
 		Subject: env.Subject, Message: env.Message, ExpiresAt: env.ExpiresAt, LinkedFor: signinglink.CopyValidity,
-		Link: a.PublicURL + signinglink.Path(a.Links.TokenFor(r.ID, r.LinkGeneration, r.TokenHash))}
+		Locale: locale.For(r.Locale, env.Locale).Tag,
+		Link:   a.PublicURL + signinglink.Path(a.Links.TokenFor(r.ID, r.LinkGeneration, r.TokenHash))}
 	if n.Kind == models.NotifyCompleted {
 		if err := a.attachFinals(ctx, env, r, &note); err != nil {
 			return nil, err

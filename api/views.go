@@ -11,6 +11,7 @@ import (
 type envelopeView struct {
 	envelopeSummary
 	Message    string          `json:"message,omitempty"`
+	Locale     string          `json:"locale,omitempty"`
 	Template   *templateRef    `json:"template,omitempty"`
 	Settings   settingsView    `json:"settings"`
 	Documents  []documentView  `json:"documents"`
@@ -53,6 +54,7 @@ type recipientView struct {
 	Role           string     `json:"role"`
 	RoutingOrder   int        `json:"routing_order"`
 	Meaning        string     `json:"meaning,omitempty"`
+	Locale         string     `json:"locale,omitempty"`
 	Authentication string     `json:"authentication"`
 	Status         string     `json:"status"`
 	NotifiedAt     *time.Time `json:"notified_at,omitempty"`
@@ -111,7 +113,7 @@ func summaryView(env *models.Envelope) envelopeSummary {
 
 func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	v := envelopeView{
-		envelopeSummary: summaryView(env), Message: env.Message,
+		envelopeSummary: summaryView(env), Message: env.Message, Locale: env.Locale,
 		Settings: settingsView{ReminderIntervalSeconds: env.ReminderIntervalSeconds, ReminderCount: env.ReminderCount,
 			ExpiryWarningSeconds: env.ExpiryWarningSeconds, AllowReassign: env.AllowReassign},
 		Documents: []documentView{}, Recipients: []recipientView{}, Fields: []fieldView{},
@@ -130,7 +132,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	}
 	for _, r := range env.Recipients {
 		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
-			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
+			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Locale: r.Locale, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
 			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason})
 	}
 	v.Fields = fieldViews(env.Fields, "")

@@ -37,6 +37,21 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010014_bulk_sends", Migrate: migrateBulkSends},
 	{ID: "202612010015_reassign", Migrate: migrateReassign},
 	{ID: "202612010016_form_fields", Migrate: migrateFormFields},
+	{ID: "202612010017_locales", Migrate: migrateLocales},
+}
+
+// migrateLocales adds the language of an envelope's and a recipient's
+// emails and signing page.
+func migrateLocales(tx *gorm.DB) error {
+	for _, s := range []string{
+		"ALTER TABLE envelopes ADD COLUMN locale VARCHAR(16) NOT NULL DEFAULT ''",
+		"ALTER TABLE recipients ADD COLUMN locale VARCHAR(16) NOT NULL DEFAULT ''",
+	} {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateReassign adds the sender's permission to reassign.

@@ -76,10 +76,12 @@ const (
 
 // Envelope is one signing process over one or more documents.
 type Envelope struct {
-	ID                      string `gorm:"primaryKey;size:36"`
-	TenantID                string `gorm:"size:64;not null;index"`
-	Subject                 string `gorm:"not null"`
-	Message                 string
+	ID       string `gorm:"primaryKey;size:36"`
+	TenantID string `gorm:"size:64;not null;index"`
+	Subject  string `gorm:"not null"`
+	Message  string
+	// Locale is the language of recipients who name none (internal/locale).
+	Locale                  string `gorm:"size:16;not null;default:''"`
 	Status                  string `gorm:"size:32;not null;index"`
 	Version                 int64  `gorm:"not null"`
 	ReminderIntervalSeconds int64
@@ -191,15 +193,18 @@ var DefaultMeaning = map[string]string{
 
 // Recipient is a person who signs, approves or receives a copy.
 type Recipient struct {
-	ID             string `gorm:"primaryKey;size:36"`
-	EnvelopeID     string `gorm:"size:36;not null;index"`
-	TenantID       string `gorm:"size:64;not null"`
-	Position       int    `gorm:"not null"`
-	Name           string `gorm:"not null"`
-	Email          string `gorm:"not null"`
-	Role           string `gorm:"size:16;not null"`
-	RoutingOrder   int    `gorm:"not null"`
-	Meaning        string
+	ID           string `gorm:"primaryKey;size:36"`
+	EnvelopeID   string `gorm:"size:36;not null;index"`
+	TenantID     string `gorm:"size:64;not null"`
+	Position     int    `gorm:"not null"`
+	Name         string `gorm:"not null"`
+	Email        string `gorm:"not null"`
+	Role         string `gorm:"size:16;not null"`
+	RoutingOrder int    `gorm:"not null"`
+	Meaning      string
+	// Locale is the language of the recipient's emails and signing page;
+	// empty, the envelope's, then the browser's.
+	Locale         string `gorm:"size:16;not null;default:''"`
 	Authentication string `gorm:"size:16;not null;default:email_otp"`
 	AccessCodeHash string
 	Status         string `gorm:"size:16;not null"`

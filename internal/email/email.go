@@ -12,6 +12,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/models"
 )
 
@@ -30,6 +31,7 @@ type Notification struct {
 	Subject   string
 	Message   string
 	Link      string // the recipient's signing page
+	Locale    string // the recipient's language, else the envelope's
 	ExpiresAt time.Time
 	// Attachments are the completed documents, or Linked when they are too
 	// large to attach, each link valid for LinkedFor.
@@ -47,40 +49,51 @@ type Attachment struct {
 // Linked is a document offered by link instead of attached.
 type Linked struct{ Name, URL string }
 
-var subjects = map[string]string{
-	models.NotifyInvitation:    "Please sign: %s",
-	models.NotifyReminder:      "Reminder, please sign: %s",
-	models.NotifyExpiryWarning: "Expires soon, please sign: %s",
-	models.NotifyCompleted:     "Completed: %s",
-}
-
 type notificationData struct {
-	Kind      string
-	Name      string
-	Subject   string
-	Message   string
-	Link      string
-	ExpiresAt string
-	Linked    []Linked
-	LinkedFor string
+	Kind   string
+	Lang   string
+	Hello  string
+	Intro  string
+	Copies string // attached, or where to download them
+	Linked []Linked
+	// Message is the sender's, under its heading.
+	MessageHeading, Message string
+	Open, OpenLink, Link    string
+	Personal                string
 }
 
-// Notification composes an envelope notification, as text and HTML.
+// intros are what each kind of notification says first.
+var intros = map[string]string{
+	models.NotifyInvitation:    "email.invitation",
+	models.NotifyReminder:      "email.reminder",
+	models.NotifyExpiryWarning: "email.expiry_warning",
+	models.NotifyCompleted:     "email.completed",
+}
+
+// Notification composes an envelope notification, as text and HTML, in
+// the recipient's language.
 func (c Composer) Notification(n Notification) (*mail.Msg, error) {
 	msg, err := c.message(n.To)
 	if err != nil {
 		return nil, err
 	}
-	msg.Subject(fmt.Sprintf(subjects[n.Kind], n.Subject))
+	lang := locale.For(n.Locale)
+	args := map[string]string{"subject": n.Subject, "name": n.Name, "expires": lang.Date(n.ExpiresAt),
+		"days": fmt.Sprint(int(n.LinkedFor.Hours() / 24))}
+	msg.Subject(lang.T("email.subject."+n.Kind, args))
 	msg.SetMessageIDWithValue(n.MessageID)
 	for _, a := range n.Attachments {
 		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data)); err != nil {
 			return nil, fmt.Errorf("attach %s: %w", a.Name, err)
 		}
 	}
-	data := notificationData{Kind: n.Kind, Name: n.Name, Subject: n.Subject, Message: n.Message, Link: n.Link,
-		ExpiresAt: n.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC"), Linked: n.Linked,
-		LinkedFor: fmt.Sprintf("%d days", int(n.LinkedFor.Hours()/24))}
+	data := notificationData{Kind: n.Kind, Lang: lang.Tag, Hello: lang.T("email.hello", args), Intro: lang.T(intros[n.Kind], args),
+		Copies: lang.T("email.attached", args), Linked: n.Linked, Link: n.Link,
+		MessageHeading: lang.T("email.message", args), Message: n.Message,
+		Open: lang.T("email.open", args), OpenLink: lang.T("email.open_link", args), Personal: lang.T("email.personal", args)}
+	if len(n.Linked) > 0 {
+		data.Copies = lang.T("email.linked", args)
+	}
 	var text, html bytes.Buffer
 	if err := textBody.Execute(&text, data); err != nil {
 		return nil, fmt.Errorf("render text email: %w", err)
@@ -93,17 +106,19 @@ func (c Composer) Notification(n Notification) (*mail.Msg, error) {
 	return msg, nil
 }
 
-// SigningCode composes the email that carries a one-time signing code.
-func (c Composer) SigningCode(to, name, subject, code string, validFor time.Duration) (*mail.Msg, error) {
+// SigningCode composes the email that carries a one-time signing code, in
+// the recipient's language.
+func (c Composer) SigningCode(to, name, subject, code, lang string, validFor time.Duration) (*mail.Msg, error) {
 	msg, err := c.message(to)
 	if err != nil {
 		return nil, err
 	}
+	cat := locale.For(lang)
+	args := map[string]string{"name": name, "subject": subject, "code": code, "minutes": fmt.Sprint(int(validFor.Minutes()))}
 	// The code is only in the body: subjects show in notifications and
 	// on locked screens.
-	msg.Subject("Your signing code for " + subject)
-	msg.SetBodyString(mail.TypeTextPlain, fmt.Sprintf("Hello %s,\n\nYour code to sign \"%s\" is %s.\nIt works once, for %d minutes. If you did not ask for it, ignore this email.\n\n-- Signflow\n",
-		name, subject, code, int(validFor.Minutes())))
+	msg.Subject(cat.T("email.subject.code", args))
+	msg.SetBodyString(mail.TypeTextPlain, cat.T("email.hello", args)+"\n\n"+cat.T("email.code", args)+"\n\n-- Signflow\n")
 	return msg, nil
 }
 
@@ -119,44 +134,32 @@ func (c Composer) message(to string) (*mail.Msg, error) {
 	return msg, nil
 }
 
-var textBody = texttemplate.Must(texttemplate.New("text").Parse(`Hello {{.Name}},
-{{if eq .Kind "completed_copy"}}
-"{{.Subject}}" has been signed by everyone. {{if .Linked}}The completed documents are too large to attach; download them here within {{.LinkedFor}}:
+var textBody = texttemplate.Must(texttemplate.New("text").Parse(`{{.Hello}}
+
+{{.Intro}}{{if eq .Kind "completed_copy"}} {{.Copies}}
 {{range .Linked}}  {{.Name}}: {{.URL}}
-{{end}}{{else}}The completed documents are attached.{{end}}
-{{else}}{{if eq .Kind "reminder"}}
-This is a reminder: "{{.Subject}}" is still waiting for you.
-{{else if eq .Kind "expiry_warning"}}
-"{{.Subject}}" expires on {{.ExpiresAt}} and is still waiting for you.
-{{else}}
-You have been asked to sign "{{.Subject}}".
-{{end}}{{if .Message}}
-Message from the sender:
+{{end}}{{else}}
+{{if .Message}}
+{{.MessageHeading}}
 {{.Message}}
 {{end}}
-Open the documents and sign here:
+{{.Open}}
 {{.Link}}
 
-The link is personal: do not forward it. It expires on {{.ExpiresAt}}.
+{{.Personal}}
 {{end}}
 -- Signflow
 `))
 
 var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html><body style="font-family: sans-serif">
-<p>Hello {{.Name}},</p>
-{{if eq .Kind "completed_copy"}}
-<p>&ldquo;{{.Subject}}&rdquo; has been signed by everyone.
-{{if .Linked}}The completed documents are too large to attach; download them within {{.LinkedFor}}:</p>
-<ul>{{range .Linked}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>
-{{else}}The completed documents are attached.</p>{{end}}
+<html lang="{{.Lang}}"><body style="font-family: sans-serif">
+<p>{{.Hello}}</p>
+<p>{{.Intro}}{{if eq .Kind "completed_copy"}} {{.Copies}}{{end}}</p>
+{{if eq .Kind "completed_copy"}}{{if .Linked}}<ul>{{range .Linked}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>{{end}}
 {{else}}
-<p>{{if eq .Kind "reminder"}}This is a reminder: &ldquo;{{.Subject}}&rdquo; is still waiting for you.
-{{else if eq .Kind "expiry_warning"}}&ldquo;{{.Subject}}&rdquo; expires on {{.ExpiresAt}} and is still waiting for you.
-{{else}}You have been asked to sign &ldquo;{{.Subject}}&rdquo;.{{end}}</p>
-{{if .Message}}<p>Message from the sender:</p><blockquote>{{.Message}}</blockquote>{{end}}
-<p><a href="{{.Link}}">Open the documents and sign</a></p>
-<p style="color:#555">The link is personal: do not forward it. It expires on {{.ExpiresAt}}.</p>
+{{if .Message}}<p>{{.MessageHeading}}</p><blockquote>{{.Message}}</blockquote>{{end}}
+<p><a href="{{.Link}}">{{.OpenLink}}</a></p>
+<p style="color:#555">{{.Personal}}</p>
 {{end}}
 <p>&mdash; Signflow</p>
 </body></html>

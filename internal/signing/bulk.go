@@ -48,7 +48,7 @@ func CheckBulk(req BulkRequest) FieldErrors {
 }
 
 // ParseBulkCSV reads rows from CSV whose header names each column:
-// "<role>.name", "<role>.email", "<role>.access_code" and
+// "<role>.name", "<role>.email", "<role>.access_code", "<role>.locale" and
 // "<role>.authentication" for a template role, "value.<field name>" for a
 // prefilled value, "subject" and "message". An empty cell gives nothing.
 func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors) {
@@ -65,7 +65,7 @@ func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors) {
 	var errs FieldErrors
 	for i, name := range header {
 		if columns[i] = csvColumn(strings.TrimSpace(name)); columns[i] == nil {
-			errs.Add(fmt.Sprintf("csv.columns[%d]", i), "%q is not a column: use <role>.name, <role>.email, <role>.access_code, <role>.authentication, value.<field name>, subject or message", name)
+			errs.Add(fmt.Sprintf("csv.columns[%d]", i), "%q is not a column: use <role>.name, <role>.email, <role>.access_code, <role>.authentication, <role>.locale, value.<field name>, subject or message", name)
 		}
 	}
 	if len(errs) > 0 {
@@ -115,6 +115,7 @@ func csvColumn(name string) func(*BulkRow, string) {
 		"email":          func(a *RoleAssignment, v string) { a.Email = v },
 		"access_code":    func(a *RoleAssignment, v string) { a.AccessCode = v },
 		"authentication": func(a *RoleAssignment, v string) { a.Authentication = v },
+		"locale":         func(a *RoleAssignment, v string) { a.Locale = v },
 	}[attr]
 	if set == nil {
 		return nil

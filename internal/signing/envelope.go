@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -15,8 +16,10 @@ import (
 
 // EnvelopeRequest is the body of POST /v1/envelopes.
 type EnvelopeRequest struct {
-	Subject    string             `json:"subject"`
-	Message    string             `json:"message"`
+	Subject string `json:"subject"`
+	Message string `json:"message"`
+	// Locale is the language of recipients who name none of their own.
+	Locale     string             `json:"locale,omitempty"`
 	Documents  []DocumentRequest  `json:"documents"`
 	Recipients []RecipientRequest `json:"recipients"`
 	Fields     []FieldRequest     `json:"fields"`
@@ -46,6 +49,8 @@ type RecipientRequest struct {
 	Role         string `json:"role"`
 	RoutingOrder *int   `json:"routing_order"`
 	Meaning      string `json:"meaning"`
+	// Locale is the language of the recipient's emails and signing page.
+	Locale string `json:"locale,omitempty"`
 	// Authentication is email_otp (default), access_code, both or none.
 	Authentication string `json:"authentication"`
 	AccessCode     string `json:"access_code"`
@@ -193,6 +198,7 @@ func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowN
 		}
 		CheckPrintable(errs, field+".name", r.Name)
 		CheckPrintable(errs, field+".meaning", r.Meaning)
+		checkLocale(errs, field+".locale", r.Locale)
 		if !ValidEmail(r.Email) {
 			errs.Add(field+".email", "give a plain email address such as ada@example.com")
 		}
@@ -371,6 +377,7 @@ func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, Field
 		errs.Add("subject", "give a subject of 1 to 200 characters")
 	}
 	CheckPrintable(&errs, "subject", spec.Subject)
+	checkLocale(&errs, "locale", spec.Locale)
 	if len(spec.Message) > 5000 {
 		errs.Add("message", "keep the message under 5000 characters")
 	}
@@ -399,7 +406,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 	now = now.UTC().Truncate(time.Millisecond)
 	env := &models.Envelope{
 		ID: id, TenantID: tenant, TemplateID: spec.TemplateID, TemplateVersion: spec.TemplateVersion,
-		Subject: spec.Subject, Message: spec.Message, AllowReassign: spec.Settings.AllowReassign,
+		Subject: spec.Subject, Message: spec.Message, Locale: spec.Locale, AllowReassign: spec.Settings.AllowReassign,
 		Status: models.EnvelopeInProgress, Version: 1,
 		ReminderIntervalSeconds: int64(t.reminderInterval / time.Second), ReminderCount: t.reminderCount,
 		ExpiryWarningSeconds: int64(t.warning / time.Second), ExpiresAt: now.Add(t.expiresIn),
@@ -427,7 +434,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 		}
 		env.Recipients = append(env.Recipients, models.Recipient{
 			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
-			Role: r.Role, RoutingOrder: order, Meaning: meaning, Status: models.RecipientWaiting,
+			Role: r.Role, RoutingOrder: order, Meaning: meaning, Locale: r.Locale, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
 			Authentication: authentication(r), AccessCodeHash: codeHash,
 		})
@@ -447,4 +454,11 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 		})
 	}
 	return env, nil
+}
+
+// checkLocale refuses a language Signflow has no messages for.
+func checkLocale(errs *FieldErrors, field, tag string) {
+	if tag != "" && !locale.Known(tag) {
+		errs.Add(field, "one of %s, or none", strings.Join(locale.Supported(), ", "))
+	}
 }

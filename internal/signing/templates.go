@@ -58,6 +58,7 @@ type RoleAssignment struct {
 	// Authentication overrides the role's; AccessCode is this person's.
 	Authentication string `json:"authentication"`
 	AccessCode     string `json:"access_code"`
+	Locale         string `json:"locale,omitempty"`
 }
 
 // Prefill gives a template field, by name, its value for this envelope.
@@ -156,7 +157,7 @@ func FromTemplate(def TemplateDefinition, req EnvelopeRequest) (EnvelopeRequest,
 		errs.Add("template_id", "an envelope from a template takes roles and values, not documents, recipients or fields")
 		return req, errs
 	}
-	out := EnvelopeRequest{Subject: def.Subject, Message: def.Message, Settings: def.Settings}
+	out := EnvelopeRequest{Subject: def.Subject, Message: def.Message, Settings: def.Settings, Locale: req.Locale}
 	if req.Subject != "" {
 		out.Subject = req.Subject
 	}
@@ -188,7 +189,7 @@ func FromTemplate(def TemplateDefinition, req EnvelopeRequest) (EnvelopeRequest,
 			auth = a.Authentication
 		}
 		out.Recipients = append(out.Recipients, RecipientRequest{Name: a.Name, Email: a.Email, Role: r.Role,
-			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode})
+			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale})
 	}
 	out.Fields = append([]FieldRequest(nil), def.Fields...)
 	for i, p := range req.Values {

@@ -14,6 +14,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 )
@@ -126,7 +127,7 @@ func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *model
 	if err != nil {
 		return time.Time{}, err
 	}
-	msg, err := v.Compose.SigningCode(r.Email, r.Name, env.Subject, code, CodeTTL)
+	msg, err := v.Compose.SigningCode(r.Email, r.Name, env.Subject, code, locale.For(r.Locale, env.Locale).Tag, CodeTTL)
 	if err != nil {
 		return time.Time{}, err
 	}
