@@ -9,6 +9,9 @@ BIN                  := $(CURDIR)/bin
 TEMPORAL             := $(BIN)/temporal
 MAILPIT              := $(BIN)/mailpit
 MINIO                := $(BIN)/minio
+# axe-core checks the signing page's accessibility in the browser tests.
+AXE_VERSION          := 4.14.1
+AXE                  := $(BIN)/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: build run test lint clean chaos
 
@@ -28,6 +31,10 @@ $(MAILPIT):
 $(MINIO):
 	GOBIN=$(BIN) go install github.com/minio/minio@$(MINIO_VERSION)
 
+# axe-core, from the npm registry at a pinned version.
+$(AXE):
+	npm install --prefix $(BIN)/axe --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
 # Without TEMPORAL_ADDRESS, `signflow dev` runs the CLI's dev server itself;
 # without SIGNFLOW_SMTP_ADDR, Mailpit.
 run: build
@@ -41,9 +48,11 @@ lint:
 
 # Integration tests mostly wait on workflows, timers and mail, so eight run
 # at once on two cores; each has its own envelopes, tenant or task queue.
-test: lint $(TEMPORAL) $(MAILPIT) $(MINIO)
+# Artifacts (the signing page's screenshots) are kept in test-artifacts/.
+test: lint $(TEMPORAL) $(MAILPIT) $(MINIO) $(AXE)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
-	go test -race -count=1 -parallel 8 -timeout 25m ./...
+	@mkdir -p $(CURDIR)/test-artifacts
+	go test -race -count=1 -parallel 8 -timeout 25m -artifacts -outputdir $(CURDIR)/test-artifacts ./...
 
 # The chaos suite at scale: API, worker, Temporal and Mailpit as processes,
 # broken while CHAOS_ENVELOPES envelopes are in flight (make test runs 6).

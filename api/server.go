@@ -181,6 +181,8 @@ func (s *Server) Handler() http.Handler {
 
 	r.GET("/sign/:token", s.limitLinks, s.signingPage)
 	r.GET("/assets/sign.js", s.signingScript)
+	r.GET("/assets/locales/:file", s.signingMessages)
+	r.GET("/assets/handwriting.ttf", s.handwritingFont)
 	return r
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,6 +109,41 @@ type signingView struct {
 	Recipient recipientView         `json:"recipient"`
 	Documents []signingDocumentView `json:"documents"`
 	Fields    []fieldView           `json:"fields"`
+	// Others are the fields other recipients have filled, shown on the
+	// page as they will print.
+	Others []otherFieldView `json:"others"`
+}
+
+// otherFieldView is another recipient's filled field: where it is and
+// what it will show, a drawn signature only as drawn.
+type otherFieldView struct {
+	DocumentID string  `json:"document_id"`
+	Type       string  `json:"type"`
+	Page       int     `json:"page"`
+	X          float64 `json:"x"`
+	Y          float64 `json:"y"`
+	Width      float64 `json:"width"`
+	Height     float64 `json:"height"`
+	Text       string  `json:"text,omitempty"`
+	Drawn      bool    `json:"drawn"`
+	By         string  `json:"by"`
+}
+
+// othersFilled lists the fields recipients other than r have filled.
+func othersFilled(env *models.Envelope, r *models.Recipient) []otherFieldView {
+	names := map[string]string{}
+	for _, x := range env.Recipients {
+		names[x.ID] = x.Name
+	}
+	out := []otherFieldView{}
+	for _, f := range env.Fields {
+		if f.RecipientID == r.ID || (f.Value == "" && f.ImageKey == "") || f.Type == models.FieldAttachment {
+			continue
+		}
+		out = append(out, otherFieldView{DocumentID: f.DocumentID, Type: f.Type, Page: f.Page, X: f.X, Y: f.Y,
+			Width: f.Width, Height: f.Height, Text: f.Value, Drawn: f.ImageKey != "", By: names[f.RecipientID]})
+	}
+	return out
 }
 
 type signingEnvelope struct {
@@ -147,9 +183,10 @@ func (s *Server) signingView(c *gin.Context) {
 	v := signingView{
 		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status, AllowReassign: env.AllowReassign},
 		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
-			Authentication: r.Authentication, Status: r.Status},
+			Meaning: r.Meaning, Locale: cmp.Or(r.Locale, env.Locale), Authentication: r.Authentication, Status: r.Status},
 		Documents: []signingDocumentView{},
 		Fields:    fieldViews(env.Fields, r.ID),
+		Others:    othersFilled(env, r),
 	}
 	base := s.PublicURL + signinglink.APIPath(c.Param("token")) + "/documents/"
 	for _, d := range env.Documents {
@@ -280,6 +317,17 @@ type actionResult struct {
 	EnvelopeStatus  string `json:"envelope_status"`
 	RecipientStatus string `json:"recipient_status"`
 	Version         int64  `json:"version"`
+	// Copies are the recipient's download links of the completed
+	// documents once everyone has acted: the signing link is spent by
+	// then. A link answers 404 until the final copy is written, seconds
+	// later.
+	Copies []copyLink `json:"copies,omitempty"`
+}
+
+type copyLink struct {
+	DocumentID string `json:"document_id"`
+	Name       string `json:"name"`
+	URL        string `json:"url"`
 }
 
 func (s *Server) sign(c *gin.Context) {
@@ -303,7 +351,7 @@ func (s *Server) sign(c *gin.Context) {
 		ctx, cancel := actionContext(c)
 		defer cancel()
 		st, err := s.Workflows.Approve(ctx, env.ID, contract.ApproveRequest{RecipientID: r.ID, Origin: sessionOrigin(c, session)})
-		s.answerAction(c, r.ID, st, err)
+		s.answerAction(c, env, r.ID, st, err)
 		return
 	}
 	values, images, errs := signing.CheckValues(env, r.ID, body.Values)
@@ -323,7 +371,7 @@ func (s *Server) sign(c *gin.Context) {
 	ctx, cancel := actionContext(c)
 	defer cancel()
 	st, err := s.Workflows.Sign(ctx, env.ID, contract.SignRequest{RecipientID: r.ID, Values: values, Origin: sessionOrigin(c, session)})
-	s.answerAction(c, r.ID, st, err)
+	s.answerAction(c, env, r.ID, st, err)
 }
 
 // recordAttachments puts each attached file's name, type, size and hash
@@ -387,7 +435,7 @@ func (s *Server) reassign(c *gin.Context) {
 	defer cancel()
 	st, err := s.Workflows.Reassign(ctx, env.ID, contract.ReassignRequest{RecipientID: r.ID, Name: body.Name, Email: body.Email,
 		Reason: body.Reason, Origin: sessionOrigin(c, session)})
-	s.answerAction(c, r.ID, st, err)
+	s.answerAction(c, env, r.ID, st, err)
 }
 
 func (s *Server) decline(c *gin.Context) {
@@ -408,7 +456,7 @@ func (s *Server) decline(c *gin.Context) {
 	ctx, cancel := actionContext(c)
 	defer cancel()
 	st, err := s.Workflows.Decline(ctx, env.ID, contract.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Origin: sessionOrigin(c, session)})
-	s.answerAction(c, r.ID, st, err)
+	s.answerAction(c, env, r.ID, st, err)
 }
 
 // actionContext bounds the wait for the workflow to take an action.
@@ -417,7 +465,7 @@ func actionContext(c *gin.Context) (context.Context, context.CancelFunc) {
 }
 
 // answerAction answers a recipient's action with its result.
-func (s *Server) answerAction(c *gin.Context, recipientID string, st contract.State, err error) {
+func (s *Server) answerAction(c *gin.Context, env *models.Envelope, recipientID string, st contract.State, err error) {
 	if err != nil {
 		s.actionFailed(c, err)
 		return
@@ -426,7 +474,27 @@ func (s *Server) answerAction(c *gin.Context, recipientID string, st contract.St
 	if r := st.Recipient(recipientID); r != nil {
 		res.RecipientStatus = r.Status
 	}
+	if st.Status == models.EnvelopeCompleted || everyoneActed(env, st) {
+		base := s.PublicURL + "/v1/copies/" + s.Links.CopyToken(recipientID) + "/documents/"
+		for _, d := range env.Documents {
+			res.Copies = append(res.Copies, copyLink{DocumentID: d.ID, Name: d.Name, URL: base + d.ID})
+		}
+	}
 	c.JSON(http.StatusOK, res)
+}
+
+// everyoneActed says every signer and approver of env has signed or
+// approved in st: the envelope is completing.
+func everyoneActed(env *models.Envelope, st contract.State) bool {
+	for _, r := range env.Recipients {
+		if r.Role == models.RoleCC {
+			continue
+		}
+		if s := st.Recipient(r.ID); s == nil || (s.Status != models.RecipientSigned && s.Status != models.RecipientApproved) {
+			return false
+		}
+	}
+	return true
 }
 
 // actionFailed answers for an action the envelope's workflow did not take.

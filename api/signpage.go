@@ -3,8 +3,12 @@ package api
 import (
 	_ "embed"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/signflow/signflow/internal/locale"
+	"github.com/signflow/signflow/internal/typeset"
 )
 
 // The signing page is a static client of the recipient API: everything it
@@ -25,7 +29,7 @@ func signPageHeaders(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; "+
-		"style-src 'unsafe-inline'; img-src 'self' blob: data:; frame-src blob:; frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
+		"style-src 'unsafe-inline'; img-src 'self' blob: data:; font-src 'self'; frame-src blob:; frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
 }
 
 func (s *Server) signingPage(c *gin.Context) {
@@ -36,4 +40,24 @@ func (s *Server) signingPage(c *gin.Context) {
 func (s *Server) signingScript(c *gin.Context) {
 	signPageHeaders(c)
 	c.Data(http.StatusOK, "text/javascript; charset=utf-8", signPageScript)
+}
+
+// signingMessages is one language's messages for the page, the same file
+// the emails are written from.
+func (s *Server) signingMessages(c *gin.Context) {
+	tag, ok := strings.CutSuffix(c.Param("file"), ".json")
+	data, known := locale.Messages(tag)
+	if !ok || !known {
+		problem(c, http.StatusNotFound, "not-found", "Signflow speaks "+strings.Join(locale.Supported(), ", ")+".")
+		return
+	}
+	signPageHeaders(c)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", data)
+}
+
+// handwritingFont lets the page show a typed signature in the font the
+// final document stamps it in.
+func (s *Server) handwritingFont(c *gin.Context) {
+	signPageHeaders(c)
+	c.Data(http.StatusOK, "font/ttf", typeset.HandwritingFont())
 }

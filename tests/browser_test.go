@@ -43,15 +43,40 @@ func confirmWithAccessCode(page string) chromedp.Action[chromedp.Void] {
 	)
 }
 
-// signOnPage types a signature once the fields show, signs, and waits for
-// the page to confirm.
+// signOnPage adopts a typed signature from the field on the page, signs,
+// and waits for the page to confirm.
 func signOnPage(name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.WaitVisible(`input[data-type="signature"]`),
-		chromedp.SendKeys(`input[data-type="signature"]`, name),
+		chromedp.WaitVisible(`button[data-type="signature"]`),
+		chromedp.Click(`button[data-type="signature"]`),
+		chromedp.WaitVisible("#type-name"),
+		chromedp.Clear("#type-name"),
+		chromedp.SendKeys("#type-name", name),
+		chromedp.Click("#adopt-use"),
+		chromedp.WaitVisible(`button[data-type="signature"][data-adopted="true"]`),
 		chromedp.Click("#sign"),
 		chromedp.WaitVisible("#done"),
 	)
+}
+
+// drawOnPad draws a stroke with the pointer across the adoption dialog's
+// drawing area.
+func drawOnPad(t *testing.T, ctx context.Context) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Steps(chromedp.Click("#tab-draw"), chromedp.WaitVisible("#pad")))
+	require.NoError(t, err)
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](
+		`(() => { const r = document.querySelector("#pad").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	require.NoError(t, err)
+	x, y, w, h := box[0], box[1], box[2], box[3]
+	stroke := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x+0.1*w, y+0.7*h, chromedp.ButtonLeft)}
+	for i := 1; i <= 20; i++ {
+		f := float64(i) / 20
+		stroke = append(stroke, chromedp.MouseEvent(chromedp.MouseMoved, x+(0.1+0.8*f)*w, y+(0.7-0.4*f)*h, chromedp.ButtonLeft))
+	}
+	stroke = append(stroke, chromedp.MouseEvent(chromedp.MouseReleased, x+0.9*w, y+0.3*h, chromedp.ButtonLeft))
+	_, err = chromedp.Run(ctx, chromedp.Steps(stroke...))
+	require.NoError(t, err)
 }
 
 func TestASignerSignsOnTheSigningPage(t *testing.T) {
@@ -127,30 +152,21 @@ func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
 }
 
 // TestASignerDrawsTheSignatureOnThePage draws a stroke with the pointer
-// on the signature's drawing area and signs: the signature is the drawn
-// image, not text.
+// in the adoption dialog and signs: the signature is the drawn image, not
+// text.
 func TestASignerDrawsTheSignatureOnThePage(t *testing.T) {
 	t.Parallel()
 	id, page := oneSignerPage(t)
 	ctx := browser(t)
 	_, err := chromedp.Run(ctx, chromedp.Steps(
 		confirmWithAccessCode(page),
-		chromedp.WaitVisible(`canvas[data-draws]`),
-		chromedp.ScrollIntoView(`canvas[data-draws]`),
+		chromedp.WaitVisible(`button[data-type="signature"]`),
+		chromedp.Click(`button[data-type="signature"]`),
 	))
 	require.NoError(t, err)
-	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](
-		`(() => { const r = document.querySelector("canvas[data-draws]").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
-	require.NoError(t, err)
-	x, y, w, h := box[0], box[1], box[2], box[3]
-	stroke := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x+0.1*w, y+0.7*h, chromedp.ButtonLeft)}
-	for i := 1; i <= 20; i++ {
-		f := float64(i) / 20
-		stroke = append(stroke, chromedp.MouseEvent(chromedp.MouseMoved, x+(0.1+0.8*f)*w, y+(0.7-0.4*f)*h, chromedp.ButtonLeft))
-	}
-	stroke = append(stroke, chromedp.MouseEvent(chromedp.MouseReleased, x+0.9*w, y+0.3*h, chromedp.ButtonLeft),
-		chromedp.Click("#sign"), chromedp.WaitVisible("#done"))
-	_, err = chromedp.Run(ctx, chromedp.Steps(stroke...))
+	drawOnPad(t, ctx)
+	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Click("#adopt-use"),
+		chromedp.WaitVisible(`button[data-type="signature"] img`), chromedp.Click("#sign"), chromedp.WaitVisible("#done")))
 	require.NoError(t, err)
 	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
 	status, form := getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/form-data")
