@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"image/png"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
 	"github.com/klippa-app/go-pdfium/webassembly"
+	"github.com/tetratelabs/wazero"
+	wazeroapi "github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Reading text with positions and drawing pages take a real PDF engine:
@@ -25,12 +29,25 @@ var (
 	engineErr  error
 )
 
-// engineWait bounds the wait for the engine while another document holds it.
-const engineWait = time.Minute
+// The engine's limits: the wait while another document holds it, how long
+// one use may run before its instance is killed, and the memory PDFium
+// may take (wasm pages of 64 KiB: 1 GiB).
+const (
+	engineWait        = time.Minute
+	engineWork        = 30 * time.Second
+	engineMemoryPages = 16384
+)
 
 func pdfEngine() (pdfium.Pool, error) {
 	engineOnce.Do(func() {
-		engine, engineErr = webassembly.Init(webassembly.Config{MinIdle: 0, MaxIdle: 1, MaxTotal: 1, ReuseWorkers: true})
+		engine, engineErr = webassembly.Init(webassembly.Config{MinIdle: 0, MaxIdle: 1, MaxTotal: 1, ReuseWorkers: true,
+			// As go-pdfium's default (its PDFium needs exception handling),
+			// plus a memory cap and a kill that interrupts running code.
+			RuntimeConfig: wazero.NewRuntimeConfig().
+				WithCoreFeatures(wazeroapi.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
+				WithMemoryLimitPages(engineMemoryPages).
+				WithCloseOnContextDone(true),
+		})
 	})
 	return engine, engineErr
 }
@@ -79,11 +96,25 @@ func withDocument(data []byte, use func(pdfium.Pdfium, references.FPDF_DOCUMENT)
 	if err != nil {
 		return fmt.Errorf("wait for the PDF engine: %w", err)
 	}
-	defer inst.Close()
-	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
-	if err != nil {
-		return reject("the PDF cannot be opened by the PDF engine (%v)", err)
+	// A document that keeps the engine busy past engineWork has its
+	// instance killed; the pool makes a fresh one for the next.
+	var killed atomic.Bool
+	timer := time.AfterFunc(engineWork, func() { killed.Store(true); _ = inst.Kill() })
+	defer func() {
+		if timer.Stop() {
+			_ = inst.Close()
+		}
+	}()
+	err = func() error {
+		doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
+		if err != nil {
+			return reject("the PDF cannot be opened by the PDF engine (%v)", err)
+		}
+		defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+		return use(inst, doc.Document)
+	}()
+	if killed.Load() {
+		return fmt.Errorf("the PDF engine gave up on the document after %s", engineWork)
 	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
-	return use(inst, doc.Document)
+	return err
 }
