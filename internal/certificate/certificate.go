@@ -132,7 +132,8 @@ func lines(d Data) []line {
 		case r.SignatureImage != nil:
 			ls = append(ls, stamp("   Signature (drawn):"), line{png: r.SignatureImage, space: imageLines})
 		case r.TypedSignature != "":
-			ls = append(ls, line{text: "   Signature (typed): " + r.TypedSignature, font: pdf.FontSignature, space: 1})
+			// The label in the plain font, the signature as it was stamped.
+			ls = append(ls, stamp("   Signature (typed):"), line{text: r.TypedSignature, font: pdf.FontSignature, space: 2})
 		}
 		for _, text := range r.Attachments {
 			ls = append(ls, wrap("   Attached: ", text)...)
@@ -193,8 +194,11 @@ func Sheets(d Data) [][]pdf.Stamp {
 			X: margin / pageW, Y: (margin + float64(slot)*lineH) / pageH,
 			W: (pageW - 2*margin) / pageW, H: float64(l.space) * lineH / pageH,
 		}
-		if l.png != nil {
+		switch {
+		case l.png != nil:
 			s.X, s.W = (margin+20)/pageW, 160/pageW
+		case l.font == pdf.FontSignature:
+			s.X, s.W = (margin+20)/pageW, 300/pageW
 		}
 		sheets[page] = append(sheets[page], s)
 	}
