@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -154,14 +152,7 @@ func TestTypedFieldsAreCheckedStampedAndReturned(t *testing.T) {
 	require.Equal(t, 1250.5, event.Data.FormData[1].Value)
 	require.Equal(t, "Zürich", event.Data.FormData[4].Value)
 
-	req, err := http.NewRequest(http.MethodGet, suite.apiURL+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", api.auth["Authorization"])
-	final := roundTrip(t, req)
-	require.Equal(t, http.StatusOK, final.status)
-	pdf := final.body
-	path := filepath.Join(t.TempDir(), "final.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
+	path := api.finalPDF(id, str(created, "documents", 0, "id"))
 	requireWordIn(t, path, 1, "1250.5", amountBox)
 	requireWordIn(t, path, 1, "alice.work@example.com", emailBox)
 	requireWordIn(t, path, 1, "Pro", planBox)

@@ -3,8 +3,6 @@ package tests
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -69,13 +67,7 @@ func TestNamesInEveryScriptRoundTripIntoTheFinalPDF(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "%v", signed)
 	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
 
-	req, err := http.NewRequest(http.MethodGet, suite.apiURL+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", api.auth["Authorization"])
-	final := roundTrip(t, req)
-	require.Equal(t, http.StatusOK, final.status)
-	path := filepath.Join(t.TempDir(), "final.pdf")
-	require.NoError(t, os.WriteFile(path, final.body, 0o600))
+	path := api.finalPDF(id, str(created, "documents", 0, "id"))
 
 	for i, n := range scriptNames {
 		for _, word := range strings.Fields(n.name) {

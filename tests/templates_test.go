@@ -3,8 +3,6 @@ package tests
 import (
 	"encoding/base64"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -163,13 +161,7 @@ func TestTemplatesAreVersionedAndMakeEnvelopes(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "EUR 85000", str(form, "fields", 1, "value"))
 	require.Equal(t, "Engineering", str(form, "fields", 2, "value"))
-	req, err := http.NewRequest(http.MethodGet, suite.apiURL+"/v1/envelopes/"+envID+"/documents/"+str(env, "documents", 0, "id")+"/final", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", api.auth["Authorization"])
-	final := roundTrip(t, req)
-	require.Equal(t, http.StatusOK, final.status)
-	path := filepath.Join(t.TempDir(), "final.pdf")
-	require.NoError(t, os.WriteFile(path, final.body, 0o600))
+	path := api.finalPDF(envID, str(env, "documents", 0, "id"))
 	requireWordIn(t, path, 1, "85000", salaryBox)
 	requireWordIn(t, path, 1, "Engineering", deptBox)
 

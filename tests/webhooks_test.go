@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -89,6 +91,21 @@ func (a tenantAPI) call(method, path string, body any) (int, J) {
 }
 
 // envelope creates a one-signer envelope and returns its ID and signing API URL.
+// finalPDF downloads the final copy of an envelope's document into a
+// file of the test's and returns its path.
+func (a tenantAPI) finalPDF(envelopeID, documentID string) string {
+	t := a.t
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, a.base+"/v1/envelopes/"+envelopeID+"/documents/"+documentID+"/final", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", a.auth["Authorization"])
+	final := roundTrip(t, req)
+	require.Equal(t, http.StatusOK, final.status)
+	path := filepath.Join(t.TempDir(), "final.pdf")
+	require.NoError(t, os.WriteFile(path, final.body, 0o600))
+	return path
+}
+
 func (a tenantAPI) envelope() (string, string) {
 	a.t.Helper()
 	status, created := a.call(http.MethodPost, "/v1/envelopes", jsonEnvelope(a.t, []J{signer("alice", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
