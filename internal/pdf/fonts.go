@@ -164,7 +164,9 @@ func (b *fontBook) finish(ctx *model.Context) error {
 		}
 		name := types.Name(string(tag[:]) + "+" + face.Name)
 
-		file, err := newStream(ctx, types.Dict{"Length1": types.Integer(len(program))}, program, true)
+		// Subsets are a few KB: a compressor's state would cost more
+		// memory (about 5 MB per stream in pdfcpu's flate) than it saves.
+		file, err := newStream(ctx, types.Dict{"Length1": types.Integer(len(program))}, program, false)
 		if err != nil {
 			return err
 		}
@@ -190,7 +192,7 @@ func (b *fontBook) finish(ctx *model.Context) error {
 		if err != nil {
 			return err
 		}
-		toUnicode, err := newStream(ctx, types.Dict{}, toUnicodeCMap(f.text), true)
+		toUnicode, err := newStream(ctx, types.Dict{}, toUnicodeCMap(f.text), false)
 		if err != nil {
 			return err
 		}

@@ -55,7 +55,11 @@ var (
 	plainFaces  = []*Face{notoSans, notoArabic, notoHebrew, droidCJK, nanumHangul}
 	handFaces   = []*Face{kristi, notoSans, notoArabic, notoHebrew, droidCJK, nanumHangul}
 	styleFaces  = map[Style][]*Face{Plain: plainFaces, Handwriting: handFaces}
-	shapingLock sync.Mutex // go-text faces and shapers are not safe for concurrent use
+	// go-text faces and shapers are not safe for concurrent use; one
+	// shaper keeps its compiled plans (a few MB per font) from call to call.
+	shapingLock sync.Mutex
+	shaper      shaping.HarfbuzzShaper
+	segmenter   shaping.Segmenter
 )
 
 // HandwritingFont is the handwriting font's file, for the signing page to
@@ -187,10 +191,8 @@ func Shape(text string, style Style) (Line, error) {
 		Text: runes, RunEnd: len(runes), Direction: paragraphDirection(runes),
 		Size: fixed.I(upem), Language: language.NewLanguage("und"), Script: language.Latin,
 	}
-	var seg shaping.Segmenter
-	runs := seg.Split(input, fontmap{faces})
+	runs := segmenter.Split(input, fontmap{faces})
 	outputs := make([]shaping.Output, len(runs))
-	var shaper shaping.HarfbuzzShaper
 	for i, run := range runs {
 		outputs[i] = shaper.Shape(run)
 	}
