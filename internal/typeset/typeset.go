@@ -104,9 +104,10 @@ func (f *Face) Extents() (ascent, descent float64) {
 }
 
 // ignorable is a character that needs no glyph of its own: spaces,
-// controls and format characters (joiners, direction marks).
+// controls and format characters (joiners, direction marks). Combining
+// marks do need one, or they would be drawn as empty boxes.
 func ignorable(r rune) bool {
-	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me)
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }
 
 // Unprintable is the first character of text that none of the style's
