@@ -93,11 +93,15 @@ func (f *Face) has(r rune) bool {
 // Advance is a glyph's advance width in thousandths of an em, as PDF
 // font dictionaries give widths.
 func (f *Face) Advance(gid uint16) float64 {
+	shapingLock.Lock()
+	defer shapingLock.Unlock()
 	return float64(f.face.HorizontalAdvance(font.GID(gid))) * 1000 / float64(f.face.Upem())
 }
 
 // Extents are the font's ascent and descent in thousandths of an em.
 func (f *Face) Extents() (ascent, descent float64) {
+	shapingLock.Lock()
+	defer shapingLock.Unlock()
 	e, _ := f.face.FontHExtents()
 	u := float64(f.face.Upem())
 	return float64(e.Ascender) * 1000 / u, float64(e.Descender) * 1000 / u
@@ -167,10 +171,10 @@ func (m fontmap) ResolveFace(r rune) *font.Face {
 // before; what is left (a browser's user agent) is only described.
 func Shape(text string, style Style) (Line, error) {
 	faces := styleFaces[style]
-	for _, f := range faces {
-		if err := f.load(); err != nil {
-			return Line{}, err
-		}
+	// The first face is the fallback; the others are parsed only when a
+	// character needs them (the CJK font alone is 4 MB).
+	if err := faces[0].load(); err != nil {
+		return Line{}, err
 	}
 	shapingLock.Lock()
 	defer shapingLock.Unlock()
@@ -183,10 +187,6 @@ func Shape(text string, style Style) (Line, error) {
 			runes[i] = '?'
 		}
 	}
-	byFace := map[*font.Face]*Face{}
-	for _, f := range faces {
-		byFace[f.face] = f
-	}
 	const upem = 1000 // shape at 1000 units to the em, as PDF widths count
 	input := shaping.Input{
 		Text: runes, RunEnd: len(runes), Direction: paragraphDirection(runes),
@@ -198,6 +198,12 @@ func Shape(text string, style Style) (Line, error) {
 		outputs[i] = shaper.Shape(run)
 	}
 	var line Line
+	byFace := map[*font.Face]*Face{}
+	for _, f := range faces {
+		if f.face != nil {
+			byFace[f.face] = f
+		}
+	}
 	for _, i := range visualOrder(runs, input.Direction) {
 		face := byFace[runs[i].Face]
 		seen := map[int]bool{}
