@@ -27,7 +27,9 @@ func browser(t *testing.T) context.Context {
 	// The first run starts the browser and must not carry a deadline.
 	_, err = chromedp.Run(ctx, chromedp.Navigate("about:blank"))
 	require.NoError(t, err)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// Seven browsers share two cores with the rest of the suite under
+	// make test: each test has three minutes.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(cancelTimeout)
 	return ctx
 }

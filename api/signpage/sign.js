@@ -114,6 +114,9 @@
     buildPages();
     show("signing", true);
     progress();
+    // Focus moves now, in the same task that shows the fields, so nothing
+    // scrolls under a pointer that is about to press one.
+    nextField();
     loadPageImages().catch(fail);
     await call("POST", "/viewed");
   }
@@ -508,7 +511,7 @@
     const body = {};
     if (!$("otp").hidden) body.code = $("code").value.trim();
     if (!$("access").hidden) body.access_code = $("access-code").value;
-    call("POST", "/session", body).then((s) => { bearer = s.session_token; return ready(); }).then(() => nextField()).catch(fail);
+    call("POST", "/session", body).then((s) => { bearer = s.session_token; return ready(); }).catch(fail);
   });
   for (const id of ["code", "access-code"]) {
     $(id).addEventListener("keydown", (e) => { if (e.key === "Enter") $("confirm").click(); });
