@@ -3,6 +3,9 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -312,4 +315,66 @@ func TestAGermanRecipientSeesGerman(t *testing.T) {
 	require.Equal(t, "Nächstes Pflichtfeld", texts["next"])
 	months := []string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
 	require.Contains(t, texts["date"], months[time.Now().Month()-1], "the date the German way: %q", texts["date"])
+}
+
+// TestASignerUploadsASignatureAndAnotherDeclinesOnThePage: an image
+// uploaded in the dialog becomes the drawn signature; a decline on the
+// page takes a reason, which the envelope keeps.
+func TestASignerUploadsASignatureAndAnotherDeclinesOnThePage(t *testing.T) {
+	t.Parallel()
+	img := image.NewRGBA(image.Rect(0, 0, 300, 100))
+	for x := 20; x < 280; x++ {
+		img.Set(x, 50+(x%20)-10, color.RGBA{0x10, 0x20, 0x5a, 0xff})
+	}
+	path := filepath.Join(t.TempDir(), "signature.png")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, png.Encode(f, img))
+	require.NoError(t, f.Close())
+
+	id, page := oneSignerPage(t)
+	ctx := browser(t)
+	_, err = chromedp.Run(ctx, chromedp.Steps(
+		confirmWithAccessCode(page),
+		chromedp.WaitVisible(`button[data-type="signature"]`),
+		chromedp.Click(`button[data-type="signature"]`),
+		chromedp.Click("#tab-upload"),
+		chromedp.SetUploadFiles("#upload", []string{path}),
+		chromedp.WaitReady(`#pad[data-drawn="true"]`),
+		chromedp.Click("#adopt-use"),
+		chromedp.WaitVisible(`button[data-type="signature"] img`),
+		chromedp.Click("#sign"),
+		chromedp.WaitVisible("#done"),
+	))
+	require.NoError(t, err)
+	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
+	status, form := getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/form-data")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, true, at(form, "fields", 0, "drawn"), "the uploaded image is the signature: %v", form)
+
+	id, page = oneSignerPage(t)
+	_, err = chromedp.Run(ctx, chromedp.Steps(
+		confirmWithAccessCode(page),
+		chromedp.WaitVisible("#decline"),
+		chromedp.Click("#decline"),
+		chromedp.Click("#decline-send"),
+		chromedp.WaitVisible("#error:not(:empty)"),
+	))
+	require.NoError(t, err)
+	problem, err := chromedp.Run(ctx, chromedp.Text("#error"))
+	require.NoError(t, err)
+	require.Equal(t, "Say why you decline.", problem, "a decline needs a reason")
+	_, err = chromedp.Run(ctx, chromedp.Steps(
+		chromedp.SendKeys("#reason", "Wrong start date"),
+		chromedp.Click("#decline-send"),
+		chromedp.WaitVisible("#done"),
+	))
+	require.NoError(t, err)
+	done, err := chromedp.Run(ctx, chromedp.Text("#done"))
+	require.NoError(t, err)
+	require.Contains(t, done, "You have declined")
+	require.Equal(t, "declined", awaitWorkflow(t, id).Status)
+	status, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "Wrong start date", str(env, "recipients", 0, "decline_reason"))
 }
