@@ -25,6 +25,9 @@ func TestShapePicksAFontPerScriptAndOrdersRightToLeft(t *testing.T) {
 		{"arabic, right to left", "زينب", Plain, []string{"NotoSansArabic"}, "بنيز"},
 		{"hebrew, right to left", "שרה", Plain, []string{"NotoSansHebrew"}, "הרש"},
 		{"hebrew inside latin keeps the latin order", "Sara שרה Levi", Plain, []string{"NotoSans", "NotoSansHebrew", "NotoSans"}, "Sara הרש Levi"},
+		{"a number after an arabic name stands to its left", "زينب 123", Plain, []string{"NotoSansArabic"}, "123 بنيز"},
+		{"a number inside arabic keeps its digits' order", "بيت 12 ب", Plain, []string{"NotoSansArabic"}, "ب 12 تيب"},
+		{"latin and a number before hebrew", "Order 42 לוי", Plain, []string{"NotoSans", "NotoSansHebrew"}, "Order 42 יול"},
 		{"typed signature in handwriting", "Ada Lovelace", Handwriting, []string{"Kristi"}, "Ada Lovelace"},
 		{"handwriting falls back for other scripts", "Ada 李", Handwriting, []string{"Kristi", "DroidSansFallback"}, "Ada 李"},
 	}
