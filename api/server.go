@@ -169,6 +169,7 @@ func (s *Server) Handler() http.Handler {
 	link.GET("/signing/:token", s.signingView)
 	link.GET("/signing/:token/documents/:doc", s.signingDocument)
 	link.GET("/signing/:token/documents/:doc/pages/:page", s.signingPageImage)
+	link.GET("/signing/:token/drawn/:field", s.othersDrawing)
 	link.POST("/signing/:token/viewed", small, s.idempotent, s.markViewed)
 	link.POST("/signing/:token/otp", small, s.idempotent, s.requestCode)
 	link.POST("/signing/:token/session", small, s.idempotent, s.startSession)

@@ -115,7 +115,8 @@ type signingView struct {
 }
 
 // otherFieldView is another recipient's filled field: where it is and
-// what it will show, a drawn signature only as drawn.
+// what it will show; a drawn signature is an image at
+// /v1/signing/{token}/drawn/{field id}.
 type otherFieldView struct {
 	DocumentID string  `json:"document_id"`
 	Type       string  `json:"type"`
@@ -126,6 +127,7 @@ type otherFieldView struct {
 	Height     float64 `json:"height"`
 	Text       string  `json:"text,omitempty"`
 	Drawn      bool    `json:"drawn"`
+	FieldID    string  `json:"field_id"`
 	By         string  `json:"by"`
 }
 
@@ -141,7 +143,7 @@ func othersFilled(env *models.Envelope, r *models.Recipient) []otherFieldView {
 			continue
 		}
 		out = append(out, otherFieldView{DocumentID: f.DocumentID, Type: f.Type, Page: f.Page, X: f.X, Y: f.Y,
-			Width: f.Width, Height: f.Height, Text: f.Value, Drawn: f.ImageKey != "", By: names[f.RecipientID]})
+			Width: f.Width, Height: f.Height, Text: f.Value, Drawn: f.ImageKey != "", FieldID: f.ID, By: names[f.RecipientID]})
 	}
 	return out
 }
@@ -193,6 +195,31 @@ func (s *Server) signingView(c *gin.Context) {
 		v.Documents = append(v.Documents, signingDocumentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, URL: base + d.ID})
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+// othersDrawing is another recipient's drawn signature, in a verified
+// session, for the page to show it as it will print: only a field
+// othersFilled lists.
+func (s *Server) othersDrawing(c *gin.Context) {
+	r, env, _ := s.verifiedSigner(c)
+	if r == nil {
+		return
+	}
+	i := slices.IndexFunc(env.Fields, func(f models.Field) bool {
+		return f.ID == c.Param("field") && f.RecipientID != r.ID && f.ImageKey != "" &&
+			(f.Type == models.FieldSignature || f.Type == models.FieldInitials)
+	})
+	if i < 0 {
+		problem(c, http.StatusNotFound, "not-found", "No other recipient has drawn a signature in field "+c.Param("field")+".")
+		return
+	}
+	data, err := s.Blobs.Get(c.Request.Context(), env.Fields[i].ImageKey)
+	if err != nil {
+		s.unavailable(c, "reading the drawn signature", err)
+		return
+	}
+	c.Header("Cache-Control", "private, max-age=300")
+	c.Data(http.StatusOK, "image/png", data)
 }
 
 func (s *Server) signingDocument(c *gin.Context) {

@@ -89,11 +89,11 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 	_, err := chromedp.Run(ctx, chromedp.Steps(
 		confirmWithAccessCode(page),
 		// The document is on the page, drawn by the API page by page.
-		chromedp.WaitVisible(`#pages img[src^="blob:"]`),
+		chromedp.WaitVisible(`#pages .page > img[src^="blob:"]`),
 		signOnPage("Page Signer"),
 	))
 	require.NoError(t, err)
-	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector("#pages img").naturalWidth`))
+	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector("#pages .page > img").naturalWidth`))
 	require.NoError(t, err)
 	require.Greater(t, drawn, 99, "the page image loaded")
 	done, err := chromedp.Run(ctx, chromedp.Text("#done"))

@@ -1,7 +1,9 @@
 package tests
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -26,10 +28,10 @@ var (
 	uiOlaSigBox   = box{0.08, 0.86, 0.35, 0.05}
 )
 
-// uiEnvelope is an envelope whose first recipient, Ola, has signed with a
-// typed value already, and whose second is signed on the page: signature,
-// initials, the date, a required text field. It returns the envelope and
-// the second recipient's page.
+// uiEnvelope is an envelope whose first recipient, Ola, has signed already
+// (a drawn signature and a typed value), and whose second is signed on the
+// page: signature, initials, the date, a required text field. It returns
+// the envelope and the second recipient's page.
 func uiEnvelope(t *testing.T, locale string) (id, page string) {
 	t.Helper()
 	signerJ := withCode(J{"name": "Page Signer", "email": unique("ui"), "role": "signer", "meaning": "I agree to the terms"})
@@ -49,7 +51,7 @@ func uiEnvelope(t *testing.T, locale string) (id, page string) {
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	ola := str(created, "recipients", 0, "signing_api_url")
 	status, signed := sendWith(t, http.MethodPost, ola+"/sign", "application/json",
-		jsonBody(t, J{"values": []J{{"field_id": str(created, "fields", 0, "id"), "text": "Ola Nordmann"},
+		jsonBody(t, J{"values": []J{{"field_id": str(created, "fields", 0, "id"), "image_png_base64": signatureImage(t)},
 			{"field_id": str(created, "fields", 1, "id"), "text": "REF-2026-17"}}}), session(t, ola))
 	require.Equal(t, http.StatusOK, status, "%v", signed)
 	return str(created, "id"), str(created, "recipients", 1, "signing_url")
@@ -93,11 +95,11 @@ func TestTheSigningPageFitsAPhoneAndADesktop(t *testing.T) {
 			_, err := chromedp.Run(ctx, chromedp.Steps(
 				chromedp.EmulateViewport(screen.width, screen.height, opts...),
 				confirmWithAccessCode(page),
-				chromedp.WaitVisible(`#pages img[src^="blob:"]`),
+				chromedp.WaitVisible(`#pages .page > img[src^="blob:"]`),
 			))
 			require.NoError(t, err)
 			layout, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`(() => {
-				const img = document.querySelector("#pages img").getBoundingClientRect();
+				const img = document.querySelector("#pages .page > img").getBoundingClientRect();
 				let smallest = 1e9;
 				for (const el of document.querySelectorAll("#pages .field > *")) {
 					const r = el.getBoundingClientRect();
@@ -109,9 +111,12 @@ func TestTheSigningPageFitsAPhoneAndADesktop(t *testing.T) {
 			require.LessOrEqual(t, layout["scroll"], layout["viewport"], "nothing scrolls sideways: %v", layout)
 			require.LessOrEqual(t, layout["image"], layout["viewport"], "the page fits the width: %v", layout)
 			require.GreaterOrEqual(t, layout["smallest"], 24.0, "every field can be tapped: %v", layout)
-			others, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".other"), (o) => o.className + ": " + o.textContent)`))
+			_, err = chromedp.Run(ctx, chromedp.WaitVisible(`.other img[src^="blob:"]`))
+			require.NoError(t, err, "the other signer's drawing is shown where it will print")
+			others, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".other"),
+				(o) => o.textContent || o.querySelector("img").alt + " " + o.querySelector("img").naturalWidth)`))
 			require.NoError(t, err)
-			require.ElementsMatch(t, []string{"other handwriting: Ola Nordmann", "other: REF-2026-17"}, others,
+			require.ElementsMatch(t, []string{"Signed by Ola Nordmann 300", "REF-2026-17"}, others,
 				"the other signer's signature and value are where they will print")
 			screenshot(t, ctx, screen.name+"-1-document")
 
@@ -149,7 +154,7 @@ func TestTheSigningPageFitsAPhoneAndADesktop(t *testing.T) {
 					drawn++
 				}
 			}
-			require.Equal(t, 2, drawn, "the one drawing is the signature and the initials: %v", form)
+			require.Equal(t, 3, drawn, "Ola's drawing, and the one adopted drawing as the signature and the initials: %v", form)
 			done, err := chromedp.Run(ctx, chromedp.Text("#done"))
 			require.NoError(t, err)
 			require.Contains(t, done, "Everyone has signed")
@@ -252,7 +257,7 @@ func TestTheSigningPageHasNoAccessibilityViolations(t *testing.T) {
 	}{
 		{"confirming", chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#access-code"))},
 		{"document and fields", chromedp.Steps(chromedp.SendKeys("#access-code", testAccessCode), chromedp.Click("#confirm"),
-			chromedp.WaitVisible(`#pages img[src^="blob:"]`))},
+			chromedp.WaitVisible(`#pages .page > img[src^="blob:"]`))},
 		{"a problem announced", chromedp.Steps(chromedp.Click("#sign"), chromedp.WaitVisible("#error:not(:empty)"))},
 		{"adoption dialog", chromedp.Steps(chromedp.Click(`button[data-type="signature"]`), chromedp.WaitVisible("#type-name"))},
 		{"phone width", chromedp.Steps(chromedp.Click("#adopt-use"), chromedp.EmulateViewport(360, 740))},
@@ -322,15 +327,10 @@ func TestAGermanRecipientSeesGerman(t *testing.T) {
 // page takes a reason, which the envelope keeps.
 func TestASignerUploadsASignatureAndAnotherDeclinesOnThePage(t *testing.T) {
 	t.Parallel()
-	img := image.NewRGBA(image.Rect(0, 0, 300, 100))
-	for x := 20; x < 280; x++ {
-		img.Set(x, 50+(x%20)-10, color.RGBA{0x10, 0x20, 0x5a, 0xff})
-	}
-	path := filepath.Join(t.TempDir(), "signature.png")
-	f, err := os.Create(path)
+	data, err := base64.StdEncoding.DecodeString(signatureImage(t))
 	require.NoError(t, err)
-	require.NoError(t, png.Encode(f, img))
-	require.NoError(t, f.Close())
+	path := filepath.Join(t.TempDir(), "signature.png")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
 
 	id, page := oneSignerPage(t)
 	ctx := browser(t)
@@ -377,4 +377,16 @@ func TestASignerUploadsASignatureAndAnotherDeclinesOnThePage(t *testing.T) {
 	status, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "Wrong start date", str(env, "recipients", 0, "decline_reason"))
+}
+
+// signatureImage is a 300 by 100 PNG of a stroke, as base64.
+func signatureImage(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 300, 100))
+	for x := 20; x < 280; x++ {
+		img.Set(x, 50+(x%20)-10, color.RGBA{0x10, 0x20, 0x5a, 0xff})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, img))
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }

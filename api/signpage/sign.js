@@ -170,8 +170,11 @@
     el.className = "other";
     place(el, o);
     if (o.drawn) {
-      el.classList.add("drawn");
-      el.textContent = t("page.drawn_by", { name: o.by });
+      // Shown as it will print, once the drawing arrives.
+      const img = document.createElement("img");
+      img.alt = t("page.drawn_by", { name: o.by });
+      el.append(img);
+      call("GET", "/drawn/" + encodeURIComponent(o.field_id)).then((png) => { img.src = URL.createObjectURL(png); }).catch(fail);
     } else {
       if (o.type === "signature" || o.type === "initials") el.classList.add("handwriting");
       el.textContent = o.type === "checkbox" ? (o.text === "true" ? "\u2713" : "") : o.text;
