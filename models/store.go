@@ -340,6 +340,10 @@ type Transition struct {
 	Recipients  []RecipientState `json:"recipients"`
 	Values      []FieldValue     `json:"values,omitempty"`
 	Event       Event            `json:"event"`
+	// Also are further events of the same change (the invitations of the
+	// routing order the change makes due), stored after Event in its
+	// transaction and keyed v<version>.<n>.
+	Also []Event `json:"also,omitempty"`
 	// Notify are the notifications the change owes, queued in its own
 	// transaction so that no state change is stored without its mail.
 	Notify []Notice `json:"notify,omitempty"`
@@ -374,6 +378,13 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 		trail := trail{store: s}
 		if _, err := trail.append(tx, ev); err != nil {
 			return err
+		}
+		for n, also := range t.Also {
+			also.EnvelopeID, also.TenantID, also.Key = t.EnvelopeID, t.TenantID, "v"+strconv.FormatInt(t.Version, 10)+"."+strconv.Itoa(n+1)
+			also.EnvelopeStatus, also.EnvelopeVersion, also.DocumentSHA256 = t.Status, t.Version, ev.DocumentSHA256
+			if _, err := trail.append(tx, also); err != nil {
+				return err
+			}
 		}
 		for _, v := range t.Values {
 			err := tx.Model(&Field{}).Where("id = ? AND envelope_id = ?", v.FieldID, t.EnvelopeID).

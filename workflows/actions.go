@@ -80,7 +80,15 @@ func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c 
 	now := workflow.Now(ctx)
 	r := &e.recipients[i]
 	r.Status, r.ActedAt = status, &now
-	err := e.commit(ctx, byRecipient(eventType, r.ID, c), values)
+	events := []models.Event{byRecipient(eventType, r.ID, c)}
+	var owed []models.Notice
+	// The action that ends its routing order invites the next one in the
+	// same change.
+	if next := e.currentOrder(); e.folded && next != 0 && next != e.in.Recipients[i].RoutingOrder {
+		invited, notices := e.invite(ctx, next)
+		events, owed = append(events, invited...), notices
+	}
+	err := e.commitAll(ctx, events, values, owed...)
 	return e.state(), err
 }
 

@@ -168,6 +168,9 @@ func (h *harness) eventTypes() []string {
 	var types []string
 	for _, tr := range h.transitions {
 		types = append(types, tr.Event.Type)
+		for _, also := range tr.Also {
+			types = append(types, also.Type)
+		}
 	}
 	return types
 }
@@ -248,8 +251,13 @@ func TestParallelThenSequentialRouting(t *testing.T) {
 	}
 	last := h.transitions[len(h.transitions)-1]
 	require.NotNil(t, last.CompletedAt)
-	require.Equal(t, "carol", h.transitions[5].Event.RecipientID)
-	require.Equal(t, []models.FieldValue{{FieldID: "f-carol", Text: "carol"}}, h.transitions[5].Values)
+	// Alice's and Bob's invitations are one change; Bob's signature,
+	// which ends order 1, carries Carol's invitation.
+	require.Len(t, h.transitions, 5)
+	require.Len(t, h.transitions[0].Also, 1)
+	require.Equal(t, []models.Notice{{RecipientID: "carol", Kind: models.NotifyInvitation, Sequence: 1}}, h.transitions[2].Notify)
+	require.Equal(t, "carol", h.transitions[3].Event.RecipientID)
+	require.Equal(t, []models.FieldValue{{FieldID: "f-carol", Text: "carol"}}, h.transitions[3].Values)
 }
 
 func TestApproverAndCarbonCopy(t *testing.T) {
@@ -409,7 +417,7 @@ func TestRemindersWarningAndExpiry(t *testing.T) {
 	require.Equal(t, "alice", warnings[0].RecipientID)
 
 	var at []string
-	for _, tr := range h.transitions[3:] {
+	for _, tr := range h.transitions[2:] { // after the invitations and Bob's signature
 		at = append(at, fmt.Sprintf("%s@%s", tr.Event.Type, tr.Event.OccurredAt.Sub(t0)))
 	}
 	require.Equal(t, []string{
@@ -578,9 +586,10 @@ func TestAnEnvelopeThatCannotBeRenderedCanBeVoided(t *testing.T) {
 
 func TestTheAuditTrailFollowsTheWorkflowsOrder(t *testing.T) {
 	h := newHarness(t)
-	// Storing a signature is slow: without ordering, Carol's notification,
-	// which Bob's signature causes, would reach the store (and the audit
-	// trail) before that signature.
+	// Storing a signature is slow: without ordering, a later change (Carol's
+	// signature, or the completion) would reach the store (and the audit
+	// trail) before an earlier one. Carol's invitation is part of Bob's
+	// signature.
 	h.slowStore = func(tr models.Transition) time.Duration {
 		if tr.Event.Type == models.EventRecipientSigned {
 			return 50 * time.Millisecond
@@ -593,7 +602,7 @@ func TestTheAuditTrailFollowsTheWorkflowsOrder(t *testing.T) {
 	h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2)))
 
 	require.True(t, slices.IsSorted(h.arrivals), "changes reach the store in the workflow's order: %v", h.arrivals)
-	require.Len(t, h.arrivals, 7)
+	require.Len(t, h.arrivals, 5)
 }
 
 // A lean envelope stores every change with the mail it owes in one
@@ -608,16 +617,22 @@ func TestLeanEnvelopesStoreEachChangeWithItsMail(t *testing.T) {
 		queued  int // QueueNotification activities
 		sends   int // SendNotification activities
 		batches int // SendNotifications activities
+		folded  workflow.Version
+		changes int // ApplyTransition activities
 	}{
+		// Alice's and Bob's invitations in one change, Carol's with Bob's
+		// signature, the three completed copies.
+		{"lean, invitations folded into the change that makes them due", 3, 0, 0, 3, 1, 5},
 		// Alice's and Bob's invitations, Carol's, the three completed copies.
-		{"lean, the mail of a change in one activity", 3, 0, 0, 4},
-		{"lean, writes as local activities", 2, 0, 0, 4},
-		{"lean, one activity a message", 1, 0, 6, 0},
-		{"started before", workflow.DefaultVersion, 6, 6, 0},
+		{"lean, the mail of a change in one activity", 3, 0, 0, 4, workflow.DefaultVersion, 7},
+		{"lean, writes as local activities", 2, 0, 0, 4, workflow.DefaultVersion, 7},
+		{"lean, one activity a message", 1, 0, 6, 0, workflow.DefaultVersion, 7},
+		{"started before", workflow.DefaultVersion, 6, 6, 0, workflow.DefaultVersion, 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 3).Return(tc.version)
+			h.env.OnGetVersion("folded-invitations", workflow.DefaultVersion, 1).Return(tc.folded)
 			var mu sync.Mutex
 			remote, local := map[string]int{}, map[string]int{}
 			queues := map[string]bool{}
@@ -645,6 +660,11 @@ func TestLeanEnvelopesStoreEachChangeWithItsMail(t *testing.T) {
 			require.Len(t, h.notesOf(models.NotifyInvitation), 3)
 			require.Len(t, h.notesOf(models.NotifyCompleted), 3)
 			require.ElementsMatch(t, h.notes, h.sent, "every queued notification is emailed")
+			require.Len(t, h.transitions, tc.changes)
+			require.Equal(t, []string{
+				models.EventRecipientNotified, models.EventRecipientNotified, models.EventRecipientSigned, models.EventRecipientSigned,
+				models.EventRecipientNotified, models.EventRecipientSigned, models.EventEnvelopeCompleted,
+			}, h.eventTypes(), "the same events in the same order, folded or not")
 			require.Equal(t, tc.sends, remote["SendNotification"])
 			require.Equal(t, tc.batches, remote["SendNotifications"])
 			require.Equal(t, 1, remote["RenderFinalDocuments"])
