@@ -235,16 +235,7 @@ func (s *Server) controlBulkSend(update string) gin.HandlerFunc {
 }
 
 func (s *Server) loadBulkSend(c *gin.Context) *models.BulkSend {
-	b, err := s.Store.GetBulkSend(c.Request.Context(), tenantID(c), c.Param("id"))
-	if errors.Is(err, models.ErrNotFound) {
-		problem(c, http.StatusNotFound, "not-found", "No bulk send with ID "+c.Param("id")+".")
-		return nil
-	}
-	if err != nil {
-		s.unavailable(c, "loading the bulk send", err)
-		return nil
-	}
-	return b
+	return loadOwn(s, c, "bulk send", s.Store.GetBulkSend)
 }
 
 // answerBulk shows a bulk send with its rows counted; while it runs, its

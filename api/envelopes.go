@@ -82,16 +82,23 @@ func (s *Server) rules() signing.Rules {
 
 // loadEnvelope answers 404 itself when the envelope is not the caller's.
 func (s *Server) loadEnvelope(c *gin.Context) *models.Envelope {
-	env, err := s.Store.GetEnvelope(c.Request.Context(), tenantID(c), c.Param("id"))
+	return loadOwn(s, c, "envelope", s.Store.GetEnvelope)
+}
+
+// loadOwn loads the caller's tenant's resource named by the path's id,
+// answering 404 (not found, or another tenant's) or 503 itself, when it
+// returns nil.
+func loadOwn[T any](s *Server, c *gin.Context, what string, get func(ctx context.Context, tenantID, id string) (*T, error)) *T {
+	v, err := get(c.Request.Context(), tenantID(c), c.Param("id"))
 	if errors.Is(err, models.ErrNotFound) {
-		problem(c, http.StatusNotFound, "not-found", "No envelope with ID "+c.Param("id")+".")
+		problem(c, http.StatusNotFound, "not-found", "No "+what+" with ID "+c.Param("id")+".")
 		return nil
 	}
 	if err != nil {
-		s.unavailable(c, "loading the envelope", err)
+		s.unavailable(c, "loading the "+what, err)
 		return nil
 	}
-	return env
+	return v
 }
 
 func (s *Server) getEnvelope(c *gin.Context) {

@@ -155,16 +155,7 @@ func (s *Server) deleteTemplate(c *gin.Context) {
 }
 
 func (s *Server) loadTemplate(c *gin.Context) *models.Template {
-	t, err := s.Store.GetTemplate(c.Request.Context(), tenantID(c), c.Param("id"))
-	if errors.Is(err, models.ErrNotFound) {
-		problem(c, http.StatusNotFound, "not-found", "No template with ID "+c.Param("id")+".")
-		return nil
-	}
-	if err != nil {
-		s.unavailable(c, "loading the template", err)
-		return nil
-	}
-	return t
+	return loadOwn(s, c, "template", s.Store.GetTemplate)
 }
 
 // readTemplate reads and checks a template body (JSON, documents as

@@ -104,16 +104,7 @@ func (s *Server) listWebhooks(c *gin.Context) {
 // loadWebhook finds the tenant's subscription in the path, answering 404
 // itself otherwise.
 func (s *Server) loadWebhook(c *gin.Context) *models.WebhookSubscription {
-	w, err := s.Store.GetWebhook(c.Request.Context(), tenantID(c), c.Param("id"))
-	if errors.Is(err, models.ErrNotFound) {
-		problem(c, http.StatusNotFound, "not-found", "No webhook with ID "+c.Param("id")+".")
-		return nil
-	}
-	if err != nil {
-		s.unavailable(c, "loading the webhook", err)
-		return nil
-	}
-	return w
+	return loadOwn(s, c, "webhook", s.Store.GetWebhook)
 }
 
 func (s *Server) getWebhook(c *gin.Context) {
