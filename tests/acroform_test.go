@@ -58,14 +58,13 @@ func TestFormFieldsOfThePDFAreAssignedByName(t *testing.T) {
 	id := str(created, "id")
 	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
 
-	status, final := download(t, suite.apiURL+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final")
-	require.Equal(t, http.StatusOK, status)
-	path := filepath.Join(t.TempDir(), "final.pdf")
-	require.NoError(t, os.WriteFile(path, final, 0o600))
+	path := savedFinal(t, id, str(created, "documents", 0, "id"))
 	requireWordIn(t, path, 1, "Lovelace", last)
 	requireWordIn(t, path, 1, "French", nationality)
 	require.Contains(t, pdfText(t, path, 1), "Bob", "a value the form came with stays")
 	// The form is flattened: of an AcroForm only the seal's signature is left.
+	final, err := os.ReadFile(path)
+	require.NoError(t, err)
 	after, err := pdf.Inspect(final, pdf.DefaultLimits)
 	require.NoError(t, err)
 	for _, f := range after.FormFields {

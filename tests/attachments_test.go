@@ -90,8 +90,5 @@ func TestSignersAttachFilesTheSenderDownloads(t *testing.T) {
 	text := strings.Join(strings.Fields(pdfText(t, filepath.Join(dir, "certificate.pdf"), 1)), " ")
 	require.Contains(t, text, "Attached: lease.pdf (application/pdf")
 	require.Contains(t, text, digest)
-	status, final := download(t, suite.apiURL+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final")
-	require.Equal(t, http.StatusOK, status)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "final.pdf"), final, 0o600))
-	requireWordIn(t, filepath.Join(dir, "final.pdf"), 1, "lease.pdf", attachmentBox)
+	requireWordIn(t, savedFinal(t, id, str(created, "documents", 0, "id")), 1, "lease.pdf", attachmentBox)
 }

@@ -12,6 +12,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +134,17 @@ func download(t testing.TB, url string) (int, []byte) {
 	require.NoError(t, err)
 	resp := roundTrip(t, req)
 	return resp.status, resp.body
+}
+
+// savedFinal downloads the final copy of a document of the suite's
+// tenant into a file of the test's and returns its path.
+func savedFinal(t testing.TB, envelopeID, documentID string) string {
+	t.Helper()
+	status, final := download(t, suite.apiURL+"/v1/envelopes/"+envelopeID+"/documents/"+documentID+"/final")
+	require.Equal(t, http.StatusOK, status)
+	path := filepath.Join(t.TempDir(), "final.pdf")
+	require.NoError(t, os.WriteFile(path, final, 0o600))
+	return path
 }
 
 // at walks a decoded JSON value: at(v, "recipients", 0, "signing_url").

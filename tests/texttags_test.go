@@ -124,16 +124,15 @@ func TestTextTagsPlaceFieldsAndVanish(t *testing.T) {
 	id := str(created, "id")
 	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
 
-	status, final := download(t, suite.apiURL+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final")
-	require.Equal(t, http.StatusOK, status)
-	path := filepath.Join(t.TempDir(), "final.pdf")
-	require.NoError(t, os.WriteFile(path, final, 0o600))
+	path := savedFinal(t, id, str(created, "documents", 0, "id"))
 	requireWordIn(t, path, 1, "Acme", box{company["x"].(float64), company["y"].(float64), company["width"].(float64), company["height"].(float64)})
 	// The company tag runs past its 60-point box: that part is ink in the
 	// original and white in the final copy.
 	x0 := int(company["x"].(float64)*612) + 80
 	y0, y1 := 792-520-10, 792-520
 	require.Positive(t, darkPixels(t, doc, x0, y0, x0+60, y1), "the tag is drawn in the original")
+	final, err := os.ReadFile(path)
+	require.NoError(t, err)
 	require.Zero(t, darkPixels(t, final, x0, y0, x0+60, y1), "and does not show in the final copy")
 	requireSealValid(t, path)
 }
