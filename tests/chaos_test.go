@@ -27,6 +27,7 @@ import (
 
 	"github.com/signflow/signflow/api/client"
 	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/devserver"
 	"github.com/signflow/signflow/models"
 )
 
@@ -184,6 +185,7 @@ func TestChaos(t *testing.T) {
 	host, port, _ := net.SplitHostPort(temporalAddr)
 	temporal := &process{t: t, name: "temporal", ready: "", args: []string{filepath.Join(suite.root, "bin", "temporal"), "server", "start-dev",
 		"--ip", host, "--port", port, "--headless", "--db-filename", temporalDB, "--log-level", "error"}}
+	temporal.args = append(temporal.args, devserver.TemporalTuning...)
 	temporal.start()
 	t.Cleanup(temporal.kill)
 	require.NoError(t, awaitListening(temporalAddr))

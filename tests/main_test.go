@@ -28,6 +28,7 @@ import (
 
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/devserver"
 	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/payloadcodec"
@@ -133,6 +134,7 @@ func setup(m *testing.M) (int, error) {
 	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  cli, // never download
 		LogLevel:      "error",
+		ExtraArgs:     devserver.TemporalTuning, // as `make run` runs it
 		ClientOptions: &clientOptions,
 		Stdout:        logFile,
 		Stderr:        logFile,
