@@ -153,7 +153,8 @@ func parallel(b *testing.B, clients int, op func()) {
 // BenchmarkFloor measures, in one run, a bare Temporal workflow of an
 // envelope's shape and Signflow's whole three-signer lifecycle over HTTP,
 // at each concurrency; it reports each one's throughput, and Signflow's as
-// a fraction of the bare one's (x-bare). With -count n the bare runs come
+// a fraction of the bare one's (x-bare), and the CPU time each process
+// spent per envelope, which says where the shared cores went. With -count n the bare runs come
 // first, then Signflow's, and the i-th Signflow run is compared with the
 // i-th bare one. Run it on SQLite (TEST_DATABASE_URL unset, make run's
 // default) and on PostgreSQL, and compare runs with benchstat:
@@ -172,10 +173,11 @@ func BenchmarkFloor(b *testing.B) {
 				if kind == "envelope" {
 					op = func() { runEnvelope(b, base, int(made.Add(1)), spec) }
 				}
-				start := time.Now()
+				start, cpu := time.Now(), readCPUUse()
 				parallel(b, clients, op)
 				rate := float64(b.N) / time.Since(start).Seconds()
 				b.ReportMetric(rate, "envelopes/s")
+				reportCPU(b, cpu)
 				if kind == "bare" {
 					bare = append(bare, rate)
 					return
