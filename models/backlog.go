@@ -60,7 +60,7 @@ func (s *Store) Backlog(ctx context.Context) (Backlog, error) {
 	var mail, hooks countSince
 	if err := db.Table("notifications AS n").Select("COUNT(*) AS n, CAST(MIN(n.created_at) AS TEXT) AS oldest").
 		Joins("JOIN recipients AS r ON r.id = n.recipient_id").
-		Where("n.sent_at IS NULL AND r.status <> ?", RecipientDeliveryFailed).Scan(&mail).Error; err != nil {
+		Where("n.sent_at IS NULL AND n.refused_at IS NULL AND r.status <> ?", RecipientDeliveryFailed).Scan(&mail).Error; err != nil {
 		return b, fmt.Errorf("count pending emails: %w", err)
 	}
 	if err := db.Model(&WebhookDelivery{}).Select("COUNT(*) AS n, CAST(MIN(created_at) AS TEXT) AS oldest").

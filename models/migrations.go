@@ -38,6 +38,26 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010015_reassign", Migrate: migrateReassign},
 	{ID: "202612010016_form_fields", Migrate: migrateFormFields},
 	{ID: "202612010017_locales", Migrate: migrateLocales},
+	{ID: "202612010018_outbox_dispatch", Migrate: migrateOutboxDispatch},
+}
+
+// migrateOutboxDispatch lets the workers' outbox dispatchers send the mail
+// of newer envelopes: the queue whose workers send a row, its attempts and
+// when it may be tried next (a claim until then), and a refusal for good.
+// The partial index holds only what waits to be sent.
+func migrateOutboxDispatch(tx *gorm.DB) error {
+	for _, s := range []string{
+		"ALTER TABLE notifications ADD COLUMN dispatch_queue VARCHAR(200) NOT NULL DEFAULT ''",
+		"ALTER TABLE notifications ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+		"ALTER TABLE notifications ADD COLUMN next_attempt_at TIMESTAMP",
+		"ALTER TABLE notifications ADD COLUMN refused_at TIMESTAMP",
+		"CREATE INDEX idx_notifications_due ON notifications (dispatch_queue, next_attempt_at) WHERE sent_at IS NULL AND refused_at IS NULL AND dispatch_queue <> ''",
+	} {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateLocales adds the language of an envelope's and a recipient's

@@ -360,6 +360,17 @@ type Notification struct {
 	Subject     string `gorm:"not null"`
 	CreatedAt   time.Time
 	SentAt      *time.Time
+	// DispatchQueue is the task queue whose workers' outbox dispatchers
+	// send the row; empty for rows of envelopes that send their mail as
+	// activities of their own.
+	DispatchQueue string `gorm:"size:200;not null;default:''"`
+	Attempts      int    `gorm:"not null;default:0"`
+	// NextAttemptAt is when the row may be tried (again): a dispatcher
+	// claims a row by moving it past the send's timeout, and backs off
+	// after a failure. Nil means at once.
+	NextAttemptAt *time.Time
+	// RefusedAt is when the mail server refused the row for good.
+	RefusedAt *time.Time
 }
 
 // IsTerminal reports whether an envelope status is final.

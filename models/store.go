@@ -347,6 +347,9 @@ type Transition struct {
 	// Notify are the notifications the change owes, queued in its own
 	// transaction so that no state change is stored without its mail.
 	Notify []Notice `json:"notify,omitempty"`
+	// DispatchQueue, when set, is the task queue whose outbox dispatchers
+	// send Notify; otherwise the workflow sends them as activities.
+	DispatchQueue string `json:"dispatch_queue,omitempty"`
 }
 
 // Notice names a notification owed to a recipient; Sequence tells
@@ -399,7 +402,7 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 				return fmt.Errorf("queue %s: recipient %s is not on envelope %s", n.Kind, n.RecipientID, env.ID)
 			}
 			row := Notification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
-				Email: to.Email, Subject: env.Subject}
+				Email: to.Email, Subject: env.Subject, DispatchQueue: t.DispatchQueue}
 			if _, err := queueNotification(tx, &trail, row, t.Status, t.Version, ev.OccurredAt); err != nil {
 				return err
 			}
