@@ -49,12 +49,19 @@ type Activities struct {
 	// BulkRate is how many envelopes a second a tenant's bulk sends make;
 	// zero means DefaultBulkRate.
 	BulkRate int
+	// Queued, when set, is told that a stored change owes mail the outbox
+	// dispatchers send, so that this worker's sends it at once rather than
+	// at its next poll.
+	Queued func()
 }
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.
 func (a *Activities) ApplyTransition(ctx context.Context, t models.Transition) error {
 	if err := a.Store.ApplyTransition(ctx, t); err != nil {
 		return err
+	}
+	if t.DispatchQueue != "" && len(t.Notify) > 0 && a.Queued != nil {
+		a.Queued()
 	}
 	if models.IsTerminal(t.Status) {
 		a.countEnded(ctx, t.TenantID, t.EnvelopeID, t.Status)

@@ -46,10 +46,10 @@ func (a *Activities) SendNotifications(ctx context.Context, reqs []NotificationR
 	err := whileHeartbeating(ctx, func() error {
 		for _, req := range reqs {
 			err := a.send(ctx, req)
-			var appErr *temporal.ApplicationError
+			reason, refusedForGood := Refusal(err)
 			switch {
-			case errors.As(err, &appErr) && appErr.Type() == MailRefusedErrorType:
-				refusals = append(refusals, MailRefusal{RecipientID: req.RecipientID, Reason: appErr.Message()})
+			case refusedForGood:
+				refusals = append(refusals, MailRefusal{RecipientID: req.RecipientID, Reason: reason})
 			case err != nil:
 				failed = errors.Join(failed, err)
 			}
@@ -68,13 +68,20 @@ func (a *Activities) send(ctx context.Context, req NotificationRequest) error {
 	if n.SentAt != nil {
 		return nil
 	}
-	env, err := a.Store.GetEnvelope(ctx, req.TenantID, req.EnvelopeID)
+	return a.Deliver(ctx, n)
+}
+
+// Deliver emails an outbox row and records it sent. It is the activities'
+// send and the outbox dispatcher's; a refusal for good is an error that
+// Refusal reads.
+func (a *Activities) Deliver(ctx context.Context, n *models.Notification) error {
+	env, err := a.Store.GetEnvelope(ctx, n.TenantID, n.EnvelopeID)
 	if err != nil {
 		return err
 	}
 	var r models.Recipient
 	for _, x := range env.Recipients {
-		if x.ID == req.RecipientID {
+		if x.ID == n.RecipientID {
 			r = x
 		}
 	}
@@ -99,6 +106,15 @@ func (a *Activities) send(ctx context.Context, req NotificationRequest) error {
 // for good (a 5xx answer to the recipient or the message): retrying the
 // same message to the same address cannot succeed.
 const MailRefusedErrorType = "MailRefused"
+
+// Refusal says whether err is Deliver's refusal for good, and its reason.
+func Refusal(err error) (string, bool) {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == MailRefusedErrorType {
+		return appErr.Message(), true
+	}
+	return "", false
+}
 
 // refused says the server answered the recipient or the message with a
 // permanent (5xx) refusal; outages and 4xx answers are worth retrying.

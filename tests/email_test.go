@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signflow/signflow/models"
 	"github.com/stretchr/testify/require"
-
-	"github.com/signflow/signflow/workflows/contract"
 )
 
 var linkInMail = regexp.MustCompile(`http://\S+/sign/[A-Za-z0-9_-]+`)
@@ -109,12 +108,15 @@ func TestSMTPOutageDelaysMailButLosesNone(t *testing.T) {
 	first, cc := unique("outage"), unique("outage-copy")
 	id := emailEnvelope(t, base, []string{first}, cc, nil)
 
-	// Wait until delivery has failed at least twice: the server is down.
+	// Wait until the outbox has tried the invitation at least twice: the
+	// server is down, and the row waits, unsent, for the next attempt.
 	require.Eventually(t, func() bool {
-		desc, err := suite.temporal.DescribeWorkflow(context.Background(), contract.EnvelopeWorkflowID(id), "")
+		rows, err := suite.deps.Store.Notifications(context.Background(), id)
 		require.NoError(t, err)
-		for _, p := range desc.RawResponse.GetPendingActivities() {
-			if p.ActivityType.GetName() == "SendNotifications" && p.Attempt >= 2 {
+		for _, n := range rows {
+			if n.Kind == models.NotifyInvitation && n.Attempts >= 2 {
+				require.Nil(t, n.SentAt)
+				require.NotNil(t, n.NextAttemptAt, "backing off")
 				return true
 			}
 		}

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -99,6 +100,16 @@ func TestAnAddressRefusedForGoodHoldsUpOnlyItsRecipient(t *testing.T) {
 	failed := eventOf(auditEvents(t, suite.apiURL, id), "recipient.delivery_failed")
 	require.NotNil(t, failed)
 	require.Contains(t, str(failed, "details", "reason"), "refused")
+	// The refused message is marked so, and no dispatcher tries it again.
+	rows, err := suite.deps.Store.Notifications(context.Background(), id)
+	require.NoError(t, err)
+	for _, n := range rows {
+		if n.RecipientID == rid {
+			require.NotNil(t, n.RefusedAt)
+			require.Nil(t, n.SentAt)
+			require.Equal(t, 1, n.Attempts)
+		}
+	}
 
 	// The sender corrects the address; the new one is invited and signs.
 	status, res := requestJSON(t, http.MethodPatch, suite.apiURL+"/v1/envelopes/"+id+"/recipients/"+rid, J{"email": fixed})

@@ -21,10 +21,11 @@ import (
 )
 
 // Workers serve one task queue and its background queue: the workflows
-// (and the short writes they run as local activities) on one, emails and
-// rendering on the other, with slots of their own.
+// and the state changes people wait on on one, emails and rendering on the
+// other, with slots of their own; and the queue's outbox.
 type Workers struct {
 	main, background sdkworker.Worker
+	outbox           *Outbox
 }
 
 // backgroundSlots bounds the emails and renders one worker runs at once, so
@@ -33,8 +34,12 @@ var backgroundSlots = 4 * runtime.GOMAXPROCS(0)
 
 // New registers the envelope workflow, the webhook deliverer, the
 // reconciliation and the activities on taskQueue, under the names the
-// contract gives them, and the activities on its background queue.
+// contract gives them, and the activities on its background queue; and
+// the outbox dispatcher of taskQueue's envelopes, which acts wakes when a
+// change owes mail.
 func New(c client.Client, taskQueue string, acts *activities.Activities) *Workers {
+	outbox := newOutbox(taskQueue, acts)
+	acts.Queued = outbox.Wake
 	// On a graceful stop, activities under way get time to finish instead
 	// of waiting out their timeout on the next worker.
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
@@ -47,7 +52,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) *Worker
 	bg := sdkworker.New(c, contract.BackgroundQueue(taskQueue), sdkworker.Options{WorkerStopTimeout: 30 * time.Second,
 		MaxConcurrentActivityExecutionSize: backgroundSlots})
 	bg.RegisterActivity(acts)
-	return &Workers{main: w, background: bg}
+	return &Workers{main: w, background: bg, outbox: outbox}
 }
 
 // Start starts both workers.
@@ -59,13 +64,16 @@ func (w *Workers) Start() error {
 		w.main.Stop()
 		return fmt.Errorf("start background worker: %w", err)
 	}
+	w.outbox.start()
 	return nil
 }
 
-// Stop stops both, letting activities under way finish.
+// Stop stops both and the outbox dispatcher, letting activities and sends
+// under way finish.
 func (w *Workers) Stop() {
 	w.background.Stop()
 	w.main.Stop()
+	w.outbox.halt()
 }
 
 // EnsureSearchAttributes registers the custom search attributes the

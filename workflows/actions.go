@@ -171,6 +171,39 @@ func (e *envelope) viewed(ctx workflow.Context, req contract.ViewedRequest) erro
 	return e.commit(ctx, byRecipient(models.EventRecipientViewed, r.ID, req.Origin), nil)
 }
 
+// undeliverable finds the recipient a message refused for good cuts off:
+// one still to act on an envelope still open, not marked already.
+func (e *envelope) undeliverable(recipientID string) (int, error) {
+	if e.closed() {
+		return 0, rejected("the envelope is %s; a refused message changes nothing", e.status)
+	}
+	for i, r := range e.recipients {
+		if r.ID != recipientID {
+			continue
+		}
+		if acted(r.Status) || r.Status == models.RecipientCopied || r.Status == models.RecipientDeliveryFailed {
+			return 0, rejected("recipient %s is %s; a refused message changes nothing", recipientID, r.Status)
+		}
+		return i, nil
+	}
+	return 0, rejected("recipient %s is not on the envelope", recipientID)
+}
+
+func (e *envelope) validateDeliveryFailed(req contract.DeliveryFailedRequest) error {
+	_, err := e.undeliverable(req.RecipientID)
+	return err
+}
+
+// reportDeliveryFailed records the outbox dispatcher's report of a message
+// refused for good.
+func (e *envelope) reportDeliveryFailed(ctx workflow.Context, req contract.DeliveryFailedRequest) (contract.State, error) {
+	if _, err := e.undeliverable(req.RecipientID); err != nil {
+		return e.state(), err
+	}
+	err := e.deliveryFailed(ctx, req.RecipientID, req.Reason)
+	return e.state(), err
+}
+
 func (e *envelope) validateResend(req contract.ResendRequest) error {
 	_, err := e.due(req.RecipientID, models.RoleSigner, models.RoleApprover)
 	return err

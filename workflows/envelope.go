@@ -41,6 +41,11 @@ func EnvelopeWorkflow(ctx workflow.Context, in contract.EnvelopeInput) (contract
 	// own change: two activities and their round trips fewer for each
 	// order after the first, one fewer for each further recipient.
 	e.folded = lean >= 3 && workflow.GetVersion(ctx, "folded-invitations", workflow.DefaultVersion, 1) == 1
+	// From outbox-dispatch 1 the workers' outbox dispatchers send the mail
+	// a change owes, reading it from the change's own transaction: no
+	// activity, and no workflow task, for any email. A message refused for
+	// good comes back as an UpdateDeliveryFailed.
+	e.dispatched = e.folded && workflow.GetVersion(ctx, "outbox-dispatch", workflow.DefaultVersion, 1) == 1
 	if err := e.register(ctx); err != nil {
 		return contract.State{}, err
 	}
@@ -86,6 +91,7 @@ type envelope struct {
 	batchedMail bool
 	localWrites bool
 	folded      bool
+	dispatched  bool
 }
 
 func newEnvelope(in contract.EnvelopeInput) *envelope {
@@ -111,6 +117,7 @@ func (e *envelope) register(ctx workflow.Context) error {
 		{contract.UpdateReassign, e.reassign, e.validateReassign},
 		{contract.UpdateViewed, e.markViewed, e.validateViewed},
 		{contract.UpdateRetryRender, e.retryRendering, e.validateRetryRender},
+		{contract.UpdateDeliveryFailed, e.reportDeliveryFailed, e.validateDeliveryFailed},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
@@ -361,7 +368,8 @@ func (e *envelope) retryRendering(ctx workflow.Context, req contract.RetryRender
 const activityHeartbeat = 10 * time.Second
 
 // commit numbers the state change, then stores the snapshot, its event and
-// the notifications it owes (lean envelopes only), and emails those.
+// the notifications it owes (lean envelopes only), and emails those (unless
+// the outbox dispatchers do).
 // Callers change state before calling, without yielding in between, so that
 // validators always see the newest state.
 func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models.FieldValue, notify ...models.Notice) error {
@@ -389,6 +397,9 @@ func (e *envelope) commitAll(ctx workflow.Context, events []models.Event, values
 		Also:       events[1:],
 		Notify:     notify,
 	}
+	if e.dispatched {
+		t.DispatchQueue = workflow.GetInfo(ctx).TaskQueueName
+	}
 	if e.status == models.EnvelopeCompleted {
 		t.CompletedAt = &ev.OccurredAt
 	}
@@ -409,6 +420,9 @@ func (e *envelope) commitAll(ctx workflow.Context, events []models.Event, values
 		return err
 	}
 	e.applied = max(e.applied, t.Version)
+	if e.dispatched {
+		return nil // the outbox dispatchers have it
+	}
 	var owed []activities.NotificationRequest
 	for _, n := range notify {
 		owed = append(owed, e.notification(n.RecipientID, n.Kind, n.Sequence))

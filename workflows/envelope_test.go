@@ -79,8 +79,14 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		h.transitions = append(h.transitions, tr)
 		h.arrivals = append(h.arrivals, tr.Version)
 		for _, n := range tr.Notify { // queued in the change's own transaction
-			h.notes = append(h.notes, activities.NotificationRequest{EnvelopeID: tr.EnvelopeID, TenantID: tr.TenantID,
-				RecipientID: n.RecipientID, Kind: n.Kind, Sequence: n.Sequence})
+			req := activities.NotificationRequest{EnvelopeID: tr.EnvelopeID, TenantID: tr.TenantID,
+				RecipientID: n.RecipientID, Kind: n.Kind, Sequence: n.Sequence}
+			h.notes = append(h.notes, req)
+			// The outbox dispatcher sends what it is given; a test reports
+			// its refusals with UpdateDeliveryFailed.
+			if tr.DispatchQueue != "" && (h.refuse == nil || h.refuse(req) == nil) {
+				h.sent = append(h.sent, req)
+			}
 		}
 		return nil
 	}
@@ -509,8 +515,18 @@ func TestResendAndCorrectOnlyBeforeActing(t *testing.T) {
 	require.Contains(t, h.eventTypes(), models.EventRecipientCorrected)
 }
 
+// A refusal for good reaches the envelope from the outbox dispatcher as an
+// update (outbox-dispatch 1), or, for envelopes started before, as the
+// result of their mail activity.
 func TestARefusedAddressMarksItsRecipientAndTheRestGoOn(t *testing.T) {
+	for _, dispatch := range []workflow.Version{1, workflow.DefaultVersion} {
+		t.Run(fmt.Sprintf("outbox-dispatch %d", dispatch), func(t *testing.T) { refusedAddress(t, dispatch) })
+	}
+}
+
+func refusedAddress(t *testing.T, dispatch workflow.Version) {
 	h := newHarness(t)
+	h.env.OnGetVersion("outbox-dispatch", workflow.DefaultVersion, 1).Return(dispatch)
 	h.refuse = func(n activities.NotificationRequest) error {
 		if n.RecipientID == "alice" && n.Kind == models.NotifyInvitation && n.Sequence == 1 {
 			return temporal.NewNonRetryableApplicationError("550 no such user", activities.MailRefusedErrorType, nil)
@@ -519,6 +535,16 @@ func TestARefusedAddressMarksItsRecipientAndTheRestGoOn(t *testing.T) {
 	}
 	// Bob, in the same order, is invited and signs while Alice's address is
 	// refused; the sender corrects Alice's address and she signs.
+	refusal := contract.DeliveryFailedRequest{RecipientID: "alice", Reason: "550 no such user"}
+	first := 0
+	if dispatch == 1 {
+		// The dispatcher's report; a second one, and one about a recipient
+		// who signed, change nothing.
+		h.at(time.Minute, contract.UpdateDeliveryFailed, refusal)
+		h.at(2*time.Minute, contract.UpdateDeliveryFailed, refusal)
+		h.at(time.Hour+time.Minute, contract.UpdateDeliveryFailed, contract.DeliveryFailedRequest{RecipientID: "bob", Reason: "550"})
+		first = 2
+	}
 	h.at(time.Hour, contract.UpdateSign, sign("bob"))
 	h.at(2*time.Hour, contract.UpdateCorrect, contract.CorrectRequest{RecipientID: "alice", Email: "alice@right.example"})
 	h.at(3*time.Hour, contract.UpdateSign, sign("alice"))
@@ -526,10 +552,17 @@ func TestARefusedAddressMarksItsRecipientAndTheRestGoOn(t *testing.T) {
 	st := h.run(input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1)))
 
 	require.Equal(t, models.EnvelopeCompleted, st.Status)
-	h.accepted(0)
-	h.accepted(1)
-	require.Equal(t, models.RecipientNotified, h.outcomes[1].state.Recipient("alice").Status, "invited again at the corrected address")
-	h.accepted(2)
+	if dispatch == 1 {
+		h.accepted(0)
+		require.Equal(t, models.RecipientDeliveryFailed, h.outcomes[0].state.Recipient("alice").Status)
+		h.rejectedWith(1, "alice is delivery_failed; a refused message changes nothing")
+		h.rejectedWith(2, "bob is signed")
+		h.outcomes = slices.Delete(h.outcomes, 2, 3)
+	}
+	h.accepted(first)
+	h.accepted(first + 1)
+	require.Equal(t, models.RecipientNotified, h.outcomes[first+1].state.Recipient("alice").Status, "invited again at the corrected address")
+	h.accepted(first + 2)
 	require.Contains(t, h.eventTypes(), models.EventRecipientDeliveryFailed)
 	var failed models.Transition
 	for _, tr := range h.transitions {
@@ -612,27 +645,31 @@ func TestTheAuditTrailFollowsTheWorkflowsOrder(t *testing.T) {
 func TestLeanEnvelopesStoreEachChangeWithItsMail(t *testing.T) {
 	three := input(recipient("alice", models.RoleSigner, 1), recipient("bob", models.RoleSigner, 1), recipient("carol", models.RoleSigner, 2))
 	for _, tc := range []struct {
-		name    string
-		version workflow.Version
-		queued  int // QueueNotification activities
-		sends   int // SendNotification activities
-		batches int // SendNotifications activities
-		folded  workflow.Version
-		changes int // ApplyTransition activities
+		name     string
+		version  workflow.Version
+		queued   int // QueueNotification activities
+		sends    int // SendNotification activities
+		batches  int // SendNotifications activities
+		folded   workflow.Version
+		dispatch workflow.Version
+		changes  int // ApplyTransition activities
 	}{
+		// No mail activity at all: the outbox dispatchers send it.
+		{"lean, mail sent by the outbox dispatchers", 3, 0, 0, 0, 1, 1, 5},
 		// Alice's and Bob's invitations in one change, Carol's with Bob's
 		// signature, the three completed copies.
-		{"lean, invitations folded into the change that makes them due", 3, 0, 0, 3, 1, 5},
+		{"lean, invitations folded into the change that makes them due", 3, 0, 0, 3, 1, workflow.DefaultVersion, 5},
 		// Alice's and Bob's invitations, Carol's, the three completed copies.
-		{"lean, the mail of a change in one activity", 3, 0, 0, 4, workflow.DefaultVersion, 7},
-		{"lean, writes as local activities", 2, 0, 0, 4, workflow.DefaultVersion, 7},
-		{"lean, one activity a message", 1, 0, 6, 0, workflow.DefaultVersion, 7},
-		{"started before", workflow.DefaultVersion, 6, 6, 0, workflow.DefaultVersion, 7},
+		{"lean, the mail of a change in one activity", 3, 0, 0, 4, workflow.DefaultVersion, workflow.DefaultVersion, 7},
+		{"lean, writes as local activities", 2, 0, 0, 4, workflow.DefaultVersion, workflow.DefaultVersion, 7},
+		{"lean, one activity a message", 1, 0, 6, 0, workflow.DefaultVersion, workflow.DefaultVersion, 7},
+		{"started before", workflow.DefaultVersion, 6, 6, 0, workflow.DefaultVersion, workflow.DefaultVersion, 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.env.OnGetVersion("lean-commits", workflow.DefaultVersion, 3).Return(tc.version)
 			h.env.OnGetVersion("folded-invitations", workflow.DefaultVersion, 1).Return(tc.folded)
+			h.env.OnGetVersion("outbox-dispatch", workflow.DefaultVersion, 1).Return(tc.dispatch)
 			var mu sync.Mutex
 			remote, local := map[string]int{}, map[string]int{}
 			queues := map[string]bool{}
@@ -669,6 +706,13 @@ func TestLeanEnvelopesStoreEachChangeWithItsMail(t *testing.T) {
 			require.Equal(t, tc.batches, remote["SendNotifications"])
 			require.Equal(t, 1, remote["RenderFinalDocuments"])
 			require.Equal(t, tc.queued, remote["QueueNotification"])
+			for _, tr := range h.transitions {
+				if tc.dispatch == 1 {
+					require.Equal(t, "default-test-taskqueue", tr.DispatchQueue, "the queue whose dispatchers send its mail")
+				} else {
+					require.Empty(t, tr.DispatchQueue)
+				}
+			}
 			if tc.version >= 1 {
 				require.Equal(t, map[string]bool{contract.BackgroundQueue("default-test-taskqueue"): true}, queues)
 			}

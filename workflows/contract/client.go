@@ -103,6 +103,13 @@ func (c *Client) Viewed(ctx context.Context, envelopeID string, v ViewedRequest)
 	return err
 }
 
+// DeliveryFailed tells the envelope a message to a recipient was refused
+// for good. A refusal that changes nothing is a *Rejection.
+func (c *Client) DeliveryFailed(ctx context.Context, envelopeID string, req DeliveryFailedRequest) error {
+	_, err := c.update(ctx, envelopeID, UpdateDeliveryFailed, req)
+	return err
+}
+
 // State is the envelope's live state.
 func (c *Client) State(ctx context.Context, envelopeID string) (State, error) {
 	var st State

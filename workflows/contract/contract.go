@@ -86,6 +86,10 @@ const (
 	UpdateViewed = "mark_viewed"
 	// UpdateRetryRender renders a render_failed envelope again.
 	UpdateRetryRender = "retry_render"
+	// UpdateDeliveryFailed is how the outbox dispatcher reports a message
+	// the mail server refused for good; a refusal that changes nothing
+	// (the recipient acted, or was marked already) is refused.
+	UpdateDeliveryFailed = "delivery_failed"
 	// SignalViewed is how views were sent before UpdateViewed; workflows
 	// still read it so that histories recorded with it replay.
 	SignalViewed = "viewed"
@@ -232,6 +236,13 @@ type ReassignRequest struct {
 	Email       string `json:"email"`
 	Reason      string `json:"reason"`
 	Origin      Origin `json:"client"`
+}
+
+// DeliveryFailedRequest says the mail server refused, for good, a message
+// to a recipient, and why.
+type DeliveryFailedRequest struct {
+	RecipientID string `json:"recipient_id"`
+	Reason      string `json:"reason"`
 }
 
 // ViewedRequest says a recipient opened the envelope; SignalViewed
