@@ -35,6 +35,7 @@ func TestOutboxRowsAreClaimedOnceAndComeBackUntilDone(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, due, 1, "only the dispatched row")
 	require.Equal(t, models.NotifyInvitation, due[0].Kind)
+	row := due[0]
 
 	// Eight dispatchers at once: one claim.
 	var wins atomic.Int32
@@ -59,7 +60,12 @@ func TestOutboxRowsAreClaimedOnceAndComeBackUntilDone(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, due)
 	}
-	due, err = store.DueNotifications(ctx, "q", now.Add(3*time.Minute), 10)
+	// Renewed while the attempt runs; then, unrenewed, it runs out.
+	require.NoError(t, store.ExtendClaim(ctx, row.ID, now.Add(3*time.Minute)))
+	due, err = store.DueNotifications(ctx, "q", now.Add(150*time.Second), 10)
+	require.NoError(t, err)
+	require.Empty(t, due)
+	due, err = store.DueNotifications(ctx, "q", now.Add(4*time.Minute), 10)
 	require.NoError(t, err)
 	require.Len(t, due, 1, "a dispatcher that died mid-send leaves it to the others")
 

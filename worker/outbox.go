@@ -12,15 +12,18 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-// Outbox timing. A claim outlasts an attempt's timeout, so a row is never
-// sent by two dispatchers at once; failed attempts back off as the mail
-// activities do (5 s doubling to a minute), so mail goes out within a
-// minute of the SMTP server's return.
+// Outbox timing. A claim is renewed while its attempt runs, as an
+// activity's heartbeat is, so a row is not sent by two dispatchers at once,
+// and a dispatcher that dies mid-send leaves its row to the others within
+// claimFor. Failed attempts back off as the mail activities did (5 s
+// doubling to a minute), so mail goes out within a minute of the SMTP
+// server's return.
 const (
 	outboxPoll     = time.Second
 	outboxBatch    = 64
 	sendTimeout    = time.Minute
-	claimFor       = 2 * sendTimeout
+	claimFor       = 15 * time.Second
+	renewEvery     = 5 * time.Second
 	firstRetry     = 5 * time.Second
 	longestBackoff = time.Minute
 )
@@ -124,7 +127,7 @@ func (o *Outbox) drain(ctx context.Context) {
 func (o *Outbox) send(n *models.Notification) {
 	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
 	defer cancel()
-	err := o.deliver(ctx, n)
+	err := o.whileClaimed(ctx, n, func() error { return o.deliver(ctx, n) })
 	if err == nil {
 		return
 	}
@@ -139,6 +142,29 @@ func (o *Outbox) send(n *models.Notification) {
 	if err := o.store.RetryNotificationAt(ctx, n.ID, time.Now().Add(retry)); err != nil {
 		o.log.WarnContext(ctx, "email retry not scheduled; the claim runs out instead", "error", err)
 	}
+}
+
+// whileClaimed runs attempt, renewing n's claim until it returns.
+func (o *Outbox) whileClaimed(ctx context.Context, n *models.Notification, attempt func() error) error {
+	done := make(chan struct{})
+	var renewing sync.WaitGroup
+	renewing.Go(func() {
+		tick := time.NewTicker(renewEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if err := o.store.ExtendClaim(ctx, n.ID, time.Now().Add(claimFor)); err != nil {
+					o.log.WarnContext(ctx, "email claim not renewed", "envelope_id", n.EnvelopeID, "error", err)
+				}
+			}
+		}
+	})
+	defer renewing.Wait()
+	defer close(done)
+	return attempt()
 }
 
 // refused reports a refusal for good to the envelope, then marks the row so
