@@ -15,6 +15,7 @@ import (
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/metrics"
+	"github.com/signflow/signflow/internal/repeat"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signinglink"
@@ -151,20 +152,6 @@ const heartbeatEvery = 2 * time.Second
 // that if the worker dies Temporal retries the activity elsewhere within
 // the heartbeat timeout instead of its whole start-to-close timeout.
 func whileHeartbeating(ctx context.Context, work func() error) error {
-	done := make(chan struct{})
-	defer close(done)
 	activity.RecordHeartbeat(ctx)
-	go func() {
-		tick := time.NewTicker(heartbeatEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				activity.RecordHeartbeat(ctx)
-			}
-		}
-	}()
-	return work()
+	return repeat.While(heartbeatEvery, func() { activity.RecordHeartbeat(ctx) }, work)
 }

@@ -22,7 +22,7 @@ func (s *Store) DueNotifications(ctx context.Context, queue string, now time.Tim
 }
 
 // ClaimNotification takes a due row for one attempt, keeping every other
-// dispatcher off it until until (ExtendClaim renews it while the attempt
+// dispatcher off it until until (PutOffNotification renews it while the attempt
 // runs; a dispatcher that died mid-send leaves it to the others then). It
 // reports false when another dispatcher claimed it first, or it is done.
 func (s *Store) ClaimNotification(ctx context.Context, n *Notification, now, until time.Time) (bool, error) {
@@ -38,22 +38,14 @@ func (s *Store) ClaimNotification(ctx context.Context, n *Notification, now, unt
 	return res.RowsAffected == 1, nil
 }
 
-// ExtendClaim keeps the claim on a row being sent until until.
-func (s *Store) ExtendClaim(ctx context.Context, id string, until time.Time) error {
+// PutOffNotification keeps every dispatcher off a row still to send until
+// until: a claim renewed while its attempt runs, or the backoff after a
+// failed one.
+func (s *Store) PutOffNotification(ctx context.Context, id string, until time.Time) error {
 	err := s.DB.WithContext(ctx).Model(&Notification{}).Where("id = ? AND sent_at IS NULL AND refused_at IS NULL", id).
 		Update("next_attempt_at", until.UTC()).Error
 	if err != nil {
-		return fmt.Errorf("extend claim on notification %s: %w", id, err)
-	}
-	return nil
-}
-
-// RetryNotificationAt puts a row whose attempt failed back for another at.
-func (s *Store) RetryNotificationAt(ctx context.Context, id string, at time.Time) error {
-	err := s.DB.WithContext(ctx).Model(&Notification{}).Where("id = ? AND sent_at IS NULL", id).
-		Update("next_attempt_at", at.UTC()).Error
-	if err != nil {
-		return fmt.Errorf("reschedule notification %s: %w", id, err)
+		return fmt.Errorf("put off notification %s: %w", id, err)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func TestOutboxRowsAreClaimedOnceAndComeBackUntilDone(t *testing.T) {
 		require.Empty(t, due)
 	}
 	// Renewed while the attempt runs; then, unrenewed, it runs out.
-	require.NoError(t, store.ExtendClaim(ctx, row.ID, now.Add(3*time.Minute)))
+	require.NoError(t, store.PutOffNotification(ctx, row.ID, now.Add(3*time.Minute)))
 	due, err = store.DueNotifications(ctx, "q", now.Add(150*time.Second), 10)
 	require.NoError(t, err)
 	require.Empty(t, due)
@@ -70,7 +70,7 @@ func TestOutboxRowsAreClaimedOnceAndComeBackUntilDone(t *testing.T) {
 	require.Len(t, due, 1, "a dispatcher that died mid-send leaves it to the others")
 
 	// A failed attempt backs off; then it is due again, and a refusal ends it.
-	require.NoError(t, store.RetryNotificationAt(ctx, due[0].ID, now.Add(5*time.Second)))
+	require.NoError(t, store.PutOffNotification(ctx, due[0].ID, now.Add(5*time.Second)))
 	due, err = store.DueNotifications(ctx, "q", now.Add(time.Second), 10)
 	require.NoError(t, err)
 	require.Empty(t, due)

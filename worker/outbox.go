@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/signflow/signflow/activities"
+	"github.com/signflow/signflow/internal/repeat"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -139,32 +140,19 @@ func (o *Outbox) send(n *models.Notification) {
 	retry := backoff(n.Attempts)
 	o.log.WarnContext(ctx, "email not sent; retrying", "envelope_id", n.EnvelopeID, "recipient_id", n.RecipientID,
 		"kind", n.Kind, "attempts", n.Attempts, "retry_in", retry, "error", err)
-	if err := o.store.RetryNotificationAt(ctx, n.ID, time.Now().Add(retry)); err != nil {
+	if err := o.store.PutOffNotification(ctx, n.ID, time.Now().Add(retry)); err != nil {
 		o.log.WarnContext(ctx, "email retry not scheduled; the claim runs out instead", "error", err)
 	}
 }
 
 // whileClaimed runs attempt, renewing n's claim until it returns.
 func (o *Outbox) whileClaimed(ctx context.Context, n *models.Notification, attempt func() error) error {
-	done := make(chan struct{})
-	var renewing sync.WaitGroup
-	renewing.Go(func() {
-		tick := time.NewTicker(renewEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				if err := o.store.ExtendClaim(ctx, n.ID, time.Now().Add(claimFor)); err != nil {
-					o.log.WarnContext(ctx, "email claim not renewed", "envelope_id", n.EnvelopeID, "error", err)
-				}
-			}
+	renew := func() {
+		if err := o.store.PutOffNotification(ctx, n.ID, time.Now().Add(claimFor)); err != nil {
+			o.log.WarnContext(ctx, "email claim not renewed", "envelope_id", n.EnvelopeID, "error", err)
 		}
-	})
-	defer renewing.Wait()
-	defer close(done)
-	return attempt()
+	}
+	return repeat.While(renewEvery, renew, attempt)
 }
 
 // refused reports a refusal for good to the envelope, then marks the row so
