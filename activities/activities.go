@@ -51,8 +51,8 @@ type Activities struct {
 	// zero means DefaultBulkRate.
 	BulkRate int
 	// Queued, when set, is told that a stored change owes mail the outbox
-	// dispatchers send, so that this worker's sends it at once rather than
-	// at its next poll.
+	// dispatchers send, so that this worker's dispatcher sends it at once
+	// rather than at its next poll.
 	Queued func()
 }
 

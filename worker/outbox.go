@@ -73,7 +73,9 @@ func (o *Outbox) start() {
 
 // halt stops looking for rows and waits for the sends under way.
 func (o *Outbox) halt() {
-	o.stop()
+	if o.stop != nil { // started
+		o.stop()
+	}
 	o.running.Wait()
 }
 
@@ -92,25 +94,27 @@ func (o *Outbox) run(ctx context.Context) {
 }
 
 // drain claims and sends every row due now, at most backgroundSlots at
-// once.
+// once. A row is claimed only once a slot is free for it, so that its claim
+// is renewed from the moment it is taken.
 func (o *Outbox) drain(ctx context.Context) {
 	for ctx.Err() == nil {
-		now := time.Now()
-		rows, err := o.store.DueNotifications(ctx, o.queue, now, outboxBatch)
+		rows, err := o.store.DueNotifications(ctx, o.queue, time.Now(), outboxBatch)
 		if err != nil {
 			o.log.WarnContext(ctx, "outbox unreadable; trying again", "error", err)
 			return // the database is away: the next poll tries again
 		}
 		for i := range rows {
-			n := &rows[i]
-			claimed, err := o.store.ClaimNotification(ctx, n, now, now.Add(claimFor))
-			if err != nil || !claimed {
-				continue // another dispatcher has it, or the database is away
-			}
 			select {
 			case o.slots <- struct{}{}:
 			case <-ctx.Done():
-				return // unsent: the claim runs out and the row is tried again
+				return
+			}
+			n := &rows[i]
+			now := time.Now()
+			claimed, err := o.store.ClaimNotification(ctx, n, now, now.Add(claimFor))
+			if err != nil || !claimed {
+				<-o.slots
+				continue // another dispatcher has it, or the database is away
 			}
 			o.running.Go(func() {
 				defer func() { <-o.slots }()
