@@ -130,6 +130,7 @@ func TestWorkerCrashLosesNothing(t *testing.T) {
 	for _, e := range envs {
 		st := awaitWorkflow(t, e.id)
 		require.Equal(t, models.EnvelopeCompleted, st.Status)
+		awaitMailSent(t, e.id) // its sends are the last events written
 		events := requireGaplessEvents(t, e.id)
 		completed := 0
 		for _, ev := range events {

@@ -172,6 +172,24 @@ func awaitWorkflow(t testing.TB, envelopeID string) contract.State {
 	return st
 }
 
+// awaitMailSent waits until every outbox row of an envelope is sent: the
+// outbox dispatcher sends a change's mail after it is stored, so the
+// completed copies may go out, and their notification.sent events be
+// written, after the workflow has ended.
+func awaitMailSent(t testing.TB, envelopeID string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		rows, err := suite.store.Notifications(context.Background(), envelopeID)
+		require.NoError(t, err)
+		for _, n := range rows {
+			if n.SentAt == nil {
+				return false
+			}
+		}
+		return len(rows) > 0
+	}, time.Minute, 50*time.Millisecond)
+}
+
 // signaturePNG is a small drawn signature: a dark diagonal stroke.
 func signaturePNG(t testing.TB) string {
 	t.Helper()
