@@ -118,17 +118,11 @@ type signingView struct {
 // what it will show; a drawn signature is an image at
 // /v1/signing/{token}/drawn/{field id}.
 type otherFieldView struct {
-	DocumentID string  `json:"document_id"`
-	Type       string  `json:"type"`
-	Page       int     `json:"page"`
-	X          float64 `json:"x"`
-	Y          float64 `json:"y"`
-	Width      float64 `json:"width"`
-	Height     float64 `json:"height"`
-	Text       string  `json:"text,omitempty"`
-	Drawn      bool    `json:"drawn"`
-	FieldID    string  `json:"field_id"`
-	By         string  `json:"by"`
+	boxView
+	Text    string `json:"text,omitempty"`
+	Drawn   bool   `json:"drawn"`
+	FieldID string `json:"field_id"`
+	By      string `json:"by"`
 }
 
 // othersFilled lists the fields recipients other than r have filled.
@@ -142,8 +136,7 @@ func othersFilled(env *models.Envelope, r *models.Recipient) []otherFieldView {
 		if f.RecipientID == r.ID || (f.Value == "" && f.ImageKey == "") || f.Type == models.FieldAttachment {
 			continue
 		}
-		out = append(out, otherFieldView{DocumentID: f.DocumentID, Type: f.Type, Page: f.Page, X: f.X, Y: f.Y,
-			Width: f.Width, Height: f.Height, Text: f.Value, Drawn: f.ImageKey != "", FieldID: f.ID, By: names[f.RecipientID]})
+		out = append(out, otherFieldView{boxView: boxOf(f), Text: f.Value, Drawn: f.ImageKey != "", FieldID: f.ID, By: names[f.RecipientID]})
 	}
 	return out
 }

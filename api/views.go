@@ -65,25 +65,35 @@ type recipientView struct {
 	SigningAPIURL  string     `json:"signing_api_url,omitempty"`
 }
 
+// boxView is where a field is: its document, type, page and box in
+// fractions of the page as shown.
+type boxView struct {
+	DocumentID string  `json:"document_id"`
+	Type       string  `json:"type"`
+	Page       int     `json:"page"`
+	X          float64 `json:"x"`
+	Y          float64 `json:"y"`
+	Width      float64 `json:"width"`
+	Height     float64 `json:"height"`
+}
+
+func boxOf(f models.Field) boxView {
+	return boxView{DocumentID: f.DocumentID, Type: f.Type, Page: f.Page, X: f.X, Y: f.Y, Width: f.Width, Height: f.Height}
+}
+
 type fieldView struct {
-	ID          string   `json:"id"`
-	RecipientID string   `json:"recipient_id"`
-	DocumentID  string   `json:"document_id"`
-	Type        string   `json:"type"`
-	Page        int      `json:"page"`
-	X           float64  `json:"x"`
-	Y           float64  `json:"y"`
-	Width       float64  `json:"width"`
-	Height      float64  `json:"height"`
-	Required    bool     `json:"required"`
-	Filled      bool     `json:"filled"`
-	Name        string   `json:"name,omitempty"`
-	Options     []string `json:"options,omitempty"`
-	Pattern     string   `json:"pattern,omitempty"`
-	Min         *float64 `json:"min,omitempty"`
-	Max         *float64 `json:"max,omitempty"`
-	Value       string   `json:"value,omitempty"`
-	ReadOnly    bool     `json:"read_only,omitempty"`
+	ID          string `json:"id"`
+	RecipientID string `json:"recipient_id"`
+	boxView
+	Required bool     `json:"required"`
+	Filled   bool     `json:"filled"`
+	Name     string   `json:"name,omitempty"`
+	Options  []string `json:"options,omitempty"`
+	Pattern  string   `json:"pattern,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Value    string   `json:"value,omitempty"`
+	ReadOnly bool     `json:"read_only,omitempty"`
 }
 
 type envelopeSummary struct {
@@ -155,8 +165,7 @@ func fieldViews(fields []models.Field, recipientID string) []fieldView {
 		if recipientID != "" && f.RecipientID != recipientID {
 			continue
 		}
-		views = append(views, fieldView{ID: f.ID, RecipientID: f.RecipientID, DocumentID: f.DocumentID, Type: f.Type,
-			Page: f.Page, X: f.X, Y: f.Y, Width: f.Width, Height: f.Height, Required: f.Required,
+		views = append(views, fieldView{ID: f.ID, RecipientID: f.RecipientID, boxView: boxOf(f), Required: f.Required,
 			Filled: f.Value != "" || f.ImageKey != "", Name: f.Name, Options: f.Options, Pattern: f.Pattern,
 			Min: f.MinValue, Max: f.MaxValue, ReadOnly: f.ReadOnly, Value: prefilled(f)})
 	}
