@@ -319,7 +319,10 @@ func serveAPI(t testing.TB, d wiring.Deps, s wiring.Settings) string {
 	srv.Config = wiring.New(d, s).API().HTTPServer("")
 	openapiCheck.watch(s.PublicURL)
 	srv.Start()
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.Close()
+		openapiCheck.unwatch(s.PublicURL)
+	})
 	return srv.URL
 }
 
