@@ -1,11 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"slices"
@@ -127,12 +125,11 @@ func (s *Server) readBulk(c *gin.Context) (signing.BulkRequest, bool) {
 			}
 			req.TemplateVersion = n
 		}
-		data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBulkBody))
+		rows, errs, err := signing.ParseBulkCSV(http.MaxBytesReader(c.Writer, c.Request.Body, maxBulkBody))
 		if err != nil {
 			bodyProblem(c, err, "send the rows as CSV whose first line names the columns")
 			return req, false
 		}
-		rows, errs := signing.ParseBulkCSV(bytes.NewReader(data))
 		if len(errs) > 0 {
 			invalid(c, errs)
 			return req, false

@@ -374,7 +374,7 @@ func (s *Server) sign(c *gin.Context) {
 		s.answerAction(c, env, r.ID, st, err)
 		return
 	}
-	values, images, errs := signing.CheckValues(env, r.ID, body.Values)
+	values, images, errs := signing.CheckValues(c.Request.Context(), env, r.ID, body.Values)
 	if len(errs) > 0 {
 		invalid(c, errs)
 		return

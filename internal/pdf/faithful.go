@@ -2,11 +2,15 @@ package pdf
 
 import (
 	"bytes"
+	"compress/zlib"
 	"errors"
+	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -20,7 +24,7 @@ import (
 
 // maxIntakeDecodeBytes bounds what one stream may inflate to at intake, so
 // that a compression bomb is refused rather than unpacked.
-const maxIntakeDecodeBytes = 64 << 20
+const maxIntakeDecodeBytes = 32 << 20
 
 var (
 	startXRef   = regexp.MustCompile(`startxref\s+(\d+)\s+%%EOF`)
@@ -143,10 +147,31 @@ func checkObjects(ctx *model.Context) error {
 			return reject("object %d of the PDF is missing", num)
 		}
 		if sd, ok := obj.(types.StreamDict); ok {
-			if err := sd.DecodeWithLimit(maxIntakeDecodeBytes); err != nil {
+			if err := decodes(sd); err != nil {
 				return reject("a stream of the PDF (object %d) does not decode (%v)", num, err)
 			}
 		}
+	}
+	return nil
+}
+
+// decodes checks that sd decodes within maxIntakeDecodeBytes. A plain
+// Flate stream, most of any PDF and every compression bomb, is inflated
+// and counted without being kept; the rest are decoded by pdfcpu.
+func decodes(sd types.StreamDict) error {
+	if len(sd.FilterPipeline) != 1 || sd.FilterPipeline[0].Name != filter.Flate || sd.FilterPipeline[0].DecodeParms != nil {
+		return sd.DecodeWithLimit(maxIntakeDecodeBytes)
+	}
+	z, err := zlib.NewReader(bytes.NewReader(sd.Raw))
+	if err != nil {
+		return fmt.Errorf("flate: %w", err)
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(z, maxIntakeDecodeBytes+1))
+	switch {
+	case n > maxIntakeDecodeBytes:
+		return fmt.Errorf("it decodes to more than %d bytes", maxIntakeDecodeBytes)
+	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF): // as pdfcpu, tolerate a missing checksum
+		return fmt.Errorf("flate: %w", err)
 	}
 	return nil
 }

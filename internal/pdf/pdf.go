@@ -66,10 +66,13 @@ func configuration() *model.Configuration {
 	conf := model.NewDefaultConfiguration()
 	conf.Offline = true
 	conf.ValidationMode = model.ValidationRelaxed
+	// A stream may expand a thousandfold when decoded: what one stream may
+	// decode to is capped well below what a process can spare, since
+	// pdfcpu holds it whole.
 	conf.Limits.MaxStreamBytes = 64 << 20
-	conf.Limits.MaxDecodeBytes = 256 << 20
-	conf.Limits.MaxImageBytes = 256 << 20
-	conf.Limits.MaxImagePixels = 64 << 20
+	conf.Limits.MaxDecodeBytes = 32 << 20
+	conf.Limits.MaxImageBytes = 64 << 20
+	conf.Limits.MaxImagePixels = 16 << 20
 	conf.Limits.MaxObjectCount = 1_000_000
 	conf.Limits.MaxXRefEntries = 1_000_000
 	return conf

@@ -2,18 +2,18 @@ package signing
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"image"
-	_ "image/jpeg" // attachments may be JPEG photos
 	"path"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/imagecheck"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/models"
 )
@@ -24,9 +24,11 @@ const (
 	// leaves room for it in base64.
 	MaxAttachmentBytes = 5 << 20
 	maxAttachmentPages = 100
-	maxAttachmentSide  = 10_000
 	maxAttachmentName  = 200
 )
+
+// attachedImage bounds a photo or scan: 16 megapixels of 8-bit colour.
+var attachedImage = imagecheck.Budget{MaxSide: 10_000, MaxDecodedBytes: 64 << 20}
 
 // AttachmentInput is a file a signer attaches to an attachment field.
 type AttachmentInput struct {
@@ -51,7 +53,7 @@ func ParseAttachment(value string) (Attachment, bool) {
 
 // checkAttachment validates an upload: a PDF passes the same intake as a
 // document, an image must decode within bounds; anything else is refused.
-func checkAttachment(env *models.Envelope, f models.Field, v ValueInput) (fv models.FieldValue, data []byte, msg string) {
+func checkAttachment(ctx context.Context, env *models.Envelope, f models.Field, v ValueInput) (fv models.FieldValue, data []byte, msg string) {
 	fv.FieldID = f.ID
 	if v.Attachment == nil {
 		if v.Text != "" || v.ImagePNGBase64 != "" || v.Checked != nil {
@@ -70,7 +72,7 @@ func checkAttachment(env *models.Envelope, f models.Field, v ValueInput) (fv mod
 	if err != nil || len(data) == 0 || len(data) > MaxAttachmentBytes {
 		return fv, nil, fmt.Sprintf("the attachment of %s must be base64 of 1 to %d bytes", describeField(f), MaxAttachmentBytes)
 	}
-	contentType, ext, problem := sniffAttachment(data)
+	contentType, ext, problem := sniffAttachment(ctx, data)
 	if problem != "" {
 		return fv, nil, fmt.Sprintf("the attachment of %s is refused: %s", describeField(f), problem)
 	}
@@ -83,22 +85,16 @@ func checkAttachment(env *models.Envelope, f models.Field, v ValueInput) (fv mod
 }
 
 // sniffAttachment names a file's type from its bytes, not its name.
-func sniffAttachment(data []byte) (contentType, ext, problem string) {
+func sniffAttachment(ctx context.Context, data []byte) (contentType, ext, problem string) {
 	if bytes.HasPrefix(data, []byte("%PDF-")) {
 		if _, err := pdf.Inspect(data, pdf.Limits{MaxBytes: MaxAttachmentBytes, MaxPages: maxAttachmentPages}); err != nil {
 			return "", "", err.Error()
 		}
 		return "application/pdf", "pdf", ""
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	switch {
-	case err != nil || (format != "png" && format != "jpeg"):
-		return "", "", "attach a PDF, PNG or JPEG file"
-	case cfg.Width > maxAttachmentSide || cfg.Height > maxAttachmentSide:
-		return "", "", fmt.Sprintf("an image may be at most %dx%d pixels", maxAttachmentSide, maxAttachmentSide)
-	}
-	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
-		return "", "", "the image is damaged"
+	format, _, err := imagecheck.Check(ctx, data, attachedImage, "png", "jpeg")
+	if err != nil {
+		return "", "", "attach a PDF, PNG or JPEG file (" + refusal(err) + ")"
 	}
 	if format == "png" {
 		return "image/png", "png", ""

@@ -1,6 +1,8 @@
 package signing
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -10,6 +12,13 @@ import (
 
 // MaxBulkRows is the most rows one bulk send takes.
 const MaxBulkRows = 10_000
+
+// A CSV's header is bounded before it is parsed, so that a line of a
+// million columns costs a peek, not a million strings and closures.
+const (
+	maxBulkColumns    = 500
+	maxBulkHeaderLine = 64 << 10
+)
 
 // BulkRequest is the JSON body of POST /v1/bulk-sends: a template and a
 // row per envelope.
@@ -51,15 +60,23 @@ func CheckBulk(req BulkRequest) FieldErrors {
 // "<role>.name", "<role>.email", "<role>.access_code", "<role>.locale" and
 // "<role>.authentication" for a template role, "value.<field name>" for a
 // prefilled value, "subject" and "message". An empty cell gives nothing.
-func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors) {
-	cr := csv.NewReader(r)
+// A failure to read r (not to parse it) is returned as the error.
+func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors, error) {
+	br := bufio.NewReaderSize(r, maxBulkHeaderLine)
+	if errs, err := checkBulkHeader(br); len(errs) > 0 || err != nil {
+		return nil, errs, err
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = 0
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, FieldErrors{{Field: "csv", Message: "the CSV is empty; its first line names the columns"}}
+		return nil, FieldErrors{{Field: "csv", Message: "the CSV is empty; its first line names the columns"}}, nil
+	}
+	if unread := readFailure(err); unread != nil {
+		return nil, nil, unread
 	}
 	if err != nil {
-		return nil, FieldErrors{{Field: "csv", Message: "the CSV cannot be read: " + err.Error()}}
+		return nil, FieldErrors{{Field: "csv", Message: "the CSV cannot be read: " + err.Error()}}, nil
 	}
 	columns := make([]func(*BulkRow, string), len(header))
 	var errs FieldErrors
@@ -69,7 +86,7 @@ func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, errs, nil
 	}
 	var rows []BulkRow
 	for line := 2; ; line++ {
@@ -77,11 +94,14 @@ func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if unread := readFailure(err); unread != nil {
+			return nil, nil, unread
+		}
 		if err != nil {
-			return nil, FieldErrors{{Field: "csv", Message: fmt.Sprintf("line %d cannot be read: %v", line, err)}}
+			return nil, FieldErrors{{Field: "csv", Message: fmt.Sprintf("line %d cannot be read: %v", line, err)}}, nil
 		}
 		if len(rows) == MaxBulkRows {
-			return nil, FieldErrors{{Field: "rows", Message: fmt.Sprintf("send at most %d rows", MaxBulkRows)}}
+			return nil, FieldErrors{{Field: "rows", Message: fmt.Sprintf("send at most %d rows", MaxBulkRows)}}, nil
 		}
 		var row BulkRow
 		for i, cell := range record {
@@ -91,7 +111,34 @@ func ParseBulkCSV(r io.Reader) ([]BulkRow, FieldErrors) {
 		}
 		rows = append(rows, row)
 	}
-	return rows, nil
+	return rows, nil, nil
+}
+
+// readFailure is err when reading failed, as opposed to parsing.
+func readFailure(err error) error {
+	var parse *csv.ParseError
+	if err == nil || errors.Is(err, io.EOF) || errors.As(err, &parse) {
+		return nil
+	}
+	return err
+}
+
+// checkBulkHeader peeks at the header line and bounds its length and
+// columns before the CSV reader splits it.
+func checkBulkHeader(br *bufio.Reader) (FieldErrors, error) {
+	line, err := br.Peek(maxBulkHeaderLine)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	} else if err == nil {
+		return FieldErrors{{Field: "csv", Message: fmt.Sprintf("the header line is longer than %d bytes", maxBulkHeaderLine)}}, nil
+	}
+	if n := bytes.Count(line, []byte(",")) + 1; n > maxBulkColumns {
+		return FieldErrors{{Field: "csv", Message: fmt.Sprintf("the header names %d columns; at most %d", n, maxBulkColumns)}}, nil
+	}
+	return nil, nil
 }
 
 // csvColumn sets what a column gives a row; nil for an unknown column.

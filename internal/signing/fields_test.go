@@ -2,6 +2,7 @@ package signing_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"image"
 	"image/jpeg"
@@ -100,7 +101,7 @@ func TestCheckValuesOfTypedFields(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			values, _, errs := signing.CheckValues(env, "ada", []signing.ValueInput{sig, plan, tc.value})
+			values, _, errs := signing.CheckValues(context.Background(), env, "ada", []signing.ValueInput{sig, plan, tc.value})
 			if tc.errMsg != "" {
 				require.Len(t, errs, 1, "%v", errs)
 				require.Equal(t, "values[2]", errs[0].Field)
@@ -112,12 +113,12 @@ func TestCheckValuesOfTypedFields(t *testing.T) {
 		})
 	}
 	t.Run("a radio group off its options", func(t *testing.T) {
-		_, _, errs := signing.CheckValues(env, "ada", []signing.ValueInput{sig, {FieldID: "plan", Text: "Gold"}})
+		_, _, errs := signing.CheckValues(context.Background(), env, "ada", []signing.ValueInput{sig, {FieldID: "plan", Text: "Gold"}})
 		require.Equal(t, "values[1]", errs[0].Field)
 		require.Contains(t, errs[0].Message, "Basic, Pro")
 	})
 	t.Run("a required radio group left out", func(t *testing.T) {
-		_, _, errs := signing.CheckValues(env, "ada", []signing.ValueInput{sig})
+		_, _, errs := signing.CheckValues(context.Background(), env, "ada", []signing.ValueInput{sig})
 		require.Equal(t, "values", errs[0].Field)
 		require.Contains(t, errs[0].Message, "plan")
 	})
@@ -179,7 +180,7 @@ func TestAttachmentsAreCheckedByTheirBytes(t *testing.T) {
 		{"empty", "empty.png", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			values, blobs, errs := signing.CheckValues(env, "ada", attach(tc.file, tc.data))
+			values, blobs, errs := signing.CheckValues(context.Background(), env, "ada", attach(tc.file, tc.data))
 			if tc.kind == "" {
 				require.Len(t, errs, 1, "%v", errs)
 				require.Contains(t, errs[0].Message, `"id_card"`)

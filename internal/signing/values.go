@@ -1,16 +1,16 @@
 package signing
 
 import (
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"image/png"
 	"slices"
 	"strings"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/imagecheck"
 	"github.com/signflow/signflow/models"
 )
 
@@ -20,8 +20,11 @@ const (
 	MaxTextLength      = 1000
 	maxSignatureLength = 200
 	maxImageBytes      = 1 << 20
-	maxImageSide       = 4000
 )
+
+// signatureImage bounds a drawn signature: a phone's full-screen pad at
+// three device pixels per point is about 2600x1200.
+var signatureImage = imagecheck.Budget{MaxSide: 4000, MaxDecodedBytes: 32 << 20}
 
 // ValueInput is one field value a signer sends.
 type ValueInput struct {
@@ -36,7 +39,7 @@ type ValueInput struct {
 // CheckValues matches the submitted values to the recipient's fields. PNG
 // images are returned by blob key; the key holds the image's hash, so a
 // later request can never replace an image an accepted signature points to.
-func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) ([]models.FieldValue, map[string][]byte, FieldErrors) {
+func CheckValues(ctx context.Context, env *models.Envelope, recipientID string, specs []ValueInput) ([]models.FieldValue, map[string][]byte, FieldErrors) {
 	var errs FieldErrors
 	mine := map[string]models.Field{}
 	for _, f := range env.Fields {
@@ -63,7 +66,7 @@ func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) (
 			errs.Add(field+".field_id", "%s is filled in by the sender and cannot be changed", describeField(f))
 			continue
 		}
-		fv, img, msg := checkValue(env, f, v)
+		fv, img, msg := checkValue(ctx, env, f, v)
 		if msg != "" {
 			errs.Add(field, "%s", msg)
 			continue
@@ -91,7 +94,7 @@ func CheckValues(env *models.Envelope, recipientID string, specs []ValueInput) (
 }
 
 // checkValue validates one value for its field's type; msg says what to fix.
-func checkValue(env *models.Envelope, f models.Field, v ValueInput) (fv models.FieldValue, img []byte, msg string) {
+func checkValue(ctx context.Context, env *models.Envelope, f models.Field, v ValueInput) (fv models.FieldValue, img []byte, msg string) {
 	fv.FieldID = f.ID
 	switch f.Type {
 	case models.FieldDateSigned:
@@ -105,7 +108,7 @@ func checkValue(env *models.Envelope, f models.Field, v ValueInput) (fv models.F
 		}
 		return fv, nil, ""
 	case models.FieldAttachment:
-		return checkAttachment(env, f, v)
+		return checkAttachment(ctx, env, f, v)
 	case models.FieldText, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown:
 		fv.Text, msg = checkEntry(f, v)
 		return fv, nil, msg
@@ -125,12 +128,13 @@ func checkValue(env *models.Envelope, f models.Field, v ValueInput) (fv models.F
 	if err != nil || len(img) > maxImageBytes {
 		return fv, nil, fmt.Sprintf("image_png_base64 must be base64 of a PNG of at most %d bytes", maxImageBytes)
 	}
-	decoded, err := png.Decode(bytes.NewReader(img))
-	if err != nil {
-		return fv, nil, "image_png_base64 is not a valid PNG image"
-	}
-	if b := decoded.Bounds(); b.Dx() > maxImageSide || b.Dy() > maxImageSide {
-		return fv, nil, fmt.Sprintf("the signature image may be at most %dx%d pixels", maxImageSide, maxImageSide)
+	if _, _, err := imagecheck.Check(ctx, img, signatureImage, "png"); err != nil {
+		return fv, nil, "image_png_base64 is refused: " + refusal(err)
 	}
 	return fv, img, ""
+}
+
+// refusal is why imagecheck refused an image, in words for the signer.
+func refusal(err error) string {
+	return strings.TrimPrefix(err.Error(), imagecheck.ErrRefused.Error()+": ")
 }

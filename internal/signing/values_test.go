@@ -2,6 +2,7 @@ package signing_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"image"
 	"image/png"
@@ -56,7 +57,7 @@ func TestCheckValues(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			values, images, errs := signing.CheckValues(env, "ada", tc.values)
+			values, images, errs := signing.CheckValues(context.Background(), env, "ada", tc.values)
 			if tc.field != "" {
 				require.NotEmpty(t, errs)
 				require.Equal(t, tc.field, errs[0].Field, "%v", errs)
