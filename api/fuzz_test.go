@@ -92,7 +92,7 @@ func validSpec(tb testing.TB, withDocument bool) []byte {
 	tb.Helper()
 	spec := map[string]any{
 		"subject":    "Fuzz",
-		"recipients": []any{map[string]any{"name": "Ada", "email": "ada@example.com", "role": "signer", "authentication": "access_code", "access_code": "1234"}},
+		"recipients": []any{map[string]any{"name": "Ada", "email": "ada@example.com", "role": "signer", "authentication": "access_code", "access_code": "2468-1357"}},
 		"fields":     []any{map[string]any{"recipient": 0, "type": "signature", "page": 1, "x": 0.1, "y": 0.7, "width": 0.3, "height": 0.05}},
 	}
 	if withDocument {

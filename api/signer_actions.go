@@ -105,6 +105,8 @@ func (s *Server) verifiedSigner(c *gin.Context) (r *models.Recipient, env *model
 }
 
 type signingView struct {
+	// Verified is true: the link's second factor was proven, or it has none.
+	Verified  bool                  `json:"verified"`
 	Envelope  signingEnvelope       `json:"envelope"`
 	Recipient recipientView         `json:"recipient"`
 	Documents []signingDocumentView `json:"documents"`
@@ -175,7 +177,14 @@ func (s *Server) signingView(c *gin.Context) {
 		s.unavailable(c, "recording the visit", err)
 		return
 	}
+	// A link may be forwarded or intercepted: until its holder proves the
+	// second factor, it shows only what is needed to ask for it.
+	if _, verified := s.session(c, r); !verified {
+		s.gateView(c, r, env)
+		return
+	}
 	v := signingView{
+		Verified: true,
 		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status, AllowReassign: env.AllowReassign},
 		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
 			Meaning: r.Meaning, Locale: cmp.Or(r.Locale, env.Locale), Authentication: r.Authentication, Status: r.Status},
@@ -188,6 +197,48 @@ func (s *Server) signingView(c *gin.Context) {
 		v.Documents = append(v.Documents, signingDocumentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, URL: base + d.ID})
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+// signingGate is what a link shows before its second factor: the subject,
+// how to verify and where a code goes, masked; no name, value or document.
+type signingGate struct {
+	Verified  bool               `json:"verified"`
+	Envelope  gateEnvelope       `json:"envelope"`
+	Recipient gateRecipient      `json:"recipient"`
+	Guard     signing.GuardState `json:"verification"`
+}
+
+type gateEnvelope struct {
+	ID      string `json:"id"`
+	Subject string `json:"subject"`
+	Status  string `json:"status"`
+}
+
+type gateRecipient struct {
+	ID             string `json:"id"`
+	Locale         string `json:"locale,omitempty"`
+	Authentication string `json:"authentication"`
+	Status         string `json:"status"`
+	// CodeSentTo is the masked address an emailed code goes to.
+	CodeSentTo string `json:"code_sent_to,omitempty"`
+}
+
+func (s *Server) gateView(c *gin.Context, r *models.Recipient, env *models.Envelope) {
+	guard, err := s.Verifier.Guard(c.Request.Context(), r)
+	if err != nil {
+		s.unavailable(c, "reading the link's verification state", err)
+		return
+	}
+	g := signingGate{
+		Envelope: gateEnvelope{ID: env.ID, Subject: env.Subject, Status: env.Status},
+		Recipient: gateRecipient{ID: r.ID, Locale: cmp.Or(r.Locale, env.Locale), Authentication: r.Authentication,
+			Status: r.Status},
+		Guard: guard,
+	}
+	if slices.Contains(models.Methods(r.Authentication), models.AuthEmailOTP) {
+		g.Recipient.CodeSentTo = signing.MaskEmail(r.Email)
+	}
+	c.JSON(http.StatusOK, g)
 }
 
 // othersDrawing is another recipient's drawn signature, in a verified

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +16,9 @@ import (
 )
 
 const sessionCookie = "signflow_session"
+
+// lockedDetail tells the holder of a locked link what to do.
+const lockedDetail = "This link is locked after too many failed attempts to confirm who you are. Ask the sender to send it to you again."
 
 func (s *Server) now() time.Time {
 	if s.Now != nil {
@@ -59,15 +63,28 @@ func (s *Server) startSession(c *gin.Context) {
 	creds := signing.Credentials{Code: body.Code, AccessCode: body.AccessCode}
 	token, session, err := s.Verifier.StartSession(c.Request.Context(), r, creds, c.ClientIP(), eventsOf(c, r))
 	var refusal *signing.Refusal
+	var tooSoon *signing.TooSoonError
 	switch {
 	case errors.Is(err, signing.ErrNoSessionNeeded):
 		problem(c, http.StatusConflict, "no-session-needed", "This link needs no verification; act on it directly.")
+	case errors.Is(err, signing.ErrLinkLocked):
+		problem(c, http.StatusForbidden, "link-locked", lockedDetail)
+	case errors.As(err, &tooSoon):
+		c.Header("Retry-After", strconv.Itoa(int(tooSoon.RetryAfter.Seconds())))
+		problem(c, http.StatusTooManyRequests, "too-many-attempts",
+			fmt.Sprintf("Wait %d seconds before trying again.", int(tooSoon.RetryAfter.Seconds())))
 	case errors.Is(err, signing.ErrTooManyAttempts):
 		c.Header("Retry-After", strconv.Itoa(int(signing.FailureWindow.Seconds())))
-		problem(c, http.StatusTooManyRequests, "too-many-attempts", "Too many wrong codes. Wait 15 minutes before trying again.")
+		problem(c, http.StatusTooManyRequests, "too-many-attempts", "Too many wrong codes from this address. Wait 15 minutes before trying again.")
+	case errors.As(err, &refusal) && refusal.AttemptsLeft == 0:
+		problem(c, http.StatusForbidden, "link-locked", lockedDetail)
 	case errors.As(err, &refusal):
+		// One answer for every factor and every reason, so that no factor
+		// of several can be guessed on its own.
 		c.Header("WWW-Authenticate", `Bearer realm="signflow-signing", error="invalid_grant"`)
-		problem(c, http.StatusUnauthorized, "verification-failed", "Verification failed: "+refusal.Reason+".")
+		problem(c, http.StatusUnauthorized, "verification-failed", fmt.Sprintf(
+			"We could not confirm who you are: check what you entered, or request a new code if yours has expired. "+
+				"%d attempts remain before this link is locked.", refusal.AttemptsLeft))
 	case err != nil:
 		s.unavailable(c, "starting the session", err)
 	default:
@@ -85,14 +102,7 @@ func eventsOf(c *gin.Context, r *models.Recipient) signing.EventFor {
 // requireSession checks the signing session a recipient's setting asks
 // for, from the Authorization bearer token or the session cookie.
 func (s *Server) requireSession(c *gin.Context, r *models.Recipient) (*models.SigningSession, bool) {
-	if len(models.Methods(r.Authentication)) == 0 {
-		return nil, true
-	}
-	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if token == "" {
-		token, _ = c.Cookie(sessionCookie)
-	}
-	session, ok := s.Verifier.Session(c.Request.Context(), r, token)
+	session, ok := s.session(c, r)
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="signflow-signing", error="invalid_token"`)
 		problem(c, http.StatusUnauthorized, "session-required",
@@ -100,6 +110,19 @@ func (s *Server) requireSession(c *gin.Context, r *models.Recipient) (*models.Si
 		return nil, false
 	}
 	return session, true
+}
+
+// session is the verified signing session the request carries, if r's
+// setting asks for one; ok is true when none is needed.
+func (s *Server) session(c *gin.Context, r *models.Recipient) (session *models.SigningSession, ok bool) {
+	if len(models.Methods(r.Authentication)) == 0 {
+		return nil, true
+	}
+	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if token == "" {
+		token, _ = c.Cookie(sessionCookie)
+	}
+	return s.Verifier.Session(c.Request.Context(), r, token)
 }
 
 // sessionOrigin is where a recipient's request came from, with the

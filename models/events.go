@@ -52,6 +52,9 @@ const (
 	EventSessionStarted = "session.started"
 	// EventAuthFailed is a wrong code; counted for rate limits.
 	EventAuthFailed = "auth.failed"
+	// EventLinkLocked: a link spent its failure budget and opens no more
+	// until the sender sends a new one.
+	EventLinkLocked = "recipient.link_locked"
 
 	// Records kept and let go: the retention policy deleting an ended
 	// envelope's documents, and a legal hold that keeps them.
@@ -69,6 +72,7 @@ var FeedTypes = []string{
 	EventEnvelopeCreated, EventRecipientNotified, EventRecipientViewed, EventRecipientSigned, EventRecipientApproved,
 	EventRecipientDeclined, EventEnvelopeCompleted, EventEnvelopeDeclined, EventEnvelopeVoided, EventEnvelopeExpired,
 	EventReminderSent, EventRecipientDeliveryFailed, EventEnvelopeRenderFailed, EventRecipientReassigned,
+	EventLinkLocked,
 }
 
 // ActedEvents are the events of a recipient's final action, which the

@@ -39,6 +39,21 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010016_form_fields", Migrate: migrateFormFields},
 	{ID: "202612010017_locales", Migrate: migrateLocales},
 	{ID: "202612010018_outbox_dispatch", Migrate: migrateOutboxDispatch},
+	{ID: "202612070019_link_guards", Migrate: migrateLinkGuards},
+}
+
+// migrateLinkGuards adds the failed-verification budget of each link
+// generation, which ends guessing across windows and addresses.
+func migrateLinkGuards(tx *gorm.DB) error {
+	type linkGuard struct {
+		RecipientID    string `gorm:"primaryKey;size:36"`
+		LinkGeneration int    `gorm:"primaryKey"`
+		TenantID       string `gorm:"size:64;not null"`
+		Failures       int    `gorm:"not null;default:0"`
+		NextAttemptAt  *time.Time
+		LockedAt       *time.Time
+	}
+	return createTables(tx, []table{{"link_guards", &linkGuard{}}})
 }
 
 // migrateOutboxDispatch lets the workers' outbox dispatchers send the mail

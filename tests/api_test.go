@@ -126,7 +126,7 @@ func TestRecipientActionsFollowTheRules(t *testing.T) {
 		str(created, "recipients", 2, "signing_api_url"), str(created, "recipients", 3, "signing_api_url")
 
 	// The signing view shows the recipient only their own fields.
-	status, view := getJSON(t, alice)
+	status, view := viewAs(t, alice)
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, view["fields"], 2)
 	status, _ = download(t, str(view, "documents", 0, "url"))

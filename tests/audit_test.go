@@ -14,7 +14,7 @@ import (
 // forwarded for forwardedFor.
 func signFrom(t *testing.T, signingURL, forwardedFor string) {
 	t.Helper()
-	_, view := getJSON(t, signingURL)
+	_, view := viewAs(t, signingURL)
 	body, _ := json.Marshal(J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "Ann Example"}}})
 	req, err := http.NewRequest(http.MethodPost, signingURL+"/sign", bytes.NewReader(body))
 	require.NoError(t, err)
@@ -62,7 +62,7 @@ func TestAuditTrailRecordsWhoWhenAndWhere(t *testing.T) {
 		_, env := getJSON(t, base+"/v1/envelopes/"+id)
 		return str(env, "recipients", 0, "status") == "notified"
 	}, 30*time.Second, 20*time.Millisecond)
-	status, view := getJSON(t, link) // link opened
+	status, view := viewAs(t, link) // link opened
 	require.Equal(t, http.StatusOK, status)
 	status, _ = downloadAs(t, link, str(view, "documents", 0, "url"))
 	require.Equal(t, http.StatusOK, status)

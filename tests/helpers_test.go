@@ -220,6 +220,18 @@ func session(t testing.TB, signingURL string) map[string]string {
 	return map[string]string{"Authorization": "Bearer " + str(body, "session_token")}
 }
 
+// viewAs is the signing view of the recipient behind signingURL in a
+// session verified with the test access code (what a link shows before
+// one is only enough to ask for it).
+func viewAs(t testing.TB, signingURL string) (int, J) {
+	t.Helper()
+	status, gate := getJSON(t, signingURL)
+	if status != http.StatusOK || gate["verified"] == true {
+		return status, gate
+	}
+	return sendWith(t, http.MethodGet, signingURL, "", nil, session(t, signingURL))
+}
+
 // postAs posts to a recipient route in a verified session.
 func postAs(t testing.TB, signingURL, path string, v any) (int, J) {
 	t.Helper()
@@ -242,7 +254,7 @@ func downloadAs(t testing.TB, signingURL, url string) (int, []byte) {
 // (or approves), returning the HTTP status and body.
 func signAs(t testing.TB, signingURL string, typed string) (int, J) {
 	t.Helper()
-	status, view := getJSON(t, signingURL)
+	status, view := viewAs(t, signingURL)
 	if status != http.StatusOK {
 		return status, view
 	}
@@ -292,13 +304,13 @@ func signAsWithKey(t testing.TB, link, name, key, from string) (int, J) {
 		_ = json.NewDecoder(resp.Body).Decode(&out)
 		return resp.StatusCode, out
 	}
-	status, view := call(http.MethodGet, link, nil, nil)
-	if status != http.StatusOK {
-		return status, view
-	}
 	status, session := call(http.MethodPost, link+"/session", J{"access_code": testAccessCode}, nil)
 	if status != http.StatusOK {
 		return status, session
+	}
+	status, view := call(http.MethodGet, link, nil, map[string]string{"Authorization": "Bearer " + str(session, "session_token")})
+	if status != http.StatusOK {
+		return status, view
 	}
 	values := []J{}
 	for _, f := range at(view, "fields").([]any) {

@@ -205,7 +205,7 @@ func TestASignatureRetriedAfterItsAnswerWasLostGetsThatAnswer(t *testing.T) {
 	t.Parallel()
 	_, link := oneSignerEnvelope(t, suite.apiURL)
 	auth := session(t, link)
-	_, view := getJSON(t, link)
+	_, view := viewAs(t, link)
 	body, err := json.Marshal(J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "Ann"}}})
 	require.NoError(t, err)
 	sign := func() rawResponse {

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/internal/signing"
+	"github.com/signflow/signflow/models"
 )
 
 var codeInMail = regexp.MustCompile(`\b(\d{6})\b`)
@@ -44,10 +47,7 @@ func TestEmailedCodeOpensASessionForThatRecipientOnly(t *testing.T) {
 	t.Parallel()
 	a, b := unique("otp-a"), unique("otp-b")
 	links := otpEnvelope(t, suite.apiURL, a, b)
-	_, view := getJSON(t, links[0])
-	sigA := J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "A"}}}
-
-	status, body := postJSON(t, links[0]+"/sign", sigA)
+	status, body := postJSON(t, links[0]+"/sign", J{"values": []J{}})
 	require.Equal(t, http.StatusUnauthorized, status, "signing without a session: %v", body)
 
 	code := requestOTP(t, links[0], a, 1)
@@ -62,12 +62,17 @@ func TestEmailedCodeOpensASessionForThatRecipientOnly(t *testing.T) {
 	}
 	status, body = postJSON(t, links[0]+"/session", J{"code": code})
 	require.Equal(t, http.StatusUnauthorized, status, "five wrong tries end the code")
-	require.Contains(t, str(body, "detail"), "tried too many times")
+	require.Contains(t, str(body, "detail"), "4 attempts remain", "one answer for every reason, with what is left of the budget")
 
 	code = requestOTP(t, links[0], a, 2)
-	resp, err := http.Post(links[0]+"/session", "application/json", strings.NewReader(`{"code":"`+code+`"}`))
-	require.NoError(t, err)
-	resp.Body.Close()
+	var resp *http.Response
+	require.Eventually(t, func() bool { // past five failures, attempts are spaced out
+		r, err := http.Post(links[0]+"/session", "application/json", strings.NewReader(`{"code":"`+code+`"}`))
+		require.NoError(t, err)
+		r.Body.Close()
+		resp = r
+		return r.StatusCode != http.StatusTooManyRequests
+	}, 10*time.Second, 200*time.Millisecond)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	cookie := resp.Header.Get("Set-Cookie")
 	for _, attr := range []string{"signflow_session=", "HttpOnly", "Secure", "SameSite=Strict"} {
@@ -76,11 +81,17 @@ func TestEmailedCodeOpensASessionForThatRecipientOnly(t *testing.T) {
 	token := strings.TrimPrefix(strings.Split(cookie, ";")[0], "signflow_session=")
 	bearer := map[string]string{"Authorization": "Bearer " + token}
 
-	// A's session does not let anyone act as B.
-	_, viewB := getJSON(t, links[1])
+	// A's session does not let anyone act as B, or see B's fields.
+	status, viewB := sendWith(t, http.MethodGet, links[1], "", nil, bearer)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, false, viewB["verified"], "%v", viewB)
+	require.Nil(t, viewB["fields"])
 	status, _ = sendWith(t, http.MethodPost, links[1]+"/sign", "application/json",
-		jsonBody(t, J{"values": []J{{"field_id": str(viewB, "fields", 0, "id"), "text": "B"}}}), bearer)
+		jsonBody(t, J{"values": []J{{"field_id": "x", "text": "B"}}}), bearer)
 	require.Equal(t, http.StatusUnauthorized, status)
+
+	_, view := sendWith(t, http.MethodGet, links[0], "", nil, bearer)
+	sigA := J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "A"}}}
 
 	status, body = sendWith(t, http.MethodPost, links[0]+"/sign", "application/json", jsonBody(t, sigA), bearer)
 	require.Equal(t, http.StatusOK, status, "%v", body)
@@ -140,22 +151,44 @@ func TestNoSecondFactorOnlyWhenTheAccountAllowsIt(t *testing.T) {
 
 func TestRepeatedFailuresAreAuditedAndLimited(t *testing.T) {
 	t.Parallel()
-	id, link := oneSignerEnvelope(t, suite.apiURL) // access code recipient
-	for range 10 {
+	s := testSettings(taskQueue)
+	var skew *atomic.Int64
+	s.Now, skew = skewedClock()
+	base := serveAPI(t, suite.deps, s)
+	id, link := oneSignerEnvelope(t, base) // access code recipient
+	for range 5 {
 		status, _ := postJSON(t, link+"/session", J{"access_code": "guess"})
-		require.Equal(t, http.StatusUnauthorized, status)
+		require.Equal(t, http.StatusUnauthorized, status, "five typos in a row are answered at once")
 	}
-	status, _ := postJSON(t, link+"/session", J{"access_code": testAccessCode})
-	require.Equal(t, http.StatusTooManyRequests, status, "even the right code waits after 10 failures")
-	failed := 0
-	for _, e := range auditEvents(t, suite.apiURL, id) {
-		if str(e, "type") == "auth.failed" {
+	status, problem := postJSON(t, link+"/session", J{"access_code": "guess"})
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, str(problem, "detail"), "4 attempts remain")
+	status, _ = postJSON(t, link+"/session", J{"access_code": testAccessCode})
+	require.Equal(t, http.StatusTooManyRequests, status, "from the sixth failure on, attempts are spaced out")
+	for range signing.FailureBudget - 6 {
+		skew.Add(int64(5 * time.Minute))
+		status, _ := postJSON(t, link+"/session", J{"access_code": "guess"})
+		require.Contains(t, []int{http.StatusUnauthorized, http.StatusForbidden}, status)
+	}
+	skew.Add(int64(24 * time.Hour))
+	status, problem = postJSON(t, link+"/session", J{"access_code": testAccessCode})
+	require.Equal(t, http.StatusForbidden, status, "a day later, even the right code: the link is locked")
+	require.Equal(t, "urn:signflow:problem:link-locked", str(problem, "type"))
+	_, gate := getJSON(t, link)
+	require.Equal(t, true, at(gate, "verification", "locked"), "the page can say so: %v", gate)
+	failed, locked := 0, 0
+	for _, e := range auditEvents(t, base, id) {
+		switch str(e, "type") {
+		case models.EventAuthFailed:
 			failed++
 			require.Equal(t, "access_code", str(e, "details", "method"))
 			require.NotContains(t, e.(J)["details"], "access_code", "the code tried is never recorded")
+		case models.EventLinkLocked:
+			locked++
 		}
 	}
-	require.Equal(t, 10, failed)
+	require.Equal(t, signing.FailureBudget, failed)
+	require.Equal(t, 1, locked, "the lock is audited once")
 }
 
 func TestParallelWrongCodesAreLimitedExactly(t *testing.T) {
@@ -170,12 +203,13 @@ func TestParallelWrongCodesAreLimitedExactly(t *testing.T) {
 		req.Header.Set("X-Forwarded-For", "198.51.100.30")
 		return req
 	})
-	require.Equal(t, map[int]int{http.StatusUnauthorized: 10, http.StatusTooManyRequests: 20}, answers)
+	require.Equal(t, map[int]int{http.StatusUnauthorized: 6, http.StatusTooManyRequests: 24}, answers,
+		"five typos are free, the sixth failure spaces out the rest")
 	failed := 0
 	for _, e := range auditEvents(t, base, id) {
 		if str(e, "type") == "auth.failed" {
 			failed++
 		}
 	}
-	require.Equal(t, 10, failed, "exactly the limit is tried and audited")
+	require.Equal(t, 6, failed, "exactly what was tried is audited")
 }

@@ -29,7 +29,7 @@ func TestARecipientHandsTheirPartToSomeoneElse(t *testing.T) {
 	require.Equal(t, true, at(created, "settings", "allow_reassign"))
 	id, aliceLink, bobLink := str(created, "id"), str(created, "recipients", 0, "signing_api_url"), str(created, "recipients", 1, "signing_api_url")
 
-	status, view := getJSON(t, aliceLink)
+	status, view := viewAs(t, aliceLink)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, true, at(view, "envelope", "allow_reassign"))
 	for _, bad := range []struct {

@@ -26,8 +26,7 @@ func TestASignatureInALaterSessionTakesBothComponentsAgain(t *testing.T) {
 	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("reauth", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	id, link := str(created, "id"), str(created, "recipients", 0, "signing_api_url")
-	_, view := getJSON(t, link)
-	values := J{"values": []J{{"field_id": str(view, "fields", 0, "id"), "text": "Reauth Signer"}}}
+	values := J{"values": []J{{"field_id": str(created, "fields", 0, "id"), "text": "Reauth Signer"}}}
 
 	first := session(t, link)
 	skew.Store(int64(s.SessionTTL + time.Minute)) // the signer comes back later

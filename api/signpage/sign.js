@@ -80,18 +80,23 @@
     }
     await useLanguage(view.recipient.locale);
     $("subject").textContent = view.envelope.subject;
-    $("message").textContent = view.envelope.message || "";
+    if (view.verified) return ready();
+    // Until the second factor, the link shows only how to give it.
+    if (view.verification.locked) {
+      $("message").textContent = t("page.locked");
+      return;
+    }
     const methods = { email_otp: ["email_otp"], access_code: ["access_code"], both: ["email_otp", "access_code"] }[view.recipient.authentication] || [];
     show("otp", methods.includes("email_otp"));
     show("access", methods.includes("access_code"));
-    if (methods.length > 0) {
-      show("verify", true);
-      (methods.includes("access_code") ? $("access-code") : $("send-code")).focus();
-    } else await ready();
+    $("sent-to").textContent = view.recipient.code_sent_to ? t("page.code_sent_to", { address: view.recipient.code_sent_to }) : "";
+    show("verify", true);
+    (methods.includes("access_code") ? $("access-code") : $("send-code")).focus();
   }
 
   async function ready() {
     show("verify", false);
+    $("message").textContent = view.envelope.message || "";
     const approver = view.recipient.role === "approver";
     const action = approver ? t("page.approve") : t("page.sign");
     $("sign").textContent = action;
@@ -514,7 +519,11 @@
     const body = {};
     if (!$("otp").hidden) body.code = $("code").value.trim();
     if (!$("access").hidden) body.access_code = $("access-code").value;
-    call("POST", "/session", body).then((s) => { bearer = s.session_token; return ready(); }).catch(fail);
+    call("POST", "/session", body).then(async (s) => {
+      bearer = s.session_token;
+      view = await call("GET", "");
+      return ready();
+    }).catch(fail);
   });
   for (const id of ["code", "access-code"]) {
     $(id).addEventListener("keydown", (e) => { if (e.key === "Enter") $("confirm").click(); });

@@ -316,8 +316,8 @@ func validateAuthentication(errs *FieldErrors, field string, r RecipientRequest,
 		errs.Add(field+".authentication", "must be one of %s", strings.Join(models.AuthMethods, ", "))
 	case auth == models.AuthNone && r.Role != models.RoleCC && !allowNone:
 		errs.Add(field+".authentication", "this account requires a second factor for signers and approvers; choose email_otp, access_code or both")
-	case needsCode && (len(r.AccessCode) < 4 || len(r.AccessCode) > 64):
-		errs.Add(field+".access_code", "give the access code (4 to 64 characters) you will tell the recipient yourself")
+	case needsCode && r.AccessCode != placeholderCode && weakAccessCode(r.AccessCode) != "":
+		errs.Add(field+".access_code", "give an access code you will tell the recipient yourself: %s", weakAccessCode(r.AccessCode))
 	case !needsCode && r.AccessCode != "":
 		errs.Add(field+".access_code", "an access code is only used with authentication access_code or both")
 	}

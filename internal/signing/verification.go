@@ -25,11 +25,20 @@ const (
 	CodeTTL = 10 * time.Minute
 	// CodesPerHour is how many codes a recipient may be sent in an hour.
 	CodesPerHour = 5
-	// FailureWindow is how long wrong codes count against a recipient or IP.
-	FailureWindow    = 15 * time.Minute
-	codeMaxTries     = 5
-	maxFailuresToken = 10
-	maxFailuresIP    = 30
+	// FailureWindow is how long wrong codes count against an address.
+	FailureWindow = 15 * time.Minute
+	// FailureBudget is how many failed verifications one link generation
+	// allows, from every address and over its whole life, before it is
+	// locked until the sender sends a new link. With a 6-digit code that is
+	// a 1 in 100,000 chance for a guesser; with the weakest access code
+	// CheckAccessCode admits, about 1 in 10,000.
+	FailureBudget = 10
+	codeMaxTries  = 5
+	maxFailuresIP = 30
+	// freeFailures are the typos allowed before failures are spaced out:
+	// as many as one emailed code's tries.
+	freeFailures = codeMaxTries
+	maxDelay     = 5 * time.Minute
 )
 
 var (
@@ -39,13 +48,42 @@ var (
 	ErrTooManyCodes = errors.New("too many codes were sent in the last hour")
 	// ErrNoSessionNeeded: the recipient's link needs no verification.
 	ErrNoSessionNeeded = errors.New("the link needs no verification")
-	// ErrTooManyAttempts: too many wrong codes in FailureWindow.
-	ErrTooManyAttempts = errors.New("too many wrong codes")
+	// ErrTooManyAttempts: too many wrong codes from one address in FailureWindow.
+	ErrTooManyAttempts = errors.New("too many wrong codes from this address")
+	// ErrLinkLocked: the link generation spent its FailureBudget.
+	ErrLinkLocked = errors.New("the link is locked after too many failed verifications")
 )
 
+// TooSoonError: the last failure's delay has not passed yet.
+type TooSoonError struct{ RetryAfter time.Duration }
+
+func (e *TooSoonError) Error() string {
+	return fmt.Sprintf("wait %s before the next attempt", e.RetryAfter)
+}
+
+// failureDelay is the wait after the n-th failure: none for the first
+// typos, then doubling from a second up to maxDelay.
+func failureDelay(n int) time.Duration {
+	if n <= freeFailures {
+		return 0
+	}
+	return min(time.Second<<min(n-freeFailures-1, 16), maxDelay)
+}
+
+// GuardState is what a link's holder may know of its verification budget.
+type GuardState struct {
+	Locked       bool `json:"locked"`
+	AttemptsLeft int  `json:"attempts_left"`
+}
+
 // Refusal is a verification that failed and was audited: the method that
-// failed and why, in words for the recipient.
-type Refusal struct{ Method, Reason string }
+// failed and why, for the audit trail only (the holder of a link is told
+// neither, so that no factor can be guessed on its own), and the attempts
+// left before the link locks.
+type Refusal struct {
+	Method, Reason string
+	AttemptsLeft   int
+}
 
 func (r *Refusal) Error() string { return "verification failed: " + r.Reason }
 
@@ -85,9 +123,8 @@ func (v *Verifier) now() time.Time {
 
 // Counter buckets: each limit is decided by one database statement, so
 // parallel requests on any number of API replicas cannot overrun it.
-func codesBucket(recipientID string) string    { return "codes:" + recipientID }
-func failuresBucket(recipientID string) string { return "failures:" + recipientID }
-func addressBucket(ip string) string           { return "failures-from:" + ip }
+func codesBucket(recipientID string) string { return "codes:" + recipientID }
+func addressBucket(ip string) string        { return "failures-from:" + ip }
 
 // SendCode emails r a new 6-digit code and records that it was sent; it
 // answers when the code expires.
@@ -140,41 +177,69 @@ func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *model
 // StartSession checks every credential r's setting asks for and starts a
 // signing session, answering its bearer token. A wrong credential is
 // audited and answered as a *Refusal; ip counts failures per address.
+// Each attempt is counted before it is checked, on the address's window
+// and on the link's budget, and taken back if it was right or could not
+// be checked: of parallel wrong attempts no more than the limits are
+// tried.
 func (v *Verifier) StartSession(ctx context.Context, r *models.Recipient, creds Credentials, ip string, event EventFor) (string, *models.SigningSession, error) {
 	methods := models.Methods(r.Authentication)
 	if len(methods) == 0 {
 		return "", nil, ErrNoSessionNeeded
 	}
 	now := v.now()
-	// Each attempt is counted before it is checked, in one statement per
-	// counter: of parallel wrong attempts, no more than the limit are
-	// tried. An attempt that is right, or is not tried, is taken back.
-	buckets := []string{failuresBucket(r.ID), addressBucket(ip)}
-	limits := []int{maxFailuresToken, maxFailuresIP}
-	counted := 0
-	refund := func() error {
-		var errs []error
-		for _, b := range buckets[:counted] {
-			errs = append(errs, v.Store.Unhit(context.WithoutCancel(ctx), b))
-		}
-		return errors.Join(errs...)
+	unhitAddress := func() error { return v.Store.Unhit(context.WithoutCancel(ctx), addressBucket(ip)) }
+	hits, err := v.Store.Hit(ctx, addressBucket(ip), FailureWindow, now)
+	if err != nil {
+		return "", nil, err
 	}
-	for i, b := range buckets {
-		hits, err := v.Store.Hit(ctx, b, FailureWindow, now)
-		if err != nil {
-			return "", nil, errors.Join(err, refund())
+	if hits > maxFailuresIP {
+		return "", nil, errors.Join(ErrTooManyAttempts, unhitAddress())
+	}
+	guard, outcome, err := v.Store.ReserveAttempt(ctx, r.TenantID, r.ID, r.LinkGeneration, FailureBudget, now, failureDelay)
+	switch {
+	case err != nil:
+		return "", nil, errors.Join(err, unhitAddress())
+	case outcome == models.AttemptLocked:
+		return "", nil, errors.Join(ErrLinkLocked, unhitAddress())
+	case outcome == models.AttemptTooSoon:
+		wait := time.Second
+		if guard.NextAttemptAt != nil {
+			wait = max(wait, guard.NextAttemptAt.Sub(now).Round(time.Second))
 		}
-		counted++
-		if hits > limits[i] {
-			return "", nil, errors.Join(ErrTooManyAttempts, refund())
-		}
+		return "", nil, errors.Join(&TooSoonError{RetryAfter: wait}, unhitAddress())
 	}
 	token, session, err := v.verify(ctx, r, methods, creds, now, event)
 	var refusal *Refusal
 	if !errors.As(err, &refusal) {
-		err = errors.Join(err, refund())
+		refund := v.Store.RefundAttempt(context.WithoutCancel(ctx), r.ID, r.LinkGeneration)
+		return token, session, errors.Join(err, refund, unhitAddress())
 	}
-	return token, session, err
+	refusal.AttemptsLeft = max(0, FailureBudget-guard.Failures)
+	if refusal.AttemptsLeft == 0 {
+		return "", nil, errors.Join(err, v.lock(ctx, r, now, event))
+	}
+	return "", nil, err
+}
+
+// lock locks r's link generation once its budget is spent, and audits it
+// once.
+func (v *Verifier) lock(ctx context.Context, r *models.Recipient, now time.Time, event EventFor) error {
+	locked, err := v.Store.LockLink(ctx, r.ID, r.LinkGeneration, now)
+	if err != nil || !locked {
+		return err
+	}
+	e := event(models.EventLinkLocked)
+	e.Details = map[string]any{"failures": FailureBudget, "link_generation": r.LinkGeneration}
+	return v.Store.AppendEvent(ctx, e)
+}
+
+// Guard is what the holder of r's link may know of its budget.
+func (v *Verifier) Guard(ctx context.Context, r *models.Recipient) (GuardState, error) {
+	g, err := v.Store.LinkGuardOf(ctx, r.ID, r.LinkGeneration)
+	if err != nil {
+		return GuardState{}, err
+	}
+	return GuardState{Locked: g.LockedAt != nil || g.Failures >= FailureBudget, AttemptsLeft: max(0, FailureBudget-g.Failures)}, nil
 }
 
 // verify checks the credentials and starts the session.

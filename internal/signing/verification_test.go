@@ -125,6 +125,19 @@ func (f *fixture) start(id string, creds signing.Credentials) (string, error) {
 	return token, err
 }
 
+// patient starts a session as start does, waiting out each delay the
+// link's failures impose by moving the clock.
+func (f *fixture) patient(id string, creds signing.Credentials) (string, error) {
+	for {
+		token, err := f.start(id, creds)
+		var wait *signing.TooSoonError
+		if !errors.As(err, &wait) {
+			return token, err
+		}
+		f.now = f.now.Add(wait.RetryAfter)
+	}
+}
+
 func refusedFor(t *testing.T, err error, reason string) {
 	t.Helper()
 	var refusal *signing.Refusal
@@ -191,9 +204,9 @@ func TestStartSession(t *testing.T) {
 		{"code tried too often", func(t *testing.T, f *fixture) error {
 			code := f.sendCode(t, "otp")
 			for range 5 {
-				_, _ = f.start("otp", signing.Credentials{Code: "wrong"})
+				_, _ = f.patient("otp", signing.Credentials{Code: "wrong"})
 			}
-			_, err := f.start("otp", signing.Credentials{Code: code})
+			_, err := f.patient("otp", signing.Credentials{Code: code})
 			return err
 		}, "too many times", nil},
 		{"access code", func(t *testing.T, f *fixture) error {
@@ -228,13 +241,29 @@ func TestStartSession(t *testing.T) {
 			_, err := f.start("none", signing.Credentials{})
 			return err
 		}, "", signing.ErrNoSessionNeeded},
-		{"ten failures lock the recipient out", func(t *testing.T, f *fixture) error {
-			for range 10 {
+		{"the sixth failure in a row waits", func(t *testing.T, f *fixture) error {
+			for range 6 {
 				_, _ = f.start("code", signing.Credentials{AccessCode: "guess"})
 			}
 			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+			var wait *signing.TooSoonError
+			require.ErrorAs(t, err, &wait)
+			require.Equal(t, time.Second, wait.RetryAfter)
+			f.now = f.now.Add(time.Second)
+			_, err = f.start("code", signing.Credentials{AccessCode: "s3cret"})
 			return err
-		}, "", signing.ErrTooManyAttempts},
+		}, "", nil},
+		{"the budget's failures lock the link, over days", func(t *testing.T, f *fixture) error {
+			for i := range signing.FailureBudget {
+				_, err := f.patient("code", signing.Credentials{AccessCode: "guess"})
+				var refusal *signing.Refusal
+				require.ErrorAs(t, err, &refusal)
+				require.Equal(t, signing.FailureBudget-i-1, refusal.AttemptsLeft)
+				f.now = f.now.Add(24 * time.Hour) // no window forgives them
+			}
+			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+			return err
+		}, "", signing.ErrLinkLocked},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,19 +328,42 @@ func parallel(n int, call func() error) (ok, refused, limited int) {
 	return ok, refused, limited
 }
 
+// rounds runs parallel rounds of n calls, moving the clock past the
+// longest delay between them, until a round is all locked out or rounds
+// run out; it answers the refusals.
+func rounds(t *testing.T, f *fixture, n int, call func() error) (refused int) {
+	t.Helper()
+	for range 20 {
+		_, r, _ := parallel(n, call)
+		refused += r
+		if err := call(); errors.Is(err, signing.ErrLinkLocked) {
+			return refused
+		}
+		f.now = f.now.Add(5 * time.Minute)
+	}
+	return refused
+}
+
 func TestLimitsHoldAgainstParallelAttempts(t *testing.T) {
 	f := newFixture(t)
-	_, refused, limited := parallel(30, func() error {
+	_, refused, _ := parallel(30, func() error {
 		_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
 		return err
 	})
-	require.Equal(t, 10, refused, "ten wrong codes are tried and audited")
-	require.Equal(t, 20, limited, "the rest wait")
+	require.Equal(t, 6, refused, "five typos are free, then failures wait their turn")
+	refused += rounds(t, f, 30, func() error {
+		_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
+		return err
+	})
+	require.Equal(t, signing.FailureBudget, refused, "however many arrive at once, the budget is all that is tried")
 	_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
-	require.ErrorIs(t, err, signing.ErrTooManyAttempts, "even the right code waits")
-	f.now = f.now.Add(signing.FailureWindow)
+	require.ErrorIs(t, err, signing.ErrLinkLocked, "even the right code is refused")
+	guard, err := f.v.Guard(context.Background(), f.recipient("code"))
+	require.NoError(t, err)
+	require.Equal(t, signing.GuardState{Locked: true}, guard)
+	f.recipient("code").LinkGeneration++ // the sender resends
 	_, err = f.start("code", signing.Credentials{AccessCode: "s3cret"})
-	require.NoError(t, err, "after the window the right code opens a session")
+	require.NoError(t, err, "a new link opens again")
 
 	f = newFixture(t)
 	sent, _, limited := parallel(12, func() error {
@@ -321,17 +373,19 @@ func TestLimitsHoldAgainstParallelAttempts(t *testing.T) {
 	})
 	require.Equal(t, signing.CodesPerHour, sent)
 	require.Equal(t, 12-signing.CodesPerHour, limited)
+}
 
-	f = newFixture(t)
-	code := f.sendCode(t, "otp")
-	_, refused, _ = parallel(20, func() error {
-		_, err := f.start("otp", signing.Credentials{Code: "wrong"})
-		return err
-	})
-	require.Equal(t, 10, refused)
-	f.now = f.now.Add(signing.FailureWindow - time.Second) // the failure window passes, the code is still valid
-	_, err = f.start("otp", signing.Credentials{Code: code})
-	require.ErrorIs(t, err, signing.ErrTooManyAttempts)
+func TestOneAddressGuessesAtMostThirtyTimesAWindow(t *testing.T) {
+	f := newFixture(t)
+	for _, id := range []string{"code", "legacy", "both"} {
+		for range signing.FailureBudget {
+			_, err := f.patient(id, signing.Credentials{Code: "000000", AccessCode: "guess"})
+			var refusal *signing.Refusal
+			require.ErrorAs(t, err, &refusal)
+		}
+	}
+	_, err := f.start("otp", signing.Credentials{Code: "000000"})
+	require.ErrorIs(t, err, signing.ErrTooManyAttempts, "the address has spent its window on other links")
 }
 
 func TestACodeIsTriedAtMostFiveTimesInParallel(t *testing.T) {
@@ -339,28 +393,31 @@ func TestACodeIsTriedAtMostFiveTimesInParallel(t *testing.T) {
 	code := f.sendCode(t, "both") // wrong access code: every try of the code is spent, then refused
 	var wrong, exhausted int
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := f.start("both", signing.Credentials{Code: "000000", AccessCode: "s3cret"})
-			var refusal *signing.Refusal
-			if errors.As(err, &refusal) {
-				mu.Lock()
-				defer mu.Unlock()
-				if strings.Contains(refusal.Reason, "too many times") {
-					exhausted++
-				} else {
-					wrong++
+	for wrong+exhausted < 8 {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.start("both", signing.Credentials{Code: "000000", AccessCode: "s3cret"})
+				var refusal *signing.Refusal
+				if errors.As(err, &refusal) {
+					mu.Lock()
+					defer mu.Unlock()
+					if strings.Contains(refusal.Reason, "too many times") {
+						exhausted++
+					} else {
+						wrong++
+					}
 				}
-			}
-		}()
+			}()
+		}
+		wg.Wait()
+		f.now = f.now.Add(time.Minute)
 	}
-	wg.Wait()
 	require.Equal(t, 5, wrong, "five tries of the code, however many arrive at once")
 	require.Equal(t, 3, exhausted)
-	_, err := f.start("both", signing.Credentials{Code: code, AccessCode: "s3cret"})
+	_, err := f.patient("both", signing.Credentials{Code: code, AccessCode: "s3cret"})
 	refusedFor(t, err, "too many times")
 }
 
