@@ -129,9 +129,11 @@ func judge(v verification) (string, string) {
 	}
 }
 
+// maxPDFBody bounds a PDF sent to be verified, with room for a seal.
+func (s *Server) maxPDFBody() int64 { return 2*s.Limits.MaxBytes + 10<<20 }
+
 func (s *Server) readPDFBody(c *gin.Context) ([]byte, error) {
-	limit := 2*s.Limits.MaxBytes + 10<<20
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.maxPDFBody())
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mediaType == "multipart/form-data" {
 		c.Request.Body = body
@@ -148,7 +150,7 @@ func (s *Server) readPDFBody(c *gin.Context) ([]byte, error) {
 	}
 	data, err := io.ReadAll(body)
 	if err != nil {
-		return nil, fmt.Errorf("the PDF could not be read (at most %d bytes): %w", limit, err)
+		return nil, fmt.Errorf("the PDF could not be read (at most %d bytes): %w", s.maxPDFBody(), err)
 	}
 	if len(data) == 0 {
 		return nil, fmt.Errorf("send the PDF to verify as the request body (Content-Type application/pdf)")

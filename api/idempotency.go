@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -53,20 +55,22 @@ func (s *Server) idempotent(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "invalid-idempotency-key", "Keep the Idempotency-Key under 256 characters; a UUID is a good choice.")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxRequestBytes()))
+	sum := sha256.New()
+	io.WriteString(sum, c.Request.Method+" "+c.Request.URL.RequestURI()+"\n"+c.ContentType()+"\n")
+	// The route has capped the body already; it is fingerprinted as it is
+	// kept for the handler, on disk past the first megabyte.
+	body, err := spool(io.TeeReader(c.Request.Body, sum))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		problem(c, http.StatusRequestEntityTooLarge, "too-large", "The request body is too large.")
+		problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", tooBig.Limit))
 		return
 	}
 	if err != nil {
 		problem(c, http.StatusBadRequest, "malformed-request", "The request body could not be read.")
 		return
 	}
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.New()
-	io.WriteString(sum, c.Request.Method+" "+c.Request.URL.RequestURI()+"\n"+c.ContentType()+"\n")
-	sum.Write(body)
+	defer body.Close()
+	c.Request.Body = body
 	now := s.now()
 	record := models.IdempotencyKey{TenantID: idempotencyScope(c), Key: key, Fingerprint: hex.EncodeToString(sum.Sum(nil)),
 		ResourceID: models.NewID(), CreatedAt: now, ExpiresAt: now.Add(s.IdempotencyTTL)}
@@ -176,6 +180,48 @@ func idempotentResource(c *gin.Context) string {
 // maxRequestBytes bounds any POST body: the largest envelope creation.
 func (s *Server) maxRequestBytes() int64 {
 	return int64(signing.MaxDocuments)*s.Limits.MaxBytes*4/3 + signing.MaxRequestJSONBytes
+}
+
+// spoolInMemory is as much of a body as is kept in memory for a retry's
+// fingerprint; the rest goes to a temporary file.
+const spoolInMemory = 1 << 20
+
+// spooled is a body read in full, from memory or a temporary file that
+// Close removes.
+type spooled struct {
+	io.Reader
+	file *os.File
+}
+
+func (b *spooled) Close() error {
+	if b.file == nil {
+		return nil
+	}
+	return errors.Join(b.file.Close(), os.Remove(b.file.Name()))
+}
+
+// spool reads r to its end, keeping spoolInMemory bytes in memory and the
+// rest in a temporary file.
+func spool(r io.Reader) (*spooled, error) {
+	var head bytes.Buffer
+	if _, err := io.CopyN(&head, r, spoolInMemory+1); errors.Is(err, io.EOF) {
+		return &spooled{Reader: &head}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp("", "signflow-body-*")
+	if err != nil {
+		return nil, fmt.Errorf("spool a request body: %w", err)
+	}
+	b := &spooled{file: f}
+	if _, err := io.Copy(f, io.MultiReader(&head, r)); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	b.Reader = f
+	return b, nil
 }
 
 func (w *capture) WriteString(s string) (int, error) {

@@ -54,10 +54,17 @@ func limitHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// limitBody caps the request body of a route; reading past the cap fails
-// with *http.MaxBytesError, which readJSON answers as 413.
+// limitBody caps the request body of a route: a body that says it is
+// larger is refused unread, and reading past the cap fails with
+// *http.MaxBytesError, which readJSON answers as 413.
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			// Unread, the rest of the body is not worth keeping the connection for.
+			c.Header("Connection", "close")
+			problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", n))
+			return
+		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		c.Next()
 	}

@@ -115,7 +115,9 @@ func (s *Server) Handler() http.Handler {
 	// client's rate limit; POSTs honour Idempotency-Key.
 	sender := v1.Group("", s.authenticate, s.rateLimit)
 	read, write, audit := s.requireScope(models.ScopeEnvelopesRead), s.requireScope(models.ScopeEnvelopesWrite), s.requireScope(models.ScopeAuditRead)
-	sender.POST("/envelopes", write, s.admit, s.idempotent, s.createEnvelope)
+	// Every body is capped before any middleware reads a byte of it.
+	envelopeBody := limitBody(s.maxRequestBytes())
+	sender.POST("/envelopes", write, envelopeBody, s.admit, s.idempotent, s.createEnvelope)
 	sender.GET("/envelopes", read, s.listEnvelopes)
 	sender.GET("/envelopes/:id", read, s.getEnvelope)
 	sender.GET("/envelopes/:id/form-data", read, s.formData)
@@ -149,33 +151,35 @@ func (s *Server) Handler() http.Handler {
 	sender.DELETE("/envelopes/:id/legal-hold", compliance, s.releaseLegalHold)
 	sender.POST("/data-subjects/export", compliance, small, s.exportDataSubject)
 	sender.POST("/data-subjects/erase", compliance, small, s.idempotent, s.eraseDataSubject)
-	sender.POST("/templates", write, s.idempotent, s.createTemplate)
+	sender.POST("/templates", write, envelopeBody, s.idempotent, s.createTemplate)
 	sender.GET("/templates", read, s.listTemplates)
 	sender.GET("/templates/:id", read, s.getTemplate)
-	sender.PUT("/templates/:id", write, s.updateTemplate)
+	sender.PUT("/templates/:id", write, envelopeBody, s.updateTemplate)
 	sender.DELETE("/templates/:id", write, s.deleteTemplate)
-	sender.POST("/bulk-sends", write, s.idempotent, s.createBulkSend)
+	sender.POST("/bulk-sends", write, limitBody(maxBulkBody), s.idempotent, s.createBulkSend)
 	sender.GET("/bulk-sends/:id", read, s.getBulkSend)
 	sender.GET("/bulk-sends/:id/rows", read, s.bulkRows)
 	sender.POST("/bulk-sends/:id/pause", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkPause))
 	sender.POST("/bulk-sends/:id/resume", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkResume))
 	sender.POST("/bulk-sends/:id/cancel", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkCancel))
 	sender.GET("/certificates", read, s.certificates)
-	sender.POST("/verify", read, s.idempotent, s.verifyDocument)
+	sender.POST("/verify", read, limitBody(s.maxPDFBody()), s.idempotent, s.verifyDocument)
 
 	// Recipient routes: the link in the path is the credential, paced per
-	// link and per address.
+	// link and per address; a link is checked before an Idempotency-Key
+	// is stored for it.
 	link := v1.Group("", s.limitLinks)
 	link.GET("/signing/:token", s.signingView)
 	link.GET("/signing/:token/documents/:doc", s.signingDocument)
 	link.GET("/signing/:token/documents/:doc/pages/:page", s.signingPageImage)
 	link.GET("/signing/:token/drawn/:field", s.othersDrawing)
-	link.POST("/signing/:token/viewed", small, s.idempotent, s.markViewed)
-	link.POST("/signing/:token/otp", small, s.idempotent, s.requestCode)
-	link.POST("/signing/:token/session", small, s.idempotent, s.startSession)
-	link.POST("/signing/:token/sign", limitBody(signBody), s.idempotent, s.sign)
-	link.POST("/signing/:token/decline", small, s.idempotent, s.decline)
-	link.POST("/signing/:token/reassign", small, s.idempotent, s.reassign)
+	link.POST("/signing/:token/viewed", small, s.knownLink, s.idempotent, s.markViewed)
+	link.POST("/signing/:token/otp", small, s.knownLink, s.idempotent, s.requestCode)
+	// A session is never replayed: its response holds a bearer token.
+	link.POST("/signing/:token/session", small, s.startSession)
+	link.POST("/signing/:token/sign", limitBody(signBody), s.knownLink, s.idempotent, s.sign)
+	link.POST("/signing/:token/decline", small, s.knownLink, s.idempotent, s.decline)
+	link.POST("/signing/:token/reassign", small, s.knownLink, s.idempotent, s.reassign)
 	link.GET("/copies/:token/documents/:doc", s.completedCopy)
 
 	s.codecRoutes(r)
