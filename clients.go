@@ -24,6 +24,7 @@ func clientsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "clients", Short: "Manage the OAuth 2.0 clients integrators call the API with"}
 	var tenant, name string
 	var scopes []string
+	var operator bool
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a client; its secret is printed once",
@@ -34,8 +35,19 @@ func clientsCommand() *cobra.Command {
 					return fmt.Errorf("unknown scope %q; choose from %s", s, strings.Join(models.Scopes, ", "))
 				}
 			}
-			if tenant == "" {
-				return errors.New("--tenant is required")
+			switch {
+			case operator && tenant != "":
+				return errors.New("an --operator client belongs to no tenant; leave out --tenant")
+			case operator && !cmd.Flags().Changed("scopes"):
+				scopes = models.OperatorScopes
+			case operator:
+				for _, s := range scopes {
+					if !slices.Contains(models.OperatorScopes, s) {
+						return fmt.Errorf("an operator client may hold only %s", strings.Join(models.OperatorScopes, ", "))
+					}
+				}
+			case tenant == "":
+				return errors.New("--tenant is required (or --operator for an operator's client)")
 			}
 			c, secret := accesstoken.NewClient(tenant, name, scopes, time.Now().UTC())
 			if err := store.CreateClient(ctx, c); err != nil {
@@ -47,7 +59,10 @@ func clientsCommand() *cobra.Command {
 	}
 	create.Flags().StringVar(&tenant, "tenant", "", "tenant the client acts for (required)")
 	create.Flags().StringVar(&name, "name", "", "a name to recognise the client by")
-	create.Flags().StringSliceVar(&scopes, "scopes", models.Scopes, "scopes granted, comma-separated")
+	create.Flags().StringSliceVar(&scopes, "scopes", models.DefaultScopes,
+		"scopes granted, comma-separated, from "+strings.Join(models.Scopes, ", "))
+	create.Flags().BoolVar(&operator, "operator", false,
+		"an operator's client, of no tenant: it decodes Temporal's payloads for the Web UI and reads no tenant's data")
 
 	list := &cobra.Command{
 		Use:   "list",

@@ -17,15 +17,16 @@ const codecBody = 8 << 20
 // and /codec/encode with a JSON list of payloads), so an operator's Web UI
 // shows the payloads that Temporal itself holds only encrypted. The UI
 // calls from the operator's browser: its origin must be allowed, and the
-// request must carry an access token with the payloads:decode scope (the
-// UI passes its own when its identity provider is Signflow's external
-// one), except on `signflow dev`'s loopback, where the dev UI has none.
+// request must carry an operator client's access token (no tenant) with
+// the payloads:decode scope (the UI passes its own when its identity
+// provider is Signflow's external one), except on `signflow dev`'s
+// loopback, where the dev UI has none.
 func (s *Server) codecRoutes(r *gin.Engine) {
 	if s.Codec == nil {
 		return
 	}
 	g := r.Group("/codec", s.codecCORS, limitBody(codecBody))
-	auth := []gin.HandlerFunc{s.authenticate, s.requireScope(models.ScopePayloadsDecode)}
+	auth := []gin.HandlerFunc{s.authenticate, s.requireScope(models.ScopePayloadsDecode), operatorOnly}
 	if s.CodecWithoutToken {
 		auth = []gin.HandlerFunc{s.loopbackOnly}
 	}
@@ -51,6 +52,17 @@ func (s *Server) codecCORS(c *gin.Context) {
 	}
 	if c.Request.Method == http.MethodOptions {
 		c.AbortWithStatus(http.StatusNoContent)
+		return
+	}
+	c.Next()
+}
+
+// operatorOnly admits clients of no tenant: payloads in Temporal belong to
+// every tenant, and only the operator may read them all.
+func operatorOnly(c *gin.Context) {
+	if tenantID(c) != "" {
+		problem(c, http.StatusForbidden, "operator-only",
+			"The codec decodes payloads for operator clients only (signflow clients create --operator); read your envelopes through the API.")
 		return
 	}
 	c.Next()

@@ -25,6 +25,15 @@ const (
 // Scopes lists every scope, in the order they are documented.
 var Scopes = []string{ScopeEnvelopesRead, ScopeEnvelopesWrite, ScopeWebhooksManage, ScopeAuditRead, ScopePayloadsDecode, ScopeComplianceManage}
 
+// DefaultScopes are what a new tenant's client holds unless more are
+// asked for: an integrator's work, not the operator's (payloads:decode) nor
+// the compliance officer's (compliance:manage).
+var DefaultScopes = []string{ScopeEnvelopesRead, ScopeEnvelopesWrite, ScopeWebhooksManage, ScopeAuditRead}
+
+// OperatorScopes are what a client without a tenant, an operator's, may
+// hold: it reads Temporal's payloads and no tenant's data.
+var OperatorScopes = []string{ScopePayloadsDecode}
+
 // APIClient is an integrator's OAuth 2.0 client. Its secret is 256 random
 // bits, so a SHA-256 of it is as good as a slow hash and cheap to check.
 type APIClient struct {
