@@ -52,6 +52,7 @@ func main() {
 		command("worker", "Run the Temporal worker", runWorker),
 		command("migrate", "Bring the database schema up to date", runMigrate),
 		clientsCommand(),
+		blobsCommand(),
 	)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -151,14 +152,17 @@ func (a *app) loadLinks() (*signinglink.Minter, error) {
 // loadCodec reads the payload keys from configuration, or the key
 // generated under the data directory.
 func (a *app) loadCodec() (*payloadcodec.Codec, error) {
+	var c *payloadcodec.Codec
+	var err error
 	if a.cfg.PayloadKeys == "" {
-		return payloadcodec.LoadOrCreate(a.cfg.DataDir)
+		c, err = payloadcodec.LoadOrCreate(a.cfg.DataDir)
+	} else if c, err = payloadcodec.Parse(a.cfg.PayloadKeys); err != nil {
+		err = fmt.Errorf("SIGNFLOW_PAYLOAD_KEYS: %w", err)
 	}
-	c, err := payloadcodec.Parse(a.cfg.PayloadKeys)
-	if err != nil {
-		return nil, fmt.Errorf("SIGNFLOW_PAYLOAD_KEYS: %w", err)
+	if err == nil && a.cfg.AcceptUnsealed {
+		c = c.AcceptingPlain()
 	}
-	return c, nil
+	return c, err
 }
 
 // loadDataKeys reads the keys that encrypt data at rest from
@@ -174,6 +178,28 @@ func (a *app) loadDataKeys() (*keyring.Ring, error) {
 	return keys, nil
 }
 
+func blobsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "blobs", Short: "Look after the stored documents"}
+	cmd.AddCommand(command("seal", "Encrypt every document stored before encryption was on; safe to run again", runSealBlobs))
+	return cmd
+}
+
+// runSealBlobs seals what an installation stored before encryption, so that
+// SIGNFLOW_ACCEPT_UNSEALED can be turned off.
+func runSealBlobs(ctx context.Context, a *app) error {
+	keys, err := a.loadDataKeys()
+	if err != nil {
+		return err
+	}
+	blobs, err := a.openBlobs(ctx, keys)
+	if err != nil {
+		return err
+	}
+	sealed, seen, err := blobs.(blob.Encrypted).SealAll(ctx)
+	a.log.Info("blobs sealed", "sealed", sealed, "seen", seen)
+	return err
+}
+
 // openBlobs is the configured object storage, or the local directory,
 // encrypted under the data keys.
 func (a *app) openBlobs(ctx context.Context, keys *keyring.Ring) (blob.Store, error) {
@@ -185,7 +211,7 @@ func (a *app) openBlobs(ctx context.Context, keys *keyring.Ring) (blob.Store, er
 			return nil, err
 		}
 	}
-	return blob.Encrypted{Inner: inner, Keys: keys}, nil
+	return blob.Encrypted{Inner: inner, Keys: keys, AcceptUnsealed: a.cfg.AcceptUnsealed}, nil
 }
 
 // tokenAuthority issues our access tokens and, when configured, accepts

@@ -98,7 +98,10 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 			return FinalDocument{}, err
 		}
 	}
-	original, err := a.Blobs.Get(ctx, blob.OriginalKey(env.ID, doc.ID))
+	original, err := blob.GetChecked(ctx, a.Blobs, blob.OriginalKey(env.ID, doc.ID), doc.SHA256)
+	if errors.Is(err, blob.ErrDigestMismatch) || errors.Is(err, blob.ErrUnsealed) {
+		return FinalDocument{}, cannotRender("read the original", err)
+	}
 	if err != nil {
 		return FinalDocument{}, err
 	}

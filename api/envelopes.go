@@ -278,13 +278,13 @@ func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string
 		if d.ID != docID {
 			continue
 		}
-		key := blob.OriginalKey(env.ID, d.ID)
+		key, recorded := blob.OriginalKey(env.ID, d.ID), d.SHA256
 		if final {
-			key = blob.FinalKey(env.ID, d.ID)
+			key, recorded = blob.FinalKey(env.ID, d.ID), d.FinalSHA256
 		}
-		data, err := s.Blobs.Get(c.Request.Context(), key)
+		data, err := s.recordedBlob(c, key, recorded)
 		if err != nil {
-			s.unavailable(c, "reading the document", err)
+			s.blobFailed(c, "reading the document", err)
 			return
 		}
 		downloaded.EnvelopeID, downloaded.TenantID = env.ID, env.TenantID
@@ -305,4 +305,26 @@ func (s *Server) sendDocument(c *gin.Context, env *models.Envelope, docID string
 		return
 	}
 	problem(c, http.StatusNotFound, "not-found", "The envelope has no document with ID "+docID+".")
+}
+
+// recordedBlob reads a blob checked against its recorded SHA-256, if one
+// was recorded.
+func (s *Server) recordedBlob(c *gin.Context, key, sha256Hex string) ([]byte, error) {
+	if sha256Hex == "" {
+		return s.Blobs.Get(c.Request.Context(), key)
+	}
+	return blob.GetChecked(c.Request.Context(), s.Blobs, key, sha256Hex)
+}
+
+// blobFailed answers a blob that could not be read: one that fails its
+// integrity check is withheld (and logged for the operator), anything else
+// is a store to retry.
+func (s *Server) blobFailed(c *gin.Context, what string, err error) {
+	if errors.Is(err, blob.ErrDigestMismatch) || errors.Is(err, blob.ErrUnsealed) {
+		s.Log.Error("document failed its integrity check", "route", c.FullPath(), "error", err)
+		problem(c, http.StatusInternalServerError, "document-integrity",
+			"The stored document does not match what was recorded when it was uploaded, so it is withheld. The operator has been alerted.")
+		return
+	}
+	s.unavailable(c, what, err)
 }

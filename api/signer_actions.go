@@ -340,9 +340,9 @@ func (s *Server) signingPageImage(c *gin.Context) {
 	key := fmt.Sprintf("%s/%d/%d", doc.ID, page, width)
 	image, ok := s.pageImages.Get(key)
 	if !ok {
-		data, err := s.Blobs.Get(c.Request.Context(), blob.OriginalKey(env.ID, doc.ID))
+		data, err := s.recordedBlob(c, blob.OriginalKey(env.ID, doc.ID), doc.SHA256)
 		if err != nil {
-			s.unavailable(c, "reading the document", err)
+			s.blobFailed(c, "reading the document", err)
 			return
 		}
 		if image, err = pdf.RenderPage(data, page, width); err != nil {

@@ -5,6 +5,8 @@ package blob
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,6 +70,24 @@ func SignatureImageKey(envelopeID, fieldID string) string {
 	return "envelopes/" + envelopeID + "/fields/" + fieldID + ".png"
 }
 
+// ErrDigestMismatch is a blob whose bytes are not the ones recorded.
+var ErrDigestMismatch = errors.New("the stored bytes do not match their recorded SHA-256")
+
+// GetChecked reads the blob under key and checks it against the hex
+// SHA-256 recorded for it, so that a document changed in storage is never
+// shown, stamped or sealed as the one that was signed.
+func GetChecked(ctx context.Context, s Store, key, sha256Hex string) ([]byte, error) {
+	data, err := s.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != sha256Hex {
+		return nil, fmt.Errorf("blob %s: %w", key, ErrDigestMismatch)
+	}
+	return data, nil
+}
+
 // Dir is a Store on the local file system.
 type Dir struct {
 	Root string
@@ -122,6 +142,23 @@ func (d Dir) Delete(_ context.Context, key string) error {
 		return fmt.Errorf("delete blob %s: %w", key, err)
 	}
 	return nil
+}
+
+// Walk calls fn with every key the directory holds.
+func (d Dir) Walk(ctx context.Context, fn func(key string) error) error {
+	return filepath.WalkDir(d.Root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || strings.HasPrefix(e.Name(), ".put-") {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(d.Root, p)
+		if err != nil {
+			return err
+		}
+		return fn(filepath.ToSlash(rel))
+	})
 }
 
 // Get reads the bytes under key.

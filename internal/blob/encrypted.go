@@ -21,12 +21,19 @@ import (
 // key, and the old one, still listed, unwraps the blobs it wrapped.
 //
 // Each blob is bound to its key (the path), so one cannot be moved to
-// stand in for another. Blobs written before encryption was on have no
-// header and are read as they are.
+// stand in for another, and a blob without the header is refused: without
+// that, anyone who can write to the directory or the bucket could plant a
+// document with no key at all. Blobs written before encryption was on are
+// read only while AcceptUnsealed is set, until `signflow blobs seal` has
+// sealed them.
 type Encrypted struct {
-	Inner Store
-	Keys  *keyring.Ring
+	Inner          Store
+	Keys           *keyring.Ring
+	AcceptUnsealed bool
 }
+
+// ErrUnsealed is a blob without the encryption header.
+var ErrUnsealed = errors.New("the blob is not sealed: refused as possibly planted (see signflow blobs seal)")
 
 // header marks an encrypted blob: then the key-encryption key's ID (one
 // byte of length), the wrapped data key (two bytes of length), and the
@@ -62,8 +69,11 @@ func (e Encrypted) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	rest, ok := bytes.CutPrefix(stored, header)
-	if !ok {
+	switch {
+	case !ok && e.AcceptUnsealed:
 		return stored, nil // written before encryption was on
+	case !ok:
+		return nil, fmt.Errorf("blob %s: %w", key, ErrUnsealed)
 	}
 	broken := fmt.Errorf("blob %s: the encrypted blob is damaged", key)
 	if len(rest) < 1 || len(rest) < 1+int(rest[0])+2 {
@@ -91,6 +101,37 @@ func (e Encrypted) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, errors.Join(broken, err)
 	}
 	return plain, nil
+}
+
+// Seal encrypts the blob under key if it was stored before encryption was
+// on, and reports whether it did; a sealed blob is left as it is, so a
+// run that stopped halfway can simply run again.
+func (e Encrypted) Seal(ctx context.Context, key string) (bool, error) {
+	stored, err := e.Inner.Get(ctx, key)
+	if err != nil || bytes.HasPrefix(stored, header) {
+		return false, err
+	}
+	return true, e.Put(ctx, key, stored)
+}
+
+// SealAll seals every blob stored before encryption was on, answering
+// how many it sealed of how many it saw; Inner must list its keys.
+func (e Encrypted) SealAll(ctx context.Context) (sealed, seen int, err error) {
+	walker, ok := e.Inner.(interface {
+		Walk(context.Context, func(string) error) error
+	})
+	if !ok {
+		return 0, 0, fmt.Errorf("the blob store cannot list its blobs")
+	}
+	err = walker.Walk(ctx, func(key string) error {
+		seen++
+		did, err := e.Seal(ctx, key)
+		if did {
+			sealed++
+		}
+		return err
+	})
+	return sealed, seen, err
 }
 
 // Delete removes the blob, its wrapped data key with it.

@@ -62,10 +62,24 @@ func TestEncryptedBlobsRevealNothingAtRest(t *testing.T) {
 	_, err = store.Get(ctx, "envelopes/e/flipped")
 	require.Error(t, err)
 
-	// Blobs written before encryption was on read as they are.
+	// A blob without the header (planted, or written before encryption
+	// was on) is refused; it is read only while unsealed ones are
+	// accepted, until Seal has sealed it.
 	require.NoError(t, dir.Put(ctx, "envelopes/old/original.pdf", doc))
-	got, err = store.Get(ctx, "envelopes/old/original.pdf")
+	_, err = store.Get(ctx, "envelopes/old/original.pdf")
+	require.ErrorIs(t, err, blob.ErrUnsealed)
+	legacy := blob.Encrypted{Inner: dir, Keys: store.Keys, AcceptUnsealed: true}
+	got, err = legacy.Get(ctx, "envelopes/old/original.pdf")
 	require.NoError(t, err)
+	require.Equal(t, doc, got)
+	sealed, err := legacy.Seal(ctx, "envelopes/old/original.pdf")
+	require.NoError(t, err)
+	require.True(t, sealed)
+	sealed, err = legacy.Seal(ctx, "envelopes/old/original.pdf")
+	require.NoError(t, err)
+	require.False(t, sealed, "sealing again changes nothing")
+	got, err = store.Get(ctx, "envelopes/old/original.pdf")
+	require.NoError(t, err, "sealed, it reads without accepting unsealed blobs")
 	require.Equal(t, doc, got)
 
 	_, err = store.Get(ctx, "envelopes/missing")
@@ -74,4 +88,29 @@ func TestEncryptedBlobsRevealNothingAtRest(t *testing.T) {
 	_, err = store.Get(ctx, "envelopes/old/original.pdf")
 	require.ErrorIs(t, err, blob.ErrNotFound)
 	require.NoError(t, store.Delete(ctx, "envelopes/old/original.pdf"), "deleting what is gone is done")
+}
+
+// An installation that stored documents before encryption seals them all
+// in one run, which may stop and run again.
+func TestSealAllSealsWhatWasStoredPlain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := blob.Dir{Root: t.TempDir()}
+	store := blob.Encrypted{Inner: dir, Keys: ring(t, keyring.NewKey("k1"))}
+	require.NoError(t, dir.Put(ctx, "envelopes/a/documents/d/original.pdf", []byte("%PDF-1.4 plain")))
+	require.NoError(t, dir.Put(ctx, "templates/t/abc.pdf", []byte("%PDF-1.4 template")))
+	require.NoError(t, store.Put(ctx, "envelopes/b/documents/d/original.pdf", []byte("%PDF-1.4 sealed")))
+
+	sealed, seen, err := store.SealAll(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, sealed)
+	require.Equal(t, 3, seen)
+	for _, key := range []string{"envelopes/a/documents/d/original.pdf", "templates/t/abc.pdf"} {
+		got, err := store.Get(ctx, key)
+		require.NoError(t, err, key)
+		require.Contains(t, string(got), "%PDF-1.4")
+	}
+	sealed, _, err = store.SealAll(ctx)
+	require.NoError(t, err)
+	require.Zero(t, sealed, "a second run finds nothing to seal")
 }

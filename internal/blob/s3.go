@@ -98,6 +98,23 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Walk calls fn with every key the bucket holds under the prefix.
+func (s *S3) Walk(ctx context.Context, fn func(key string) error) error {
+	prefix := ""
+	if s.prefix != "" {
+		prefix = strings.TrimSuffix(s.prefix, "/") + "/"
+	}
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return fmt.Errorf("list blobs: %w", obj.Err)
+		}
+		if err := fn(strings.TrimPrefix(obj.Key, prefix)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Get reads the bytes under key.
 func (s *S3) Get(ctx context.Context, key string) ([]byte, error) {
 	name, err := s.object(key)

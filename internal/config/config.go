@@ -84,6 +84,7 @@ var Vars = []Var{
 	{"SIGNFLOW_RETENTION_DRY_RUN", "false", "true makes the retention runs only list the envelopes whose documents would be deleted (see each run's result in the Web UI)."},
 	{"SIGNFLOW_ADMISSION_MAX_BACKLOG", "2s", "How long the oldest task on the task queue may have waited before new envelopes are refused with 503 and Retry-After (backpressure), tenant by tenant: while the workers are behind, a tenant is admitted only below an equal share of the recent admissions; signing is never refused for it. 0s admits every envelope."},
 	{"SIGNFLOW_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback and private addresses (a receiver on this machine or network); off, they are refused."},
+	{"SIGNFLOW_ACCEPT_UNSEALED", "false", "true reads documents and Temporal payloads written before encryption was on, for an installation that still has them: run `signflow blobs seal` and let every workflow started before encryption end, then turn it off. Off, anything unsealed is refused as forged."},
 }
 
 // Config is the resolved configuration.
@@ -138,6 +139,7 @@ type Config struct {
 	WebhookRetryMax     time.Duration
 	WebhookRetryWindow  time.Duration
 	WebhookAllowPrivate bool
+	AcceptUnsealed      bool
 	ReconcileInterval   time.Duration
 	ReconcileStaleAfter time.Duration
 	AdmissionMaxBacklog time.Duration
@@ -283,6 +285,9 @@ func Load() (Config, error) {
 	}
 	if c.WebhookAllowPrivate, err = strconv.ParseBool(get("SIGNFLOW_WEBHOOK_ALLOW_PRIVATE")); err != nil {
 		return c, fmt.Errorf("SIGNFLOW_WEBHOOK_ALLOW_PRIVATE must be true or false")
+	}
+	if c.AcceptUnsealed, err = strconv.ParseBool(get("SIGNFLOW_ACCEPT_UNSEALED")); err != nil {
+		return c, fmt.Errorf("SIGNFLOW_ACCEPT_UNSEALED must be true or false")
 	}
 	if c.RateLimit, err = strconv.ParseFloat(get("SIGNFLOW_RATE_LIMIT"), 64); err != nil || c.RateLimit <= 0 {
 		return c, fmt.Errorf("SIGNFLOW_RATE_LIMIT must be a positive number of requests per second")

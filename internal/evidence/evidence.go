@@ -44,7 +44,7 @@ func (s *Service) CertificateOfCompletion(ctx context.Context, env *models.Envel
 	// blank A4 once the documents are deleted (retention, erasure).
 	base, pages := pdf.BlankA4(), []models.Page{pdf.A4}
 	if env.DocumentsDeletedAt == nil {
-		if base, err = s.Blobs.Get(ctx, blob.OriginalKey(env.ID, env.Documents[0].ID)); err != nil {
+		if base, err = blob.GetChecked(ctx, s.Blobs, blob.OriginalKey(env.ID, env.Documents[0].ID), env.Documents[0].SHA256); err != nil {
 			return nil, fmt.Errorf("read the first document of envelope %s: %w", env.ID, err)
 		}
 		pages = env.Documents[0].Pages

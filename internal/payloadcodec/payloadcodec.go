@@ -10,9 +10,16 @@
 // Keys carry IDs so they can rotate (package keyring): the first key
 // encrypts, every listed key decrypts, and each payload names the key that
 // sealed it.
+//
+// Sealing is integrity too: a payload that this codec did not seal is
+// refused, so nobody who reaches the Temporal frontend can send an update
+// in plain JSON with an origin of their choosing; and where the SDK names
+// the workflow a payload belongs to, the workflow's ID is authenticated
+// with it, so a sealed payload cannot be replayed into another envelope.
 package payloadcodec
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -26,12 +33,16 @@ import (
 )
 
 const (
-	// encoding marks a payload this codec sealed; anything else (histories
-	// recorded before encryption) is passed through unchanged.
+	// encoding marks a payload this codec sealed.
 	encoding = "binary/encrypted"
 	// keyIDMeta names the key that sealed a payload.
 	keyIDMeta = "encryption-key-id"
+	// workflowMeta names the workflow a payload was sealed for.
+	workflowMeta = "signflow-workflow-id"
 )
+
+// ErrNotSealed is a payload that this codec did not seal.
+var ErrNotSealed = errors.New("payload refused: it is not sealed by Signflow's payload codec")
 
 // KeyFile holds the generated keys under the data directory, for `make run`.
 const KeyFile = "payload.keys"
@@ -39,6 +50,42 @@ const KeyFile = "payload.keys"
 // Codec seals and opens payloads; it is a converter.PayloadCodec.
 type Codec struct {
 	keys *keyring.Ring
+	// workflowID is the workflow the SDK is encoding or decoding for, if
+	// it named one.
+	workflowID string
+	// acceptPlain lets payloads that were not sealed through: for a
+	// cluster that still runs workflows started before encryption, and
+	// for showing an operator whatever a history holds.
+	acceptPlain bool
+}
+
+// AcceptingPlain is c letting payloads that were not sealed through.
+func (c *Codec) AcceptingPlain() *Codec {
+	cc := *c
+	cc.acceptPlain = true
+	return &cc
+}
+
+// WithSerializationContext binds what c seals and opens to the workflow
+// the SDK names; converter.PayloadCodecWithSerializationContext.
+func (c *Codec) WithSerializationContext(ctx converter.SerializationContext) converter.PayloadCodec {
+	cc := *c
+	switch sc := ctx.(type) {
+	case converter.WorkflowSerializationContext:
+		cc.workflowID = sc.WorkflowID
+	case converter.ActivitySerializationContext:
+		cc.workflowID = sc.WorkflowID
+	}
+	return &cc
+}
+
+// associatedData is what a payload's seal authenticates besides its
+// bytes: the key's ID and, when known, its workflow's.
+func associatedData(keyID, workflowID string) []byte {
+	if workflowID == "" {
+		return []byte(keyID) // as payloads sealed before workflows were bound
+	}
+	return []byte(keyID + "\x00workflow:" + workflowID)
 }
 
 // Parse reads keys written as "id:base64key", comma-separated, newest
@@ -80,25 +127,33 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		if err != nil {
 			return nil, fmt.Errorf("encode payload: %w", err)
 		}
-		id, sealed := c.keys.Seal(plain, []byte(current))
-		out[i] = &commonpb.Payload{
-			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(encoding), keyIDMeta: []byte(id)},
-			Data:     sealed,
+		meta := map[string][]byte{converter.MetadataEncoding: []byte(encoding), keyIDMeta: []byte(current)}
+		if c.workflowID != "" {
+			meta[workflowMeta] = []byte(c.workflowID)
 		}
+		_, sealed := c.keys.Seal(plain, associatedData(current, c.workflowID))
+		out[i] = &commonpb.Payload{Metadata: meta, Data: sealed}
 	}
 	return out, nil
 }
 
-// Decode opens sealed payloads and passes the others through.
+// Decode opens sealed payloads and refuses the others, unless c accepts
+// plain ones.
 func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		if string(p.GetMetadata()[converter.MetadataEncoding]) != encoding {
+			if !c.acceptPlain {
+				return nil, ErrNotSealed
+			}
 			out[i] = p
 			continue
 		}
-		id := string(p.Metadata[keyIDMeta])
-		plain, err := c.keys.Open(id, p.Data, []byte(id))
+		id, workflow := string(p.Metadata[keyIDMeta]), string(p.Metadata[workflowMeta])
+		if c.workflowID != "" && workflow != "" && workflow != c.workflowID {
+			return nil, fmt.Errorf("payload refused: it was sealed for workflow %s, not %s", workflow, c.workflowID)
+		}
+		plain, err := c.keys.Open(id, p.Data, associatedData(id, workflow))
 		if err != nil {
 			return nil, fmt.Errorf("payload %w", err)
 		}

@@ -107,15 +107,49 @@ func TestRotationAndTampering(t *testing.T) {
 	require.ErrorContains(t, err, "truncated")
 }
 
-// Histories recorded before encryption replay: plain payloads pass through.
-func TestPlainPayloadsPassThrough(t *testing.T) {
+// A payload the codec did not seal is refused (anyone who reaches the
+// Temporal frontend could write one), unless plain ones are accepted: for
+// runs started before encryption, and for showing an operator a history.
+func TestPlainPayloadsAreRefusedUnlessAccepted(t *testing.T) {
 	t.Parallel()
 	c, err := payloadcodec.Parse(payloadcodec.NewKey("k1"))
 	require.NoError(t, err)
-	plain := []*commonpb.Payload{payload(t, "recorded before encryption")}
-	out, err := c.Decode(plain)
+	plain := []*commonpb.Payload{payload(t, map[string]string{"ip": "198.51.100.7"})}
+	_, err = c.Decode(plain)
+	require.ErrorIs(t, err, payloadcodec.ErrNotSealed)
+	out, err := c.AcceptingPlain().Decode(plain)
 	require.NoError(t, err)
 	require.Equal(t, plain, out)
+}
+
+// A payload sealed for one workflow opens for that workflow and for the
+// operator's codec endpoint, and is refused by any other workflow, even
+// with its metadata rewritten.
+func TestAPayloadSealedForOneWorkflowOpensForNoOther(t *testing.T) {
+	t.Parallel()
+	c, err := payloadcodec.Parse(payloadcodec.NewKey("k1"))
+	require.NoError(t, err)
+	forA := c.WithSerializationContext(converter.WorkflowSerializationContext{Namespace: "default", WorkflowID: "envelope-a"})
+	forB := c.WithSerializationContext(converter.ActivitySerializationContext{Namespace: "default", WorkflowID: "envelope-b"})
+	in := []*commonpb.Payload{payload(t, "sign as alice")}
+	sealed, err := forA.Encode(in)
+	require.NoError(t, err)
+	require.Equal(t, "envelope-a", string(sealed[0].Metadata["signflow-workflow-id"]))
+
+	for name, codec := range map[string]converter.PayloadCodec{"its workflow": forA, "the codec endpoint": c} {
+		opened, err := codec.Decode(sealed)
+		require.NoError(t, err, name)
+		require.Equal(t, in[0].Data, opened[0].Data, name)
+	}
+	_, err = forB.Decode(sealed)
+	require.ErrorContains(t, err, "sealed for workflow envelope-a")
+	relabelled := &commonpb.Payload{Metadata: map[string][]byte{}, Data: sealed[0].Data}
+	for k, v := range sealed[0].Metadata {
+		relabelled.Metadata[k] = v
+	}
+	relabelled.Metadata["signflow-workflow-id"] = []byte("envelope-b")
+	_, err = forB.Decode([]*commonpb.Payload{relabelled})
+	require.Error(t, err, "the workflow's ID is authenticated with the payload")
 }
 
 func TestLoadOrCreateAgreesOnOneKey(t *testing.T) {

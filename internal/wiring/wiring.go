@@ -149,7 +149,8 @@ func (sys *System) API() *api.Server {
 		srv.Tracer, srv.TracePropagator = d.Tracing.Tracer("signflow-api"), tracing.Propagator
 	}
 	if d.Codec != nil {
-		srv.Codec, srv.CodecOrigins, srv.CodecWithoutToken = converter.NewPayloadCodecHTTPHandler(d.Codec), s.CodecOrigins, s.CodecWithoutToken
+		// The operator's Web UI shows a history as it is, plain parts too.
+		srv.Codec, srv.CodecOrigins, srv.CodecWithoutToken = converter.NewPayloadCodecHTTPHandler(d.Codec.AcceptingPlain()), s.CodecOrigins, s.CodecWithoutToken
 	}
 	if s.MaxBacklog > 0 {
 		srv.Admission = &admission.Gate{Backlog: sys.workflows.Backlog, MaxBacklog: s.MaxBacklog, Log: d.Log}
