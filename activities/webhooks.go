@@ -201,37 +201,52 @@ func refusePrivate(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// nonPublic are ranges that reach no public receiver, beyond what net.IP
-// classifies: shared address space (carrier NAT), benchmarking, reserved,
-// and the IPv6 translations that lead back into IPv4 (NAT64, 6to4).
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("64:ff9b::/96"),
-	netip.MustParsePrefix("64:ff9b:1::/48"),
-	netip.MustParsePrefix("2002::/16"),
-}
+// A webhook may reach only a global unicast address: IPv4 outside the
+// ranges IANA sets apart (RFC 6890 and its successors), IPv6 inside
+// 2000::/3 outside the ranges there that are not global or lead back into
+// IPv4. Everything else (IPv4-compatible, site-local, discard-only, NAT64
+// and ULA addresses among them) lies outside 2000::/3 and is refused.
+var (
+	globalIPv6 = netip.MustParsePrefix("2000::/3")
+	notGlobal  = []netip.Prefix{
+		netip.MustParsePrefix("0.0.0.0/8"),       // this network
+		netip.MustParsePrefix("10.0.0.0/8"),      // private
+		netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (carrier NAT)
+		netip.MustParsePrefix("127.0.0.0/8"),     // loopback
+		netip.MustParsePrefix("169.254.0.0/16"),  // link local, cloud metadata
+		netip.MustParsePrefix("172.16.0.0/12"),   // private
+		netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+		netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+		netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast
+		netip.MustParsePrefix("192.168.0.0/16"),  // private
+		netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+		netip.MustParsePrefix("198.51.100.0/24"), // documentation
+		netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+		netip.MustParsePrefix("224.0.0.0/4"),     // multicast
+		netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
+		netip.MustParsePrefix("2001::/23"),       // IETF protocol assignments: Teredo, benchmarking, ORCHID
+		netip.MustParsePrefix("2001:db8::/32"),   // documentation
+		netip.MustParsePrefix("2002::/16"),       // 6to4
+		netip.MustParsePrefix("3fff::/20"),       // documentation
+	}
+)
 
 // publicAddress says whether host is an IP address a webhook may reach.
 func publicAddress(host string) bool {
 	addr, err := netip.ParseAddr(host)
-	if err != nil {
+	if err != nil || addr.Zone() != "" {
 		return false
 	}
 	addr = addr.Unmap()
-	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
-		addr.IsUnspecified() || addr.IsMulticast() || addr.IsInterfaceLocalMulticast() {
+	if addr.Is6() && !globalIPv6.Contains(addr) {
 		return false
 	}
-	for _, p := range nonPublic {
+	for _, p := range notGlobal {
 		if p.Contains(addr) {
 			return false
 		}
 	}
-	return true
+	return addr.IsGlobalUnicast()
 }
 
 // sign signs with the current secret and, during a rotation's overlap,

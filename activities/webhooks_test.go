@@ -37,6 +37,10 @@ func TestOnlyPublicAddressesAreWebhookTargets(t *testing.T) {
 		"255.255.255.255": false, "0.0.0.0": false, "::1": false, "fc00::1": false, "fe80::1": false,
 		"64:ff9b::a9fe:a9fe": false, "2002:a9fe:a9fe::1": false, "::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false,
 		"not-an-ip": false,
+		// Found in review: each once passed as public.
+		"::7f00:1": false, "::a9fe:a9fe": false, "fec0::1": false, "2001::1": false, "2001:0:4136:e378::1": false,
+		"100::1": false, "2001:db8::1": false, "192.88.99.1": false, "192.0.2.1": false, "203.0.113.9": false,
+		"fe80::1%eth0": false, "ff02::1": false, "3fff::1": false, "2001:4860:4860::8888": true, "8.8.8.8": true,
 	} {
 		require.Equal(t, public, publicAddress(host), host)
 	}
