@@ -31,13 +31,33 @@ func TestComposeFileIsValidAndUsesKnownSettings(t *testing.T) {
 	if _, err := exec.LookPath("docker-compose"); err != nil {
 		t.Fatal("docker-compose is needed to check docker-compose.yml: apt-get install docker-compose")
 	}
-	cmd := exec.Command("docker-compose", "-f", "docker-compose.yml", "config")
-	cmd.Dir = suite.root
-	out, err := cmd.CombinedOutput()
+	config := func(env ...string) ([]byte, error) {
+		cmd := exec.Command("docker-compose", "-f", "docker-compose.yml", "config")
+		cmd.Dir = suite.root
+		cmd.Env = append(os.Environ(), env...)
+		return cmd.CombinedOutput()
+	}
+	// No password is committed: without the operator's, compose refuses.
+	for _, secret := range []string{"POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD"} {
+		env := []string{"POSTGRES_PASSWORD=", "MINIO_ROOT_PASSWORD="}
+		if secret == "POSTGRES_PASSWORD" {
+			env[1] = "MINIO_ROOT_PASSWORD=m1n10-test-secret"
+		} else {
+			env[0] = "POSTGRES_PASSWORD=pg-test-secret"
+		}
+		out, err := config(env...)
+		require.Error(t, err, "compose starts without %s: %s", secret, out)
+		require.Contains(t, string(out), "set "+secret)
+	}
+	out, err := config("POSTGRES_PASSWORD=pg-test-secret", "MINIO_ROOT_PASSWORD=m1n10-test-secret")
 	require.NoError(t, err, "%s", out)
+	raw, err := os.ReadFile(filepath.Join(suite.root, "docker-compose.yml"))
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), "signflow-minio-secret", "no password in the file")
 
 	var compose struct {
 		Services map[string]struct {
+			Ports       []any                        `yaml:"ports"`
 			Build       any                          `yaml:"build"`
 			Command     []string                     `yaml:"command"`
 			Environment map[string]string            `yaml:"environment"`
@@ -55,6 +75,17 @@ func TestComposeFileIsValidAndUsesKnownSettings(t *testing.T) {
 			if cond["condition"] == "service_completed_successfully" {
 				oneShot[dep] = true
 			}
+		}
+	}
+	// Only the API is published beyond the host; every console is on
+	// loopback.
+	for name, svc := range compose.Services {
+		for _, p := range svc.Ports {
+			short, isString := p.(string)
+			if name == "api" {
+				continue
+			}
+			require.True(t, isString && strings.HasPrefix(short, "127.0.0.1:"), "service %s publishes %v beyond this host", name, p)
 		}
 	}
 	known := configVarNames()
