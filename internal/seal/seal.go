@@ -42,33 +42,34 @@ type Sealer struct {
 	Cert   *x509.Certificate // the signing certificate
 	CA     *x509.Certificate // the CA that issued it
 	TSAURL string            // optional RFC 3161 timestamp authority
-	// caKey signs the revocation lists a verifier needs once the seal
-	// certificate has expired; only a generated CA has it here.
-	caKey crypto.Signer
+	// crl is the generated CA's revocation list, issued with the seal
+	// certificate for its whole life, which a verifier needs once the
+	// certificate has expired. The CA's key is not here: no process that
+	// runs needs it, so none that is broken into can issue certificates
+	// that pass as this Signflow's.
+	crl []byte
 }
 
-// caKeyBlock is the PEM type of the generated CA's key in seal.pem.
+// caKeyBlock is the PEM type of the generated CA's key, in CAKeyFileName.
 const caKeyBlock = "SIGNFLOW CA PRIVATE KEY"
 
-// crlValidity is how long a revocation list issued with a seal is current.
-const crlValidity = 30 * 24 * time.Hour
+// CAKeyFileName is the file, beside FileName, that holds the generated
+// CA's key. No process reads it: keep it offline, to issue a new seal
+// certificate or revocation list.
+const CAKeyFileName = "seal-ca.key"
 
-// ValidationData is what a verifier needs to check a seal made now after
-// its certificate has expired (PAdES B-LT): the chain, DER, and a
-// revocation list of the CA issued now that does not revoke the seal
-// certificate; with a configured bundle, whose CA key is not here, the
-// chain alone.
-func (s *Sealer) ValidationData(now time.Time) (certs, crls [][]byte, err error) {
+const crlBlock = "X509 CRL"
+
+// ValidationData is what a verifier needs to check a seal after its
+// certificate has expired (PAdES B-LT): the chain, DER, and the generated
+// CA's revocation list, which does not revoke the seal certificate; with a
+// configured bundle, whose CA is the operator's, the chain alone.
+func (s *Sealer) ValidationData(time.Time) (certs, crls [][]byte, err error) {
 	certs = [][]byte{s.Cert.Raw, s.CA.Raw}
-	if s.caKey == nil {
+	if s.crl == nil {
 		return certs, nil, nil
 	}
-	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(now.UnixNano()),
-		ThisUpdate: now.UTC(), NextUpdate: now.UTC().Add(crlValidity)}, s.CA, s.caKey)
-	if err != nil {
-		return nil, nil, fmt.Errorf("issue revocation list: %w", err)
-	}
-	return certs, [][]byte{crl}, nil
+	return certs, [][]byte{s.crl}, nil
 }
 
 // documentSigning is the RFC 9336 extended key usage for document signing.
@@ -108,11 +109,14 @@ func ParsePKCS12(data []byte, password string) (*Sealer, error) {
 // LoadOrCreate reads dir/seal.pem, creating a new CA and signing
 // certificate there on first start. Processes starting together agree on
 // one: the file appears atomically and the loser loads the winner's.
+//
+// The generated CA's key goes to CAKeyFileName, which is never read; a
+// seal.pem from before that, which held it, is split on load.
 func LoadOrCreate(dir string) (*Sealer, error) {
 	path := filepath.Join(dir, FileName)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := create(path); err != nil {
+		if err := create(dir); err != nil {
 			return nil, err
 		}
 		data, err = os.ReadFile(path)
@@ -120,23 +124,108 @@ func LoadOrCreate(dir string) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read seal: %w", err)
 	}
+	if bytes.Contains(data, []byte("BEGIN "+caKeyBlock)) {
+		if data, err = split(dir, data); err != nil {
+			return nil, err
+		}
+	}
 	return parse(data)
 }
 
-func create(path string) error {
-	data, err := generate()
+func create(dir string) error {
+	runtime, caKey, err := generate()
 	if err != nil {
 		return err
 	}
-	return createonce.File(path, data)
+	if err := createonce.File(filepath.Join(dir, CAKeyFileName), caKey); err != nil {
+		return err
+	}
+	return createonce.File(filepath.Join(dir, FileName), runtime)
 }
 
-// generate makes an ECDSA P-256 CA (20 years) and a document-signing
-// certificate it issues (5 years), as PEM.
-func generate() ([]byte, error) {
+// split moves the CA key out of a seal.pem that held it, leaving in its
+// place the revocation list the key would have issued.
+func split(dir string, data []byte) ([]byte, error) {
+	var kept, caKey bytes.Buffer
+	var ca *x509.Certificate
+	var certs []*x509.Certificate
+	var signer crypto.Signer
+	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
+		switch block.Type {
+		case caKeyBlock:
+			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parse CA key: %w", err)
+			}
+			var ok bool
+			if signer, ok = k.(crypto.Signer); !ok {
+				return nil, errors.New("CA key cannot sign")
+			}
+			_ = pem.Encode(&caKey, block)
+			continue
+		case "CERTIFICATE":
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parse seal certificate: %w", err)
+			}
+			certs = append(certs, c)
+		}
+		_ = pem.Encode(&kept, block)
+	}
+	if len(certs) != 2 {
+		return nil, errors.New("seal file must hold the signing certificate and the CA certificate")
+	}
+	ca = certs[1]
+	crl, err := issueCRL(certs[0], ca, signer)
+	if err != nil {
+		return nil, err
+	}
+	_ = pem.Encode(&kept, &pem.Block{Type: crlBlock, Bytes: crl})
+	if err := createonce.File(filepath.Join(dir, CAKeyFileName), caKey.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := replace(filepath.Join(dir, FileName), kept.Bytes()); err != nil {
+		return nil, err
+	}
+	return kept.Bytes(), nil
+}
+
+// issueCRL is the CA's revocation list revoking nothing, current for the
+// seal certificate's whole life.
+func issueCRL(cert, ca *x509.Certificate, caKey crypto.Signer) ([]byte, error) {
+	now := time.Now().UTC()
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(now.UnixNano()),
+		ThisUpdate: now.Add(-time.Hour), NextUpdate: cert.NotAfter}, ca, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("issue revocation list: %w", err)
+	}
+	return crl, nil
+}
+
+// replace writes data to path atomically, over what is there.
+func replace(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".replace-*")
+	if err != nil {
+		return fmt.Errorf("rewrite %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("rewrite %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("rewrite %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// generate makes an ECDSA P-256 CA (20 years), a document-signing
+// certificate it issues (5 years) and a revocation list for that life, as
+// PEM: what the processes load, and the CA's key apart.
+func generate() (runtime, caKeyPEM []byte, err error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("generate CA key: %w", err)
+		return nil, nil, fmt.Errorf("generate CA key: %w", err)
 	}
 	now := time.Now().UTC()
 	caTmpl := &x509.Certificate{
@@ -147,12 +236,12 @@ func generate() ([]byte, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return nil, fmt.Errorf("create CA certificate: %w", err)
+		return nil, nil, fmt.Errorf("create CA certificate: %w", err)
 	}
 	ca, _ := x509.ParseCertificate(caDER)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("generate seal key: %w", err)
+		return nil, nil, fmt.Errorf("generate seal key: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(), Subject: pkix.Name{Organization: []string{"Signflow"}, CommonName: "Signflow Document Seal"},
@@ -163,22 +252,27 @@ func generate() ([]byte, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		return nil, fmt.Errorf("create seal certificate: %w", err)
+		return nil, nil, fmt.Errorf("create seal certificate: %w", err)
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("encode seal key: %w", err)
+		return nil, nil, fmt.Errorf("encode seal key: %w", err)
 	}
 	caKeyDER, err := x509.MarshalPKCS8PrivateKey(caKey)
 	if err != nil {
-		return nil, fmt.Errorf("encode CA key: %w", err)
+		return nil, nil, fmt.Errorf("encode CA key: %w", err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	crl, err := issueCRL(cert, ca, caKey)
+	if err != nil {
+		return nil, nil, err
 	}
 	var out bytes.Buffer
 	for _, b := range []*pem.Block{{Type: "CERTIFICATE", Bytes: der}, {Type: "CERTIFICATE", Bytes: caDER}, {Type: "PRIVATE KEY", Bytes: keyDER},
-		{Type: caKeyBlock, Bytes: caKeyDER}} {
+		{Type: crlBlock, Bytes: crl}} {
 		_ = pem.Encode(&out, b)
 	}
-	return out.Bytes(), nil
+	return out.Bytes(), pem.EncodeToMemory(&pem.Block{Type: caKeyBlock, Bytes: caKeyDER}), nil
 }
 
 func serial() *big.Int {
@@ -188,8 +282,8 @@ func serial() *big.Int {
 
 func parse(data []byte) (*Sealer, error) {
 	var certs []*x509.Certificate
-	var key, caKey crypto.Signer
-	var ok bool
+	var key crypto.Signer
+	var crl []byte
 	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
 		switch block.Type {
 		case "CERTIFICATE":
@@ -208,20 +302,14 @@ func parse(data []byte) (*Sealer, error) {
 				return nil, errors.New("seal key cannot sign")
 			}
 			key = signer
-		case caKeyBlock: // seal files generated before it was kept have none
-			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("parse CA key: %w", err)
-			}
-			if caKey, ok = k.(crypto.Signer); !ok {
-				return nil, errors.New("CA key cannot sign")
-			}
+		case crlBlock: // seal files generated before the CA key left them have none
+			crl = block.Bytes
 		}
 	}
 	if len(certs) != 2 || key == nil {
 		return nil, errors.New("seal file must hold the signing certificate, the CA certificate and the key")
 	}
-	return &Sealer{Key: key, Cert: certs[0], CA: certs[1], caKey: caKey}, nil
+	return &Sealer{Key: key, Cert: certs[0], CA: certs[1], crl: crl}, nil
 }
 
 // CAPEM is the CA certificate that verifiers trust.

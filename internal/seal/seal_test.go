@@ -2,6 +2,7 @@ package seal_test
 
 import (
 	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,9 +104,10 @@ func TestSealWithAConfiguredPKCS12Bundle(t *testing.T) {
 	require.True(t, s.Verify(sealed)[0].ByThisSignflow)
 }
 
-// A generated CA issues, with each seal, the revocation list a verifier
-// needs after the seal certificate has expired; a configured bundle, whose
-// CA key is elsewhere, gives the chain alone.
+// A generated CA's revocation list, current for the seal certificate's
+// life, is what a verifier needs after that certificate has expired; the
+// CA's key is kept apart, in a file no process reads. A configured bundle,
+// whose CA is the operator's, gives the chain alone.
 func TestValidationDataForLongTermVerification(t *testing.T) {
 	dir := t.TempDir()
 	s, err := seal.LoadOrCreate(dir)
@@ -116,13 +118,20 @@ func TestValidationDataForLongTermVerification(t *testing.T) {
 	certs, crls, err := again.ValidationData(now)
 	require.NoError(t, err)
 	require.Equal(t, [][]byte{s.Cert.Raw, s.CA.Raw}, certs)
-	require.Len(t, crls, 1, "the CA key is kept in seal.pem")
+	require.Len(t, crls, 1, "the revocation list is kept in seal.pem")
 	crl, err := x509.ParseRevocationList(crls[0])
 	require.NoError(t, err)
 	require.NoError(t, crl.CheckSignatureFrom(s.CA))
 	require.Empty(t, crl.RevokedCertificateEntries)
-	require.WithinDuration(t, now, crl.ThisUpdate, time.Second)
-	require.True(t, crl.NextUpdate.After(now))
+	require.False(t, crl.ThisUpdate.After(now))
+	require.Equal(t, s.Cert.NotAfter, crl.NextUpdate, "current for the seal certificate's life")
+
+	runtime, err := os.ReadFile(filepath.Join(dir, seal.FileName))
+	require.NoError(t, err)
+	require.NotContains(t, string(runtime), "CA PRIVATE KEY", "what the processes load holds no CA key")
+	caKey, err := os.ReadFile(filepath.Join(dir, seal.CAKeyFileName))
+	require.NoError(t, err)
+	require.Contains(t, string(caKey), "SIGNFLOW CA PRIVATE KEY")
 
 	bundle, err := pkcs12.Modern.Encode(s.Key, s.Cert, []*x509.Certificate{s.CA}, "pw")
 	require.NoError(t, err)
@@ -132,4 +141,39 @@ func TestValidationDataForLongTermVerification(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, certs, 2)
 	require.Empty(t, crls)
+}
+
+// A seal.pem generated when the CA key was kept in it is split on load:
+// the key moves to its own file, a revocation list takes its place, and
+// the seal is unchanged.
+func TestAnOldSealFileGivesUpItsCAKey(t *testing.T) {
+	dir := t.TempDir()
+	s, err := seal.LoadOrCreate(dir)
+	require.NoError(t, err)
+	runtime, err := os.ReadFile(filepath.Join(dir, seal.FileName))
+	require.NoError(t, err)
+	caKey, err := os.ReadFile(filepath.Join(dir, seal.CAKeyFileName))
+	require.NoError(t, err)
+	var old []byte
+	for block, rest := pem.Decode(runtime); block != nil; block, rest = pem.Decode(rest) {
+		if block.Type != "X509 CRL" {
+			old = append(old, pem.EncodeToMemory(block)...)
+		}
+	}
+	old = append(old, caKey...)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, seal.FileName), old, 0o600))
+	require.NoError(t, os.Remove(filepath.Join(dir, seal.CAKeyFileName)))
+
+	loaded, err := seal.LoadOrCreate(dir)
+	require.NoError(t, err)
+	require.Equal(t, s.Cert.Raw, loaded.Cert.Raw)
+	_, crls, err := loaded.ValidationData(time.Now())
+	require.NoError(t, err)
+	require.Len(t, crls, 1)
+	rewritten, err := os.ReadFile(filepath.Join(dir, seal.FileName))
+	require.NoError(t, err)
+	require.NotContains(t, string(rewritten), "CA PRIVATE KEY")
+	moved, err := os.ReadFile(filepath.Join(dir, seal.CAKeyFileName))
+	require.NoError(t, err)
+	require.Equal(t, caKey, moved)
 }
