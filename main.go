@@ -312,6 +312,9 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		return err
 	}
 	store.Sealer = dataKeys // personal data in the audit trail, per recipient
+	if err := store.SealWebhookSecrets(ctx); err != nil {
+		return err
+	}
 	blobs, err := a.openBlobs(ctx, dataKeys)
 	if err != nil {
 		return err

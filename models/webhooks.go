@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,7 +23,9 @@ const (
 )
 
 // WebhookSubscription sends a tenant's events to a URL. The secret signs
-// them, so it is kept as is; during a rotation the previous one signs too.
+// them, so it must be kept whole, not hashed: it is stored sealed under the
+// data keys (a copy of the database alone cannot forge deliveries), and
+// read here in clear. During a rotation the previous one signs too.
 type WebhookSubscription struct {
 	ID         string   `gorm:"primaryKey;size:40"`
 	TenantID   string   `gorm:"size:64;not null;index"`
@@ -98,6 +103,7 @@ func queueDeliveries(tx *gorm.DB, e Event, feedID int64) error {
 
 // CreateWebhook stores a subscription.
 func (s *Store) CreateWebhook(ctx context.Context, w WebhookSubscription) error {
+	w.Secret, w.PreviousSecret = s.sealSecret(w.ID, w.Secret), s.sealSecret(w.ID, w.PreviousSecret)
 	if err := s.DB.WithContext(ctx).Create(&w).Error; err != nil {
 		return fmt.Errorf("create webhook: %w", err)
 	}
@@ -106,7 +112,11 @@ func (s *Store) CreateWebhook(ctx context.Context, w WebhookSubscription) error 
 
 // GetWebhook finds a tenant's subscription that has not been deleted.
 func (s *Store) GetWebhook(ctx context.Context, tenantID, id string) (*WebhookSubscription, error) {
-	return findOne[WebhookSubscription](s.DB.WithContext(ctx).Where("tenant_id = ? AND id = ? AND deleted_at IS NULL", tenantID, id), "webhook "+id)
+	w, err := findOne[WebhookSubscription](s.DB.WithContext(ctx).Where("tenant_id = ? AND id = ? AND deleted_at IS NULL", tenantID, id), "webhook "+id)
+	if err != nil {
+		return nil, err
+	}
+	return w, s.openSecrets(w)
 }
 
 // ListWebhooks lists a tenant's subscriptions, oldest first.
@@ -115,20 +125,93 @@ func (s *Store) ListWebhooks(ctx context.Context, tenantID string) ([]WebhookSub
 	if err := s.DB.WithContext(ctx).Where("tenant_id = ? AND deleted_at IS NULL", tenantID).Order("created_at, id").Find(&ws).Error; err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
+	for i := range ws {
+		if err := s.openSecrets(&ws[i]); err != nil {
+			return nil, err
+		}
+	}
 	return ws, nil
 }
 
-// UpdateWebhook saves a subscription's changed columns.
+// UpdateWebhook saves a subscription's changed columns; secrets among
+// them are given in clear and stored sealed.
 func (s *Store) UpdateWebhook(ctx context.Context, w *WebhookSubscription, columns map[string]any) error {
-	if err := s.DB.WithContext(ctx).Model(w).Updates(columns).Error; err != nil {
+	sealed := maps.Clone(columns)
+	for _, c := range []string{"secret", "previous_secret"} {
+		if v, ok := sealed[c].(string); ok {
+			sealed[c] = s.sealSecret(w.ID, v)
+		}
+	}
+	if err := s.DB.WithContext(ctx).Model(w).Updates(sealed).Error; err != nil {
 		return fmt.Errorf("update webhook %s: %w", w.ID, err)
 	}
-	return nil
+	return s.openSecrets(w)
 }
 
 // WebhookByID finds a subscription whatever its state, for the deliverer.
 func (s *Store) WebhookByID(ctx context.Context, id string) (*WebhookSubscription, error) {
-	return findOne[WebhookSubscription](s.DB.WithContext(ctx).Where("id = ?", id), "webhook "+id)
+	w, err := findOne[WebhookSubscription](s.DB.WithContext(ctx).Where("id = ?", id), "webhook "+id)
+	if err != nil {
+		return nil, err
+	}
+	return w, s.openSecrets(w)
+}
+
+// sealedSecret marks a stored webhook secret sealed under the data keys.
+const sealedSecret = "sealed:"
+
+// sealSecret is how a webhook secret is stored: sealed, bound to its
+// subscription, when the store has data keys.
+func (s *Store) sealSecret(subscriptionID, secret string) string {
+	if s.Sealer == nil || secret == "" || strings.HasPrefix(secret, sealedSecret) {
+		return secret
+	}
+	kid, box := s.Sealer.Seal([]byte(secret), []byte("webhook-secret:"+subscriptionID))
+	return sealedSecret + kid + ":" + base64.RawStdEncoding.EncodeToString(box)
+}
+
+// openSecrets turns w's stored secrets back into clear ones; a secret
+// stored before secrets were sealed reads as it is.
+func (s *Store) openSecrets(w *WebhookSubscription) error {
+	for _, secret := range []*string{&w.Secret, &w.PreviousSecret} {
+		rest, ok := strings.CutPrefix(*secret, sealedSecret)
+		if !ok {
+			continue
+		}
+		kid, encoded, _ := strings.Cut(rest, ":")
+		box, err := base64.RawStdEncoding.DecodeString(encoded)
+		if err != nil || s.Sealer == nil {
+			return fmt.Errorf("open the secret of webhook %s: it is damaged or no data keys are configured", w.ID)
+		}
+		plain, err := s.Sealer.Open(kid, box, []byte("webhook-secret:"+w.ID))
+		if err != nil {
+			return fmt.Errorf("open the secret of webhook %s: %w", w.ID, err)
+		}
+		*secret = string(plain)
+	}
+	return nil
+}
+
+// SealWebhookSecrets seals the secrets stored in clear before secrets were
+// sealed; safe to run from every process at once.
+func (s *Store) SealWebhookSecrets(ctx context.Context) error {
+	if s.Sealer == nil {
+		return nil
+	}
+	var ws []WebhookSubscription
+	err := s.DB.WithContext(ctx).Where("secret NOT LIKE ? OR (previous_secret <> '' AND previous_secret NOT LIKE ?)", sealedSecret+"%", sealedSecret+"%").
+		Find(&ws).Error
+	if err != nil {
+		return fmt.Errorf("find webhook secrets to seal: %w", err)
+	}
+	for _, w := range ws {
+		err := s.DB.WithContext(ctx).Model(&WebhookSubscription{}).Where("id = ? AND secret = ? AND previous_secret = ?", w.ID, w.Secret, w.PreviousSecret).
+			Updates(map[string]any{"secret": s.sealSecret(w.ID, w.Secret), "previous_secret": s.sealSecret(w.ID, w.PreviousSecret)}).Error
+		if err != nil {
+			return fmt.Errorf("seal the secret of webhook %s: %w", w.ID, err)
+		}
+	}
+	return nil
 }
 
 // PendingSubscriptions are the subscriptions with deliveries waiting for
