@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -184,4 +185,16 @@ func TestRetentionListsWhatIsPastItsPeriodAndHonoursLegalHolds(t *testing.T) {
 	}
 	require.Equal(t, []string{"envelope.created", "ecompleted", models.EventLegalHoldPlaced, models.EventLegalHoldReleased, models.EventDocumentsDeleted}, types)
 	require.Nil(t, models.VerifyChain("env", events), "the chain holds")
+}
+
+// The SQLite linked in is kept current: modernc.org/sqlite is pinned in
+// go.mod above what glebarez/sqlite asks for (SQLite 3.41, from 2023).
+func TestTheEmbeddedSQLiteIsCurrent(t *testing.T) {
+	store := newStore(t)
+	var version string
+	require.NoError(t, store.DB.Raw("SELECT sqlite_version()").Scan(&version).Error)
+	var major, minor int
+	_, err := fmt.Sscanf(version, "%d.%d", &major, &minor)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, major*100+minor, 349, "SQLite %s", version)
 }
