@@ -78,6 +78,8 @@ type Server struct {
 
 	// pageImages keeps recently drawn page images.
 	pageImages *lru.Cache[string, []byte]
+	// renders bounds the page images each tenant has drawn at once.
+	renders tenantSlots
 }
 
 // pageImagesCached is how many page images an API process keeps: at a
@@ -88,6 +90,7 @@ const pageImagesCached = 128
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s.pageImages, _ = lru.New[string, []byte](pageImagesCached)
+	s.renders.held = map[string]int{}
 	r := gin.New()
 	// X-Forwarded-For counts only from configured proxies (none by default);
 	// config.Load has already checked the addresses.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -332,14 +333,22 @@ func (s *Server) signingPageImage(c *gin.Context) {
 	}
 	width := defaultPageWidth
 	if v := c.Query("width"); v != "" {
-		if width, err = strconv.Atoi(v); err != nil || width < pdf.MinPageWidth || width > pdf.MaxPageWidth {
-			invalid(c, signing.FieldErrors{{Field: "width", Message: fmt.Sprintf("give a width from %d to %d pixels", pdf.MinPageWidth, pdf.MaxPageWidth)}})
+		if width, err = strconv.Atoi(v); err != nil || !slices.Contains(pdf.PageWidths, width) {
+			invalid(c, signing.FieldErrors{{Field: "width", Message: fmt.Sprintf("give one of the widths %v in pixels", pdf.PageWidths)}})
 			return
 		}
 	}
 	key := fmt.Sprintf("%s/%d/%d", doc.ID, page, width)
 	image, ok := s.pageImages.Get(key)
 	if !ok {
+		// One engine serves the process: no tenant may queue every other
+		// behind a flood of its own pages.
+		if !s.renders.acquire(env.TenantID) {
+			c.Header("Retry-After", "1")
+			problem(c, http.StatusTooManyRequests, "engine-busy", "Pages of this account are being drawn; retry in a second.")
+			return
+		}
+		defer s.renders.release(env.TenantID)
 		data, err := s.recordedBlob(c, blob.OriginalKey(env.ID, doc.ID), doc.SHA256)
 		if err != nil {
 			s.blobFailed(c, "reading the document", err)
@@ -353,6 +362,34 @@ func (s *Server) signingPageImage(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "private, max-age=300")
 	c.Data(http.StatusOK, "image/png", image)
+}
+
+// rendersPerTenant is how many page images of one tenant a process draws
+// or has waiting for the engine at once.
+const rendersPerTenant = 2
+
+// tenantSlots counts each tenant's page images under way.
+type tenantSlots struct {
+	mu   sync.Mutex
+	held map[string]int
+}
+
+func (t *tenantSlots) acquire(tenant string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.held[tenant] >= rendersPerTenant {
+		return false
+	}
+	t.held[tenant]++
+	return true
+}
+
+func (t *tenantSlots) release(tenant string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.held[tenant]--; t.held[tenant] == 0 {
+		delete(t.held, tenant)
+	}
 }
 
 // completedCopy serves a completed document to a recipient through the

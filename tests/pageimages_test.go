@@ -50,6 +50,7 @@ func TestPagesAreDrawnForAVerifiedSession(t *testing.T) {
 		require.Positive(t, dark, "the page's text is drawn")
 	}
 	require.Equal(t, http.StatusUnprocessableEntity, get(pages+"1?width=50").status)
+	require.Equal(t, http.StatusUnprocessableEntity, get(pages+"1?width=601").status, "only the widths the engine draws")
 	require.Equal(t, http.StatusNotFound, get(pages+"9").status)
 	require.Equal(t, http.StatusNotFound, get(link+"/documents/nope/pages/1").status)
 }

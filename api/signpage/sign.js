@@ -156,7 +156,9 @@
   // loadPageImages fetches the pages drawn by the API at this screen's
   // width, one after another so the first page shows first.
   async function loadPageImages() {
-    const width = Math.min(2000, Math.max(100, Math.round($("pages").clientWidth * (window.devicePixelRatio || 1)) || 1000));
+    // The API draws a few widths: the smallest that covers this screen.
+    const wanted = Math.round($("pages").clientWidth * (window.devicePixelRatio || 1)) || 1000;
+    const width = [400, 600, 800, 1000, 1200, 1600, 2000].find((w) => w >= wanted) || 2000;
     for (const page of document.querySelectorAll("#pages .page")) {
       const png = await call("GET", "/documents/" + encodeURIComponent(page.dataset.doc) + "/pages/" + page.dataset.page + "?width=" + width);
       page.querySelector("img").src = URL.createObjectURL(png);

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,20 +53,20 @@ func pdfEngine() (pdfium.Pool, error) {
 	return engine, engineErr
 }
 
-// Page images for the signing page are bounded so that no request can make
-// the engine draw more than maxPagePixels.
-const (
-	MinPageWidth  = 100
-	MaxPageWidth  = 2000
-	maxPagePixels = 8 << 20
-)
+// PageWidths are the widths a page image is drawn at: a few, so that a
+// caller cannot make the engine draw one page at 1,900 widths, and the
+// cache serves every screen of about the same size. No image holds more
+// than maxPagePixels.
+var PageWidths = []int{400, 600, 800, 1000, 1200, 1600, 2000}
+
+const maxPagePixels = 8 << 20
 
 // RenderPage draws page nr (from 1) of a document that passed Inspect as
 // a PNG width pixels wide, its height following the page's shape, capped
 // so the image holds at most maxPagePixels.
 func RenderPage(data []byte, nr, width int) ([]byte, error) {
-	if width < MinPageWidth || width > MaxPageWidth {
-		return nil, fmt.Errorf("a page image is %d to %d pixels wide", MinPageWidth, MaxPageWidth)
+	if !slices.Contains(PageWidths, width) {
+		return nil, fmt.Errorf("a page image is one of %v pixels wide", PageWidths)
 	}
 	var out bytes.Buffer
 	err := withDocument(data, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
