@@ -13,7 +13,7 @@ MINIO                := $(BIN)/minio
 AXE_VERSION          := 4.14.1
 AXE                  := $(BIN)/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: build run test lint clean chaos
+.PHONY: build run test lint clean chaos fuzz
 
 build:
 	go build -o $(BIN)/signflow .
@@ -53,6 +53,20 @@ test: lint $(TEMPORAL) $(MAILPIT) $(MINIO) $(AXE)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
 	@mkdir -p $(CURDIR)/test-artifacts
 	go test -race -count=1 -parallel 8 -timeout 25m -artifacts -outputdir $(CURDIR)/test-artifacts ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Every fuzz target explores beyond its seeds for FUZZTIME: the JSON and CSV
+# bodies of every route, and PDF intake. A finding is saved under the
+# package's testdata/fuzz and fails the run.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := ./api:FuzzCreateEnvelope ./api:FuzzCreateEnvelopeMultipart ./api:FuzzSenderRoutes \
+	./api:FuzzSignerRoutes ./api:FuzzVerifyDocument ./api:FuzzTokenEndpoint ./api:FuzzTemplatesBulkAndCompliance \
+	./internal/pdf:FuzzInspect
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # The chaos suite at scale: API, worker, Temporal and Mailpit as processes,
 # broken while CHAOS_ENVELOPES envelopes are in flight (make test runs 6).

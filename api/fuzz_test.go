@@ -209,3 +209,30 @@ func FuzzTokenEndpoint(f *testing.F) {
 		r.send(t, http.MethodPost, "/oauth/token", "application/x-www-form-urlencoded", body)
 	})
 }
+
+// FuzzTemplatesBulkAndCompliance covers the remaining bodies: templates,
+// bulk sends as JSON and as CSV, and the compliance routes.
+func FuzzTemplatesBulkAndCompliance(f *testing.F) {
+	r := newRig(f)
+	routes := []struct{ method, path, contentType string }{
+		{http.MethodPost, "/v1/templates", "application/json"},
+		{http.MethodPut, "/v1/templates/nope", "application/json"},
+		{http.MethodPost, "/v1/bulk-sends", "application/json"},
+		{http.MethodPost, "/v1/bulk-sends?template_id=nope", "text/csv"},
+		{http.MethodPut, "/v1/retention-policy", "application/json"},
+		{http.MethodPost, "/v1/data-subjects/export", "application/json"},
+		{http.MethodPost, "/v1/data-subjects/erase", "application/json"},
+		{http.MethodPost, "/v1/envelopes/" + r.env.ID + "/legal-hold", "application/json"},
+	}
+	for i, body := range []string{string(validSpec(f, true)), `{"name": "x", "roles": [{"name": "A", "role": "signer"}]}`,
+		`{"template_id": "nope", "rows": [{"roles": [{"role": "A", "name": "Ada", "email": "ada@example.com"}]}]}`,
+		"A.name,A.email,value.salary\nAda,ada@example.com,\"EUR 1\"\n", `{"completed_days": 30}`, `{"email": "ada@example.com"}`,
+		`{"email": "ada@example.com", "reason": "asked"}`, `{"reason": "litigation"}`} {
+		f.Add(uint8(i), []byte(body))
+	}
+	f.Add(uint8(3), []byte(strings.Repeat(",", 100_000)+"\n"))
+	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
+		rt := routes[int(route)%len(routes)]
+		r.send(t, rt.method, rt.path, rt.contentType, body)
+	})
+}

@@ -1,0 +1,258 @@
+package tests
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/models"
+)
+
+// Decoder bombs go to an API process of its own, whose resident memory is
+// read from /proc as an operator's monitoring would: each is refused with
+// a 4xx in under a second, and the process grows by less than 64 MB (less
+// than 16 MB for a 96 MiB body). Before, a 30000x30000 PNG signature took
+// 860 MiB, and eight at once took the API from 175 MB to 7 GB.
+
+// lonelyAPI runs `signflow api` on the suite's database and Temporal, on a
+// task queue no worker polls: what it refuses, it refuses before any
+// workflow sees it.
+func lonelyAPI(t *testing.T) (base string, p *process) {
+	t.Helper()
+	addr := freePort()
+	base = "http://" + addr
+	env := []string{"DATABASE_URL=" + suite.databaseURL, "TEMPORAL_ADDRESS=" + suite.hostPort, "SIGNFLOW_TASK_QUEUE=bombs-" + newTestID(),
+		"SIGNFLOW_DATA_DIR=" + t.TempDir(), "SIGNFLOW_HTTP_ADDR=" + addr, "SIGNFLOW_PUBLIC_URL=" + base,
+		"SIGNFLOW_SMTP_ADDR=" + suite.smtpAddr, "SIGNFLOW_SMTP_TLS=none", "SIGNFLOW_RATE_LIMIT=1000", "SIGNFLOW_RATE_BURST=1000",
+		"SIGNFLOW_ADMISSION_MAX_BACKLOG=0s"}
+	p = &process{t: t, name: "bombs-api", ready: "api listening", args: []string{suite.binary, "api"}, env: env}
+	p.start()
+	t.Cleanup(p.kill)
+	require.NoError(t, awaitListening(addr))
+	return base, p
+}
+
+// memory reads a process's resident set and its peak since the last reset.
+func memory(t *testing.T, pid int) (rss, peak int64) {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(status), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
+
+// resetPeak starts a new peak measurement (Linux's clear_refs 5).
+func resetPeak(t *testing.T, pid int) int64 {
+	t.Helper()
+	require.NoError(t, os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0))
+	rss, _ := memory(t, pid)
+	return rss
+}
+
+// pngDeclaring is a real PNG of 2x2 pixels whose header declares width x
+// height at the given depth and colour type.
+func pngDeclaring(t *testing.T, width, height uint32, depth, colorType byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 2, 2))))
+	data := buf.Bytes()
+	ihdr := data[16:29]
+	binary.BigEndian.PutUint32(ihdr[0:], width)
+	binary.BigEndian.PutUint32(ihdr[4:], height)
+	ihdr[8], ihdr[9] = depth, colorType
+	binary.BigEndian.PutUint32(data[29:], crc32.ChecksumIEEE(data[12:29]))
+	return data
+}
+
+// jpegDeclaring is a real 8x8 JPEG whose frame header declares 60000x60000.
+func jpegDeclaring(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 8, 8)), nil))
+	data := buf.Bytes()
+	i := bytes.Index(data, []byte{0xFF, 0xC0})
+	require.Positive(t, i)
+	binary.BigEndian.PutUint16(data[i+5:], 60000)
+	binary.BigEndian.PutUint16(data[i+7:], 60000)
+	return data
+}
+
+// pdfBomb is a one-page PDF whose content stream inflates to 1 GiB from
+// about 1 MB.
+func pdfBomb(t *testing.T) []byte {
+	t.Helper()
+	var z bytes.Buffer
+	w, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	require.NoError(t, err)
+	chunk := make([]byte, 1<<20)
+	for range 1024 {
+		_, _ = w.Write(chunk)
+	}
+	require.NoError(t, w.Close())
+	var b bytes.Buffer
+	var offsets []int
+	obj := func(body string, stream []byte) {
+		offsets = append(offsets, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\n", len(offsets), body)
+		if stream != nil {
+			b.WriteString("stream\n")
+			b.Write(stream)
+			b.WriteString("\nendstream\n")
+		}
+		b.WriteString("endobj\n")
+	}
+	b.WriteString("%PDF-1.7\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>", nil)
+	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>", nil)
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>", nil)
+	obj(fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>", z.Len()), z.Bytes())
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
+	return b.Bytes()
+}
+
+// timed sends a request and answers its status and how long it took.
+func timed(t *testing.T, req *http.Request) (int, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, time.Since(start)
+}
+
+func TestDecoderBombsAreRefusedFastAndCheaply(t *testing.T) {
+	base, proc := lonelyAPI(t)
+	pid := proc.cmd.Process.Pid
+	ctx := context.Background()
+	tenant := "bombs-" + newTestID()
+	c, secret := accesstoken.NewClient(tenant, "bombs", models.Scopes, time.Now())
+	require.NoError(t, suite.store.CreateClient(ctx, c))
+	status, grant := sendWith(t, http.MethodPost, base+"/oauth/token", "application/x-www-form-urlencoded",
+		strings.NewReader("grant_type=client_credentials&client_id="+c.ID+"&client_secret="+secret), nil)
+	require.Equal(t, http.StatusOK, status, "%v", grant)
+	auth := map[string]string{"Authorization": "Bearer " + str(grant, "access_token")}
+
+	attachment := fieldAt(0, "attachment", 1, attachmentBox)
+	status, created := sendWith(t, http.MethodPost, base+"/v1/envelopes", "application/json",
+		jsonBody(t, jsonEnvelope(t, []J{signer("bombs", 1)}, []J{fieldAt(0, "signature", 1, aliceSig), attachment})), auth)
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	link := str(created, "recipients", 0, "signing_api_url")
+	sig, att := str(created, "fields", 0, "id"), str(created, "fields", 1, "id")
+	bearer := session(t, link)
+
+	sign := func(value J) *http.Request {
+		req, err := http.NewRequest(http.MethodPost, link+"/sign", jsonBody(t, J{"values": []J{value}}))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", bearer["Authorization"])
+		return req
+	}
+	// Warm the process up with one of each refusal, then measure.
+	status, _ = timed(t, sign(J{"field_id": sig, "image_png_base64": signaturePNG(t)}))
+	require.NotEqual(t, http.StatusInternalServerError, status)
+	baseline := resetPeak(t, pid)
+
+	// Eight drawn signatures at once, each declaring 30000x30000 pixels.
+	bomb := base64.StdEncoding.EncodeToString(pngDeclaring(t, 30_000, 30_000, 8, 6))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			status, took := timed(t, sign(J{"field_id": sig, "image_png_base64": bomb}))
+			require.Equal(t, http.StatusUnprocessableEntity, status)
+			require.Less(t, took, time.Second)
+		})
+	}
+	wg.Wait()
+
+	// Attachments: a 16-bit PNG, a JPEG and a PDF, each far larger decoded.
+	for name, data := range map[string][]byte{"scan.png": pngDeclaring(t, 10_000, 10_000, 16, 6), "photo.jpg": jpegDeclaring(t),
+		"bomb.pdf": pdfBomb(t)} {
+		status, took := timed(t, sign(J{"field_id": att, "attachment": J{"name": name, "content_base64": base64.StdEncoding.EncodeToString(data)}}))
+		require.Equal(t, http.StatusUnprocessableEntity, status, name)
+		require.Less(t, took, time.Second, name)
+	}
+
+	// The same PDF as an envelope's document, and a CSV of a million columns.
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/envelopes", jsonBody(t, J{"subject": "Bomb",
+		"documents":  []J{{"name": "bomb.pdf", "content_base64": base64.StdEncoding.EncodeToString(pdfBomb(t))}},
+		"recipients": []J{signer("bomb", 1)}, "fields": []J{fieldAt(0, "signature", 1, aliceSig)}}))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", auth["Authorization"])
+	status, took := timed(t, req)
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Less(t, took, time.Second)
+	req, err = http.NewRequest(http.MethodPost, base+"/v1/bulk-sends?template_id=none", strings.NewReader(strings.Repeat("a.name,", 1_000_000)+"\n"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", auth["Authorization"])
+	status, took = timed(t, req)
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Less(t, took, time.Second)
+
+	_, peak := memory(t, pid)
+	t.Logf("bombs: resident %d MB before, peak %d MB", baseline>>20, peak>>20)
+	require.Less(t, peak-baseline, int64(64<<20), "the API grew %d MB", (peak-baseline)>>20)
+
+	// 96 MiB with an Idempotency-Key, declared and chunked.
+	for _, declared := range []bool{true, false} {
+		baseline = resetPeak(t, pid)
+		req, err := http.NewRequest(http.MethodPost, base+"/v1/bulk-sends", io.LimitReader(zeros{}, 96<<20))
+		require.NoError(t, err)
+		if declared {
+			req.ContentLength = 96 << 20
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "huge-"+strconv.FormatBool(declared))
+		req.Header.Set("Authorization", auth["Authorization"])
+		status, _ := timed(t, req)
+		require.Equal(t, http.StatusRequestEntityTooLarge, status)
+		_, peak := memory(t, pid)
+		t.Logf("96 MiB body (Content-Length given: %v): resident %d MB before, peak %d MB", declared, baseline>>20, peak>>20)
+		require.Less(t, peak-baseline, int64(16<<20), "the API grew %d MB for one body", (peak-baseline)>>20)
+	}
+}
+
+// zeros reads as endless zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
