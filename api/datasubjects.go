@@ -38,12 +38,23 @@ type subjectNotificationView struct {
 	MessageID string     `json:"message_id"`
 }
 
+// formerIdentityView is a slot the person held until a reassign or a
+// correction gave it to someone else.
+type formerIdentityView struct {
+	RecipientID    string    `json:"recipient_id"`
+	LinkGeneration int       `json:"link_generation"`
+	Name           string    `json:"name"`
+	Email          string    `json:"email"`
+	ReplacedAt     time.Time `json:"replaced_at"`
+}
+
 type subjectEnvelopeView struct {
-	Envelope      envelopeSummary           `json:"envelope"`
-	Recipients    []recipientView           `json:"recipients"`
-	Fields        []subjectFieldView        `json:"fields"`
-	Events        []models.Event            `json:"events"`
-	Notifications []subjectNotificationView `json:"notifications"`
+	Envelope         envelopeSummary           `json:"envelope"`
+	Recipients       []recipientView           `json:"recipients"`
+	FormerIdentities []formerIdentityView      `json:"former_identities"`
+	Fields           []subjectFieldView        `json:"fields"`
+	Events           []models.Event            `json:"events"`
+	Notifications    []subjectNotificationView `json:"notifications"`
 }
 
 // exportDataSubject answers a person's request of access (GDPR article
@@ -70,8 +81,12 @@ func (s *Server) exportDataSubject(c *gin.Context) {
 	}
 	out := []subjectEnvelopeView{}
 	for _, r := range records {
-		v := subjectEnvelopeView{Envelope: summaryView(&r.Envelope), Recipients: []recipientView{}, Fields: []subjectFieldView{},
-			Events: r.Events, Notifications: []subjectNotificationView{}}
+		v := subjectEnvelopeView{Envelope: summaryView(&r.Envelope), Recipients: []recipientView{}, FormerIdentities: []formerIdentityView{},
+			Fields: []subjectFieldView{}, Events: r.Events, Notifications: []subjectNotificationView{}}
+		for _, f := range r.FormerIdentities {
+			v.FormerIdentities = append(v.FormerIdentities, formerIdentityView{RecipientID: f.RecipientID, LinkGeneration: f.LinkGeneration,
+				Name: f.Name, Email: f.Email, ReplacedAt: f.ReplacedAt})
+		}
 		for _, x := range r.Recipients {
 			v.Recipients = append(v.Recipients, recipientView{ID: x.ID, Name: x.Name, Email: x.Email, Role: x.Role,
 				RoutingOrder: x.RoutingOrder, Meaning: x.Meaning, Authentication: x.Authentication, Status: x.Status,

@@ -40,6 +40,23 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010017_locales", Migrate: migrateLocales},
 	{ID: "202612010018_outbox_dispatch", Migrate: migrateOutboxDispatch},
 	{ID: "202612070019_link_guards", Migrate: migrateLinkGuards},
+	{ID: "202612070020_former_identities", Migrate: migrateFormerIdentities},
+}
+
+// migrateFormerIdentities keeps who held a recipient's slot before a
+// reassign or a correction, for the person's export and erasure.
+func migrateFormerIdentities(tx *gorm.DB) error {
+	type formerIdentity struct {
+		RecipientID    string `gorm:"primaryKey;size:36"`
+		LinkGeneration int    `gorm:"primaryKey"`
+		EnvelopeID     string `gorm:"size:36;not null"`
+		TenantID       string `gorm:"size:64;not null;index:idx_former_identities_tenant_id"`
+		Name           string `gorm:"not null"`
+		Email          string `gorm:"not null"`
+		ReplacedAt     time.Time
+		ErasedAt       *time.Time
+	}
+	return createTables(tx, []table{{"former_identities", &formerIdentity{}}})
 }
 
 // migrateLinkGuards adds the failed-verification budget of each link

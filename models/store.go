@@ -500,7 +500,8 @@ func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) err
 
 // ReissueLink moves a recipient to a new link generation, storing the new
 // token's hash (the old link stops working) and, when given, a corrected
-// name or email. It is idempotent: an older generation never overwrites.
+// name or email; the person it replaces is kept as a FormerIdentity. It is
+// idempotent: an older generation never overwrites.
 func (s *Store) ReissueLink(ctx context.Context, recipientID string, generation int, tokenHash, name, email, authentication string) error {
 	changes := map[string]any{"link_generation": generation, "token_hash": tokenHash}
 	if authentication != "" {
@@ -514,9 +515,18 @@ func (s *Store) ReissueLink(ctx context.Context, recipientID string, generation 
 	if email != "" {
 		changes["email"] = email
 	}
-	err := s.DB.WithContext(ctx).Model(&Recipient{}).Where("id = ? AND link_generation < ?", recipientID, generation).Updates(changes).Error
-	if err != nil {
-		return fmt.Errorf("reissue link of recipient %s: %w", recipientID, err)
-	}
-	return nil
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r Recipient
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", recipientID).Take(&r).Error; err != nil {
+			return fmt.Errorf("load recipient %s: %w", recipientID, err)
+		}
+		if err := keepFormerIdentity(tx, r, generation, name, email, time.Now()); err != nil {
+			return err
+		}
+		err := tx.Model(&Recipient{}).Where("id = ? AND link_generation < ?", recipientID, generation).Updates(changes).Error
+		if err != nil {
+			return fmt.Errorf("reissue link of recipient %s: %w", recipientID, err)
+		}
+		return nil
+	})
 }

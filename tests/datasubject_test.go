@@ -73,3 +73,50 @@ func TestADataSubjectsExportHoldsEverythingAboutThem(t *testing.T) {
 		map[string]string{"Authorization": "Bearer " + reader})
 	require.Equal(t, http.StatusForbidden, status)
 }
+
+// A person who held a recipient's slot until it was reassigned is still
+// found by their export and erased by their erasure, though the slot now
+// names someone else; the new holder's export holds nothing of theirs.
+func TestTheHolderBeforeAReassignIsExportedAndErased(t *testing.T) {
+	t.Parallel()
+	api := newTenantAPI(t, suite.apiURL)
+	alice, bo := unique("before.reassign"), unique("after.reassign")
+	spec := jsonEnvelope(t, []J{withCode(J{"name": "Alice Before", "email": alice, "role": "signer", "routing_order": 1})},
+		[]J{fieldAt(0, "signature", 1, aliceSig)})
+	spec["settings"] = J{"allow_reassign": true}
+	status, created := api.call(http.MethodPost, "/v1/envelopes", spec)
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id, link := str(created, "id"), str(created, "recipients", 0, "signing_api_url")
+	status, moved := postAs(t, link, "/reassign", J{"name": "Bo After", "email": bo, "reason": "Bo signs for us"})
+	require.Equal(t, http.StatusOK, status, "%v", moved)
+
+	export := func(email string) []any {
+		status, body := api.call(http.MethodPost, "/v1/data-subjects/export", J{"email": email})
+		require.Equal(t, http.StatusOK, status, "%v", body)
+		return at(body, "envelopes").([]any)
+	}
+	envs := export(alice)
+	require.Len(t, envs, 1, "the envelope whose slot Alice held")
+	require.Equal(t, id, str(envs[0], "envelope", "id"))
+	require.Empty(t, at(envs[0], "recipients"), "the slot is Bo's now")
+	require.Equal(t, "Alice Before", str(envs[0], "former_identities", 0, "name"))
+	require.Equal(t, alice, str(envs[0], "former_identities", 0, "email"))
+	var aliceActed bool
+	for _, e := range at(envs[0], "events").([]any) {
+		aliceActed = aliceActed || str(e, "type") == models.EventSessionStarted
+	}
+	require.True(t, aliceActed, "her own session is hers")
+
+	boEnvs := export(bo)
+	require.Len(t, boEnvs, 1)
+	require.NotContains(t, jsonText(t, boEnvs), alice, "Bo's export holds nothing of Alice's")
+
+	status, erased := api.call(http.MethodPost, "/v1/data-subjects/erase", J{"email": alice, "reason": "request of 2026-12-07"})
+	require.Equal(t, http.StatusOK, status, "her slot is someone else's: no need to end the envelope: %v", erased)
+	require.Empty(t, export(alice), "nothing of hers is found any more")
+	status, env := api.call(http.MethodGet, "/v1/envelopes/"+id, nil)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "Bo After", str(env, "recipients", 0, "name"), "Bo's slot is untouched")
+	require.Equal(t, models.EnvelopeInProgress, str(env, "status"))
+	require.Len(t, export(bo), 1)
+}

@@ -38,9 +38,12 @@ type Erased struct {
 // the documents of those envelopes (they carry the person's name and
 // signature: the deletion is recorded in each trail first), their drawn
 // signatures, then their personal data and their key in one transaction
-// per recipient. Every step repeats harmlessly, so a request retried after
-// a crash finishes the erasure. Nothing is erased while any of their
-// envelopes is under a legal hold or in progress.
+// per recipient. A slot they held only before a reassign or a correction
+// gives up their name and address alone: its documents and its key are
+// the current holder's. Every step repeats harmlessly, so a request
+// retried after a crash finishes the erasure. Nothing is erased while any
+// of their envelopes is under a legal hold or, where they are a recipient
+// now, in progress.
 func (e *Eraser) Erase(ctx context.Context, tenantID, email, reason string, by models.Event) (Erased, error) {
 	done := Erased{Envelopes: []string{}, Recipients: []string{}}
 	records, err := e.Store.DataSubject(ctx, tenantID, email, maxErasedEnvelopes)
@@ -51,12 +54,22 @@ func (e *Eraser) Erase(ctx context.Context, tenantID, email, reason string, by m
 		switch {
 		case r.Envelope.LegalHoldReason != "":
 			return done, &ErasureRefused{r.Envelope.ID, "it is under a legal hold; release it first, or keep the data"}
-		case !models.IsTerminal(r.Envelope.Status):
+		case len(r.Recipients) > 0 && !models.IsTerminal(r.Envelope.Status):
 			return done, &ErasureRefused{r.Envelope.ID, "it is still " + r.Envelope.Status + "; void it first"}
 		}
 	}
 	for _, r := range records {
 		env := r.Envelope
+		for _, f := range r.FormerIdentities {
+			if err := e.Store.EraseFormerIdentity(ctx, f, reason, by); err != nil {
+				return done, erasureError(env.ID, err)
+			}
+			done.Recipients = append(done.Recipients, f.RecipientID)
+		}
+		if len(r.Recipients) == 0 {
+			done.Envelopes = append(done.Envelopes, env.ID)
+			continue
+		}
 		deleted := models.SystemEvent("", map[string]any{"reason": "erasure of a recipient's personal data"})
 		if _, err := e.Store.MarkDocumentsDeleted(ctx, env.ID, deleted); err != nil {
 			return done, erasureError(env.ID, err)
