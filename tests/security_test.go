@@ -299,3 +299,32 @@ func jsonText(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(data)
 }
+
+// An Idempotency-Key stores nothing for a made-up signing link (no row for
+// anyone to fill the table with) nor for a session, whose answer is a
+// bearer token that must never be replayed from storage.
+func TestIdempotencyKeepsNothingForMadeUpLinksOrSessions(t *testing.T) {
+	t.Parallel()
+	_, link := oneSignerEnvelope(t, suite.apiURL)
+	made := suite.apiURL + "/v1/signing/" + strings.Repeat("A", 43)
+	keyed := func(url, key, body string) int {
+		req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	otpKey, sessionKey := "made-up-"+newTestID(), "session-"+newTestID()
+	for _, path := range []string{"/otp", "/viewed", "/sign", "/decline", "/reassign"} {
+		require.Equal(t, http.StatusNotFound, keyed(made+path, otpKey+path, "{}"), path)
+	}
+	require.Equal(t, http.StatusOK, keyed(link+"/session", sessionKey, `{"access_code": "`+testAccessCode+`"}`))
+	require.Equal(t, http.StatusOK, keyed(link+"/session", sessionKey, `{"access_code": "`+testAccessCode+`"}`), "a new session, not a replay")
+	var stored int64
+	require.NoError(t, rawDB().Model(&models.IdempotencyKey{}).Where("idempotency_key LIKE ? OR idempotency_key = ?", otpKey+"%", sessionKey).
+		Count(&stored).Error)
+	require.Zero(t, stored)
+}
