@@ -312,6 +312,18 @@ func (s *Store) SetFinalDocument(ctx context.Context, documentID, sha string, si
 // NewID is a new record ID: a UUIDv7, so IDs sort by creation time.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
+// IDTime is when an ID from NewID was minted (UUIDv7 carries it), so that
+// a record can be stamped with the clock its ID is ordered by; false for
+// any other ID.
+func IDTime(id string) (time.Time, bool) {
+	u, err := uuid.Parse(id)
+	if err != nil || u.Version() != 7 {
+		return time.Time{}, false
+	}
+	sec, nsec := u.Time().UnixTime()
+	return time.Unix(sec, nsec).UTC(), true
+}
+
 var idNamespace = uuid.MustParse("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f")
 
 func stableID(parts ...string) string {

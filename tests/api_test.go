@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,4 +279,30 @@ func requireGaplessEvents(t *testing.T, envelopeID string) []models.Event {
 	}
 	require.Nil(t, models.VerifyChain(envelopeID, events))
 	return events
+}
+
+// Envelopes created at once list newest first by the created_at the list
+// shows: the list's order (by ID) and the timestamp come from one clock.
+func TestListsAreNewestFirstByTheTimeTheyShow(t *testing.T) {
+	t.Parallel()
+	api := newTenantAPI(t, suite.apiURL)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			status, created := api.call(http.MethodPost, "/v1/envelopes", jsonEnvelope(t, []J{signer("order", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
+			require.Equal(t, http.StatusCreated, status, "%v", created)
+		})
+	}
+	wg.Wait()
+	status, page := api.call(http.MethodGet, "/v1/envelopes?limit=50", nil)
+	require.Equal(t, http.StatusOK, status)
+	list := at(page, "data").([]any)
+	require.Len(t, list, 8)
+	for i := 1; i < len(list); i++ {
+		newer, err := time.Parse(time.RFC3339Nano, str(list[i-1], "created_at"))
+		require.NoError(t, err)
+		older, err := time.Parse(time.RFC3339Nano, str(list[i], "created_at"))
+		require.NoError(t, err)
+		require.False(t, older.After(newer), "item %d (%s) is listed after a newer one (%s)", i, older, newer)
+	}
 }
