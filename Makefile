@@ -13,7 +13,7 @@ MINIO                := $(BIN)/minio
 AXE_VERSION          := 4.14.1
 AXE                  := $(BIN)/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: build run test lint clean chaos fuzz
+.PHONY: build run test test-deps test-servers lint clean chaos fuzz
 
 build:
 	go build -o $(BIN)/signflow .
@@ -46,10 +46,30 @@ lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 
+# Debian packages the tests use, each by a command it provides:
+# poppler-utils (pdftotext, pdfimages, pdfsig) checks PDFs and seals
+# independently of our code; docker-compose checks docker-compose.yml (no
+# engine runs); jq runs the README walkthrough; openssl verifies the
+# offline audit export; chromium drives the signing page as a signer
+# would; npm installs axe-core. Installed as root or with sudo; otherwise
+# the one command to run is named.
+TEST_TOOLS := pdfsig:poppler-utils docker-compose:docker-compose jq:jq openssl:openssl curl:curl chromium:chromium npm:npm
+test-deps:
+	@missing=""; for t in $(TEST_TOOLS); do command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "make test needs these Debian packages:$$missing"; echo "run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	echo "installing$$missing"; \
+	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+
+# The three servers and axe-core build at once: most of a cold start.
+test-servers:
+	@$(MAKE) --no-print-directory -j4 $(TEMPORAL) $(MAILPIT) $(MINIO) $(AXE)
+
 # Integration tests mostly wait on workflows, timers and mail, so eight run
 # at once on two cores; each has its own envelopes, tenant or task queue.
 # Artifacts (the signing page's screenshots) are kept in test-artifacts/.
-test: lint $(TEMPORAL) $(MAILPIT) $(MINIO) $(AXE)
+test: test-deps lint test-servers
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is unset: integration tests run on SQLite, not PostgreSQL"; fi
 	@mkdir -p $(CURDIR)/test-artifacts
 	go test -race -count=1 -parallel 8 -timeout 25m -artifacts -outputdir $(CURDIR)/test-artifacts ./...
