@@ -41,6 +41,21 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612010018_outbox_dispatch", Migrate: migrateOutboxDispatch},
 	{ID: "202612070019_link_guards", Migrate: migrateLinkGuards},
 	{ID: "202612070020_former_identities", Migrate: migrateFormerIdentities},
+	{ID: "202612070021_envelope_list_by_creation", Migrate: migrateEnvelopeListByCreation},
+}
+
+// migrateEnvelopeListByCreation serves a tenant's envelope list, newest
+// first by the created_at it shows, from an index, as the ID indexes did.
+func migrateEnvelopeListByCreation(tx *gorm.DB) error {
+	for _, s := range []string{
+		"CREATE INDEX idx_envelopes_tenant_created ON envelopes (tenant_id, created_at, id)",
+		"CREATE INDEX idx_envelopes_tenant_status_created ON envelopes (tenant_id, status, created_at, id)",
+	} {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateFormerIdentities keeps who held a recipient's slot before a

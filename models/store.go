@@ -202,18 +202,20 @@ func (s *Store) GetEnvelope(ctx context.Context, tenantID, id string) (*Envelope
 	return &env, nil
 }
 
-// ListEnvelopes returns up to limit envelopes of a tenant, newest first,
-// older than the envelope ID in after (IDs are time-ordered UUIDv7).
+// ListEnvelopes returns up to limit envelopes of a tenant, newest first by
+// the created_at they show (then by ID), after the envelope whose ID is
+// after. IDs are minted when a request begins, and a bulk send's long
+// before, so they alone do not order envelopes by creation.
 func (s *Store) ListEnvelopes(ctx context.Context, tenantID, status, after string, limit int) ([]Envelope, error) {
 	q := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID)
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
 	if after != "" {
-		q = q.Where("id < ?", after)
+		q = q.Where("(created_at, id) < (SELECT created_at, id FROM envelopes WHERE tenant_id = ? AND id = ?)", tenantID, after)
 	}
 	var envs []Envelope
-	if err := q.Order("id DESC").Limit(limit).Find(&envs).Error; err != nil {
+	if err := q.Order("created_at DESC, id DESC").Limit(limit).Find(&envs).Error; err != nil {
 		return nil, fmt.Errorf("list envelopes: %w", err)
 	}
 	return envs, nil
@@ -311,18 +313,6 @@ func (s *Store) SetFinalDocument(ctx context.Context, documentID, sha string, si
 
 // NewID is a new record ID: a UUIDv7, so IDs sort by creation time.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// IDTime is when an ID from NewID was minted (UUIDv7 carries it), so that
-// a record can be stamped with the clock its ID is ordered by; false for
-// any other ID.
-func IDTime(id string) (time.Time, bool) {
-	u, err := uuid.Parse(id)
-	if err != nil || u.Version() != 7 {
-		return time.Time{}, false
-	}
-	sec, nsec := u.Time().UnixTime()
-	return time.Unix(sec, nsec).UTC(), true
-}
 
 var idNamespace = uuid.MustParse("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f")
 

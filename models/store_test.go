@@ -198,17 +198,3 @@ func TestTheEmbeddedSQLiteIsCurrent(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, major*100+minor, 349, "SQLite %s", version)
 }
-
-func TestIDsCarryTheTimeTheyWereMinted(t *testing.T) {
-	before := time.Now().Truncate(time.Millisecond)
-	id := models.NewID()
-	after := time.Now()
-	at, ok := models.IDTime(id)
-	require.True(t, ok)
-	require.False(t, at.Before(before), "%s before %s", at, before)
-	require.False(t, at.After(after), "%s after %s", at, after)
-	_, ok = models.IDTime("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f") // version 4
-	require.False(t, ok)
-	_, ok = models.IDTime("not an id")
-	require.False(t, ok)
-}

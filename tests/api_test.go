@@ -216,7 +216,7 @@ func TestVoidAndList(t *testing.T) {
 
 	// Walk every page, two at a time: each envelope appears once, newest first.
 	seen := map[string]int{}
-	var order []string
+	var created []time.Time
 	next := base + "/v1/envelopes?limit=2"
 	for next != "" {
 		status, page := getJSON(t, next)
@@ -224,7 +224,9 @@ func TestVoidAndList(t *testing.T) {
 		require.LessOrEqual(t, len(page["data"].([]any)), 2)
 		for _, e := range page["data"].([]any) {
 			seen[str(e, "id")]++
-			order = append(order, str(e, "id"))
+			at, err := time.Parse(time.RFC3339Nano, str(e, "created_at"))
+			require.NoError(t, err)
+			created = append(created, at)
 		}
 		next = ""
 		if c, ok := page["next_cursor"].(string); ok {
@@ -234,8 +236,8 @@ func TestVoidAndList(t *testing.T) {
 	for _, id := range ids {
 		require.Equal(t, 1, seen[id])
 	}
-	for i := 1; i < len(order); i++ {
-		require.Greater(t, order[i-1], order[i], "newest first")
+	for i := 1; i < len(created); i++ {
+		require.False(t, created[i].After(created[i-1]), "newest first by created_at: %s before %s", created[i-1], created[i])
 	}
 
 	status, page := getJSON(t, base+"/v1/envelopes?status=voided&limit=100")

@@ -92,13 +92,7 @@ func (s *Sender) Save(ctx context.Context, prepared *signing.Prepared, docs []si
 	if !errors.Is(err, models.ErrNotFound) {
 		return env, err
 	}
-	// Lists are ordered by ID: the envelope is created as of its ID's
-	// time, so the order matches the created_at they show.
-	at, ok := models.IDTime(id)
-	if !ok {
-		at = time.Now()
-	}
-	env, err = prepared.Build(s.Links, tenant, id, at)
+	env, err = prepared.Build(s.Links, tenant, id, time.Now())
 	if err != nil {
 		return nil, err
 	}
