@@ -90,7 +90,6 @@ const pageImagesCached = 128
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s.pageImages, _ = lru.New[string, []byte](pageImagesCached)
-	s.renders.held = map[string]int{}
 	r := gin.New()
 	// X-Forwarded-For counts only from configured proxies (none by default);
 	// config.Load has already checked the addresses.

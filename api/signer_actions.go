@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
@@ -343,9 +344,9 @@ func (s *Server) signingPageImage(c *gin.Context) {
 	if !ok {
 		// One engine serves the process: no tenant may queue every other
 		// behind a flood of its own pages.
-		if !s.renders.acquire(env.TenantID) {
-			c.Header("Retry-After", "1")
-			problem(c, http.StatusTooManyRequests, "engine-busy", "Pages of this account are being drawn; retry in a second.")
+		if !s.renders.acquire(c.Request.Context(), env.TenantID) {
+			c.Header("Retry-After", "2")
+			problem(c, http.StatusTooManyRequests, "engine-busy", "Many pages of this account are being drawn; retry in a few seconds.")
 			return
 		}
 		defer s.renders.release(env.TenantID)
@@ -365,30 +366,63 @@ func (s *Server) signingPageImage(c *gin.Context) {
 }
 
 // rendersPerTenant is how many page images of one tenant a process draws
-// or has waiting for the engine at once.
-const rendersPerTenant = 2
+// or has queued for its one PDF engine at once: the others of that tenant
+// wait for their turn, up to renderWait, so that a flood of one tenant's
+// pages queues behind itself and never ahead of every other tenant.
+const (
+	rendersPerTenant = 2
+	renderWait       = 10 * time.Second
+)
 
-// tenantSlots counts each tenant's page images under way.
+// tenantSlots is each tenant's slots for the PDF engine.
 type tenantSlots struct {
-	mu   sync.Mutex
-	held map[string]int
+	mu    sync.Mutex
+	slots map[string]*tenantSlot
 }
 
-func (t *tenantSlots) acquire(tenant string) bool {
+type tenantSlot struct {
+	sem   *semaphore.Weighted
+	users int // requests holding or waiting for it
+}
+
+// acquire waits for one of tenant's slots, up to renderWait or the end of
+// ctx; false when none came free.
+func (t *tenantSlots) acquire(ctx context.Context, tenant string) bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.held[tenant] >= rendersPerTenant {
+	if t.slots == nil {
+		t.slots = map[string]*tenantSlot{}
+	}
+	slot := t.slots[tenant]
+	if slot == nil {
+		slot = &tenantSlot{sem: semaphore.NewWeighted(rendersPerTenant)}
+		t.slots[tenant] = slot
+	}
+	slot.users++
+	t.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, renderWait)
+	defer cancel()
+	if err := slot.sem.Acquire(ctx, 1); err != nil {
+		t.leave(tenant, slot)
 		return false
 	}
-	t.held[tenant]++
 	return true
 }
 
+// release gives back a slot acquire gave.
 func (t *tenantSlots) release(tenant string) {
 	t.mu.Lock()
+	slot := t.slots[tenant]
+	t.mu.Unlock()
+	slot.sem.Release(1)
+	t.leave(tenant, slot)
+}
+
+// leave forgets a tenant once nobody holds or waits for its slots.
+func (t *tenantSlots) leave(tenant string, slot *tenantSlot) {
+	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.held[tenant]--; t.held[tenant] == 0 {
-		delete(t.held, tenant)
+	if slot.users--; slot.users == 0 {
+		delete(t.slots, tenant)
 	}
 }
 

@@ -160,8 +160,21 @@
     const wanted = Math.round($("pages").clientWidth * (window.devicePixelRatio || 1)) || 1000;
     const width = [400, 600, 800, 1000, 1200, 1600, 2000].find((w) => w >= wanted) || 2000;
     for (const page of document.querySelectorAll("#pages .page")) {
-      const png = await call("GET", "/documents/" + encodeURIComponent(page.dataset.doc) + "/pages/" + page.dataset.page + "?width=" + width);
-      page.querySelector("img").src = URL.createObjectURL(png);
+      const path = "/documents/" + encodeURIComponent(page.dataset.doc) + "/pages/" + page.dataset.page + "?width=" + width;
+      page.querySelector("img").src = URL.createObjectURL(await patiently(() => call("GET", path)));
+    }
+  }
+
+  // patiently retries a request the API answered 429 (its pages are being
+  // drawn for many signers at once), a few times, a few seconds apart.
+  async function patiently(request) {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await request();
+      } catch (err) {
+        if (tries >= 5 || !err.problem || err.problem.status !== 429) throw err;
+        await new Promise((done) => setTimeout(done, 2000 * tries));
+      }
     }
   }
 
