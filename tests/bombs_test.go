@@ -1,16 +1,9 @@
 package tests
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
-	"image"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -23,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/bombs"
 	"github.com/signflow/signflow/models"
 )
 
@@ -79,72 +73,6 @@ func resetPeak(t *testing.T, pid int) int64 {
 	return rss
 }
 
-// pngDeclaring is a real PNG of 2x2 pixels whose header declares width x
-// height at the given depth and colour type.
-func pngDeclaring(t *testing.T, width, height uint32, depth, colorType byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 2, 2))))
-	data := buf.Bytes()
-	ihdr := data[16:29]
-	binary.BigEndian.PutUint32(ihdr[0:], width)
-	binary.BigEndian.PutUint32(ihdr[4:], height)
-	ihdr[8], ihdr[9] = depth, colorType
-	binary.BigEndian.PutUint32(data[29:], crc32.ChecksumIEEE(data[12:29]))
-	return data
-}
-
-// jpegDeclaring is a real 8x8 JPEG whose frame header declares 60000x60000.
-func jpegDeclaring(t *testing.T) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 8, 8)), nil))
-	data := buf.Bytes()
-	i := bytes.Index(data, []byte{0xFF, 0xC0})
-	require.Positive(t, i)
-	binary.BigEndian.PutUint16(data[i+5:], 60000)
-	binary.BigEndian.PutUint16(data[i+7:], 60000)
-	return data
-}
-
-// pdfBomb is a one-page PDF whose content stream inflates to 1 GiB from
-// about 1 MB.
-func pdfBomb(t *testing.T) []byte {
-	t.Helper()
-	var z bytes.Buffer
-	w, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	require.NoError(t, err)
-	chunk := make([]byte, 1<<20)
-	for range 1024 {
-		_, _ = w.Write(chunk)
-	}
-	require.NoError(t, w.Close())
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(body string, stream []byte) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\n", len(offsets), body)
-		if stream != nil {
-			b.WriteString("stream\n")
-			b.Write(stream)
-			b.WriteString("\nendstream\n")
-		}
-		b.WriteString("endobj\n")
-	}
-	b.WriteString("%PDF-1.7\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>", nil)
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>", nil)
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>", nil)
-	obj(fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>", z.Len()), z.Bytes())
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
-}
-
 // timed sends a request and answers its status and how long it took.
 func timed(t *testing.T, req *http.Request) (int, time.Duration) {
 	t.Helper()
@@ -189,7 +117,7 @@ func TestDecoderBombsAreRefusedFastAndCheaply(t *testing.T) {
 	baseline := resetPeak(t, pid)
 
 	// Eight drawn signatures at once, each declaring 30000x30000 pixels.
-	bomb := base64.StdEncoding.EncodeToString(pngDeclaring(t, 30_000, 30_000, 8, 6))
+	bomb := base64.StdEncoding.EncodeToString(bombs.PNG(30_000, 30_000, 8, 6))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -201,8 +129,8 @@ func TestDecoderBombsAreRefusedFastAndCheaply(t *testing.T) {
 	wg.Wait()
 
 	// Attachments: a 16-bit PNG, a JPEG and a PDF, each far larger decoded.
-	for name, data := range map[string][]byte{"scan.png": pngDeclaring(t, 10_000, 10_000, 16, 6), "photo.jpg": jpegDeclaring(t),
-		"bomb.pdf": pdfBomb(t)} {
+	for name, data := range map[string][]byte{"scan.png": bombs.PNG(10_000, 10_000, 16, 6), "photo.jpg": bombs.JPEG(60_000, 60_000),
+		"bomb.pdf": bombs.PDF(1 << 30)} {
 		status, took := timed(t, sign(J{"field_id": att, "attachment": J{"name": name, "content_base64": base64.StdEncoding.EncodeToString(data)}}))
 		require.Equal(t, http.StatusUnprocessableEntity, status, name)
 		require.Less(t, took, time.Second, name)
@@ -210,7 +138,7 @@ func TestDecoderBombsAreRefusedFastAndCheaply(t *testing.T) {
 
 	// The same PDF as an envelope's document, and a CSV of a million columns.
 	req, err := http.NewRequest(http.MethodPost, base+"/v1/envelopes", jsonBody(t, J{"subject": "Bomb",
-		"documents":  []J{{"name": "bomb.pdf", "content_base64": base64.StdEncoding.EncodeToString(pdfBomb(t))}},
+		"documents":  []J{{"name": "bomb.pdf", "content_base64": base64.StdEncoding.EncodeToString(bombs.PDF(1 << 30))}},
 		"recipients": []J{signer("bomb", 1)}, "fields": []J{fieldAt(0, "signature", 1, aliceSig)}}))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")

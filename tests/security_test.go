@@ -273,8 +273,8 @@ func TestSixtyWrongCodesFromSixtyAddressesLockTheLink(t *testing.T) {
 		}
 		skew.Add(int64(5 * time.Minute))
 	}
-	skew.Add(int64(24 * time.Hour))
-	require.Equal(t, http.StatusForbidden, guess(7, testAccessCode), "the right code, a day later, from a fresh address")
+	skew.Add(int64(6 * time.Hour)) // under a day, so no other test's rate counters are swept
+	require.Equal(t, http.StatusForbidden, guess(7, testAccessCode), "the right code, hours later, from a fresh address")
 
 	failed := 0
 	for _, e := range auditEvents(t, base, id) {

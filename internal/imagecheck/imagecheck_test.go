@@ -3,8 +3,6 @@ package imagecheck_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -14,24 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/signflow/signflow/internal/bombs"
 	"github.com/signflow/signflow/internal/imagecheck"
 )
-
-// declaring makes a real PNG of a few pixels whose header declares
-// width x height at the given bit depth and colour type: what a decoder
-// would allocate for before reading a byte of pixels.
-func declaring(t *testing.T, width, height uint32, depth, colorType byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 2, 2))))
-	data := buf.Bytes()
-	ihdr := data[8+8 : 8+8+13] // after the signature, the IHDR chunk's length and type
-	binary.BigEndian.PutUint32(ihdr[0:], width)
-	binary.BigEndian.PutUint32(ihdr[4:], height)
-	ihdr[8], ihdr[9] = depth, colorType
-	binary.BigEndian.PutUint32(data[8+8+13:], crc32.ChecksumIEEE(data[8+4:8+8+13]))
-	return data
-}
 
 func encoded(t *testing.T, w, h int, asJPEG bool) []byte {
 	t.Helper()
@@ -58,10 +41,10 @@ func TestImagesAreHeldToTheirBudgetBeforeTheyAreDecoded(t *testing.T) {
 	}{
 		{"a drawn signature", encoded(t, 600, 200, false), []string{"png"}, ""},
 		{"a photo", encoded(t, 800, 600, true), []string{"png", "jpeg"}, ""},
-		{"30000x30000 declared", declaring(t, 30_000, 30_000, 8, 6), []string{"png"}, "at most 10000 on a side"},
-		{"16-bit RGBA 10000x10000 declared", declaring(t, 10_000, 10_000, 16, 6), []string{"png"}, "take 762 MB decoded"},
-		{"8-bit RGBA 5000x5000 declared", declaring(t, 5000, 5000, 8, 6), []string{"png"}, "take 95 MB decoded"},
-		{"grey 8000x8000 declared, within budget but truncated", declaring(t, 8000, 8000, 8, 0), []string{"png"}, "damaged"},
+		{"30000x30000 declared", bombs.PNG(30_000, 30_000, 8, 6), []string{"png"}, "at most 10000 on a side"},
+		{"16-bit RGBA 10000x10000 declared", bombs.PNG(10_000, 10_000, 16, 6), []string{"png"}, "take 762 MB decoded"},
+		{"8-bit RGBA 5000x5000 declared", bombs.PNG(5000, 5000, 8, 6), []string{"png"}, "take 95 MB decoded"},
+		{"grey 8000x8000 declared, within budget but truncated", bombs.PNG(8000, 8000, 8, 0), []string{"png"}, "damaged"},
 		{"a JPEG where only PNG is allowed", encoded(t, 10, 10, true), []string{"png"}, "not a readable"},
 		{"not an image", []byte("%PDF-1.7"), []string{"png", "jpeg"}, "not a readable"},
 	} {

@@ -2,7 +2,6 @@ package pdf_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/signflow/signflow/internal/bombs"
 	"github.com/signflow/signflow/internal/pdf"
 )
 
@@ -133,48 +133,12 @@ func TestIntakeRefusesDamagedFilesAndKeepsWhatItAccepts(t *testing.T) {
 	t.Logf("damaged corpus: %d refused, %d accepted intact", refused, accepted)
 }
 
-// bomb is a well-formed one-page PDF whose content stream inflates to n
-// bytes of spaces.
-func bomb(n int) []byte {
-	var z bytes.Buffer
-	w := zlib.NewWriter(&z)
-	chunk := bytes.Repeat([]byte(" "), 1<<20)
-	for written := 0; written < n; written += len(chunk) {
-		_, _ = w.Write(chunk)
-	}
-	_ = w.Close()
-	var b bytes.Buffer
-	offsets := []int{}
-	obj := func(body string, stream []byte) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\n", len(offsets), body)
-		if stream != nil {
-			b.WriteString("stream\n")
-			b.Write(stream)
-			b.WriteString("\nendstream\n")
-		}
-		b.WriteString("endobj\n")
-	}
-	b.WriteString("%PDF-1.4\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>", nil)
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>", nil)
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>", nil)
-	obj(fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>", z.Len()), z.Bytes())
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
-}
-
 func TestIntakeRefusesACompressionBomb(t *testing.T) {
-	small := bomb(1 << 20)
+	small := bombs.PDF(1 << 20)
 	_, err := pdf.Inspect(small, pdf.DefaultLimits)
 	require.NoError(t, err, "the builder makes a valid PDF: a 1 MiB stream is fine")
 
-	big := bomb(200 << 20)
+	big := bombs.PDF(200 << 20)
 	require.Less(t, len(big), 1<<20, "200 MiB of content in under 1 MiB of file")
 	_, err = pdf.Inspect(big, pdf.DefaultLimits)
 	require.Error(t, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signflow/signflow/internal/bombs"
 	"github.com/signflow/signflow/internal/pdf"
 )
 
@@ -100,7 +101,7 @@ func FuzzInspect(f *testing.F) {
 	for _, d := range damage(good) {
 		f.Add(d.data)
 	}
-	f.Add(bomb(4 << 20))
+	f.Add(bombs.PDF(4 << 20))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := pdf.Inspect(data, pdf.DefaultLimits)
 		if err != nil {
