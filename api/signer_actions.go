@@ -367,11 +367,12 @@ func (s *Server) signingPageImage(c *gin.Context) {
 
 // rendersPerTenant is how many page images of one tenant a process draws
 // or has queued for its one PDF engine at once: the others of that tenant
-// wait for their turn, up to renderWait, so that a flood of one tenant's
-// pages queues behind itself and never ahead of every other tenant.
+// wait for their turn, up to renderWait (as long as the engine's own
+// queue would keep them), so that a flood of one tenant's pages queues
+// behind itself and never ahead of every other tenant.
 const (
 	rendersPerTenant = 2
-	renderWait       = 10 * time.Second
+	renderWait       = time.Minute
 )
 
 // tenantSlots is each tenant's slots for the PDF engine.
