@@ -16,7 +16,7 @@ import (
 )
 
 // PDF is a well-formed one-page PDF whose content stream inflates to
-// about n bytes of spaces (1 GiB from about 1 MB).
+// about n bytes of spaces, about a thousand times its size on disk.
 func PDF(n int) []byte {
 	var z bytes.Buffer
 	w, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
