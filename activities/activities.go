@@ -58,6 +58,9 @@ type Activities struct {
 
 // ApplyTransition stores one state change: the envelope snapshot and its event.
 func (a *Activities) ApplyTransition(ctx context.Context, t models.Transition) error {
+	if t.Reissue != nil {
+		t.Reissue.TokenHash = signinglink.Hash(a.Links.Token(t.Reissue.RecipientID, t.Reissue.Generation))
+	}
 	if err := a.Store.ApplyTransition(ctx, t); err != nil {
 		return err
 	}

@@ -352,6 +352,22 @@ type Transition struct {
 	// DispatchQueue, when set, is the task queue whose outbox dispatchers
 	// send Notify; otherwise the workflow sends them as activities.
 	DispatchQueue string `json:"dispatch_queue,omitempty"`
+	// Reissue, when set, gives a recipient a new link in the change's own
+	// transaction, before its Notify are queued: the invitation goes to
+	// the new address, and exists only once the new link does.
+	Reissue *Reissue `json:"reissue,omitempty"`
+}
+
+// Reissue moves a recipient to a new link generation, with a corrected
+// name, email or authentication when given. TokenHash is the new link's,
+// filled in by the worker that holds the link keys, never by the workflow.
+type Reissue struct {
+	RecipientID    string `json:"recipient_id"`
+	Generation     int    `json:"generation"`
+	TokenHash      string `json:"-"`
+	Name           string `json:"name,omitempty"`
+	Email          string `json:"email,omitempty"`
+	Authentication string `json:"authentication,omitempty"`
 }
 
 // Notice names a notification owed to a recipient; Sequence tells
@@ -396,6 +412,14 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 				Updates(map[string]any{"value": v.Text, "image_key": v.ImageKey}).Error
 			if err != nil {
 				return fmt.Errorf("store value of field %s: %w", v.FieldID, err)
+			}
+		}
+		if t.Reissue != nil {
+			if err := reissueLink(tx, *t.Reissue); err != nil {
+				return err
+			}
+			if err := tx.Where("envelope_id = ?", t.EnvelopeID).Find(&env.Recipients).Error; err != nil {
+				return fmt.Errorf("reload recipients of %s: %w", t.EnvelopeID, err)
 			}
 		}
 		for _, n := range t.Notify {
@@ -505,30 +529,36 @@ func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) err
 // name or email; the person it replaces is kept as a FormerIdentity. It is
 // idempotent: an older generation never overwrites.
 func (s *Store) ReissueLink(ctx context.Context, recipientID string, generation int, tokenHash, name, email, authentication string) error {
-	changes := map[string]any{"link_generation": generation, "token_hash": tokenHash}
-	if authentication != "" {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return reissueLink(tx, Reissue{RecipientID: recipientID, Generation: generation, TokenHash: tokenHash, Name: name,
+			Email: email, Authentication: authentication})
+	})
+}
+
+// reissueLink is ReissueLink within tx.
+func reissueLink(tx *gorm.DB, re Reissue) error {
+	changes := map[string]any{"link_generation": re.Generation, "token_hash": re.TokenHash}
+	if re.Authentication != "" {
 		// Someone else now: they prove who they are their own way, and
 		// the access code meant for the one before is gone.
-		changes["authentication"], changes["access_code_hash"] = authentication, ""
+		changes["authentication"], changes["access_code_hash"] = re.Authentication, ""
 	}
-	if name != "" {
-		changes["name"] = name
+	if re.Name != "" {
+		changes["name"] = re.Name
 	}
-	if email != "" {
-		changes["email"] = email
+	if re.Email != "" {
+		changes["email"] = re.Email
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var r Recipient
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", recipientID).Take(&r).Error; err != nil {
-			return fmt.Errorf("load recipient %s: %w", recipientID, err)
-		}
-		if err := keepFormerIdentity(tx, r, generation, name, email, time.Now()); err != nil {
-			return err
-		}
-		err := tx.Model(&Recipient{}).Where("id = ? AND link_generation < ?", recipientID, generation).Updates(changes).Error
-		if err != nil {
-			return fmt.Errorf("reissue link of recipient %s: %w", recipientID, err)
-		}
-		return nil
-	})
+	var r Recipient
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", re.RecipientID).Take(&r).Error; err != nil {
+		return fmt.Errorf("load recipient %s: %w", re.RecipientID, err)
+	}
+	if err := keepFormerIdentity(tx, r, re.Generation, re.Name, re.Email, time.Now()); err != nil {
+		return err
+	}
+	err := tx.Model(&Recipient{}).Where("id = ? AND link_generation < ?", re.RecipientID, re.Generation).Updates(changes).Error
+	if err != nil {
+		return fmt.Errorf("reissue link of recipient %s: %w", re.RecipientID, err)
+	}
+	return nil
 }

@@ -221,11 +221,9 @@ func (e *envelope) resend(ctx workflow.Context, req contract.ResendRequest) (con
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 	}
-	if err := e.reissue(ctx, byAPI(models.EventRecipientLinkReissued, r.ID, req.Origin, nil), activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}); err != nil {
-		return e.state(), err
-	}
-	e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
-	return e.state(), nil
+	ev := byAPI(models.EventRecipientLinkReissued, r.ID, req.Origin, nil)
+	err = e.reissue(ctx, ev, activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}, true)
+	return e.state(), err
 }
 
 // validateCorrect allows corrections to anyone who has not acted, cc included.
@@ -264,13 +262,8 @@ func (e *envelope) correct(ctx workflow.Context, req contract.CorrectRequest) (c
 	}
 	details := map[string]any{"name": req.Name, "email": req.Email}
 	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email}
-	if err := e.reissue(ctx, byAPI(models.EventRecipientCorrected, r.ID, req.Origin, details), reissue); err != nil {
-		return e.state(), err
-	}
-	if invite {
-		e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
-	}
-	return e.state(), nil
+	err = e.reissue(ctx, byAPI(models.EventRecipientCorrected, r.ID, req.Origin, details), reissue, invite)
+	return e.state(), err
 }
 
 // validateReassign lets a due signer or approver hand their part on, when
@@ -300,11 +293,8 @@ func (e *envelope) reassign(ctx workflow.Context, req contract.ReassignRequest) 
 	ev.Details["name"], ev.Details["email"], ev.Details["reason"] = req.Name, req.Email, req.Reason
 	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email,
 		Authentication: models.AuthEmailOTP}
-	if err := e.reissue(ctx, ev, reissue); err != nil {
-		return e.state(), err
-	}
-	e.notifyLater(ctx, r.ID, models.NotifyInvitation, r.Generation)
-	return e.state(), nil
+	err := e.reissue(ctx, ev, reissue, true)
+	return e.state(), err
 }
 
 // byAPI is an event the sender's API client caused about a recipient.
@@ -313,12 +303,33 @@ func byAPI(eventType, recipientID string, c contract.Origin, details map[string]
 		IP: c.IP, UserAgent: c.UserAgent, Details: details}
 }
 
-// reissue records the change, then stores the new link's hash.
-func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req activities.ReissueRequest) error {
+// reissue gives a recipient a new link and, when invite, invites them
+// with it. From reissue-in-transition 1 (envelopes whose mail the outbox
+// dispatchers send) that is one change, stored with its invitation: the
+// mail leaves from the outbox like every other message. Envelopes before
+// record the change, then the link, then queue and send the invitation
+// with activities of their own, as their histories hold.
+func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req activities.ReissueRequest, invite bool) error {
+	if e.dispatched && workflow.GetVersion(ctx, "reissue-in-transition", workflow.DefaultVersion, 1) == 1 {
+		var notify []models.Notice
+		if invite {
+			notify = append(notify, models.Notice{RecipientID: req.RecipientID, Kind: models.NotifyInvitation, Sequence: req.Generation})
+		}
+		t := e.transition(ctx, []models.Event{ev}, nil, notify...)
+		t.Reissue = &models.Reissue{RecipientID: req.RecipientID, Generation: req.Generation, Name: req.Name, Email: req.Email,
+			Authentication: req.Authentication}
+		return e.apply(ctx, t)
+	}
 	if err := e.commit(ctx, ev, nil); err != nil {
 		return err
 	}
-	return e.short(ctx, a.ReissueLink, req)
+	if err := e.short(ctx, a.ReissueLink, req); err != nil {
+		return err
+	}
+	if invite {
+		e.notifyLater(ctx, req.RecipientID, models.NotifyInvitation, req.Generation)
+	}
+	return nil
 }
 
 // notifyLater queues and emails a notification without holding up the

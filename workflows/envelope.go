@@ -378,6 +378,12 @@ func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models
 
 // commitAll commits one change that several events tell, in their order.
 func (e *envelope) commitAll(ctx workflow.Context, events []models.Event, values []models.FieldValue, notify ...models.Notice) error {
+	return e.apply(ctx, e.transition(ctx, events, values, notify...))
+}
+
+// transition is the next change: the envelope as it stands now, the
+// events that tell the change, the values and the mail it owes.
+func (e *envelope) transition(ctx workflow.Context, events []models.Event, values []models.FieldValue, notify ...models.Notice) models.Transition {
 	e.version++
 	for i := range events {
 		events[i].OccurredAt = workflow.Now(ctx)
@@ -403,6 +409,13 @@ func (e *envelope) commitAll(ctx workflow.Context, events []models.Event, values
 	if e.status == models.EnvelopeCompleted {
 		t.CompletedAt = &ev.OccurredAt
 	}
+	return t
+}
+
+// apply stores a change, in the order the workflow made it, and sends the
+// mail it owes unless the outbox dispatchers do.
+func (e *envelope) apply(ctx workflow.Context, t models.Transition) error {
+	ev := t.Event
 	if e.closed() || ev.Type == models.EventEnvelopeRenderFailed || ev.Type == models.EventEnvelopeRenderRetried {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, contract.EnvelopeStatusAttribute.ValueSet(e.status)); err != nil {
 			return err
@@ -424,7 +437,7 @@ func (e *envelope) commitAll(ctx workflow.Context, events []models.Event, values
 		return nil // the outbox dispatchers have it
 	}
 	var owed []activities.NotificationRequest
-	for _, n := range notify {
+	for _, n := range t.Notify {
 		owed = append(owed, e.notification(n.RecipientID, n.Kind, n.Sequence))
 	}
 	e.send(ctx, owed...)

@@ -763,3 +763,54 @@ func TestReassignOnlyWhenAllowedAndDue(t *testing.T) {
 		require.ElementsMatch(t, []int{1, 2}, invites, "the new person is invited")
 	})
 }
+
+// From reissue-in-transition 1, a resend, a correction and a reassign are
+// each one change that stores the new link with its invitation, which the
+// outbox dispatchers send like every other message; envelopes started
+// before keep their link and mail activities.
+func TestAReissueStoresItsLinkAndInvitationInOneChange(t *testing.T) {
+	for _, version := range []workflow.Version{1, workflow.DefaultVersion} {
+		t.Run(fmt.Sprintf("reissue-in-transition %d", version), func(t *testing.T) {
+			h := newHarness(t)
+			h.env.OnGetVersion("reissue-in-transition", workflow.DefaultVersion, 1).Return(version)
+			var mu sync.Mutex
+			remote := map[string]int{}
+			h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				mu.Lock()
+				defer mu.Unlock()
+				remote[info.ActivityType.Name]++
+			})
+			h.at(time.Hour, contract.UpdateResend, contract.ResendRequest{RecipientID: "alice"})
+			h.at(2*time.Hour, contract.UpdateCorrect, contract.CorrectRequest{RecipientID: "alice", Email: "alicia@example.com"})
+			h.at(3*time.Hour, contract.UpdateSign, sign("alice"))
+			in := input(recipient("alice", models.RoleSigner, 1))
+			st := h.run(in)
+
+			require.Equal(t, models.EnvelopeCompleted, st.Status)
+			var invites []int
+			for _, n := range h.notesOf(models.NotifyInvitation) {
+				invites = append(invites, n.Sequence)
+			}
+			require.Equal(t, []int{1, 2, 3}, invites, "the first link, the resent one, the corrected one")
+			require.ElementsMatch(t, h.notes, h.sent, "every invitation is sent")
+			var reissued []models.Reissue
+			for _, tr := range h.transitions {
+				if tr.Reissue != nil {
+					reissued = append(reissued, *tr.Reissue)
+					require.Len(t, tr.Notify, 1, "the invitation is stored with its link")
+					require.Equal(t, tr.Reissue.Generation, tr.Notify[0].Sequence)
+				}
+			}
+			if version == 1 {
+				require.Equal(t, []models.Reissue{{RecipientID: "alice", Generation: 2}, {RecipientID: "alice", Generation: 3, Email: "alicia@example.com"}}, reissued)
+				require.Zero(t, remote["ReissueLink"])
+				require.Zero(t, remote["QueueNotification"])
+				require.Zero(t, remote["SendNotifications"], "no mail activity at all: the dispatchers send it")
+				return
+			}
+			require.Empty(t, reissued)
+			require.Equal(t, 2, remote["ReissueLink"])
+			require.Equal(t, 2, remote["QueueNotification"])
+		})
+	}
+}
