@@ -145,10 +145,10 @@ func TestComposeFileIsValidAndUsesKnownSettings(t *testing.T) {
 	require.Equal(t, map[string]int{"api": port("api"), "worker": port("worker")}, targets)
 }
 
-// The README's configuration table lists exactly the variables the binary reads.
-func TestReadmeDocumentsEveryVariable(t *testing.T) {
+// docs/configuration.md lists exactly the variables the binary reads.
+func TestTheDocsDocumentEveryVariable(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join(suite.root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(suite.root, "docs", "configuration.md"))
 	require.NoError(t, err)
 	var documented []string
 	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\|").FindAllSubmatch(readme, -1) {

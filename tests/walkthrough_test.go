@@ -15,17 +15,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestReadmeWalkthrough runs the README's walkthrough block with bash
-// against `signflow dev`, changing only the API address to a free port.
-func TestReadmeWalkthrough(t *testing.T) {
-	t.Parallel()
+// runWalkthrough runs the block between <!-- name:start --> and
+// <!-- name:end --> of a document with bash against `signflow dev`, in a
+// directory laid out as the repository root, changing only the API address
+// to a free port; it answers the block's output and that directory.
+func runWalkthrough(t *testing.T, document, name string) (string, string) {
+	t.Helper()
 	requireTool(t, "jq")
 	requireTool(t, "curl")
-	readme, err := os.ReadFile(filepath.Join(suite.root, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(suite.root, document))
 	require.NoError(t, err)
-	_, block, found := strings.Cut(string(readme), "<!-- walkthrough:start -->")
-	require.True(t, found)
-	block, _, found = strings.Cut(block, "<!-- walkthrough:end -->")
+	_, block, found := strings.Cut(string(doc), "<!-- "+name+":start -->")
+	require.True(t, found, "%s has no %s block", document, name)
+	block, _, found = strings.Cut(block, "<!-- "+name+":end -->")
 	require.True(t, found)
 	block = strings.TrimSpace(block)
 	block = strings.TrimSuffix(strings.TrimPrefix(block, "```sh"), "```")
@@ -33,7 +35,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 
 	addr := freeAddr(t)
 	block = strings.Replace(block, "API=http://127.0.0.1:8080\n", "API=http://"+addr+"\n", 1)
-	dir := t.TempDir() // the repository root, as the walkthrough sees it
+	dir := t.TempDir()
 	startDev(t, addr, filepath.Join(dir, ".data"))
 
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tests", "testdata"), 0o750))
@@ -44,9 +46,25 @@ func TestReadmeWalkthrough(t *testing.T) {
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Run(), "walkthrough output:\n%s", out.String())
+	require.NoError(t, cmd.Run(), "%s output:\n%s", name, out.String())
+	return out.String(), dir
+}
 
-	text := out.String()
+// TestReadmeQuickstart runs the README's five minutes as written.
+func TestReadmeQuickstart(t *testing.T) {
+	t.Parallel()
+	text, dir := runWalkthrough(t, "README.md", "quickstart")
+	require.Contains(t, text, `{"verified":false,"subject":"Consulting agreement"}`, "the link alone shows only how to verify")
+	require.Contains(t, text, `"recipient_status":"signed"`)
+	require.Contains(t, text, `{"valid":true,`)
+	requireWordIn(t, filepath.Join(dir, "signed.pdf"), 1, "Ada", box{0.10, 0.70, 0.35, 0.06})
+}
+
+// TestIntegrationWalkthrough runs the integration guide's walkthrough as
+// written: three signers in two routing orders, a template and a bulk send.
+func TestIntegrationWalkthrough(t *testing.T) {
+	t.Parallel()
+	text, dir := runWalkthrough(t, filepath.Join("docs", "integration.md"), "walkthrough")
 	require.Contains(t, text, "is not due yet")
 	require.Contains(t, text, `"status": "completed"`)
 	require.Contains(t, text, "signed.pdf")

@@ -1,6 +1,7 @@
 // Package config reads Signflow's settings from environment variables.
-// Vars is the single list of every variable the binary reads; the README
-// table and the docker-compose check are held to it by tests.
+// Vars is the single list of every variable the binary reads; the
+// docs/configuration.md table and the docker-compose check are held to it
+// by tests.
 package config
 
 import (

@@ -37,7 +37,7 @@ const (
 // its own task queue (the state changes people wait on) straight back to
 // the worker that completed the task, instead of through a poll: one
 // matching round trip fewer for every change. Clusters set the same key in
-// their dynamic config file (see the README's Operations).
+// their dynamic config file (see docs/operations.md).
 var TemporalTuning = []string{"--dynamic-config-value", "system.enableActivityEagerExecution=true"}
 
 // Temporal is the Temporal CLI's dev server with its database in dataDir.
