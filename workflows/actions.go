@@ -84,7 +84,7 @@ func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c 
 	var owed []models.Notice
 	// The action that ends its routing order invites the next one in the
 	// same change.
-	if next := e.currentOrder(); e.folded && next != 0 && next != e.in.Recipients[i].RoutingOrder {
+	if next := e.currentOrder(); e.foldsInvitations && next != 0 && next != e.in.Recipients[i].RoutingOrder {
 		invited, notices := e.invite(ctx, next)
 		events, owed = append(events, invited...), notices
 	}
@@ -310,7 +310,7 @@ func byAPI(eventType, recipientID string, c contract.Origin, details map[string]
 // record the change, then the link, then queue and send the invitation
 // with activities of their own, as their histories hold.
 func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req activities.ReissueRequest, invite bool) error {
-	if e.dispatched && workflow.GetVersion(ctx, "reissue-in-transition", workflow.DefaultVersion, 1) == 1 {
+	if e.outboxSendsMail && workflow.GetVersion(ctx, "reissue-in-transition", workflow.DefaultVersion, 1) == 1 {
 		var notify []models.Notice
 		if invite {
 			notify = append(notify, models.Notice{RecipientID: req.RecipientID, Kind: models.NotifyInvitation, Sequence: req.Generation})

@@ -35,17 +35,17 @@ func EnvelopeWorkflow(ctx workflow.Context, in contract.EnvelopeInput) (contract
 	// activity, scheduled only once the task that decided it is recorded.
 	// Envelopes started before keep what their histories recorded.
 	lean := workflow.GetVersion(ctx, "lean-commits", workflow.DefaultVersion, 3)
-	e.lean, e.batchedMail, e.localWrites = lean >= 1, lean >= 2, lean == 1 || lean == 2
+	e.mailWithChange, e.batchedMail, e.localWrites = lean >= 1, lean >= 2, lean == 1 || lean == 2
 	// From folded-invitations 1 a routing order's invitations are one
 	// change, and the action that ends an order invites the next in its
 	// own change: two activities and their round trips fewer for each
 	// order after the first, one fewer for each further recipient.
-	e.folded = lean >= 3 && workflow.GetVersion(ctx, "folded-invitations", workflow.DefaultVersion, 1) == 1
+	e.foldsInvitations = lean >= 3 && workflow.GetVersion(ctx, "folded-invitations", workflow.DefaultVersion, 1) == 1
 	// From outbox-dispatch 1 the workers' outbox dispatchers send the mail
 	// a change owes, reading it from the change's own transaction: no
 	// activity, and no workflow task, for any email. A message refused for
 	// good comes back as an UpdateDeliveryFailed.
-	e.dispatched = e.folded && workflow.GetVersion(ctx, "outbox-dispatch", workflow.DefaultVersion, 1) == 1
+	e.outboxSendsMail = e.foldsInvitations && workflow.GetVersion(ctx, "outbox-dispatch", workflow.DefaultVersion, 1) == 1
 	if err := e.register(ctx); err != nil {
 		return contract.State{}, err
 	}
@@ -87,11 +87,19 @@ type envelope struct {
 	applied int64
 	// retryRender is an operator's request to render again after a failure.
 	retryRender bool
-	lean        bool
-	batchedMail bool
-	localWrites bool
-	folded      bool
-	dispatched  bool
+	// What the envelope's version gates selected, by what they do:
+	// mailWithChange (lean-commits 1): a change is stored with the mail it
+	// owes, and mail and rendering run on the background queue;
+	// batchedMail (lean-commits 2): a change's mail in one activity;
+	// localWrites (lean-commits 1 and 2): writes as local activities;
+	// foldsInvitations (folded-invitations 1): a routing order's
+	// invitations are one change; outboxSendsMail (outbox-dispatch 1): the
+	// outbox dispatchers send the mail.
+	mailWithChange   bool
+	batchedMail      bool
+	localWrites      bool
+	foldsInvitations bool
+	outboxSendsMail  bool
 }
 
 func newEnvelope(in contract.EnvelopeInput) *envelope {
@@ -127,7 +135,7 @@ func (e *envelope) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.State, error) { return e.state(), nil }); err != nil {
 		return err
 	}
-	if e.lean {
+	if e.mailWithChange {
 		return nil // views arrive as updates; no coroutine waits for the old signal
 	}
 	viewed := workflow.GetSignalChannel(ctx, contract.SignalViewed)
@@ -174,7 +182,7 @@ func acted(status string) bool {
 }
 
 func (e *envelope) notifyOrder(ctx workflow.Context, order int) error {
-	if e.folded {
+	if e.foldsInvitations {
 		if e.closed() {
 			return nil
 		}
@@ -276,7 +284,7 @@ func (e *envelope) nudge(ctx workflow.Context, order int, kind string, seq int, 
 	for _, i := range e.pending(order) {
 		id := e.recipients[i].ID
 		ev := models.Event{Type: eventType, RecipientID: id, Details: map[string]any{"sequence": seq}}
-		if e.lean {
+		if e.mailWithChange {
 			if err := e.commit(ctx, ev, nil, models.Notice{RecipientID: id, Kind: kind, Sequence: seq}); err != nil {
 				return err
 			}
@@ -368,7 +376,7 @@ func (e *envelope) retryRendering(ctx workflow.Context, req contract.RetryRender
 const activityHeartbeat = 10 * time.Second
 
 // commit numbers the state change, then stores the snapshot, its event and
-// the notifications it owes (lean envelopes only), and emails those (unless
+// the notifications it owes (when mailWithChange), and emails those (unless
 // the outbox dispatchers do).
 // Callers change state before calling, without yielding in between, so that
 // validators always see the newest state.
@@ -403,7 +411,7 @@ func (e *envelope) transition(ctx workflow.Context, events []models.Event, value
 		Also:       events[1:],
 		Notify:     notify,
 	}
-	if e.dispatched {
+	if e.outboxSendsMail {
 		t.DispatchQueue = workflow.GetInfo(ctx).TaskQueueName
 	}
 	if e.status == models.EnvelopeCompleted {
@@ -433,7 +441,7 @@ func (e *envelope) apply(ctx workflow.Context, t models.Transition) error {
 		return err
 	}
 	e.applied = max(e.applied, t.Version)
-	if e.dispatched {
+	if e.outboxSendsMail {
 		return nil // the outbox dispatchers have it
 	}
 	var owed []activities.NotificationRequest
@@ -447,7 +455,7 @@ func (e *envelope) apply(ctx workflow.Context, t models.Transition) error {
 // commitNotifying commits a change that owes notifications: a lean
 // envelope stores them with the change, an older one queues them after it.
 func (e *envelope) commitNotifying(ctx workflow.Context, ev models.Event, notify ...models.Notice) error {
-	if e.lean {
+	if e.mailWithChange {
 		return e.commit(ctx, ev, nil, notify...)
 	}
 	if err := e.commit(ctx, ev, nil); err != nil {
@@ -474,10 +482,10 @@ func (e *envelope) notification(recipientID, kind string, seq int) activities.No
 	return activities.NotificationRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID, RecipientID: recipientID, Kind: kind, Sequence: seq}
 }
 
-// inBackground puts an activity nobody waits on, for a lean envelope, on
+// inBackground puts an activity nobody waits on, when mailWithChange, on
 // the background task queue.
 func (e *envelope) inBackground(ctx workflow.Context) workflow.Context {
-	if !e.lean {
+	if !e.mailWithChange {
 		return ctx
 	}
 	opts := workflow.GetActivityOptions(ctx)
@@ -489,7 +497,7 @@ func (e *envelope) inBackground(ctx workflow.Context) workflow.Context {
 // started before email delivery existed keep their recorded history.
 func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int) error {
 	req := e.notification(recipientID, kind, seq)
-	if e.lean {
+	if e.mailWithChange {
 		if err := e.short(ctx, a.QueueNotification, req); err != nil {
 			return err
 		}
