@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
@@ -344,7 +343,7 @@ func (s *Server) signingPageImage(c *gin.Context) {
 	if !ok {
 		// One engine serves the process: no tenant may queue every other
 		// behind a flood of its own pages.
-		if !s.renders.acquire(c.Request.Context(), env.TenantID) {
+		if !s.renders.acquire(env.TenantID) {
 			c.Header("Retry-After", "2")
 			problem(c, http.StatusTooManyRequests, "engine-busy", "Many pages of this account are being drawn; retry in a few seconds.")
 			return
@@ -365,65 +364,39 @@ func (s *Server) signingPageImage(c *gin.Context) {
 	c.Data(http.StatusOK, "image/png", image)
 }
 
-// rendersPerTenant is how many page images of one tenant a process draws
-// or has queued for its one PDF engine at once: the others of that tenant
-// wait for their turn, up to renderWait (as long as the engine's own
-// queue would keep them), so that a flood of one tenant's pages queues
-// behind itself and never ahead of every other tenant.
-const (
-	rendersPerTenant = 2
-	renderWait       = time.Minute
-)
+// rendersPerTenant is how many page images of one tenant a process may
+// have drawing or queued for its one PDF engine at once; more are refused
+// at once (the page retries), so a flood of one tenant's pages puts at most
+// this many requests ahead of any other tenant's, and normal traffic
+// queues for the engine as it always did.
+const rendersPerTenant = 16
 
-// tenantSlots is each tenant's slots for the PDF engine.
+// tenantSlots counts each tenant's page images under way.
 type tenantSlots struct {
-	mu    sync.Mutex
-	slots map[string]*tenantSlot
+	mu   sync.Mutex
+	held map[string]int
 }
 
-type tenantSlot struct {
-	sem   *semaphore.Weighted
-	users int // requests holding or waiting for it
-}
-
-// acquire waits for one of tenant's slots, up to renderWait or the end of
-// ctx; false when none came free.
-func (t *tenantSlots) acquire(ctx context.Context, tenant string) bool {
+// acquire takes one of tenant's slots; false when all are taken.
+func (t *tenantSlots) acquire(tenant string) bool {
 	t.mu.Lock()
-	if t.slots == nil {
-		t.slots = map[string]*tenantSlot{}
+	defer t.mu.Unlock()
+	if t.held == nil {
+		t.held = map[string]int{}
 	}
-	slot := t.slots[tenant]
-	if slot == nil {
-		slot = &tenantSlot{sem: semaphore.NewWeighted(rendersPerTenant)}
-		t.slots[tenant] = slot
-	}
-	slot.users++
-	t.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, renderWait)
-	defer cancel()
-	if err := slot.sem.Acquire(ctx, 1); err != nil {
-		t.leave(tenant, slot)
+	if t.held[tenant] >= rendersPerTenant {
 		return false
 	}
+	t.held[tenant]++
 	return true
 }
 
-// release gives back a slot acquire gave.
+// release gives back a slot acquire gave, forgetting an idle tenant.
 func (t *tenantSlots) release(tenant string) {
 	t.mu.Lock()
-	slot := t.slots[tenant]
-	t.mu.Unlock()
-	slot.sem.Release(1)
-	t.leave(tenant, slot)
-}
-
-// leave forgets a tenant once nobody holds or waits for its slots.
-func (t *tenantSlots) leave(tenant string, slot *tenantSlot) {
-	t.mu.Lock()
 	defer t.mu.Unlock()
-	if slot.users--; slot.users == 0 {
-		delete(t.slots, tenant)
+	if t.held[tenant]--; t.held[tenant] <= 0 {
+		delete(t.held, tenant)
 	}
 }
 
