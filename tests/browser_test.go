@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,9 +136,13 @@ func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
 	_, err := chromedp.Run(ctx, chromedp.Steps(
 		chromedp.Navigate(str(created, "recipients", 0, "signing_url")),
 		chromedp.WaitVisible("#send-code"),
-		chromedp.Click("#send-code"),
 	))
 	require.NoError(t, err)
+	sentTo, err := chromedp.Run(ctx, chromedp.Text("#sent-to"))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Click("#send-code"))
+	require.NoError(t, err)
+	require.Regexp(t, `^We send the code to p\*+@example\.com\.$`, sentTo, "the page says where the code goes, masked")
 	mail := awaitMail(t, suite.mailAPI, "to:"+email+` subject:"signing code"`, 1, time.Minute)[0]
 	code := codeInMail.FindString(readMail(t, suite.mailAPI, mail.ID).Text)
 	require.Len(t, code, 6)
@@ -174,4 +180,37 @@ func TestASignerDrawsTheSignatureOnThePage(t *testing.T) {
 	status, form := getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/form-data")
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, true, at(form, "fields", 0, "drawn"), "the signature is the drawing: %v", form)
+}
+
+// TestALockedLinkSaysSoOnThePage: a link locked after its failure budget
+// tells its holder, without a field or a document, to ask for a new one.
+func TestALockedLinkSaysSoOnThePage(t *testing.T) {
+	t.Parallel()
+	s := testSettings(taskQueue)
+	var skew *atomic.Int64
+	s.Now, skew = skewedClock()
+	base := serveAPI(t, suite.deps, s)
+	status, created := postJSON(t, base+"/v1/envelopes", jsonEnvelope(t, []J{signer("locked", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	link := str(created, "recipients", 0, "signing_api_url")
+	for locked := false; !locked; skew.Add(int64(5 * time.Minute)) {
+		status, _ := postJSON(t, link+"/session", J{"access_code": "wrong-guess"})
+		require.Contains(t, []int{http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusForbidden}, status)
+		locked = status == http.StatusForbidden
+	}
+	ctx := browser(t)
+	page := strings.Replace(str(created, "recipients", 0, "signing_url"), suite.apiURL, base, 1)
+	_, err := chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#message:not(:empty)")))
+	require.NoError(t, err)
+	message, err := chromedp.Run(ctx, chromedp.Text("#message"))
+	require.NoError(t, err)
+	require.Contains(t, message, "locked")
+	require.Contains(t, message, "Ask the sender")
+	verifyShown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("verify").hidden`))
+	require.NoError(t, err)
+	signingShown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("signing").hidden`))
+	require.NoError(t, err)
+	require.False(t, verifyShown, "no code entry on a locked link")
+	require.False(t, signingShown)
+	require.Empty(t, axe(t, ctx), "axe-core violations on the locked page")
 }
