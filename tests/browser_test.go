@@ -187,6 +187,7 @@ func TestASignerDrawsTheSignatureOnThePage(t *testing.T) {
 func TestALockedLinkSaysSoOnThePage(t *testing.T) {
 	t.Parallel()
 	s := testSettings(taskQueue)
+	s.TrustedProxies = []string{"127.0.0.1/32"} // the guesses come from an address of their own
 	var skew *atomic.Int64
 	s.Now, skew = skewedClock()
 	base := serveAPI(t, suite.deps, s)
@@ -194,7 +195,8 @@ func TestALockedLinkSaysSoOnThePage(t *testing.T) {
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	link := str(created, "recipients", 0, "signing_api_url")
 	for locked := false; !locked; skew.Add(int64(5 * time.Minute)) {
-		status, _ := postJSON(t, link+"/session", J{"access_code": "wrong-guess"})
+		status, _ := sendWith(t, http.MethodPost, link+"/session", "application/json", jsonBody(t, J{"access_code": "wrong-guess"}),
+			map[string]string{"X-Forwarded-For": "198.51.100.201"})
 		require.Contains(t, []int{http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusForbidden}, status)
 		locked = status == http.StatusForbidden
 	}
