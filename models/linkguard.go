@@ -14,13 +14,14 @@ import (
 // recipient, across every address and window: once they reach the budget
 // the link is locked until the sender sends a new one (a new generation
 // starts a new guard). NextAttemptAt spaces attempts out as failures grow.
+// A reserved attempt that was not a failure is refunded, so the count
+// reaches the budget only by failures: it alone says the link is locked.
 type LinkGuard struct {
 	RecipientID    string `gorm:"primaryKey;size:36"`
 	LinkGeneration int    `gorm:"primaryKey"`
 	TenantID       string `gorm:"size:64;not null"`
 	Failures       int    `gorm:"not null;default:0"`
 	NextAttemptAt  *time.Time
-	LockedAt       *time.Time
 }
 
 // Attempt is the outcome of reserving a verification attempt.
@@ -61,13 +62,13 @@ func (s *Store) ReserveAttempt(ctx context.Context, tenantID, recipientID string
 	switch {
 	case err != nil:
 		return g, 0, err
-	case g.LockedAt != nil || g.Failures >= budget:
+	case g.Failures >= budget:
 		return g, AttemptLocked, nil
 	case g.NextAttemptAt != nil && now.Before(*g.NextAttemptAt):
 		return g, AttemptTooSoon, nil
 	}
 	next := now.Add(delay(g.Failures + 1)).UTC()
-	res := db.Model(&LinkGuard{}).Where("recipient_id = ? AND link_generation = ? AND failures = ? AND locked_at IS NULL", recipientID, generation, g.Failures).
+	res := db.Model(&LinkGuard{}).Where("recipient_id = ? AND link_generation = ? AND failures = ?", recipientID, generation, g.Failures).
 		Updates(map[string]any{"failures": g.Failures + 1, "next_attempt_at": next})
 	if res.Error != nil {
 		return g, 0, fmt.Errorf("reserve an attempt on %s: %w", recipientID, res.Error)
@@ -88,15 +89,4 @@ func (s *Store) RefundAttempt(ctx context.Context, recipientID string, generatio
 		return fmt.Errorf("refund an attempt on %s: %w", recipientID, err)
 	}
 	return nil
-}
-
-// LockLink locks a link generation whose budget is spent; it reports
-// whether this call locked it, so the lock is audited once.
-func (s *Store) LockLink(ctx context.Context, recipientID string, generation int, at time.Time) (bool, error) {
-	res := s.DB.WithContext(ctx).Model(&LinkGuard{}).Where("recipient_id = ? AND link_generation = ? AND locked_at IS NULL", recipientID, generation).
-		Update("locked_at", at.UTC())
-	if res.Error != nil {
-		return false, fmt.Errorf("lock the link of %s: %w", recipientID, res.Error)
-	}
-	return res.RowsAffected == 1, nil
 }

@@ -83,7 +83,6 @@ func migrateLinkGuards(tx *gorm.DB) error {
 		TenantID       string `gorm:"size:64;not null"`
 		Failures       int    `gorm:"not null;default:0"`
 		NextAttemptAt  *time.Time
-		LockedAt       *time.Time
 	}
 	return createTables(tx, []table{{"link_guards", &linkGuard{}}})
 }

@@ -216,19 +216,16 @@ func (v *Verifier) StartSession(ctx context.Context, r *models.Recipient, creds 
 	}
 	refusal.AttemptsLeft = max(0, FailureBudget-guard.Failures)
 	if refusal.AttemptsLeft == 0 {
-		return "", nil, errors.Join(err, v.lock(ctx, r, now, event))
+		return "", nil, errors.Join(err, v.lock(ctx, r, event))
 	}
 	return "", nil, err
 }
 
-// lock locks r's link generation once its budget is spent, and audits it
-// once.
-func (v *Verifier) lock(ctx context.Context, r *models.Recipient, now time.Time, event EventFor) error {
-	locked, err := v.Store.LockLink(ctx, r.ID, r.LinkGeneration, now)
-	if err != nil || !locked {
-		return err
-	}
+// lock audits that r's link generation spent its budget; the event's key
+// makes it one event however many refusals reach the budget's end.
+func (v *Verifier) lock(ctx context.Context, r *models.Recipient, event EventFor) error {
 	e := event(models.EventLinkLocked)
+	e.Key = fmt.Sprintf("locked:%s:%d", r.ID, r.LinkGeneration)
 	e.Details = map[string]any{"failures": FailureBudget, "link_generation": r.LinkGeneration}
 	return v.Store.AppendEvent(ctx, e)
 }
@@ -239,7 +236,7 @@ func (v *Verifier) Guard(ctx context.Context, r *models.Recipient) (GuardState, 
 	if err != nil {
 		return GuardState{}, err
 	}
-	return GuardState{Locked: g.LockedAt != nil || g.Failures >= FailureBudget, AttemptsLeft: max(0, FailureBudget-g.Failures)}, nil
+	return GuardState{Locked: g.Failures >= FailureBudget, AttemptsLeft: max(0, FailureBudget-g.Failures)}, nil
 }
 
 // verify checks the credentials and starts the session.
