@@ -60,13 +60,8 @@ func (s *Server) idempotent(c *gin.Context) {
 	// The route has capped the body already; it is fingerprinted as it is
 	// kept for the handler, on disk past the first megabyte.
 	body, err := spool(io.TeeReader(c.Request.Body, sum))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", tooBig.Limit))
-		return
-	}
 	if err != nil {
-		problem(c, http.StatusBadRequest, "malformed-request", "The request body could not be read.")
+		bodyProblem(c, err, "The request body could not be read.")
 		return
 	}
 	defer body.Close()

@@ -62,7 +62,7 @@ func limitBody(n int64) gin.HandlerFunc {
 		if c.Request.ContentLength > n {
 			// Unread, the rest of the body is not worth keeping the connection for.
 			c.Header("Connection", "close")
-			problem(c, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The request body may be at most %d bytes.", n))
+			bodyProblem(c, &http.MaxBytesError{Limit: n}, "")
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)

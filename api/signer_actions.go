@@ -56,11 +56,10 @@ func recipientEvent(c *gin.Context, r *models.Recipient, eventType string) model
 // signer resolves the signing token in the path, answering 404 itself
 // when it matches no recipient.
 func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
-	r := linkRecipient(c)
-	if r == nil && !s.resolveLink(c) {
+	r := s.linkRecipient(c)
+	if r == nil {
 		return nil, nil
 	}
-	r = linkRecipient(c)
 	env, err := s.Store.GetEnvelope(c.Request.Context(), r.TenantID, r.EnvelopeID)
 	if err != nil {
 		s.unavailable(c, "loading the envelope", err)
@@ -79,30 +78,27 @@ const recipientKey = "signflow.link.recipient"
 // knownLink answers 404 for a signing link that matches no recipient, so
 // that nothing (an Idempotency-Key above all) is stored for made-up links.
 func (s *Server) knownLink(c *gin.Context) {
-	if s.resolveLink(c) {
+	if s.linkRecipient(c) != nil {
 		c.Next()
 	}
 }
 
-// resolveLink looks the signing token in the path up, keeping its
-// recipient for the request; false when it has answered.
-func (s *Server) resolveLink(c *gin.Context) bool {
+// linkRecipient is the recipient the signing token in the path belongs to,
+// looked up once a request; nil when it has answered 404 or 503.
+func (s *Server) linkRecipient(c *gin.Context) *models.Recipient {
+	if r, ok := c.Value(recipientKey).(*models.Recipient); ok {
+		return r
+	}
 	r, err := s.Store.RecipientByTokenHash(c.Request.Context(), signinglink.Hash(c.Param("token")))
 	if errors.Is(err, models.ErrNotFound) {
 		problem(c, http.StatusNotFound, "invalid-link", "This signing link is not valid. Ask the sender for a new one.")
-		return false
+		return nil
 	}
 	if err != nil {
 		s.unavailable(c, "checking the signing link", err)
-		return false
+		return nil
 	}
 	c.Set(recipientKey, r)
-	return true
-}
-
-// linkRecipient is the recipient resolveLink found, if it ran.
-func linkRecipient(c *gin.Context) *models.Recipient {
-	r, _ := c.Value(recipientKey).(*models.Recipient)
 	return r
 }
 
