@@ -23,41 +23,94 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-// Activities carries the dependencies the activities share.
-type Activities struct {
-	Store     *models.Store
-	Blobs     blob.Store
-	Seal      *seal.Sealer
-	Links     *signinglink.Minter
-	Mail      mailer.SMTP
-	PublicURL string
-	Log       *slog.Logger
-	// MaxAttachmentBytes is the largest completed copy sent as attachments;
-	// zero means DefaultMaxAttachmentBytes.
-	MaxAttachmentBytes int64
+// The activities are grouped by concern, each group carrying only the
+// dependencies it uses; All is every group a worker hosts.
+type All struct {
+	Envelopes *Envelopes
+	Render    *Render
+	Mail      *Mail
+	Webhooks  *Webhooks
+	Bulk      *Bulk
+	Retention *Retention
+	Reconcile *Reconcile
+}
+
+// Envelopes stores the envelope workflow's state changes.
+type Envelopes struct {
+	Store *models.Store
+	Links *signinglink.Minter
 	// Workflows starts the webhook deliverers of an envelope; nil starts none.
 	Workflows *contract.Client
-	// WebhookHTTP sends webhooks; nil is a client that follows no redirects
-	// and, unless AllowPrivateWebhooks, dials no private or local address.
-	WebhookHTTP          *http.Client
-	AllowPrivateWebhooks bool
-	// Metrics counts what the activities do; nil counts nothing.
+	// Metrics counts envelopes that end; nil counts nothing.
 	Metrics *metrics.Metrics
-	// RetentionDryRun makes retention runs list what would go, not delete.
-	RetentionDryRun bool
-	// Sender makes the envelopes of bulk sends.
-	Sender *sending.Sender
-	// BulkRate is how many envelopes a second a tenant's bulk sends make;
-	// zero means DefaultBulkRate.
-	BulkRate int
 	// Queued, when set, is told that a stored change owes mail the outbox
 	// dispatchers send, so that this worker's dispatcher sends it at once
 	// rather than at its next poll.
 	Queued func()
 }
 
+// Render makes completed envelopes' final documents.
+type Render struct {
+	Store   *models.Store
+	Blobs   blob.Store
+	Seal    *seal.Sealer
+	Metrics *metrics.Metrics
+}
+
+// Mail composes and sends notifications.
+type Mail struct {
+	Store     *models.Store
+	Blobs     blob.Store
+	Links     *signinglink.Minter
+	SMTP      mailer.SMTP
+	PublicURL string
+	Log       *slog.Logger
+	// MaxAttachmentBytes is the largest completed copy sent as attachments;
+	// zero means DefaultMaxAttachmentBytes.
+	MaxAttachmentBytes int64
+	Metrics            *metrics.Metrics
+}
+
+// Webhooks delivers webhook events.
+type Webhooks struct {
+	Store *models.Store
+	// HTTP sends webhooks; nil is a client that follows no redirects and,
+	// unless AllowPrivate, dials no private or local address.
+	HTTP         *http.Client
+	AllowPrivate bool
+	Metrics      *metrics.Metrics
+}
+
+// Bulk makes the envelopes of bulk sends.
+type Bulk struct {
+	Store  *models.Store
+	Sender *sending.Sender
+	// Rate is how many envelopes a second a tenant's bulk sends make; zero
+	// means DefaultBulkRate.
+	Rate    int
+	Metrics *metrics.Metrics
+}
+
+// Retention lets documents go as their tenants' policies say.
+type Retention struct {
+	Store *models.Store
+	Blobs blob.Store
+	// DryRun makes retention runs list what would go, not delete.
+	DryRun bool
+	Log    *slog.Logger
+}
+
+// Reconcile finds and mends what a crash left between the database and
+// Temporal.
+type Reconcile struct {
+	Store     *models.Store
+	Workflows *contract.Client
+	Metrics   *metrics.Metrics
+	Log       *slog.Logger
+}
+
 // ApplyTransition stores one state change: the envelope snapshot and its event.
-func (a *Activities) ApplyTransition(ctx context.Context, t models.Transition) error {
+func (a *Envelopes) ApplyTransition(ctx context.Context, t models.Transition) error {
 	if t.Reissue != nil {
 		t.Reissue.TokenHash = signinglink.Hash(a.Links.Token(t.Reissue.RecipientID, t.Reissue.Generation))
 	}
@@ -70,12 +123,12 @@ func (a *Activities) ApplyTransition(ctx context.Context, t models.Transition) e
 	if models.IsTerminal(t.Status) {
 		a.countEnded(ctx, t.TenantID, t.EnvelopeID, t.Status)
 	}
-	return a.wakeDeliverers(ctx, t.EnvelopeID)
+	return wakeDeliverers(ctx, a.Store, a.Workflows, t.EnvelopeID)
 }
 
 // countEnded counts an envelope that reached a final status and, when it
 // completed, how long that took.
-func (a *Activities) countEnded(ctx context.Context, tenantID, envelopeID, status string) {
+func (a *Envelopes) countEnded(ctx context.Context, tenantID, envelopeID, status string) {
 	if a.Metrics == nil {
 		return
 	}
@@ -90,19 +143,9 @@ func (a *Activities) countEnded(ctx context.Context, tenantID, envelopeID, statu
 	a.Metrics.EnvelopeEnded(status, env.CreatedAt, ended, status == models.EnvelopeCompleted)
 }
 
-// NotificationRequest names a message owed to a recipient. Sequence tells
-// repeated messages of one kind apart (the n-th reminder).
-type NotificationRequest struct {
-	EnvelopeID  string `json:"envelope_id"`
-	TenantID    string `json:"tenant_id"`
-	RecipientID string `json:"recipient_id"`
-	Kind        string `json:"kind"`
-	Sequence    int    `json:"sequence"`
-}
-
 // QueueNotification writes the message to the outbox, once per
 // (envelope, recipient, kind, sequence) however often it is retried.
-func (a *Activities) QueueNotification(ctx context.Context, req NotificationRequest) error {
+func (a *Mail) QueueNotification(ctx context.Context, req contract.EnvelopeNotification) error {
 	env, err := a.Store.GetEnvelope(ctx, req.TenantID, req.EnvelopeID)
 	if err != nil {
 		return fmt.Errorf("queue %s: %w", req.Kind, err)
@@ -130,19 +173,8 @@ func (a *Activities) QueueNotification(ctx context.Context, req NotificationRequ
 	return nil
 }
 
-// ReissueRequest gives a recipient a new link generation, with corrected
-// details when Name or Email are set.
-type ReissueRequest struct {
-	RecipientID string `json:"recipient_id"`
-	Generation  int    `json:"generation"`
-	Name        string `json:"name,omitempty"`
-	Email       string `json:"email,omitempty"`
-	// Authentication replaces the recipient's second factor, when set.
-	Authentication string `json:"authentication,omitempty"`
-}
-
 // ReissueLink kills the recipient's old link by storing the new one's hash.
-func (a *Activities) ReissueLink(ctx context.Context, req ReissueRequest) error {
+func (a *Envelopes) ReissueLink(ctx context.Context, req contract.ReissueRequest) error {
 	token := a.Links.Token(req.RecipientID, req.Generation)
 	return a.Store.ReissueLink(ctx, req.RecipientID, req.Generation, signinglink.Hash(token), req.Name, req.Email, req.Authentication)
 }

@@ -13,14 +13,8 @@ import (
 
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
-
-// BulkBatch is rows From to To (not included) of a bulk send.
-type BulkBatch struct {
-	BulkID string `json:"bulk_id"`
-	From   int    `json:"from"`
-	To     int    `json:"to"`
-}
 
 // bulkConcurrency is how many rows of a batch are sent at once.
 const bulkConcurrency = 4
@@ -33,7 +27,7 @@ const DefaultBulkRate = 10
 // that breaks the template's rules is refused with its problems and never
 // stops the others; a failure to reach the database, the blobs or Temporal
 // fails the batch for a retry, which finds the rows already made.
-func (a *Activities) SendBulkRows(ctx context.Context, batch BulkBatch) error {
+func (a *Bulk) SendBulkRows(ctx context.Context, batch contract.BulkBatch) error {
 	bulk, err := a.Store.GetBulkSend(ctx, "", batch.BulkID)
 	if err != nil {
 		return err
@@ -60,7 +54,7 @@ func (a *Activities) SendBulkRows(ctx context.Context, batch BulkBatch) error {
 	return g.Wait()
 }
 
-func (a *Activities) sendBulkRow(ctx context.Context, bulk *models.BulkSend, row models.BulkRow) error {
+func (a *Bulk) sendBulkRow(ctx context.Context, bulk *models.BulkSend, row models.BulkRow) error {
 	var spec signing.EnvelopeRequest
 	if err := json.Unmarshal([]byte(row.Input), &spec); err != nil {
 		return a.refuseRow(ctx, bulk, row, signing.FieldErrors{{Field: "row", Message: "the row cannot be read: " + err.Error()}})
@@ -86,7 +80,7 @@ func (a *Activities) sendBulkRow(ctx context.Context, bulk *models.BulkSend, row
 	return a.Store.SetBulkRow(ctx, bulk.ID, row.Position, models.RowCreated, "", time.Now())
 }
 
-func (a *Activities) refuseRow(ctx context.Context, bulk *models.BulkSend, row models.BulkRow, errs signing.FieldErrors) error {
+func (a *Bulk) refuseRow(ctx context.Context, bulk *models.BulkSend, row models.BulkRow, errs signing.FieldErrors) error {
 	problems, err := json.Marshal(errs)
 	if err != nil {
 		return fmt.Errorf("encode the problems of row %d: %w", row.Position, err)
@@ -96,8 +90,8 @@ func (a *Activities) refuseRow(ctx context.Context, bulk *models.BulkSend, row m
 
 // paceBulk waits until the tenant's bulk sends may make one more envelope
 // this second, counted in the database so every worker shares the pace.
-func (a *Activities) paceBulk(ctx context.Context, tenantID string) error {
-	rate := a.BulkRate
+func (a *Bulk) paceBulk(ctx context.Context, tenantID string) error {
+	rate := a.Rate
 	if rate <= 0 {
 		rate = DefaultBulkRate
 	}
@@ -120,7 +114,7 @@ func (a *Activities) paceBulk(ctx context.Context, tenantID string) error {
 
 // FinishBulkSend records the end of a bulk send: completed, or cancelled
 // with the rows it never reached.
-func (a *Activities) FinishBulkSend(ctx context.Context, bulkID, status string) error {
+func (a *Bulk) FinishBulkSend(ctx context.Context, bulkID, status string) error {
 	if status != models.BulkCompleted && status != models.BulkCancelled {
 		return errors.New("a bulk send ends completed or cancelled, not " + status)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // DefaultMaxAttachmentBytes caps what the completed copy attaches; larger
@@ -26,22 +27,16 @@ const DefaultMaxAttachmentBytes = 10 << 20
 // an accepted send is recorded before the activity returns; the Message-ID
 // is the row's, so in the rare crash between the two, the receiving side
 // can still tell the copies apart. SMTP outages are retried with backoff.
-func (a *Activities) SendNotification(ctx context.Context, req NotificationRequest) error {
+func (a *Mail) SendNotification(ctx context.Context, req contract.EnvelopeNotification) error {
 	return whileHeartbeating(ctx, func() error { return a.send(ctx, req) })
-}
-
-// MailRefusal is a message the mail server refused for good.
-type MailRefusal struct {
-	RecipientID string `json:"recipient_id"`
-	Reason      string `json:"reason"`
 }
 
 // SendNotifications emails the outbox rows one change owes, as
 // SendNotification does each, and reports the ones the mail server refused
 // for good. Any other failure fails the activity once every row has been
 // tried; its retry skips the rows already sent.
-func (a *Activities) SendNotifications(ctx context.Context, reqs []NotificationRequest) ([]MailRefusal, error) {
-	var refusals []MailRefusal
+func (a *Mail) SendNotifications(ctx context.Context, reqs []contract.EnvelopeNotification) ([]contract.MailRefusal, error) {
+	var refusals []contract.MailRefusal
 	var failed error
 	err := whileHeartbeating(ctx, func() error {
 		for _, req := range reqs {
@@ -49,7 +44,7 @@ func (a *Activities) SendNotifications(ctx context.Context, reqs []NotificationR
 			reason, refusedForGood := Refusal(err)
 			switch {
 			case refusedForGood:
-				refusals = append(refusals, MailRefusal{RecipientID: req.RecipientID, Reason: reason})
+				refusals = append(refusals, contract.MailRefusal{RecipientID: req.RecipientID, Reason: reason})
 			case err != nil:
 				failed = errors.Join(failed, err)
 			}
@@ -60,7 +55,7 @@ func (a *Activities) SendNotifications(ctx context.Context, reqs []NotificationR
 }
 
 // send emails one outbox row unless it was sent already.
-func (a *Activities) send(ctx context.Context, req NotificationRequest) error {
+func (a *Mail) send(ctx context.Context, req contract.EnvelopeNotification) error {
 	n, err := a.Store.Notification(ctx, req.EnvelopeID, req.RecipientID, req.Kind, req.Sequence)
 	if err != nil {
 		return err
@@ -74,7 +69,7 @@ func (a *Activities) send(ctx context.Context, req NotificationRequest) error {
 // Deliver emails an outbox row and records it sent. It is the activities'
 // send and the outbox dispatcher's; a refusal for good is an error that
 // Refusal reads.
-func (a *Activities) Deliver(ctx context.Context, n *models.Notification) error {
+func (a *Mail) Deliver(ctx context.Context, n *models.Notification) error {
 	env, err := a.Store.GetEnvelope(ctx, n.TenantID, n.EnvelopeID)
 	if err != nil {
 		return err
@@ -89,11 +84,11 @@ func (a *Activities) Deliver(ctx context.Context, n *models.Notification) error 
 	if err != nil {
 		return err
 	}
-	if err := a.Mail.Send(ctx, msg); err != nil {
+	if err := a.SMTP.Send(ctx, msg); err != nil {
 		if refused(err) {
 			a.Metrics.Email(metrics.EmailRefused)
 			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("the mail server refused %s to recipient %s for good: %v",
-				n.Kind, r.ID, err), MailRefusedErrorType, err)
+				n.Kind, r.ID, err), contract.MailRefusedErrorType, err)
 		}
 		a.Metrics.Email(metrics.EmailFailed)
 		return fmt.Errorf("send %s to recipient %s: %w", n.Kind, r.ID, err)
@@ -102,15 +97,10 @@ func (a *Activities) Deliver(ctx context.Context, n *models.Notification) error 
 	return a.Store.MarkSent(ctx, n, time.Now())
 }
 
-// MailRefusedErrorType is the error of a message the mail server refused
-// for good (a 5xx answer to the recipient or the message): retrying the
-// same message to the same address cannot succeed.
-const MailRefusedErrorType = "MailRefused"
-
 // Refusal says whether err is Deliver's refusal for good, and its reason.
 func Refusal(err error) (string, bool) {
 	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == MailRefusedErrorType {
+	if errors.As(err, &appErr) && appErr.Type() == contract.MailRefusedErrorType {
 		return appErr.Message(), true
 	}
 	return "", false
@@ -125,7 +115,7 @@ func refused(err error) bool {
 }
 
 // compose gathers what the notification says and composes it.
-func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.Notification) (*mail.Msg, error) {
+func (a *Mail) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.Notification) (*mail.Msg, error) {
 	note := email.Notification{Kind: n.Kind, MessageID: n.ID + "@signflow", To: r.Email, Name: r.Name,
 		Subject: env.Subject, Message: env.Message, ExpiresAt: env.ExpiresAt, LinkedFor: signinglink.CopyValidity,
 		Locale: locale.For(r.Locale, env.Locale).Tag,
@@ -135,7 +125,7 @@ func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models
 			return nil, err
 		}
 	}
-	msg, err := email.Composer{From: a.Mail.From}.Notification(note)
+	msg, err := email.Composer{From: a.SMTP.From}.Notification(note)
 	if err != nil {
 		return nil, fmt.Errorf("compose %s to recipient %s: %w", n.Kind, r.ID, err)
 	}
@@ -144,7 +134,7 @@ func (a *Activities) compose(ctx context.Context, env *models.Envelope, r models
 
 // attachFinals attaches the completed documents, or links them when they
 // are too large to attach.
-func (a *Activities) attachFinals(ctx context.Context, env *models.Envelope, r models.Recipient, note *email.Notification) error {
+func (a *Mail) attachFinals(ctx context.Context, env *models.Envelope, r models.Recipient, note *email.Notification) error {
 	var total int64
 	for _, d := range env.Documents {
 		total += d.FinalSizeBytes
@@ -164,7 +154,7 @@ func (a *Activities) attachFinals(ctx context.Context, env *models.Envelope, r m
 	return nil
 }
 
-func (a *Activities) maxAttachmentBytes() int64 {
+func (a *Mail) maxAttachmentBytes() int64 {
 	if a.MaxAttachmentBytes > 0 {
 		return a.MaxAttachmentBytes
 	}

@@ -13,14 +13,6 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-// Stray is an envelope in progress whose workflow is not running: Run says
-// how it stands (contract.RunMissing, or how it closed).
-type Stray struct {
-	EnvelopeID string `json:"envelope_id"`
-	TenantID   string `json:"tenant_id"`
-	Run        string `json:"run"`
-}
-
 // maxStraysPerRun bounds one reconciliation run; the next run goes on.
 const maxStraysPerRun = 100
 
@@ -28,13 +20,13 @@ const maxStraysPerRun = 100
 // running: those still at version 1 since before staleAfter whose workflow
 // is missing or closed, and those whose workflow closed abnormally within
 // lookback.
-func (a *Activities) FindStrayEnvelopes(ctx context.Context, staleAfter, lookback time.Duration) ([]Stray, error) {
+func (a *Reconcile) FindStrayEnvelopes(ctx context.Context, staleAfter, lookback time.Duration) ([]contract.Stray, error) {
 	now := time.Now()
 	unstarted, err := a.Store.Unstarted(ctx, now.Add(-staleAfter), maxStraysPerRun)
 	if err != nil {
 		return nil, err
 	}
-	var strays []Stray
+	var strays []contract.Stray
 	for _, env := range unstarted {
 		activity.RecordHeartbeat(ctx, env.ID)
 		run, err := a.Workflows.RunStatus(ctx, env.ID)
@@ -42,7 +34,7 @@ func (a *Activities) FindStrayEnvelopes(ctx context.Context, staleAfter, lookbac
 			return nil, err
 		}
 		if run != contract.RunRunning {
-			strays = append(strays, Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: run})
+			strays = append(strays, contract.Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: run})
 		}
 	}
 	ended, err := a.Workflows.EndedAbnormally(ctx, now.Add(-lookback))
@@ -54,7 +46,7 @@ func (a *Activities) FindStrayEnvelopes(ctx context.Context, staleAfter, lookbac
 		return nil, err
 	}
 	for _, env := range open {
-		strays = append(strays, Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: ended[env.ID]})
+		strays = append(strays, contract.Stray{EnvelopeID: env.ID, TenantID: env.TenantID, Run: ended[env.ID]})
 	}
 	return strays, nil
 }
@@ -64,7 +56,7 @@ const maxBulkResumed = 500
 
 // ResumeBulkSends starts the workflow of every bulk send that was stored
 // but never started (the API died between the two), and counts them.
-func (a *Activities) ResumeBulkSends(ctx context.Context, staleAfter time.Duration) (int, error) {
+func (a *Reconcile) ResumeBulkSends(ctx context.Context, staleAfter time.Duration) (int, error) {
 	running, err := a.Store.RunningBulkSends(ctx, time.Now().Add(-staleAfter), maxBulkResumed)
 	if err != nil {
 		return 0, err
@@ -85,7 +77,7 @@ func (a *Activities) ResumeBulkSends(ctx context.Context, staleAfter time.Durati
 }
 
 // VoidStray ends an envelope whose workflow never started, as the system.
-func (a *Activities) VoidStray(ctx context.Context, envelopeID string) error {
+func (a *Reconcile) VoidStray(ctx context.Context, envelopeID string) error {
 	ev := models.SystemEvent("reconciled-void", map[string]any{"reason": "its signing workflow never started"})
 	voided, err := a.Store.VoidStray(ctx, envelopeID, ev)
 	if err != nil {
@@ -95,13 +87,13 @@ func (a *Activities) VoidStray(ctx context.Context, envelopeID string) error {
 		a.Metrics.Reconciled("voided", 1)
 		a.Metrics.EnvelopeEnded(models.EnvelopeVoided, time.Time{}, time.Time{}, false)
 	}
-	return a.wakeDeliverers(ctx, envelopeID)
+	return wakeDeliverers(ctx, a.Store, a.Workflows, envelopeID)
 }
 
 // FlagStray records, once, that an envelope is in progress while its
 // workflow has ended; an operator decides (void it, or restore the
 // workflow).
-func (a *Activities) FlagStray(ctx context.Context, s Stray) error {
+func (a *Reconcile) FlagStray(ctx context.Context, s contract.Stray) error {
 	ev := models.SystemEvent("flagged:"+s.Run, map[string]any{"workflow": s.Run,
 		"action": "void the envelope, or restore its workflow; see the reconciliation runs in the Temporal Web UI"})
 	ev.EnvelopeID, ev.TenantID, ev.Type, ev.OccurredAt = s.EnvelopeID, s.TenantID, models.EventEnvelopeFlagged, time.Now()
@@ -117,7 +109,7 @@ func (a *Activities) FlagStray(ctx context.Context, s Stray) error {
 // pending since before staleAfter and none draining it (deliveries queued
 // outside a transition, or a wake that failed half-way). It answers how
 // many it started.
-func (a *Activities) WakeWaitingWebhooks(ctx context.Context, staleAfter time.Duration) (int, error) {
+func (a *Reconcile) WakeWaitingWebhooks(ctx context.Context, staleAfter time.Duration) (int, error) {
 	queues, err := a.Store.WaitingQueues(ctx, time.Now().Add(-staleAfter), 2*maxStraysPerRun)
 	if err != nil {
 		return 0, err

@@ -14,25 +14,13 @@ import (
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
-
-// RenderRequest names the envelope whose final documents to produce.
-type RenderRequest struct {
-	EnvelopeID string `json:"envelope_id"`
-	TenantID   string `json:"tenant_id"`
-}
-
-// FinalDocument is a completed document's fingerprint.
-type FinalDocument struct {
-	DocumentID string `json:"document_id"`
-	SHA256     string `json:"sha256"`
-	SizeBytes  int64  `json:"size_bytes"`
-}
 
 // RenderFinalDocuments produces each document's final PDF (stamped,
 // certified, sealed) and stores it with its SHA-256. A retry never produces
 // a second version of a document.
-func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest) ([]FinalDocument, error) {
+func (a *Render) RenderFinalDocuments(ctx context.Context, req contract.RenderRequest) ([]contract.FinalDocument, error) {
 	env, err := a.Store.GetEnvelope(ctx, req.TenantID, req.EnvelopeID)
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
@@ -41,9 +29,9 @@ func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	finals := make([]FinalDocument, 0, len(env.Documents))
+	finals := make([]contract.FinalDocument, 0, len(env.Documents))
 	for _, doc := range env.Documents {
-		var final FinalDocument
+		var final contract.FinalDocument
 		started := time.Now()
 		err := whileHeartbeating(ctx, func() (err error) {
 			final, err = a.renderDocument(ctx, env, events, doc)
@@ -58,19 +46,15 @@ func (a *Activities) RenderFinalDocuments(ctx context.Context, req RenderRequest
 	return finals, nil
 }
 
-// RenderFailedErrorType is the error of a document that cannot be made
-// final: retrying will not help until someone looks at it.
-const RenderFailedErrorType = "RenderFailed"
-
 // cannotRender marks a failure of the PDF work itself, as opposed to a
 // store that is briefly unreachable, which is worth retrying.
 func cannotRender(step string, err error) error {
-	return temporal.NewNonRetryableApplicationError(step+": "+err.Error(), RenderFailedErrorType, err)
+	return temporal.NewNonRetryableApplicationError(step+": "+err.Error(), contract.RenderFailedErrorType, err)
 }
 
 // renderDocument stamps the values, appends the certificate of completion
 // and seals the result. The seal comes last: any later rewrite would break it.
-func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, events []models.Event, doc models.Document) (FinalDocument, error) {
+func (a *Render) renderDocument(ctx context.Context, env *models.Envelope, events []models.Event, doc models.Document) (contract.FinalDocument, error) {
 	final, err := a.finalDocument(ctx, env, events, doc)
 	if err != nil {
 		return final, err
@@ -87,31 +71,31 @@ func (a *Activities) renderDocument(ctx context.Context, env *models.Envelope, e
 // finalDocument stamps the values, appends the certificate of completion
 // and seals the result. The seal comes last: any later rewrite would break
 // it. A document already rendered by an earlier attempt is kept.
-func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, events []models.Event, doc models.Document) (FinalDocument, error) {
+func (a *Render) finalDocument(ctx context.Context, env *models.Envelope, events []models.Event, doc models.Document) (contract.FinalDocument, error) {
 	key := blob.FinalKey(env.ID, doc.ID)
 	if doc.FinalSHA256 != "" {
 		existing, err := a.Blobs.Get(ctx, key)
 		if err == nil && pdf.SHA256(existing) == doc.FinalSHA256 {
-			return FinalDocument{DocumentID: doc.ID, SHA256: doc.FinalSHA256, SizeBytes: int64(len(existing))}, nil
+			return contract.FinalDocument{DocumentID: doc.ID, SHA256: doc.FinalSHA256, SizeBytes: int64(len(existing))}, nil
 		}
 		if err != nil && !errors.Is(err, blob.ErrNotFound) {
-			return FinalDocument{}, err
+			return contract.FinalDocument{}, err
 		}
 	}
 	original, err := blob.GetChecked(ctx, a.Blobs, blob.OriginalKey(env.ID, doc.ID), doc.SHA256)
 	if errors.Is(err, blob.ErrDigestMismatch) || errors.Is(err, blob.ErrUnsealed) {
-		return FinalDocument{}, cannotRender("read the original", err)
+		return contract.FinalDocument{}, cannotRender("read the original", err)
 	}
 	if err != nil {
-		return FinalDocument{}, err
+		return contract.FinalDocument{}, err
 	}
 	stamps, err := a.stamps(ctx, env, doc.ID)
 	if err != nil {
-		return FinalDocument{}, err
+		return contract.FinalDocument{}, err
 	}
 	data, err := certificate.Build(env, events, func(k string) ([]byte, error) { return a.Blobs.Get(ctx, k) })
 	if err != nil {
-		return FinalDocument{}, err
+		return contract.FinalDocument{}, err
 	}
 	// Rendering is the last step of completion: everyone has acted, and the
 	// envelope is marked completed as soon as this document is stored.
@@ -119,33 +103,33 @@ func (a *Activities) finalDocument(ctx context.Context, env *models.Envelope, ev
 	now := time.Now()
 	certs, crls, err := a.Seal.ValidationData(now)
 	if err != nil {
-		return FinalDocument{}, cannotRender("gather the seal's validation data", err)
+		return contract.FinalDocument{}, cannotRender("gather the seal's validation data", err)
 	}
 	rendered, err := pdf.Render(original, doc.Pages, stamps, certificate.Sheets(data))
 	if err != nil {
-		return FinalDocument{}, cannotRender("stamp the values and append the certificate", err)
+		return contract.FinalDocument{}, cannotRender("stamp the values and append the certificate", err)
 	}
 	if rendered, err = pdf.AddDSS(rendered, &pdf.Validation{Certs: certs, CRLs: crls}); err != nil {
-		return FinalDocument{}, cannotRender("add the seal's validation data", err)
+		return contract.FinalDocument{}, cannotRender("add the seal's validation data", err)
 	}
 	out, err := a.Seal.Seal(rendered, seal.Info{Reason: "Completed with Signflow, envelope " + env.ID, Date: now})
 	if err != nil {
-		return FinalDocument{}, cannotRender("seal", err)
+		return contract.FinalDocument{}, cannotRender("seal", err)
 	}
 	if err := a.Blobs.Put(ctx, key, out); err != nil {
-		return FinalDocument{}, err
+		return contract.FinalDocument{}, err
 	}
 	sum := pdf.SHA256(out)
 	if err := a.Store.SetFinalDocument(ctx, doc.ID, sum, int64(len(out))); err != nil {
-		return FinalDocument{}, err
+		return contract.FinalDocument{}, err
 	}
-	return FinalDocument{DocumentID: doc.ID, SHA256: sum, SizeBytes: int64(len(out))}, nil
+	return contract.FinalDocument{DocumentID: doc.ID, SHA256: sum, SizeBytes: int64(len(out))}, nil
 }
 
 // stamps turns the document's filled fields into what to draw, and puts
 // under each signature the signer's printed name, the time and the meaning
 // of the signature (21 CFR 11.50).
-func (a *Activities) stamps(ctx context.Context, env *models.Envelope, documentID string) ([]pdf.Stamp, error) {
+func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID string) ([]pdf.Stamp, error) {
 	actedAt := map[string]string{}
 	recipients := map[string]models.Recipient{}
 	for _, r := range env.Recipients {

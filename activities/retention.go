@@ -8,20 +8,14 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
-
-// RetentionPlan is what a retention run is to do.
-type RetentionPlan struct {
-	Due []models.RetentionDue `json:"due"`
-	// DryRun: the workers are set to list, not delete.
-	DryRun bool `json:"dry_run"`
-}
 
 // FindRetentionDue lists, across tenants, the envelopes whose documents
 // their retention policy lets go now.
-func (a *Activities) FindRetentionDue(ctx context.Context, limit int) (RetentionPlan, error) {
+func (a *Retention) FindRetentionDue(ctx context.Context, limit int) (contract.RetentionPlan, error) {
 	due, err := a.Store.DueForRetention(ctx, "", time.Now(), limit)
-	return RetentionPlan{Due: due, DryRun: a.RetentionDryRun}, err
+	return contract.RetentionPlan{Due: due, DryRun: a.DryRun}, err
 }
 
 // DeleteDocuments lets go of an ended envelope's documents: the originals,
@@ -30,7 +24,7 @@ func (a *Activities) FindRetentionDue(ctx context.Context, limit int) (Retention
 // legal hold since it was listed (answered true: kept); the blobs go after,
 // so a retry after a crash finishes the deletion the trail already states.
 // The trail and the documents' hashes stay.
-func (a *Activities) DeleteDocuments(ctx context.Context, due models.RetentionDue) (held bool, err error) {
+func (a *Retention) DeleteDocuments(ctx context.Context, due models.RetentionDue) (held bool, err error) {
 	ev := models.SystemEvent("", map[string]any{"reason": "retention policy", "status": due.Status,
 		"ended_at": due.EndedAt, "due_at": due.DueAt})
 	if _, err := a.Store.MarkDocumentsDeleted(ctx, due.EnvelopeID, ev); errors.Is(err, models.ErrLegalHold) {

@@ -18,28 +18,11 @@ import (
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
 )
 
 // webhookTimeout is how long an endpoint has to answer 2xx.
 const webhookTimeout = 10 * time.Second
-
-// WebhookTask is the next delivery a deliverer sends.
-type WebhookTask struct {
-	DeliveryID string `json:"delivery_id"`
-	Attempts   int    `json:"attempts"`
-}
-
-// WebhookAttemptRequest is one try at a delivery.
-type WebhookAttemptRequest struct {
-	DeliveryID string `json:"delivery_id"`
-	Attempt    int    `json:"attempt"`
-}
-
-// WebhookResult says whether a delivery needs no more attempts: delivered,
-// refused for good (410 Gone), or its subscription has gone.
-type WebhookResult struct {
-	Done bool `json:"done"`
-}
 
 // WebhookPayload is the JSON body each endpoint receives.
 type WebhookPayload struct {
@@ -64,21 +47,22 @@ type WebhookData struct {
 
 // wakeDeliverers starts the webhook deliverers of an envelope's new
 // deliveries, which were written with its events.
-func (a *Activities) wakeDeliverers(ctx context.Context, envelopeID string) error {
-	if a.Workflows == nil {
+// A nil workflows client starts none.
+func wakeDeliverers(ctx context.Context, store *models.Store, workflows *contract.Client, envelopeID string) error {
+	if workflows == nil {
 		return nil
 	}
-	subs, err := a.Store.PendingSubscriptions(ctx, envelopeID)
+	subs, err := store.PendingSubscriptions(ctx, envelopeID)
 	if err != nil || len(subs) == 0 {
 		return err
 	}
-	return a.Workflows.WakeWebhooks(ctx, envelopeID, subs)
+	return workflows.WakeWebhooks(ctx, envelopeID, subs)
 }
 
 // NextWebhookDelivery finds the next delivery of an envelope to a
 // subscription; nil when none is pending. Deliveries of a subscription
 // that has been disabled or deleted are skipped.
-func (a *Activities) NextWebhookDelivery(ctx context.Context, subscriptionID, envelopeID string) (*WebhookTask, error) {
+func (a *Webhooks) NextWebhookDelivery(ctx context.Context, subscriptionID, envelopeID string) (*contract.WebhookTask, error) {
 	sub, err := a.Store.WebhookByID(ctx, subscriptionID)
 	if err != nil {
 		return nil, err
@@ -89,7 +73,7 @@ func (a *Activities) NextWebhookDelivery(ctx context.Context, subscriptionID, en
 			return nil, err
 		}
 		if sub.Active() {
-			return &WebhookTask{DeliveryID: d.ID, Attempts: d.Attempts}, nil
+			return &contract.WebhookTask{DeliveryID: d.ID, Attempts: d.Attempts}, nil
 		}
 		if err := a.Store.SetDeliveryStatus(ctx, d.ID, models.DeliverySkipped, time.Now()); err != nil {
 			return nil, err
@@ -100,51 +84,51 @@ func (a *Activities) NextWebhookDelivery(ctx context.Context, subscriptionID, en
 // AttemptWebhookDelivery posts a delivery once, signed as the Standard
 // Webhooks spec says, and records the attempt. An endpoint's failure is a
 // result, not an error: the workflow owns the backoff.
-func (a *Activities) AttemptWebhookDelivery(ctx context.Context, req WebhookAttemptRequest) (WebhookResult, error) {
+func (a *Webhooks) AttemptWebhookDelivery(ctx context.Context, req contract.WebhookAttemptRequest) (contract.WebhookResult, error) {
 	d, err := a.Store.GetDelivery(ctx, req.DeliveryID)
 	if err != nil {
-		return WebhookResult{}, err
+		return contract.WebhookResult{}, err
 	}
 	if d.Status != models.DeliveryPending {
-		return WebhookResult{Done: true}, nil
+		return contract.WebhookResult{Done: true}, nil
 	}
 	sub, err := a.Store.WebhookByID(ctx, d.SubscriptionID)
 	if err != nil {
-		return WebhookResult{}, err
+		return contract.WebhookResult{}, err
 	}
 	if !sub.Active() {
-		return WebhookResult{Done: true}, a.Store.SetDeliveryStatus(ctx, d.ID, models.DeliverySkipped, time.Now())
+		return contract.WebhookResult{Done: true}, a.Store.SetDeliveryStatus(ctx, d.ID, models.DeliverySkipped, time.Now())
 	}
 	body, err := a.payload(ctx, sub, d)
 	if err != nil {
-		return WebhookResult{}, err
+		return contract.WebhookResult{}, err
 	}
 	now := time.Now()
 	signature, err := sign(sub, d.EventID, now, body)
 	if err != nil {
-		return WebhookResult{}, err
+		return contract.WebhookResult{}, err
 	}
 	attempt := models.WebhookAttempt{DeliveryID: d.ID, Attempt: req.Attempt, At: now.UTC()}
 	a.post(ctx, sub.URL, d.EventID, now, signature, body, &attempt)
 	switch {
 	case attempt.StatusCode >= 200 && attempt.StatusCode < 300:
 		a.Metrics.Webhook(metrics.WebhookDelivered, d.CreatedAt)
-		return WebhookResult{Done: true}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryDelivered)
+		return contract.WebhookResult{Done: true}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryDelivered)
 	case attempt.StatusCode == http.StatusGone:
 		a.Metrics.Webhook(metrics.WebhookGone, d.CreatedAt)
 		// The receiver says the endpoint is gone for good: stop sending to it.
 		if err := a.Store.RecordAttempt(ctx, d, attempt, models.DeliverySkipped); err != nil {
-			return WebhookResult{}, err
+			return contract.WebhookResult{}, err
 		}
-		return WebhookResult{Done: true}, a.Store.UpdateWebhook(ctx, sub, map[string]any{"disabled_at": now.UTC(),
+		return contract.WebhookResult{Done: true}, a.Store.UpdateWebhook(ctx, sub, map[string]any{"disabled_at": now.UTC(),
 			"disabled_reason": "the endpoint answered 410 Gone"})
 	}
 	a.Metrics.Webhook(metrics.WebhookFailed, d.CreatedAt)
-	return WebhookResult{}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryPending)
+	return contract.WebhookResult{}, a.Store.RecordAttempt(ctx, d, attempt, models.DeliveryPending)
 }
 
 // post sends the request and fills in the attempt's outcome.
-func (a *Activities) post(ctx context.Context, url, id string, at time.Time, signature string, body []byte, attempt *models.WebhookAttempt) {
+func (a *Webhooks) post(ctx context.Context, url, id string, at time.Time, signature string, body []byte, attempt *models.WebhookAttempt) {
 	ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -172,12 +156,12 @@ func (a *Activities) post(ctx context.Context, url, id string, at time.Time, sig
 	}
 }
 
-func (a *Activities) webhookClient() *http.Client {
-	if a.WebhookHTTP != nil {
-		return a.WebhookHTTP
+func (a *Webhooks) webhookClient() *http.Client {
+	if a.HTTP != nil {
+		return a.HTTP
 	}
 	dialer := &net.Dialer{Timeout: webhookTimeout}
-	if !a.AllowPrivateWebhooks {
+	if !a.AllowPrivate {
 		dialer.Control = refusePrivate
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
@@ -271,7 +255,7 @@ func sign(sub *models.WebhookSubscription, id string, at time.Time, body []byte)
 	return strings.Join(sigs, " "), nil
 }
 
-func (a *Activities) payload(ctx context.Context, sub *models.WebhookSubscription, d *models.WebhookDelivery) ([]byte, error) {
+func (a *Webhooks) payload(ctx context.Context, sub *models.WebhookSubscription, d *models.WebhookDelivery) ([]byte, error) {
 	e, err := a.Store.FeedEntry(ctx, d.FeedID)
 	if err != nil {
 		return nil, err
@@ -296,7 +280,7 @@ func (a *Activities) payload(ctx context.Context, sub *models.WebhookSubscriptio
 
 // DeadLetterWebhook gives up on a delivery whose window has passed; the
 // API lists it and can send it again.
-func (a *Activities) DeadLetterWebhook(ctx context.Context, deliveryID string) error {
+func (a *Webhooks) DeadLetterWebhook(ctx context.Context, deliveryID string) error {
 	if err := a.Store.SetDeliveryStatus(ctx, deliveryID, models.DeliveryDead, time.Now()); err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func TestWebhooksReachNoPrivateAddressUnlessAllowed(t *testing.T) {
 	}{{false, false}, {true, true}} {
 		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL, nil)
 		require.NoError(t, err)
-		resp, err := (&Activities{AllowPrivateWebhooks: tc.allow}).webhookClient().Do(req)
+		resp, err := (&Webhooks{AllowPrivate: tc.allow}).webhookClient().Do(req)
 		if !tc.ok {
 			require.ErrorContains(t, err, "private or local address")
 			continue

@@ -48,11 +48,11 @@ type Outbox struct {
 	running sync.WaitGroup
 }
 
-func newOutbox(queue string, acts *activities.Activities) *Outbox {
-	o := &Outbox{store: acts.Store, queue: queue, deliver: acts.Deliver, log: acts.Log,
+func newOutbox(queue string, mail *activities.Mail, workflows *contract.Client) *Outbox {
+	o := &Outbox{store: mail.Store, queue: queue, deliver: mail.Deliver, log: mail.Log,
 		wake: make(chan struct{}, 1), slots: make(chan struct{}, backgroundSlots)}
-	if acts.Workflows != nil {
-		o.report = acts.Workflows.DeliveryFailed
+	if workflows != nil {
+		o.report = workflows.DeliveryFailed
 	}
 	return o
 }

@@ -37,9 +37,9 @@ var backgroundSlots = 4 * runtime.GOMAXPROCS(0)
 // contract gives them, and the activities on its background queue; and
 // the outbox dispatcher of taskQueue's envelopes, which acts wakes when a
 // change owes mail.
-func New(c client.Client, taskQueue string, acts *activities.Activities) *Workers {
-	outbox := newOutbox(taskQueue, acts)
-	acts.Queued = outbox.Wake
+func New(c client.Client, taskQueue string, acts activities.All) *Workers {
+	outbox := newOutbox(taskQueue, acts.Mail, acts.Envelopes.Workflows)
+	acts.Envelopes.Queued = outbox.Wake
 	// On a graceful stop, activities under way get time to finish instead
 	// of waiting out their timeout on the next worker.
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
@@ -48,11 +48,19 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) *Worker
 	w.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: contract.ReconcileWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.Retention, workflow.RegisterOptions{Name: contract.RetentionWorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.BulkSend, workflow.RegisterOptions{Name: contract.BulkSendWorkflowType})
-	w.RegisterActivity(acts)
+	register(w, acts)
 	bg := sdkworker.New(c, contract.BackgroundQueue(taskQueue), sdkworker.Options{WorkerStopTimeout: 30 * time.Second,
 		MaxConcurrentActivityExecutionSize: backgroundSlots})
-	bg.RegisterActivity(acts)
+	register(bg, acts)
 	return &Workers{main: w, background: bg, outbox: outbox}
+}
+
+// register registers every group of activities, each method under its own
+// name, as the contract names them.
+func register(w sdkworker.Worker, acts activities.All) {
+	for _, group := range []any{acts.Envelopes, acts.Render, acts.Mail, acts.Webhooks, acts.Bulk, acts.Retention, acts.Reconcile} {
+		w.RegisterActivity(group)
+	}
 }
 
 // Start starts both workers.

@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -222,7 +221,7 @@ func (e *envelope) resend(ctx workflow.Context, req contract.ResendRequest) (con
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 	}
 	ev := byAPI(models.EventRecipientLinkReissued, r.ID, req.Origin, nil)
-	err = e.reissue(ctx, ev, activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}, true)
+	err = e.reissue(ctx, ev, contract.ReissueRequest{RecipientID: r.ID, Generation: r.Generation}, true)
 	return e.state(), err
 }
 
@@ -261,7 +260,7 @@ func (e *envelope) correct(ctx workflow.Context, req contract.CorrectRequest) (c
 		r.Status = models.RecipientNotified // invited again, at the corrected address
 	}
 	details := map[string]any{"name": req.Name, "email": req.Email}
-	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email}
+	reissue := contract.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email}
 	err = e.reissue(ctx, byAPI(models.EventRecipientCorrected, r.ID, req.Origin, details), reissue, invite)
 	return e.state(), err
 }
@@ -291,7 +290,7 @@ func (e *envelope) reassign(ctx workflow.Context, req contract.ReassignRequest) 
 	r.Status, r.NotifiedAt, r.ViewedAt = models.RecipientNotified, &now, nil
 	ev := byRecipient(models.EventRecipientReassigned, r.ID, req.Origin)
 	ev.Details["name"], ev.Details["email"], ev.Details["reason"] = req.Name, req.Email, req.Reason
-	reissue := activities.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email,
+	reissue := contract.ReissueRequest{RecipientID: r.ID, Generation: r.Generation, Name: req.Name, Email: req.Email,
 		Authentication: models.AuthEmailOTP}
 	err := e.reissue(ctx, ev, reissue, true)
 	return e.state(), err
@@ -309,7 +308,7 @@ func byAPI(eventType, recipientID string, c contract.Origin, details map[string]
 // mail leaves from the outbox like every other message. Envelopes before
 // record the change, then the link, then queue and send the invitation
 // with activities of their own, as their histories hold.
-func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req activities.ReissueRequest, invite bool) error {
+func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req contract.ReissueRequest, invite bool) error {
 	if e.outboxSendsMail && workflow.GetVersion(ctx, "reissue-in-transition", workflow.DefaultVersion, 1) == 1 {
 		var notify []models.Notice
 		if invite {
@@ -323,7 +322,7 @@ func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req activities
 	if err := e.commit(ctx, ev, nil); err != nil {
 		return err
 	}
-	if err := e.short(ctx, a.ReissueLink, req); err != nil {
+	if err := e.short(ctx, contract.ReissueLinkActivity, req); err != nil {
 		return err
 	}
 	if invite {

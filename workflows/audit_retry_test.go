@@ -35,15 +35,15 @@ func TestFailureAfterTheAuditInsertAppendsOnce(t *testing.T) {
 		}}
 	require.NoError(t, store.CreateEnvelope(context.Background(), env, models.Event{Type: models.EventEnvelopeCreated, ActorType: models.ActorAPI, OccurredAt: t0}))
 
-	real := &activities.Activities{Store: store}
+	real := &activities.Envelopes{Store: store}
 	var mu sync.Mutex
 	failedOnce := map[int64]bool{}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
 	h.env.SetStartTime(t0)
-	h.env.RegisterActivity(&activities.Activities{})
-	h.env.OnActivity(a.ApplyTransition, mock.Anything, mock.Anything).Return(func(ctx context.Context, tr models.Transition) error {
+	registerActivities(h.env)
+	h.env.OnActivity(contract.ApplyTransitionActivity, mock.Anything, mock.Anything).Return(func(ctx context.Context, tr models.Transition) error {
 		if err := real.ApplyTransition(ctx, tr); err != nil {
 			return err
 		}
@@ -55,10 +55,10 @@ func TestFailureAfterTheAuditInsertAppendsOnce(t *testing.T) {
 		}
 		return nil
 	})
-	for _, fn := range []any{a.QueueNotification, a.SendNotification} {
+	for _, fn := range []any{contract.QueueNotificationActivity, contract.SendNotificationActivity} {
 		h.env.OnActivity(fn, mock.Anything, mock.Anything).Return(nil)
 	}
-	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return([]activities.FinalDocument{}, nil)
+	h.env.OnActivity(contract.RenderFinalDocumentsActivity, mock.Anything, mock.Anything).Return([]contract.FinalDocument{}, nil)
 	// Two signers acting in the same instant: their commits race.
 	h.at(time.Hour, contract.UpdateSign, sign("alice"))
 	h.at(time.Hour, contract.UpdateSign, sign("bob"))

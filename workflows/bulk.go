@@ -6,7 +6,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -49,8 +48,8 @@ func BulkSend(ctx workflow.Context, in contract.BulkSendInput) error {
 		if cancelled {
 			break
 		}
-		batch := activities.BulkBatch{BulkID: in.BulkID, From: next, To: min(next+bulkBatch, in.Rows)}
-		if err := workflow.ExecuteActivity(actx, a.SendBulkRows, batch).Get(ctx, nil); err != nil {
+		batch := contract.BulkBatch{BulkID: in.BulkID, From: next, To: min(next+bulkBatch, in.Rows)}
+		if err := workflow.ExecuteActivity(actx, contract.SendBulkRowsActivity, batch).Get(ctx, nil); err != nil {
 			return err
 		}
 		next = batch.To
@@ -70,7 +69,7 @@ func BulkSend(ctx workflow.Context, in contract.BulkSendInput) error {
 	if cancelled {
 		status = models.BulkCancelled
 	}
-	return workflow.ExecuteActivity(withRetries(ctx, time.Minute), a.FinishBulkSend, in.BulkID, status).Get(ctx, nil)
+	return workflow.ExecuteActivity(withRetries(ctx, time.Minute), contract.FinishBulkSendActivity, in.BulkID, status).Get(ctx, nil)
 }
 
 // bulkHandlers answers pause, resume and cancel, refusing what would change

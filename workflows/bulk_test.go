@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows"
 	"github.com/signflow/signflow/workflows/contract"
@@ -20,10 +19,10 @@ import (
 // bulkRecorder records the batches a bulk send runs.
 type bulkRecorder struct {
 	mu      sync.Mutex
-	batches []activities.BulkBatch
+	batches []contract.BulkBatch
 }
 
-func (r *bulkRecorder) send(_ context.Context, b activities.BulkBatch) error {
+func (r *bulkRecorder) send(_ context.Context, b contract.BulkBatch) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, b)
@@ -44,21 +43,21 @@ func update(env *testsuite.TestWorkflowEnvironment, name string, rejected *bool)
 func TestBulkSendRunsEveryRowInBatches(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	rec := &bulkRecorder{}
-	env.OnActivity(a.SendBulkRows, mock.Anything, mock.Anything).Return(rec.send)
-	env.OnActivity(a.FinishBulkSend, mock.Anything, "b", models.BulkCompleted).Return(nil).Once()
+	env.OnActivity(contract.SendBulkRowsActivity, mock.Anything, mock.Anything).Return(rec.send)
+	env.OnActivity(contract.FinishBulkSendActivity, mock.Anything, "b", models.BulkCompleted).Return(nil).Once()
 	env.ExecuteWorkflow(workflows.BulkSend, contract.BulkSendInput{BulkID: "b", Rows: 45})
 	require.NoError(t, env.GetWorkflowError())
-	require.Equal(t, []activities.BulkBatch{{BulkID: "b", From: 0, To: 20}, {BulkID: "b", From: 20, To: 40}, {BulkID: "b", From: 40, To: 45}}, rec.batches)
+	require.Equal(t, []contract.BulkBatch{{BulkID: "b", From: 0, To: 20}, {BulkID: "b", From: 20, To: 40}, {BulkID: "b", From: 40, To: 45}}, rec.batches)
 	env.AssertExpectations(t)
 }
 
 func TestBulkSendPausedRefusesRepeatsAndCancels(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
-	env.OnActivity(a.FinishBulkSend, mock.Anything, "b", models.BulkCancelled).Return(nil).Once()
+	registerActivities(env)
+	env.OnActivity(contract.FinishBulkSendActivity, mock.Anything, "b", models.BulkCancelled).Return(nil).Once()
 	var secondPause, afterCancel bool
 	env.RegisterDelayedCallback(func() {
 		update(env, contract.UpdateBulkPause, &secondPause)
@@ -82,17 +81,17 @@ func TestBulkSendPausedRefusesRepeatsAndCancels(t *testing.T) {
 func TestBulkSendResumes(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	rec := &bulkRecorder{}
-	env.OnActivity(a.SendBulkRows, mock.Anything, mock.Anything).Return(rec.send)
-	env.OnActivity(a.FinishBulkSend, mock.Anything, "b", models.BulkCompleted).Return(nil).Once()
+	env.OnActivity(contract.SendBulkRowsActivity, mock.Anything, mock.Anything).Return(rec.send)
+	env.OnActivity(contract.FinishBulkSendActivity, mock.Anything, "b", models.BulkCompleted).Return(nil).Once()
 	env.RegisterDelayedCallback(func() {
 		require.Empty(t, rec.batches, "nothing is sent while paused")
 		update(env, contract.UpdateBulkResume, nil)
 	}, time.Hour)
 	env.ExecuteWorkflow(workflows.BulkSend, contract.BulkSendInput{BulkID: "b", Rows: 30, Next: 10, Paused: true})
 	require.NoError(t, env.GetWorkflowError())
-	require.Equal(t, []activities.BulkBatch{{BulkID: "b", From: 10, To: 30}}, rec.batches, "a continued run starts at its next row")
+	require.Equal(t, []contract.BulkBatch{{BulkID: "b", From: 10, To: 30}}, rec.batches, "a continued run starts at its next row")
 }
 
 // TestBulkSendHistoryStaysBounded: ten thousand rows carry on as new runs
@@ -100,9 +99,9 @@ func TestBulkSendResumes(t *testing.T) {
 func TestBulkSendHistoryStaysBounded(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	rec := &bulkRecorder{}
-	env.OnActivity(a.SendBulkRows, mock.Anything, mock.Anything).Return(rec.send)
+	env.OnActivity(contract.SendBulkRowsActivity, mock.Anything, mock.Anything).Return(rec.send)
 	env.ExecuteWorkflow(workflows.BulkSend, contract.BulkSendInput{BulkID: "b", Rows: 10_000})
 	var next *workflow.ContinueAsNewError
 	require.ErrorAs(t, env.GetWorkflowError(), &next)

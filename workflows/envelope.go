@@ -10,14 +10,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
-
-// a is only used to name activity methods; Temporal calls the registered
-// instance on the worker.
-var a *activities.Activities
 
 // EnvelopeWorkflow runs one envelope from sending to its end: recipients
 // act in routing order (the same order in parallel), are reminded while
@@ -333,13 +328,13 @@ func (e *envelope) complete(ctx workflow.Context) error {
 // render makes the final documents. A document that cannot be rendered
 // puts the envelope in render_failed, visible to operators, until one asks
 // for a retry (after a fix) or voids it.
-func (e *envelope) render(ctx workflow.Context) ([]activities.FinalDocument, error) {
-	req := activities.RenderRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID}
+func (e *envelope) render(ctx workflow.Context) ([]contract.FinalDocument, error) {
+	req := contract.RenderRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID}
 	for {
-		var finals []activities.FinalDocument
-		err := workflow.ExecuteActivity(e.inBackground(withHeartbeats(withRetries(ctx, 5*time.Minute), activityHeartbeat)), a.RenderFinalDocuments, req).Get(ctx, &finals)
+		var finals []contract.FinalDocument
+		err := workflow.ExecuteActivity(e.inBackground(withHeartbeats(withRetries(ctx, 5*time.Minute), activityHeartbeat)), contract.RenderFinalDocumentsActivity, req).Get(ctx, &finals)
 		var appErr *temporal.ApplicationError
-		if err == nil || !errors.As(err, &appErr) || appErr.Type() != activities.RenderFailedErrorType {
+		if err == nil || !errors.As(err, &appErr) || appErr.Type() != contract.RenderFailedErrorType {
 			return finals, err
 		}
 		e.status, e.retryRender = models.EnvelopeRenderFailed, false
@@ -437,14 +432,14 @@ func (e *envelope) apply(ctx workflow.Context, t models.Transition) error {
 			return err
 		}
 	}
-	if err := e.short(ctx, a.ApplyTransition, t); err != nil {
+	if err := e.short(ctx, contract.ApplyTransitionActivity, t); err != nil {
 		return err
 	}
 	e.applied = max(e.applied, t.Version)
 	if e.outboxSendsMail {
 		return nil // the outbox dispatchers have it
 	}
-	var owed []activities.NotificationRequest
+	var owed []contract.EnvelopeNotification
 	for _, n := range t.Notify {
 		owed = append(owed, e.notification(n.RecipientID, n.Kind, n.Sequence))
 	}
@@ -478,8 +473,8 @@ func (e *envelope) short(ctx workflow.Context, activity, arg any) error {
 	return workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), activity, arg).Get(ctx, nil)
 }
 
-func (e *envelope) notification(recipientID, kind string, seq int) activities.NotificationRequest {
-	return activities.NotificationRequest{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID, RecipientID: recipientID, Kind: kind, Sequence: seq}
+func (e *envelope) notification(recipientID, kind string, seq int) contract.EnvelopeNotification {
+	return contract.EnvelopeNotification{EnvelopeID: e.in.EnvelopeID, TenantID: e.in.TenantID, RecipientID: recipientID, Kind: kind, Sequence: seq}
 }
 
 // inBackground puts an activity nobody waits on, when mailWithChange, on
@@ -498,20 +493,20 @@ func (e *envelope) inBackground(ctx workflow.Context) workflow.Context {
 func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int) error {
 	req := e.notification(recipientID, kind, seq)
 	if e.mailWithChange {
-		if err := e.short(ctx, a.QueueNotification, req); err != nil {
+		if err := e.short(ctx, contract.QueueNotificationActivity, req); err != nil {
 			return err
 		}
 		e.send(ctx, req)
 		return nil
 	}
-	if err := workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), a.QueueNotification, req).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withRetries(ctx, 30*time.Second), contract.QueueNotificationActivity, req).Get(ctx, nil); err != nil {
 		return err
 	}
 	switch workflow.GetVersion(ctx, "email-delivery", workflow.DefaultVersion, 2) {
 	case workflow.DefaultVersion:
 		return nil
 	case 1:
-		return workflow.ExecuteActivity(withMailRetries(ctx), a.SendNotification, req).Get(ctx, nil)
+		return workflow.ExecuteActivity(withMailRetries(ctx), contract.SendNotificationActivity, req).Get(ctx, nil)
 	}
 	e.send(ctx, req)
 	return nil
@@ -522,7 +517,7 @@ func (e *envelope) queue(ctx workflow.Context, recipientID, kind string, seq int
 // delays only the mail, and an address refused for good marks its
 // recipient, not the envelope. A batched envelope sends what one change
 // owes in one activity; the others, one activity each.
-func (e *envelope) send(ctx workflow.Context, reqs ...activities.NotificationRequest) {
+func (e *envelope) send(ctx workflow.Context, reqs ...contract.EnvelopeNotification) {
 	if len(reqs) == 0 {
 		return
 	}
@@ -531,9 +526,9 @@ func (e *envelope) send(ctx workflow.Context, reqs ...activities.NotificationReq
 		e.mailing++
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer func() { e.mailing-- }()
-			var refused []activities.MailRefusal
+			var refused []contract.MailRefusal
 			// An error here can only be the workflow ending: sends retry until they succeed.
-			_ = workflow.ExecuteActivity(opts, a.SendNotifications, reqs).Get(ctx, &refused)
+			_ = workflow.ExecuteActivity(opts, contract.SendNotificationsActivity, reqs).Get(ctx, &refused)
 			for _, r := range refused {
 				_ = e.deliveryFailed(ctx, r.RecipientID, r.Reason)
 			}
@@ -544,9 +539,9 @@ func (e *envelope) send(ctx workflow.Context, reqs ...activities.NotificationReq
 		e.mailing++
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer func() { e.mailing-- }()
-			err := workflow.ExecuteActivity(opts, a.SendNotification, req).Get(ctx, nil)
+			err := workflow.ExecuteActivity(opts, contract.SendNotificationActivity, req).Get(ctx, nil)
 			var appErr *temporal.ApplicationError
-			if errors.As(err, &appErr) && appErr.Type() == activities.MailRefusedErrorType {
+			if errors.As(err, &appErr) && appErr.Type() == contract.MailRefusedErrorType {
 				// A failure here can only be the workflow ending.
 				_ = e.deliveryFailed(ctx, req.RecipientID, appErr.Message())
 			}

@@ -27,8 +27,6 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-var a *activities.Activities
-
 var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
 // harness runs EnvelopeWorkflow with mocked activities and records what
@@ -39,12 +37,12 @@ type harness struct {
 
 	mu          sync.Mutex
 	transitions []models.Transition
-	notes       []activities.NotificationRequest
-	sent        []activities.NotificationRequest
+	notes       []contract.EnvelopeNotification
+	sent        []contract.EnvelopeNotification
 	renders     int
 	outcomes    []outcome
 	// refuse, when set, answers a send with an error (MailRefused for good).
-	refuse func(activities.NotificationRequest) error
+	refuse func(contract.EnvelopeNotification) error
 	// failRender, when set, answers the n-th render (from 1) with an error.
 	failRender func(n int) error
 	// slowStore, when set, delays storing a change by its real time.
@@ -69,7 +67,7 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
 	h.env.SetStartTime(t0)
-	h.env.RegisterActivity(&activities.Activities{})
+	registerActivities(h.env)
 	store := func(_ context.Context, tr models.Transition) error {
 		if h.slowStore != nil {
 			time.Sleep(h.slowStore(tr))
@@ -79,7 +77,7 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		h.transitions = append(h.transitions, tr)
 		h.arrivals = append(h.arrivals, tr.Version)
 		for _, n := range tr.Notify { // queued in the change's own transaction
-			req := activities.NotificationRequest{EnvelopeID: tr.EnvelopeID, TenantID: tr.TenantID,
+			req := contract.EnvelopeNotification{EnvelopeID: tr.EnvelopeID, TenantID: tr.TenantID,
 				RecipientID: n.RecipientID, Kind: n.Kind, Sequence: n.Sequence}
 			h.notes = append(h.notes, req)
 			// The outbox dispatcher sends what it is given; a test reports
@@ -91,15 +89,15 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		return nil
 	}
 	queuing := mock.MatchedBy(func(tr models.Transition) bool { return len(tr.Notify) > 0 })
-	h.env.OnActivity(a.ApplyTransition, mock.Anything, queuing).After(delay).Return(store)
-	h.env.OnActivity(a.ApplyTransition, mock.Anything, mock.Anything).Return(store)
-	h.env.OnActivity(a.QueueNotification, mock.Anything, mock.Anything).After(delay).Return(func(_ context.Context, n activities.NotificationRequest) error {
+	h.env.OnActivity(contract.ApplyTransitionActivity, mock.Anything, queuing).After(delay).Return(store)
+	h.env.OnActivity(contract.ApplyTransitionActivity, mock.Anything, mock.Anything).Return(store)
+	h.env.OnActivity(contract.QueueNotificationActivity, mock.Anything, mock.Anything).After(delay).Return(func(_ context.Context, n contract.EnvelopeNotification) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.notes = append(h.notes, n)
 		return nil
 	})
-	sendOne := func(_ context.Context, n activities.NotificationRequest) error {
+	sendOne := func(_ context.Context, n contract.EnvelopeNotification) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if h.refuse != nil {
@@ -110,22 +108,22 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 		h.sent = append(h.sent, n)
 		return nil
 	}
-	h.env.OnActivity(a.SendNotification, mock.Anything, mock.Anything).Return(sendOne)
-	h.env.OnActivity(a.SendNotifications, mock.Anything, mock.Anything).Return(
-		func(ctx context.Context, ns []activities.NotificationRequest) ([]activities.MailRefusal, error) {
-			var refused []activities.MailRefusal
+	h.env.OnActivity(contract.SendNotificationActivity, mock.Anything, mock.Anything).Return(sendOne)
+	h.env.OnActivity(contract.SendNotificationsActivity, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, ns []contract.EnvelopeNotification) ([]contract.MailRefusal, error) {
+			var refused []contract.MailRefusal
 			for _, n := range ns {
 				var appErr *temporal.ApplicationError
-				if err := sendOne(ctx, n); errors.As(err, &appErr) && appErr.Type() == activities.MailRefusedErrorType {
-					refused = append(refused, activities.MailRefusal{RecipientID: n.RecipientID, Reason: appErr.Message()})
+				if err := sendOne(ctx, n); errors.As(err, &appErr) && appErr.Type() == contract.MailRefusedErrorType {
+					refused = append(refused, contract.MailRefusal{RecipientID: n.RecipientID, Reason: appErr.Message()})
 				} else if err != nil {
 					return nil, err
 				}
 			}
 			return refused, nil
 		})
-	h.env.OnActivity(a.ReissueLink, mock.Anything, mock.Anything).Return(nil)
-	h.env.OnActivity(a.RenderFinalDocuments, mock.Anything, mock.Anything).Return(func(context.Context, activities.RenderRequest) ([]activities.FinalDocument, error) {
+	h.env.OnActivity(contract.ReissueLinkActivity, mock.Anything, mock.Anything).Return(nil)
+	h.env.OnActivity(contract.RenderFinalDocumentsActivity, mock.Anything, mock.Anything).Return(func(context.Context, contract.RenderRequest) ([]contract.FinalDocument, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.renders++
@@ -134,7 +132,7 @@ func newHarnessWithSlowOutbox(t *testing.T, delay time.Duration) *harness {
 				return nil, err
 			}
 		}
-		return []activities.FinalDocument{{DocumentID: "doc", SHA256: "abc"}}, nil
+		return []contract.FinalDocument{{DocumentID: "doc", SHA256: "abc"}}, nil
 	})
 	return h
 }
@@ -181,8 +179,8 @@ func (h *harness) eventTypes() []string {
 	return types
 }
 
-func (h *harness) notesOf(kind string) []activities.NotificationRequest {
-	var out []activities.NotificationRequest
+func (h *harness) notesOf(kind string) []contract.EnvelopeNotification {
+	var out []contract.EnvelopeNotification
 	for _, n := range h.notes {
 		if n.Kind == kind {
 			out = append(out, n)
@@ -527,9 +525,9 @@ func TestARefusedAddressMarksItsRecipientAndTheRestGoOn(t *testing.T) {
 func refusedAddress(t *testing.T, dispatch workflow.Version) {
 	h := newHarness(t)
 	h.env.OnGetVersion("outbox-dispatch", workflow.DefaultVersion, 1).Return(dispatch)
-	h.refuse = func(n activities.NotificationRequest) error {
+	h.refuse = func(n contract.EnvelopeNotification) error {
 		if n.RecipientID == "alice" && n.Kind == models.NotifyInvitation && n.Sequence == 1 {
-			return temporal.NewNonRetryableApplicationError("550 no such user", activities.MailRefusedErrorType, nil)
+			return temporal.NewNonRetryableApplicationError("550 no such user", contract.MailRefusedErrorType, nil)
 		}
 		return nil
 	}
@@ -584,7 +582,7 @@ func TestADocumentThatCannotBeRenderedWaitsForAnOperator(t *testing.T) {
 	h := newHarness(t)
 	h.failRender = func(n int) error {
 		if n == 1 {
-			return temporal.NewNonRetryableApplicationError("seal: broken font", activities.RenderFailedErrorType, nil)
+			return temporal.NewNonRetryableApplicationError("seal: broken font", contract.RenderFailedErrorType, nil)
 		}
 		return nil
 	}
@@ -605,7 +603,7 @@ func TestADocumentThatCannotBeRenderedWaitsForAnOperator(t *testing.T) {
 func TestAnEnvelopeThatCannotBeRenderedCanBeVoided(t *testing.T) {
 	h := newHarness(t)
 	h.failRender = func(int) error {
-		return temporal.NewNonRetryableApplicationError("stamp: damaged page", activities.RenderFailedErrorType, nil)
+		return temporal.NewNonRetryableApplicationError("stamp: damaged page", contract.RenderFailedErrorType, nil)
 	}
 	h.at(time.Hour, contract.UpdateSign, sign("alice"))
 	h.at(2*time.Hour, contract.UpdateVoid, contract.VoidRequest{Reason: "the file is damaged"})
@@ -812,5 +810,14 @@ func TestAReissueStoresItsLinkAndInvitationInOneChange(t *testing.T) {
 			require.Equal(t, 2, remote["ReissueLink"])
 			require.Equal(t, 2, remote["QueueNotification"])
 		})
+	}
+}
+
+// registerActivities registers every activity by its name, for the tests
+// to mock.
+func registerActivities(env *testsuite.TestWorkflowEnvironment) {
+	for _, group := range []any{&activities.Envelopes{}, &activities.Render{}, &activities.Mail{}, &activities.Webhooks{},
+		&activities.Bulk{}, &activities.Retention{}, &activities.Reconcile{}} {
+		env.RegisterActivity(group)
 	}
 }

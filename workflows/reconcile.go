@@ -3,10 +3,8 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/workflow"
-
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/workflows/contract"
+	"go.temporal.io/sdk/workflow"
 )
 
 // reconcileLookback is how far back a run looks for envelope workflows
@@ -23,29 +21,29 @@ const reconcileLookback = 24 * time.Hour
 func Reconcile(ctx workflow.Context, in contract.ReconcileInput) (contract.ReconcileReport, error) {
 	var report contract.ReconcileReport
 	actx := withHeartbeats(withRetries(ctx, 5*time.Minute), time.Minute)
-	var strays []activities.Stray
-	if err := workflow.ExecuteActivity(actx, a.FindStrayEnvelopes, in.StaleAfter, reconcileLookback).Get(ctx, &strays); err != nil {
+	var strays []contract.Stray
+	if err := workflow.ExecuteActivity(actx, contract.FindStrayEnvelopesActivity, in.StaleAfter, reconcileLookback).Get(ctx, &strays); err != nil {
 		return report, err
 	}
 	for _, s := range strays {
 		if s.Run == contract.RunMissing {
-			if err := workflow.ExecuteActivity(actx, a.VoidStray, s.EnvelopeID).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(actx, contract.VoidStrayActivity, s.EnvelopeID).Get(ctx, nil); err != nil {
 				return report, err
 			}
 			report.Voided = append(report.Voided, s.EnvelopeID)
 			continue
 		}
-		if err := workflow.ExecuteActivity(actx, a.FlagStray, s).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(actx, contract.FlagStrayActivity, s).Get(ctx, nil); err != nil {
 			return report, err
 		}
 		report.Flagged = append(report.Flagged, s.EnvelopeID)
 	}
-	if err := workflow.ExecuteActivity(actx, a.WakeWaitingWebhooks, in.StaleAfter).Get(ctx, &report.Woken); err != nil {
+	if err := workflow.ExecuteActivity(actx, contract.WakeWaitingWebhooksActivity, in.StaleAfter).Get(ctx, &report.Woken); err != nil {
 		return report, err
 	}
 	// Runs recorded before bulk sends existed did not look for them.
 	if workflow.GetVersion(ctx, "resume-bulk-sends", workflow.DefaultVersion, 1) == 1 {
-		if err := workflow.ExecuteActivity(actx, a.ResumeBulkSends, in.StaleAfter).Get(ctx, &report.BulkResumed); err != nil {
+		if err := workflow.ExecuteActivity(actx, contract.ResumeBulkSendsActivity, in.StaleAfter).Get(ctx, &report.BulkResumed); err != nil {
 			return report, err
 		}
 	}

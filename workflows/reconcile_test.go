@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/workflows"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -16,16 +15,16 @@ import (
 func TestReconcileVoidsTheUnstartedAndFlagsTheEnded(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
-	strays := []activities.Stray{
+	registerActivities(env)
+	strays := []contract.Stray{
 		{EnvelopeID: "never-started", Run: contract.RunMissing},
 		{EnvelopeID: "terminated", Run: "terminated"},
 	}
-	env.OnActivity(a.FindStrayEnvelopes, mock.Anything, 10*time.Minute, 24*time.Hour).Return(strays, nil)
-	env.OnActivity(a.VoidStray, mock.Anything, "never-started").Return(nil).Once()
-	env.OnActivity(a.FlagStray, mock.Anything, strays[1]).Return(nil).Once()
-	env.OnActivity(a.WakeWaitingWebhooks, mock.Anything, 10*time.Minute).Return(3, nil)
-	env.OnActivity(a.ResumeBulkSends, mock.Anything, 10*time.Minute).Return(1, nil)
+	env.OnActivity(contract.FindStrayEnvelopesActivity, mock.Anything, 10*time.Minute, 24*time.Hour).Return(strays, nil)
+	env.OnActivity(contract.VoidStrayActivity, mock.Anything, "never-started").Return(nil).Once()
+	env.OnActivity(contract.FlagStrayActivity, mock.Anything, strays[1]).Return(nil).Once()
+	env.OnActivity(contract.WakeWaitingWebhooksActivity, mock.Anything, 10*time.Minute).Return(3, nil)
+	env.OnActivity(contract.ResumeBulkSendsActivity, mock.Anything, 10*time.Minute).Return(1, nil)
 
 	env.ExecuteWorkflow(workflows.Reconcile, contract.ReconcileInput{StaleAfter: 10 * time.Minute})
 	require.True(t, env.IsWorkflowCompleted())

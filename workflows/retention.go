@@ -3,10 +3,8 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/workflow"
-
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/workflows/contract"
+	"go.temporal.io/sdk/workflow"
 )
 
 // Retention runs on a schedule and applies each tenant's retention policy:
@@ -18,8 +16,8 @@ import (
 func Retention(ctx workflow.Context, in contract.RetentionInput) (contract.RetentionReport, error) {
 	var report contract.RetentionReport
 	actx := withRetries(ctx, time.Minute)
-	var plan activities.RetentionPlan
-	if err := workflow.ExecuteActivity(actx, a.FindRetentionDue, in.Limit).Get(ctx, &plan); err != nil {
+	var plan contract.RetentionPlan
+	if err := workflow.ExecuteActivity(actx, contract.FindRetentionDueActivity, in.Limit).Get(ctx, &plan); err != nil {
 		return report, err
 	}
 	report.DryRun = in.DryRun || plan.DryRun
@@ -31,7 +29,7 @@ func Retention(ctx workflow.Context, in contract.RetentionInput) (contract.Reten
 	}
 	for _, d := range plan.Due {
 		var held bool
-		if err := workflow.ExecuteActivity(actx, a.DeleteDocuments, d).Get(ctx, &held); err != nil {
+		if err := workflow.ExecuteActivity(actx, contract.DeleteDocumentsActivity, d).Get(ctx, &held); err != nil {
 			return report, err
 		}
 		if held {

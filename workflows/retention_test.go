@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows"
 	"github.com/signflow/signflow/workflows/contract"
@@ -28,11 +27,11 @@ func TestRetention(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
 			env := s.NewTestWorkflowEnvironment()
-			env.RegisterActivity(&activities.Activities{})
-			env.OnActivity(a.FindRetentionDue, mock.Anything, 500).Return(activities.RetentionPlan{Due: due, DryRun: tc.workersDryRun}, nil)
+			registerActivities(env)
+			env.OnActivity(contract.FindRetentionDueActivity, mock.Anything, 500).Return(contract.RetentionPlan{Due: due, DryRun: tc.workersDryRun}, nil)
 			if !tc.inputDryRun && !tc.workersDryRun {
-				env.OnActivity(a.DeleteDocuments, mock.Anything, due[0]).Return(false, nil).Once()
-				env.OnActivity(a.DeleteDocuments, mock.Anything, due[1]).Return(true, nil).Once()
+				env.OnActivity(contract.DeleteDocumentsActivity, mock.Anything, due[0]).Return(false, nil).Once()
+				env.OnActivity(contract.DeleteDocumentsActivity, mock.Anything, due[1]).Return(true, nil).Once()
 			}
 			env.ExecuteWorkflow(workflows.Retention, contract.RetentionInput{Limit: 500, DryRun: tc.inputDryRun})
 			require.NoError(t, env.GetWorkflowError())

@@ -4,10 +4,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"go.temporal.io/sdk/workflow"
-
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/workflows/contract"
+	"go.temporal.io/sdk/workflow"
 )
 
 // webhookIdle is how long a deliverer with nothing to send waits for more
@@ -22,8 +20,8 @@ func WebhookDeliverer(ctx workflow.Context, in contract.WebhookDelivererInput) e
 	wake := workflow.GetSignalChannel(ctx, contract.SignalWebhookWake)
 	actx := withRetries(ctx, 30*time.Second)
 	for {
-		var next *activities.WebhookTask
-		if err := workflow.ExecuteActivity(actx, a.NextWebhookDelivery, in.SubscriptionID, in.EnvelopeID).Get(ctx, &next); err != nil {
+		var next *contract.WebhookTask
+		if err := workflow.ExecuteActivity(actx, contract.NextWebhookDeliveryActivity, in.SubscriptionID, in.EnvelopeID).Get(ctx, &next); err != nil {
 			return err
 		}
 		if next == nil {
@@ -59,19 +57,19 @@ func awaitWake(ctx workflow.Context, wake workflow.ReceiveChannel) bool {
 }
 
 // deliver tries one delivery until it is done or its window has passed.
-func deliver(ctx, actx workflow.Context, policy contract.WebhookPolicy, task *activities.WebhookTask) error {
+func deliver(ctx, actx workflow.Context, policy contract.WebhookPolicy, task *contract.WebhookTask) error {
 	first := workflow.Now(ctx)
 	for n := 1; ; n++ {
-		var res activities.WebhookResult
-		req := activities.WebhookAttemptRequest{DeliveryID: task.DeliveryID, Attempt: task.Attempts + n}
-		if err := workflow.ExecuteActivity(actx, a.AttemptWebhookDelivery, req).Get(ctx, &res); err != nil {
+		var res contract.WebhookResult
+		req := contract.WebhookAttemptRequest{DeliveryID: task.DeliveryID, Attempt: task.Attempts + n}
+		if err := workflow.ExecuteActivity(actx, contract.AttemptWebhookDeliveryActivity, req).Get(ctx, &res); err != nil {
 			return err
 		}
 		if res.Done {
 			return nil
 		}
 		if workflow.Now(ctx).Sub(first) >= policy.Window {
-			return workflow.ExecuteActivity(actx, a.DeadLetterWebhook, task.DeliveryID).Get(ctx, nil)
+			return workflow.ExecuteActivity(actx, contract.DeadLetterWebhookActivity, task.DeliveryID).Get(ctx, nil)
 		}
 		if err := workflow.Sleep(ctx, backoff(ctx, policy, n)); err != nil {
 			return err

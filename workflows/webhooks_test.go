@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/workflows"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -23,24 +22,24 @@ func delivererRun(t *testing.T, queue []string, succeed func(id string, attempt 
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	attempts := map[string][]time.Time{}
 	var dead []string
-	env.OnActivity(a.NextWebhookDelivery, mock.Anything, "sub", "env").Return(func(context.Context, string, string) (*activities.WebhookTask, error) {
+	env.OnActivity(contract.NextWebhookDeliveryActivity, mock.Anything, "sub", "env").Return(func(context.Context, string, string) (*contract.WebhookTask, error) {
 		if len(queue) == 0 {
 			return nil, nil
 		}
-		return &activities.WebhookTask{DeliveryID: queue[0]}, nil
+		return &contract.WebhookTask{DeliveryID: queue[0]}, nil
 	})
-	env.OnActivity(a.AttemptWebhookDelivery, mock.Anything, mock.Anything).Return(func(_ context.Context, r activities.WebhookAttemptRequest) (activities.WebhookResult, error) {
+	env.OnActivity(contract.AttemptWebhookDeliveryActivity, mock.Anything, mock.Anything).Return(func(_ context.Context, r contract.WebhookAttemptRequest) (contract.WebhookResult, error) {
 		attempts[r.DeliveryID] = append(attempts[r.DeliveryID], env.Now())
 		ok := succeed(r.DeliveryID, r.Attempt)
 		if ok {
 			queue = queue[1:]
 		}
-		return activities.WebhookResult{Done: ok}, nil
+		return contract.WebhookResult{Done: ok}, nil
 	})
-	env.OnActivity(a.DeadLetterWebhook, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
+	env.OnActivity(contract.DeadLetterWebhookActivity, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
 		dead = append(dead, id)
 		queue = queue[1:]
 		return nil

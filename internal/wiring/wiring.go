@@ -171,10 +171,15 @@ func (sys *System) sender() *sending.Sender {
 // Worker is the Temporal workers hosting the workflows and their activities.
 func (sys *System) Worker() *worker.Workers {
 	d, s := sys.deps, sys.settings
-	return worker.New(d.Temporal, s.TaskQueue, &activities.Activities{
-		Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Links: d.Links, Mail: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
-		Workflows: sys.workflows, AllowPrivateWebhooks: s.AllowPrivateWebhooks, MaxAttachmentBytes: s.MaxAttachmentBytes,
-		Metrics: d.Metrics, RetentionDryRun: s.RetentionDryRun, Sender: sys.sender(), BulkRate: s.BulkRate,
+	return worker.New(d.Temporal, s.TaskQueue, activities.All{
+		Envelopes: &activities.Envelopes{Store: d.Store, Links: d.Links, Workflows: sys.workflows, Metrics: d.Metrics},
+		Render:    &activities.Render{Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Metrics: d.Metrics},
+		Mail: &activities.Mail{Store: d.Store, Blobs: d.Blobs, Links: d.Links, SMTP: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
+			MaxAttachmentBytes: s.MaxAttachmentBytes, Metrics: d.Metrics},
+		Webhooks:  &activities.Webhooks{Store: d.Store, AllowPrivate: s.AllowPrivateWebhooks, Metrics: d.Metrics},
+		Bulk:      &activities.Bulk{Store: d.Store, Sender: sys.sender(), Rate: s.BulkRate, Metrics: d.Metrics},
+		Retention: &activities.Retention{Store: d.Store, Blobs: d.Blobs, DryRun: s.RetentionDryRun, Log: d.Log},
+		Reconcile: &activities.Reconcile{Store: d.Store, Workflows: sys.workflows, Metrics: d.Metrics, Log: d.Log},
 	})
 }
 
