@@ -18,6 +18,7 @@ import (
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 func clientsCommand() *cobra.Command {
@@ -29,7 +30,7 @@ func clientsCommand() *cobra.Command {
 		Use:   "create",
 		Short: "Create a client; its secret is printed once",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(ctx context.Context, store *models.Store, cmd *cobra.Command) error {
+		RunE: withStore(func(ctx context.Context, store *database.Store, cmd *cobra.Command) error {
 			for _, s := range scopes {
 				if !slices.Contains(models.Scopes, s) {
 					return fmt.Errorf("unknown scope %q; choose from %s", s, strings.Join(models.Scopes, ", "))
@@ -68,7 +69,7 @@ func clientsCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List clients (never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: withStore(func(ctx context.Context, store *models.Store, cmd *cobra.Command) error {
+		RunE: withStore(func(ctx context.Context, store *database.Store, cmd *cobra.Command) error {
 			cs, err := store.ListClients(ctx)
 			if err != nil {
 				return err
@@ -90,7 +91,7 @@ func clientsCommand() *cobra.Command {
 		Use:   "revoke CLIENT_ID",
 		Short: "Revoke a client: its tokens are refused from the next request",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(func(ctx context.Context, store *models.Store, cmd *cobra.Command) error {
+		RunE: withStore(func(ctx context.Context, store *database.Store, cmd *cobra.Command) error {
 			id := cmd.Flags().Arg(0)
 			if err := store.RevokeClient(ctx, id, time.Now().UTC()); err != nil {
 				if errors.Is(err, models.ErrNotFound) {
@@ -107,7 +108,7 @@ func clientsCommand() *cobra.Command {
 }
 
 // withStore runs a clients subcommand on a migrated database.
-func withStore(run func(context.Context, *models.Store, *cobra.Command) error) func(*cobra.Command, []string) error {
+func withStore(run func(context.Context, *database.Store, *cobra.Command) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		cfg, err := config.Load()
 		if err != nil {
@@ -135,7 +136,7 @@ type devClient struct {
 
 // ensureDevClient gives `signflow dev` a client of the default tenant with
 // every scope, reusing the one it made before while it is still valid.
-func (a *app) ensureDevClient(ctx context.Context, store *models.Store) (devClient, error) {
+func (a *app) ensureDevClient(ctx context.Context, store *database.Store) (devClient, error) {
 	path := filepath.Join(a.cfg.DataDir, DevClientFile)
 	var dc devClient
 	data, err := os.ReadFile(path)

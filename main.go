@@ -35,7 +35,7 @@ import (
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/tracing"
 	"github.com/signflow/signflow/internal/wiring"
-	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/worker"
 )
 
@@ -93,13 +93,13 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(tracing.LogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
 }
 
-func (a *app) openStore(migrate bool) (*models.Store, error) {
-	store, err := models.Open(a.cfg.DatabaseURL)
+func (a *app) openStore(migrate bool) (*database.Store, error) {
+	store, err := database.Open(a.cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
 	if migrate {
-		if err := models.Migrate(store.DB); err != nil {
+		if err := database.Migrate(store.DB); err != nil {
 			store.Close()
 			return nil, err
 		}
@@ -217,7 +217,7 @@ func (a *app) openBlobs(ctx context.Context, keys *keyring.Ring) (blob.Store, er
 // tokenAuthority issues our access tokens and, when configured, accepts
 // those of an external identity provider.
 // Its signing keys are stored sealed under keys.
-func (a *app) tokenAuthority(ctx context.Context, store *models.Store, publicURL string, keys *keyring.Ring) (*accesstoken.Authority, error) {
+func (a *app) tokenAuthority(ctx context.Context, store *database.Store, publicURL string, keys *keyring.Ring) (*accesstoken.Authority, error) {
 	auth := &accesstoken.Authority{Store: store, Issuer: publicURL, Audience: publicURL,
 		TTL: a.cfg.TokenTTL, Rotation: a.cfg.TokenKeyRotation, Sealer: keys}
 	if a.cfg.OAuthIssuer != "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
@@ -37,7 +38,7 @@ type All struct {
 
 // Envelopes stores the envelope workflow's state changes.
 type Envelopes struct {
-	Store *models.Store
+	Store *database.Store
 	Links *signinglink.Minter
 	// Workflows starts the webhook deliverers of an envelope; nil starts none.
 	Workflows *contract.Client
@@ -51,7 +52,7 @@ type Envelopes struct {
 
 // Render makes completed envelopes' final documents.
 type Render struct {
-	Store   *models.Store
+	Store   *database.Store
 	Blobs   blob.Store
 	Seal    *seal.Sealer
 	Metrics *metrics.Metrics
@@ -59,7 +60,7 @@ type Render struct {
 
 // Mail composes and sends notifications.
 type Mail struct {
-	Store     *models.Store
+	Store     *database.Store
 	Blobs     blob.Store
 	Links     *signinglink.Minter
 	SMTP      mailer.SMTP
@@ -73,7 +74,7 @@ type Mail struct {
 
 // Webhooks delivers webhook events.
 type Webhooks struct {
-	Store *models.Store
+	Store *database.Store
 	// HTTP sends webhooks; nil is a client that follows no redirects and,
 	// unless AllowPrivate, dials no private or local address.
 	HTTP         *http.Client
@@ -83,7 +84,7 @@ type Webhooks struct {
 
 // Bulk makes the envelopes of bulk sends.
 type Bulk struct {
-	Store  *models.Store
+	Store  *database.Store
 	Sender *sending.Sender
 	// Rate is how many envelopes a second a tenant's bulk sends make; zero
 	// means DefaultBulkRate.
@@ -93,7 +94,7 @@ type Bulk struct {
 
 // Retention lets documents go as their tenants' policies say.
 type Retention struct {
-	Store *models.Store
+	Store *database.Store
 	Blobs blob.Store
 	// DryRun makes retention runs list what would go, not delete.
 	DryRun bool
@@ -103,7 +104,7 @@ type Retention struct {
 // Reconcile finds and mends what a crash left between the database and
 // Temporal.
 type Reconcile struct {
-	Store     *models.Store
+	Store     *database.Store
 	Workflows *contract.Client
 	Metrics   *metrics.Metrics
 	Log       *slog.Logger

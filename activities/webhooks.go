@@ -18,6 +18,7 @@ import (
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
@@ -48,7 +49,7 @@ type WebhookData struct {
 // wakeDeliverers starts the webhook deliverers of an envelope's new
 // deliveries, which were written with its events.
 // A nil workflows client starts none.
-func wakeDeliverers(ctx context.Context, store *models.Store, workflows *contract.Client, envelopeID string) error {
+func wakeDeliverers(ctx context.Context, store *database.Store, workflows *contract.Client, envelopeID string) error {
 	if workflows == nil {
 		return nil
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 // The fuzz targets send arbitrary bodies to every route that decodes one.
@@ -46,10 +47,10 @@ type rig struct {
 func newRig(tb testing.TB) *rig {
 	tb.Helper()
 	dir := tb.TempDir()
-	store, err := models.Open(filepath.Join(dir, "fuzz.db"))
+	store, err := database.Open(filepath.Join(dir, "fuzz.db"))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { store.Close() })
-	require.NoError(tb, models.Migrate(store.DB))
+	require.NoError(tb, database.Migrate(store.DB))
 	sealer, err := seal.LoadOrCreate(dir)
 	require.NoError(tb, err)
 	links, err := signinglink.Load(dir)

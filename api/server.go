@@ -24,12 +24,13 @@ import (
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	Store     *models.Store
+	Store     *database.Store
 	Blobs     blob.Store
 	Workflows *contract.Client
 	Evidence  Evidence

@@ -2,15 +2,10 @@ package models
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"time"
-
-	"gorm.io/gorm"
 )
 
 // The audit chain: every event of an envelope carries the hash of the one
@@ -21,7 +16,6 @@ import (
 // where prev_hash is the previous event's hex hash as text and the
 // canonical JSON is CanonicalJSON below. Changing, removing or reordering
 // any event breaks every hash after it.
-
 // timeLayout fixes timestamps to UTC milliseconds, as stored and hashed.
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
@@ -117,95 +111,9 @@ func ChainHash(prev string, e Event) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// appendEvent adds e to its envelope's chain unless an event with the same
-// key is already there, so retried writers append once, and to the feed
-// when integrators follow its type. It must run in a transaction; it locks
-// the envelope row so concurrent appends queue up and the chain never
-// forks. It reports whether it appended.
-func (s *Store) appendEvent(tx *gorm.DB, e Event) (bool, error) {
-	t := trail{store: s}
-	added, err := t.append(tx, e)
-	if err != nil {
-		return false, err
-	}
-	return added, t.flush(tx)
-}
-
-// trail appends a transaction's events to their chain at once and to the
-// feed at the end: the feed's lock is then held only for the feed's own
-// writes and the commit, not for the rest of the transaction.
-type trail struct {
-	store *Store // seals personal data
-	feed  []Event
-}
-
-// append adds e to its envelope's chain and keeps it for the feed.
-func (t *trail) append(tx *gorm.DB, e Event) (bool, error) {
-	stored, added, err := chainEvent(tx, t.store, e)
-	if added && slices.Contains(FeedTypes, stored.Type) {
-		t.feed = append(t.feed, stored)
-	}
-	return added, err
-}
-
-// flush writes the kept events to the feed.
-func (t *trail) flush(tx *gorm.DB) error { return appendFeed(tx, t.feed) }
-
-// chainEvent adds e to its envelope's chain (see appendEvent) and returns
-// it as stored.
-func chainEvent(tx *gorm.DB, s *Store, e Event) (Event, bool, error) {
-	if tx.Dialector.Name() == "postgres" {
-		if err := tx.Exec("SELECT id FROM envelopes WHERE id = ? FOR UPDATE", e.EnvelopeID).Error; err != nil {
-			return Event{}, false, fmt.Errorf("lock envelope %s: %w", e.EnvelopeID, err)
-		}
-	} // SQLite transactions here begin IMMEDIATE: one writer at a time.
-	var seen int64
-	if err := tx.Model(&Event{}).Where("envelope_id = ? AND key = ?", e.EnvelopeID, e.Key).Count(&seen).Error; err != nil {
-		return Event{}, false, fmt.Errorf("look up event %s: %w", e.Key, err)
-	}
-	if seen > 0 {
-		return Event{}, false, nil
-	}
-	var last []Event
-	if err := tx.Where("envelope_id = ?", e.EnvelopeID).Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
-		return Event{}, false, fmt.Errorf("load last event: %w", err)
-	}
-	e.Seq, e.PrevHash = 1, e.EnvelopeID
-	if len(last) == 1 {
-		e.Seq, e.PrevHash = last[0].Seq+1, last[0].Hash
-	}
-	e.ID = stableID("event", e.EnvelopeID, e.Key)
-	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Millisecond)
-	if err := s.sealPersonal(tx, &e); err != nil {
-		return Event{}, false, err
-	}
-	var err error
-	if e.Hash, err = ChainHash(e.PrevHash, e); err != nil {
-		return Event{}, false, err
-	}
-	if err := tx.Create(&e).Error; err != nil {
-		return Event{}, false, fmt.Errorf("append event %s: %w", e.Type, err)
-	}
-	return e, true, nil
-}
-
 // SystemEvent is an event Signflow itself causes, once per key.
 func SystemEvent(key string, details map[string]any) Event {
 	return Event{Key: key, ActorType: ActorSystem, Actor: "signflow", Details: details}
-}
-
-// AppendEvent records an event that happens outside the workflow (a link
-// opened, a document downloaded). key makes the write idempotent.
-func (s *Store) AppendEvent(ctx context.Context, e Event) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var env Envelope
-		if err := tx.Select("status", "version").Where("id = ?", e.EnvelopeID).First(&env).Error; err != nil {
-			return fmt.Errorf("load envelope %s: %w", e.EnvelopeID, err)
-		}
-		e.EnvelopeStatus, e.EnvelopeVersion = env.Status, env.Version
-		_, err := s.appendEvent(tx, e)
-		return err
-	})
 }
 
 // ChainBreak names the first event at which an audit chain fails.

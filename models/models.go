@@ -1,6 +1,9 @@
-// Package models holds Signflow's persistent records and the queries on them.
-// It knows nothing of Temporal or HTTP: the workflow and the API both speak
-// to the database through it.
+// Package models holds Signflow's records (envelopes, recipients, fields,
+// events, clients, webhooks), the changes the envelope workflow makes to
+// them, and the names of their statuses and events, each defined once. It
+// depends on nothing but the standard library and a UUID generator: the
+// workflows, the API and package database all speak it, and only package
+// database knows how it is stored.
 package models
 
 import "time"

@@ -37,6 +37,7 @@ import (
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/worker"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -48,7 +49,7 @@ var suite struct {
 	temporal    client.Client
 	hostPort    string
 	databaseURL string
-	store       *models.Store
+	store       *database.Store
 	deps        wiring.Deps // what every test system runs on
 	smtpAddr    string      // Mailpit's SMTP server
 	mailAPI     string      // Mailpit's HTTP API
@@ -154,10 +155,10 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer dropDatabase()
-	if suite.store, err = models.Open(suite.databaseURL); err != nil {
+	if suite.store, err = database.Open(suite.databaseURL); err != nil {
 		return 0, err
 	}
-	if err := models.Migrate(suite.store.DB); err != nil {
+	if err := database.Migrate(suite.store.DB); err != nil {
 		return 0, err
 	}
 	suite.store.Sealer = suite.dataKeys
@@ -262,7 +263,7 @@ func createDatabase() (drop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("TEST_DATABASE_URL: %w", err)
 	}
-	adminStore, err := models.Open(admin)
+	adminStore, err := database.Open(admin)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/internal/repeat"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
@@ -37,7 +38,7 @@ const (
 // to the envelope, which marks the recipient. Envelopes started before the
 // dispatcher send their mail as activities, and it never touches theirs.
 type Outbox struct {
-	store   *models.Store
+	store   *database.Store
 	queue   string
 	deliver func(context.Context, *models.Notification) error
 	report  func(ctx context.Context, envelopeID string, req contract.DeliveryFailedRequest) error

@@ -17,6 +17,7 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
@@ -24,10 +25,10 @@ import (
 // when a worker dies right after the commit. Temporal retries each one; the
 // real store must still hold exactly one event per change, chained intact.
 func TestFailureAfterTheAuditInsertAppendsOnce(t *testing.T) {
-	store, err := models.Open(filepath.Join(t.TempDir(), "audit.db"))
+	store, err := database.Open(filepath.Join(t.TempDir(), "audit.db"))
 	require.NoError(t, err)
 	defer store.Close()
-	require.NoError(t, models.Migrate(store.DB))
+	require.NoError(t, database.Migrate(store.DB))
 	env := &models.Envelope{ID: "env-1", TenantID: "default", Subject: "s", Status: models.EnvelopeInProgress, Version: 1, CreatedAt: t0,
 		Recipients: []models.Recipient{
 			{ID: "alice", TenantID: "default", Name: "A", Email: "a@example.com", Role: models.RoleSigner, RoutingOrder: 1, Status: models.RecipientWaiting, TokenHash: "a"},

@@ -28,6 +28,7 @@ import (
 
 	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 // Principal is who a valid token speaks for.
@@ -54,7 +55,7 @@ type claims struct {
 
 // Authority issues tokens and checks them.
 type Authority struct {
-	Store *models.Store
+	Store *database.Store
 	// Issuer and Audience are the iss and aud of our tokens: the public URL.
 	Issuer   string
 	Audience string

@@ -20,15 +20,16 @@ import (
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 // storeWithClient is a migrated SQLite store holding one client of tenant t1.
-func storeWithClient(tb testing.TB) (*models.Store, models.APIClient) {
+func storeWithClient(tb testing.TB) (*database.Store, models.APIClient) {
 	tb.Helper()
-	store, err := models.Open(filepath.Join(tb.TempDir(), "keys.db"))
+	store, err := database.Open(filepath.Join(tb.TempDir(), "keys.db"))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { store.Close() })
-	require.NoError(tb, models.Migrate(store.DB))
+	require.NoError(tb, database.Migrate(store.DB))
 	client, _ := accesstoken.NewClient("t1", "test", models.Scopes, time.Now())
 	require.NoError(tb, store.CreateClient(context.Background(), client))
 	return store, client

@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 // backlogTimeout bounds the queries of one scrape, so a slow database
@@ -15,7 +15,7 @@ const backlogTimeout = 2 * time.Second
 
 // WatchBacklog adds gauges of what waits, read from the database at each
 // scrape. Every worker reports the same numbers; alert on their max.
-func (m *Metrics) WatchBacklog(store *models.Store) {
+func (m *Metrics) WatchBacklog(store *database.Store) {
 	m.Registry.MustRegister(&backlogCollector{store: store})
 }
 
@@ -39,7 +39,7 @@ var (
 )
 
 type backlogCollector struct {
-	store *models.Store
+	store *database.Store
 }
 
 func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) {

@@ -15,12 +15,13 @@ import (
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
 // Sender makes envelopes.
 type Sender struct {
-	Store     *models.Store
+	Store     *database.Store
 	Blobs     blob.Store
 	Links     *signinglink.Minter
 	Workflows *contract.Client

@@ -7,6 +7,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 // maxErasedEnvelopes bounds one erasure; a person in more envelopes is
@@ -15,7 +16,7 @@ const maxErasedEnvelopes = 1000
 
 // Eraser erases a person's data at their request (GDPR article 17).
 type Eraser struct {
-	Store *models.Store
+	Store *database.Store
 	Blobs blob.Store
 }
 

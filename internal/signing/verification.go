@@ -17,6 +17,7 @@ import (
 	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 // Second-factor rules.
@@ -95,7 +96,7 @@ type Sender interface {
 // Verifier lets recipients prove who they are: it emails one-time codes,
 // checks them and access codes, and starts signing sessions.
 type Verifier struct {
-	Store      *models.Store
+	Store      *database.Store
 	Links      *signinglink.Minter
 	Mail       Sender
 	Compose    email.Composer

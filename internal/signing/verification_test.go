@@ -19,6 +19,7 @@ import (
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
 // outbox keeps what the verifier sends, in place of SMTP; parallel
@@ -67,10 +68,10 @@ type fixture struct {
 // newFixture stores an envelope with one recipient of each setting.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	store, err := models.Open(filepath.Join(t.TempDir(), "signflow.db"))
+	store, err := database.Open(filepath.Join(t.TempDir(), "signflow.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	require.NoError(t, models.Migrate(store.DB))
+	require.NoError(t, database.Migrate(store.DB))
 	links, err := signinglink.Load(t.TempDir())
 	require.NoError(t, err)
 	// Envelopes created before keyed access codes keep a bcrypt hash.

@@ -30,14 +30,14 @@ import (
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/tracing"
-	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/worker"
 	"github.com/signflow/signflow/workflows/contract"
 )
 
 // Deps are the services and keys the system runs on.
 type Deps struct {
-	Store    *models.Store
+	Store    *database.Store
 	Blobs    blob.Store
 	Seal     *seal.Sealer
 	Links    *signinglink.Minter

@@ -1,4 +1,4 @@
-package models_test
+package database_test
 
 import (
 	"context"
@@ -9,9 +9,10 @@ import (
 
 	"github.com/signflow/signflow/internal/keyring"
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
-func sealedStore(t *testing.T) *models.Store {
+func sealedStore(t *testing.T) *database.Store {
 	t.Helper()
 	store := newStore(t)
 	ring, err := keyring.Parse(keyring.NewKey("k1"))

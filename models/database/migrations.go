@@ -1,10 +1,11 @@
-package models
+package database
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
+	"github.com/signflow/signflow/models"
 	"gorm.io/gorm"
 )
 
@@ -411,8 +412,8 @@ func migrateEventsFeed(tx *gorm.DB) error {
 		return err
 	}
 	// The feed's types as this migration shipped them; FeedTypes may grow later.
-	types := []string{EventEnvelopeCreated, EventRecipientNotified, EventRecipientViewed, EventRecipientSigned, EventRecipientApproved,
-		EventRecipientDeclined, EventEnvelopeCompleted, EventEnvelopeDeclined, EventEnvelopeVoided, EventEnvelopeExpired, EventReminderSent}
+	types := []string{models.EventEnvelopeCreated, models.EventRecipientNotified, models.EventRecipientViewed, models.EventRecipientSigned, models.EventRecipientApproved,
+		models.EventRecipientDeclined, models.EventEnvelopeCompleted, models.EventEnvelopeDeclined, models.EventEnvelopeVoided, models.EventEnvelopeExpired, models.EventReminderSent}
 	err := tx.Exec(`INSERT INTO feed_entries (tenant_id, envelope_id, event_id, seq, type, recipient_id, envelope_status, envelope_version, occurred_at)
 		SELECT tenant_id, envelope_id, id, seq, type, recipient_id, envelope_status, envelope_version, occurred_at
 		FROM events WHERE type IN ? ORDER BY occurred_at, envelope_id, seq`, types).Error

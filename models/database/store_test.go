@@ -1,4 +1,4 @@
-package models_test
+package database_test
 
 import (
 	"context"
@@ -11,19 +11,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/models/database"
 )
 
-func newStore(t *testing.T) *models.Store {
+func newStore(t *testing.T) *database.Store {
 	t.Helper()
-	store, err := models.Open(filepath.Join(t.TempDir(), "signflow.db"))
+	store, err := database.Open(filepath.Join(t.TempDir(), "signflow.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	require.NoError(t, models.Migrate(store.DB))
-	require.NoError(t, models.Migrate(store.DB), "migrating twice is a no-op")
+	require.NoError(t, database.Migrate(store.DB))
+	require.NoError(t, database.Migrate(store.DB), "migrating twice is a no-op")
 	return store
 }
 
-func seed(t *testing.T, store *models.Store) *models.Envelope {
+func seed(t *testing.T, store *database.Store) *models.Envelope {
 	t.Helper()
 	now := time.Now().UTC()
 	env := &models.Envelope{ID: "env", TenantID: "t", Subject: "s", Status: models.EnvelopeInProgress, Version: 1, CreatedAt: now,

@@ -1,4 +1,4 @@
-package models_test
+package database_test
 
 import (
 	"context"

@@ -1,4 +1,8 @@
-package models
+// Package database stores the models, in PostgreSQL or (embedded) SQLite
+// through GORM: the schema and its migrations, every query, the audit
+// chain's appends, and the sealing of personal data at rest. The workers'
+// activities and the API reach the database only through its Store.
+package database
 
 import (
 	"context"
@@ -18,13 +22,8 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/signflow/signflow/internal/keyring"
+	"github.com/signflow/signflow/models"
 )
-
-// ErrNotFound is returned when a record does not exist for the tenant.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is returned when another change to the record came first.
-var ErrConflict = errors.New("changed concurrently")
 
 // Store is the database behind Signflow.
 type Store struct {
@@ -79,11 +78,6 @@ func Open(url string) (*Store, error) {
 	return &Store{DB: db}, nil
 }
 
-// postgresConns bounds one process's connections to PostgreSQL: enough for
-// its API handlers and worker slots at once, and a handful of processes
-// within PostgreSQL's default of 100.
-const postgresConns = 24
-
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.DB.DB()
@@ -104,7 +98,7 @@ func (s *Store) Close() error {
 
 // CreateEnvelope stores a new envelope with its documents, recipients and
 // fields, and its first audit event, in one transaction.
-func (s *Store) CreateEnvelope(ctx context.Context, env *Envelope, created Event) error {
+func (s *Store) CreateEnvelope(ctx context.Context, env *models.Envelope, created models.Event) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(env).Error; err != nil {
 			return fmt.Errorf("insert envelope: %w", err)
@@ -121,24 +115,24 @@ func (s *Store) CreateEnvelope(ctx context.Context, env *Envelope, created Event
 // is not running (it never started, or is gone), recording ev after the
 // rest of its trail; ev's key makes a repeat record nothing. It answers
 // false when the envelope was no longer in progress.
-func (s *Store) VoidStray(ctx context.Context, id string, ev Event) (bool, error) {
+func (s *Store) VoidStray(ctx context.Context, id string, ev models.Event) (bool, error) {
 	voided := false
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var env Envelope
+		var env models.Envelope
 		if err := tx.Where("id = ?", id).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", id, err)
 		}
 		now := time.Now().UTC()
-		res := tx.Model(&Envelope{}).Where("id = ? AND status = ?", id, EnvelopeInProgress).
-			Updates(map[string]any{"status": EnvelopeVoided, "version": env.Version + 1, "ended_at": now, "updated_at": now})
+		res := tx.Model(&models.Envelope{}).Where("id = ? AND status = ?", id, models.EnvelopeInProgress).
+			Updates(map[string]any{"status": models.EnvelopeVoided, "version": env.Version + 1, "ended_at": now, "updated_at": now})
 		if res.Error != nil {
 			return fmt.Errorf("void envelope %s: %w", id, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return nil
 		}
-		ev.EnvelopeID, ev.TenantID, ev.Type = id, env.TenantID, EventEnvelopeVoided
-		ev.EnvelopeStatus, ev.EnvelopeVersion, ev.OccurredAt = EnvelopeVoided, env.Version+1, now
+		ev.EnvelopeID, ev.TenantID, ev.Type = id, env.TenantID, models.EventEnvelopeVoided
+		ev.EnvelopeStatus, ev.EnvelopeVersion, ev.OccurredAt = models.EnvelopeVoided, env.Version+1, now
 		voided = true
 		_, err := s.appendEvent(tx, ev)
 		return err
@@ -149,9 +143,9 @@ func (s *Store) VoidStray(ctx context.Context, id string, ev Event) (bool, error
 // Unstarted lists envelopes in progress whose workflow has never changed
 // them (version 1) since before t: the ones whose workflow may never have
 // started. Oldest first, at most limit.
-func (s *Store) Unstarted(ctx context.Context, before time.Time, limit int) ([]Envelope, error) {
-	var envs []Envelope
-	err := s.DB.WithContext(ctx).Where("status = ? AND version = 1 AND created_at < ?", EnvelopeInProgress, before.UTC()).
+func (s *Store) Unstarted(ctx context.Context, before time.Time, limit int) ([]models.Envelope, error) {
+	var envs []models.Envelope
+	err := s.DB.WithContext(ctx).Where("status = ? AND version = 1 AND created_at < ?", models.EnvelopeInProgress, before.UTC()).
 		Order("created_at").Limit(limit).Find(&envs).Error
 	if err != nil {
 		return nil, fmt.Errorf("list unstarted envelopes: %w", err)
@@ -161,32 +155,21 @@ func (s *Store) Unstarted(ctx context.Context, before time.Time, limit int) ([]E
 
 // InProgress says which of the envelopes are still in progress here (ID
 // and tenant only).
-func (s *Store) InProgress(ctx context.Context, ids []string) ([]Envelope, error) {
-	var out []Envelope
+func (s *Store) InProgress(ctx context.Context, ids []string) ([]models.Envelope, error) {
+	var out []models.Envelope
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	err := s.DB.WithContext(ctx).Select("id", "tenant_id").Where("id IN ? AND status = ?", ids, EnvelopeInProgress).Find(&out).Error
+	err := s.DB.WithContext(ctx).Select("id", "tenant_id").Where("id IN ? AND status = ?", ids, models.EnvelopeInProgress).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("check envelopes in progress: %w", err)
 	}
 	return out, nil
 }
 
-func documentHashes(docs []Document, final bool) []string {
-	var hashes []string
-	for _, d := range docs {
-		hashes = append(hashes, d.SHA256)
-		if final && d.FinalSHA256 != "" {
-			hashes = append(hashes, d.FinalSHA256)
-		}
-	}
-	return hashes
-}
-
 // GetEnvelope loads an envelope of a tenant with everything it holds.
-func (s *Store) GetEnvelope(ctx context.Context, tenantID, id string) (*Envelope, error) {
-	var env Envelope
+func (s *Store) GetEnvelope(ctx context.Context, tenantID, id string) (*models.Envelope, error) {
+	var env models.Envelope
 	err := s.DB.WithContext(ctx).
 		Preload("Documents", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
 		Preload("Recipients", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
@@ -194,7 +177,7 @@ func (s *Store) GetEnvelope(ctx context.Context, tenantID, id string) (*Envelope
 		Where("tenant_id = ? AND id = ?", tenantID, id).
 		First(&env).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
+		return nil, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load envelope %s: %w", id, err)
@@ -206,7 +189,7 @@ func (s *Store) GetEnvelope(ctx context.Context, tenantID, id string) (*Envelope
 // the created_at they show (then by ID), after the envelope whose ID is
 // after. IDs are minted when a request begins, and a bulk send's long
 // before, so they alone do not order envelopes by creation.
-func (s *Store) ListEnvelopes(ctx context.Context, tenantID, status, after string, limit int) ([]Envelope, error) {
+func (s *Store) ListEnvelopes(ctx context.Context, tenantID, status, after string, limit int) ([]models.Envelope, error) {
 	q := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID)
 	if status != "" {
 		q = q.Where("status = ?", status)
@@ -214,7 +197,7 @@ func (s *Store) ListEnvelopes(ctx context.Context, tenantID, status, after strin
 	if after != "" {
 		q = q.Where("(created_at, id) < (SELECT created_at, id FROM envelopes WHERE tenant_id = ? AND id = ?)", tenantID, after)
 	}
-	var envs []Envelope
+	var envs []models.Envelope
 	if err := q.Order("created_at DESC, id DESC").Limit(limit).Find(&envs).Error; err != nil {
 		return nil, fmt.Errorf("list envelopes: %w", err)
 	}
@@ -222,8 +205,8 @@ func (s *Store) ListEnvelopes(ctx context.Context, tenantID, status, after strin
 }
 
 // RecipientByTokenHash finds the recipient a signing link belongs to.
-func (s *Store) RecipientByTokenHash(ctx context.Context, hash string) (*Recipient, error) {
-	return findOne[Recipient](s.DB.WithContext(ctx).Where("token_hash = ?", hash), "recipient by token")
+func (s *Store) RecipientByTokenHash(ctx context.Context, hash string) (*models.Recipient, error) {
+	return findOne[models.Recipient](s.DB.WithContext(ctx).Where("token_hash = ?", hash), "recipient by token")
 }
 
 // findOne reads the one row of T that q selects; none is ErrNotFound.
@@ -231,7 +214,7 @@ func findOne[T any](q *gorm.DB, what string) (*T, error) {
 	var v T
 	err := q.First(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
+		return nil, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", what, err)
@@ -240,14 +223,14 @@ func findOne[T any](q *gorm.DB, what string) (*T, error) {
 }
 
 // GetRecipient finds a recipient by ID.
-func (s *Store) GetRecipient(ctx context.Context, id string) (*Recipient, error) {
-	return findOne[Recipient](s.DB.WithContext(ctx).Where("id = ?", id), "recipient "+id)
+func (s *Store) GetRecipient(ctx context.Context, id string) (*models.Recipient, error) {
+	return findOne[models.Recipient](s.DB.WithContext(ctx).Where("id = ?", id), "recipient "+id)
 }
 
 // Events returns an envelope's history in order, the personal data of
 // each event opened (or marked erased).
-func (s *Store) Events(ctx context.Context, envelopeID string) ([]Event, error) {
-	var evs []Event
+func (s *Store) Events(ctx context.Context, envelopeID string) ([]models.Event, error) {
+	var evs []models.Event
 	if err := s.DB.WithContext(ctx).Where("envelope_id = ?", envelopeID).Order("seq").Find(&evs).Error; err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
@@ -258,8 +241,8 @@ func (s *Store) Events(ctx context.Context, envelopeID string) ([]Event, error) 
 }
 
 // Notifications returns an envelope's outbox rows in the order queued.
-func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]Notification, error) {
-	var ns []Notification
+func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]models.Notification, error) {
+	var ns []models.Notification
 	if err := s.DB.WithContext(ctx).Where("envelope_id = ?", envelopeID).Order("created_at, kind, sequence").Find(&ns).Error; err != nil {
 		return nil, fmt.Errorf("load notifications: %w", err)
 	}
@@ -269,10 +252,10 @@ func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]Notific
 // QueueNotification adds an outbox row, and its audit event, unless the
 // same (envelope, recipient, kind, sequence) is already queued. It reports
 // whether a row was added.
-func (s *Store) QueueNotification(ctx context.Context, n Notification) (bool, error) {
+func (s *Store) QueueNotification(ctx context.Context, n models.Notification) (bool, error) {
 	added := false
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var env Envelope
+		var env models.Envelope
 		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
 		}
@@ -288,22 +271,22 @@ func (s *Store) QueueNotification(ctx context.Context, n Notification) (bool, er
 
 // queueNotification adds the outbox row and its audit event within tx,
 // once per (envelope, recipient, kind, sequence).
-func queueNotification(tx *gorm.DB, t *trail, n Notification, status string, version int64, at time.Time) (bool, error) {
+func queueNotification(tx *gorm.DB, t *trail, n models.Notification, status string, version int64, at time.Time) (bool, error) {
 	key := strings.Join([]string{"notify", n.Kind, n.RecipientID, strconv.Itoa(n.Sequence)}, ":")
 	n.ID = stableID(key, n.EnvelopeID)
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
 	if res.Error != nil {
 		return false, fmt.Errorf("queue notification: %w", res.Error)
 	}
-	_, err := t.append(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: EventNotificationQueued,
-		ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: status,
+	_, err := t.append(tx, models.Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: models.EventNotificationQueued,
+		ActorType: models.ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: status,
 		EnvelopeVersion: version, Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence}, OccurredAt: at})
 	return res.RowsAffected == 1, err
 }
 
 // SetFinalDocument records the SHA-256 and size of a document's final PDF.
 func (s *Store) SetFinalDocument(ctx context.Context, documentID, sha string, size int64) error {
-	err := s.DB.WithContext(ctx).Model(&Document{}).Where("id = ?", documentID).
+	err := s.DB.WithContext(ctx).Model(&models.Document{}).Where("id = ?", documentID).
 		Updates(map[string]any{"final_sha256": sha, "final_size_bytes": size}).Error
 	if err != nil {
 		return fmt.Errorf("record final document %s: %w", documentID, err)
@@ -311,80 +294,13 @@ func (s *Store) SetFinalDocument(ctx context.Context, documentID, sha string, si
 	return nil
 }
 
-// NewID is a new record ID: a UUIDv7, so IDs sort by creation time.
-func NewID() string { return uuid.Must(uuid.NewV7()).String() }
-
-var idNamespace = uuid.MustParse("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f")
-
-func stableID(parts ...string) string {
-	return uuid.NewSHA1(idNamespace, []byte(strings.Join(parts, "/"))).String()
-}
-
-// RecipientState is a recipient's part of an envelope snapshot.
-type RecipientState struct {
-	ID         string     `json:"id"`
-	Status     string     `json:"status"`
-	Generation int        `json:"link_generation"`
-	NotifiedAt *time.Time `json:"notified_at,omitempty"`
-	ViewedAt   *time.Time `json:"viewed_at,omitempty"`
-	ActedAt    *time.Time `json:"acted_at,omitempty"`
-	Reason     string     `json:"reason,omitempty"`
-}
-
-// Transition is one state change of an envelope: the snapshot it produced
-// and the event that explains it.
-type Transition struct {
-	EnvelopeID  string           `json:"envelope_id"`
-	TenantID    string           `json:"tenant_id"`
-	Version     int64            `json:"version"`
-	Status      string           `json:"status"`
-	CompletedAt *time.Time       `json:"completed_at,omitempty"`
-	Recipients  []RecipientState `json:"recipients"`
-	Values      []FieldValue     `json:"values,omitempty"`
-	Event       Event            `json:"event"`
-	// Also are further events of the same change (the invitations of the
-	// routing order the change makes due), stored after Event in its
-	// transaction and keyed v<version>.<n>.
-	Also []Event `json:"also,omitempty"`
-	// Notify are the notifications the change owes, queued in its own
-	// transaction so that no state change is stored without its mail.
-	Notify []Notice `json:"notify,omitempty"`
-	// DispatchQueue, when set, is the task queue whose outbox dispatchers
-	// send Notify; otherwise the workflow sends them as activities.
-	DispatchQueue string `json:"dispatch_queue,omitempty"`
-	// Reissue, when set, gives a recipient a new link in the change's own
-	// transaction, before its Notify are queued: the invitation goes to
-	// the new address, and exists only once the new link does.
-	Reissue *Reissue `json:"reissue,omitempty"`
-}
-
-// Reissue moves a recipient to a new link generation, with a corrected
-// name, email or authentication when given. TokenHash is the new link's,
-// filled in by the worker that holds the link keys, never by the workflow.
-type Reissue struct {
-	RecipientID    string `json:"recipient_id"`
-	Generation     int    `json:"generation"`
-	TokenHash      string `json:"-"`
-	Name           string `json:"name,omitempty"`
-	Email          string `json:"email,omitempty"`
-	Authentication string `json:"authentication,omitempty"`
-}
-
-// Notice names a notification owed to a recipient; Sequence tells
-// repeated messages of one kind apart (the n-th reminder).
-type Notice struct {
-	RecipientID string `json:"recipient_id"`
-	Kind        string `json:"kind"`
-	Sequence    int    `json:"sequence"`
-}
-
 // ApplyTransition is the one place where an envelope's state changes in the
 // database. It is idempotent and order-insensitive: the event is keyed by
 // the version that produced it, and the snapshot only replaces an older
 // version, so retried or concurrent writes converge on the newest state.
-func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
+func (s *Store) ApplyTransition(ctx context.Context, t models.Transition) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var env Envelope
+		var env models.Envelope
 		err := tx.Preload("Documents").Preload("Recipients").Where("id = ?", t.EnvelopeID).First(&env).Error
 		if err != nil {
 			return fmt.Errorf("load envelope %s: %w", t.EnvelopeID, err)
@@ -392,8 +308,8 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 		ev := t.Event
 		ev.EnvelopeID, ev.TenantID, ev.Key = t.EnvelopeID, t.TenantID, "v"+strconv.FormatInt(t.Version, 10)
 		ev.EnvelopeStatus, ev.EnvelopeVersion = t.Status, t.Version
-		ev.DocumentSHA256 = documentHashes(env.Documents, t.Status == EnvelopeCompleted)
-		if r, ok := recipientOf(env, ev.RecipientID); ok && ev.ActorType == ActorRecipient {
+		ev.DocumentSHA256 = documentHashes(env.Documents, t.Status == models.EnvelopeCompleted)
+		if r, ok := recipientOf(env, ev.RecipientID); ok && ev.ActorType == models.ActorRecipient {
 			ev.Actor = r.Email
 		}
 		trail := trail{store: s}
@@ -408,7 +324,7 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 			}
 		}
 		for _, v := range t.Values {
-			err := tx.Model(&Field{}).Where("id = ? AND envelope_id = ?", v.FieldID, t.EnvelopeID).
+			err := tx.Model(&models.Field{}).Where("id = ? AND envelope_id = ?", v.FieldID, t.EnvelopeID).
 				Updates(map[string]any{"value": v.Text, "image_key": v.ImageKey}).Error
 			if err != nil {
 				return fmt.Errorf("store value of field %s: %w", v.FieldID, err)
@@ -427,7 +343,7 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 			if !ok {
 				return fmt.Errorf("queue %s: recipient %s is not on envelope %s", n.Kind, n.RecipientID, env.ID)
 			}
-			row := Notification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
+			row := models.Notification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
 				Email: to.Email, Subject: env.Subject, DispatchQueue: t.DispatchQueue}
 			if _, err := queueNotification(tx, &trail, row, t.Status, t.Version, ev.OccurredAt); err != nil {
 				return err
@@ -442,12 +358,12 @@ func (s *Store) ApplyTransition(ctx context.Context, t Transition) error {
 
 // storeSnapshot stores the envelope and recipients as of t, unless a newer
 // snapshot is already stored.
-func storeSnapshot(tx *gorm.DB, t Transition, at time.Time) error {
+func storeSnapshot(tx *gorm.DB, t models.Transition, at time.Time) error {
 	var ended *time.Time
-	if IsTerminal(t.Status) {
+	if models.IsTerminal(t.Status) {
 		ended = &at
 	}
-	res := tx.Model(&Envelope{}).Where("id = ? AND version < ?", t.EnvelopeID, t.Version).
+	res := tx.Model(&models.Envelope{}).Where("id = ? AND version < ?", t.EnvelopeID, t.Version).
 		Updates(map[string]any{"status": t.Status, "version": t.Version, "completed_at": t.CompletedAt, "ended_at": ended, "updated_at": at})
 	if res.Error != nil {
 		return fmt.Errorf("update envelope: %w", res.Error)
@@ -456,7 +372,7 @@ func storeSnapshot(tx *gorm.DB, t Transition, at time.Time) error {
 		return nil // a newer snapshot is already stored
 	}
 	for _, r := range t.Recipients {
-		err := tx.Model(&Recipient{}).Where("id = ?", r.ID).Updates(map[string]any{
+		err := tx.Model(&models.Recipient{}).Where("id = ?", r.ID).Updates(map[string]any{
 			"status": r.Status, "notified_at": r.NotifiedAt, "viewed_at": r.ViewedAt,
 			"acted_at": r.ActedAt, "decline_reason": r.Reason,
 		}).Error
@@ -467,23 +383,13 @@ func storeSnapshot(tx *gorm.DB, t Transition, at time.Time) error {
 	return nil
 }
 
-// recipientOf finds a recipient of env by ID.
-func recipientOf(env Envelope, id string) (Recipient, bool) {
-	for _, r := range env.Recipients {
-		if r.ID == id {
-			return r, true
-		}
-	}
-	return Recipient{}, false
-}
-
 // DocumentBySHA256 finds a tenant's document whose original or final PDF
 // has the given SHA-256, and says which of the two matched.
-func (s *Store) DocumentBySHA256(ctx context.Context, tenantID, sum string) (*Document, bool, error) {
-	var doc Document
+func (s *Store) DocumentBySHA256(ctx context.Context, tenantID, sum string) (*models.Document, bool, error) {
+	var doc models.Document
 	err := s.DB.WithContext(ctx).Where("tenant_id = ? AND (final_sha256 = ? OR sha256 = ?)", tenantID, sum, sum).First(&doc).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, false, ErrNotFound
+		return nil, false, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("find document by hash: %w", err)
@@ -492,12 +398,12 @@ func (s *Store) DocumentBySHA256(ctx context.Context, tenantID, sum string) (*Do
 }
 
 // Notification finds an outbox row by its key.
-func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind string, sequence int) (*Notification, error) {
-	var n Notification
+func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind string, sequence int) (*models.Notification, error) {
+	var n models.Notification
 	err := s.DB.WithContext(ctx).Where("envelope_id = ? AND recipient_id = ? AND kind = ? AND sequence = ?",
 		envelopeID, recipientID, kind, sequence).First(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
+		return nil, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load notification: %w", err)
@@ -507,18 +413,18 @@ func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind 
 
 // MarkSent records that the SMTP server accepted an outbox row, with its
 // audit event, once.
-func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) error {
+func (s *Store) MarkSent(ctx context.Context, n *models.Notification, at time.Time) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&Notification{}).Where("id = ? AND sent_at IS NULL", n.ID).Update("sent_at", at.UTC()).Error
+		err := tx.Model(&models.Notification{}).Where("id = ? AND sent_at IS NULL", n.ID).Update("sent_at", at.UTC()).Error
 		if err != nil {
 			return fmt.Errorf("mark notification sent: %w", err)
 		}
-		var env Envelope
+		var env models.Envelope
 		if err := tx.Select("status", "version").Where("id = ?", n.EnvelopeID).First(&env).Error; err != nil {
 			return fmt.Errorf("load envelope %s: %w", n.EnvelopeID, err)
 		}
-		_, err = s.appendEvent(tx, Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: EventNotificationSent,
-			ActorType: ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status, EnvelopeVersion: env.Version,
+		_, err = s.appendEvent(tx, models.Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: models.EventNotificationSent,
+			ActorType: models.ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status, EnvelopeVersion: env.Version,
 			Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence, "message_id": n.ID + "@signflow"}, OccurredAt: at})
 		return err
 	})
@@ -530,13 +436,13 @@ func (s *Store) MarkSent(ctx context.Context, n *Notification, at time.Time) err
 // idempotent: an older generation never overwrites.
 func (s *Store) ReissueLink(ctx context.Context, recipientID string, generation int, tokenHash, name, email, authentication string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return reissueLink(tx, Reissue{RecipientID: recipientID, Generation: generation, TokenHash: tokenHash, Name: name,
+		return reissueLink(tx, models.Reissue{RecipientID: recipientID, Generation: generation, TokenHash: tokenHash, Name: name,
 			Email: email, Authentication: authentication})
 	})
 }
 
 // reissueLink is ReissueLink within tx.
-func reissueLink(tx *gorm.DB, re Reissue) error {
+func reissueLink(tx *gorm.DB, re models.Reissue) error {
 	changes := map[string]any{"link_generation": re.Generation, "token_hash": re.TokenHash}
 	if re.Authentication != "" {
 		// Someone else now: they prove who they are their own way, and
@@ -549,16 +455,48 @@ func reissueLink(tx *gorm.DB, re Reissue) error {
 	if re.Email != "" {
 		changes["email"] = re.Email
 	}
-	var r Recipient
+	var r models.Recipient
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", re.RecipientID).Take(&r).Error; err != nil {
 		return fmt.Errorf("load recipient %s: %w", re.RecipientID, err)
 	}
 	if err := keepFormerIdentity(tx, r, re.Generation, re.Name, re.Email, time.Now()); err != nil {
 		return err
 	}
-	err := tx.Model(&Recipient{}).Where("id = ? AND link_generation < ?", re.RecipientID, re.Generation).Updates(changes).Error
+	err := tx.Model(&models.Recipient{}).Where("id = ? AND link_generation < ?", re.RecipientID, re.Generation).Updates(changes).Error
 	if err != nil {
 		return fmt.Errorf("reissue link of recipient %s: %w", re.RecipientID, err)
 	}
 	return nil
 }
+
+func documentHashes(docs []models.Document, final bool) []string {
+	var hashes []string
+	for _, d := range docs {
+		hashes = append(hashes, d.SHA256)
+		if final && d.FinalSHA256 != "" {
+			hashes = append(hashes, d.FinalSHA256)
+		}
+	}
+	return hashes
+}
+
+// postgresConns bounds one process's connections to PostgreSQL: enough for
+// its API handlers and worker slots at once, and a handful of processes
+// within PostgreSQL's default of 100.
+const postgresConns = 24
+
+// recipientOf finds a recipient of env by ID.
+func recipientOf(env models.Envelope, id string) (models.Recipient, bool) {
+	for _, r := range env.Recipients {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return models.Recipient{}, false
+}
+
+func stableID(parts ...string) string {
+	return uuid.NewSHA1(idNamespace, []byte(strings.Join(parts, "/"))).String()
+}
+
+var idNamespace = uuid.MustParse("9d5b7c1e-2f4a-4c8e-9a61-51676e666c6f")
