@@ -160,7 +160,7 @@ func (a *Mail) QueueNotification(ctx context.Context, req contract.EnvelopeNotif
 	if to == nil {
 		return fmt.Errorf("queue %s: recipient %s is not on envelope %s", req.Kind, req.RecipientID, req.EnvelopeID)
 	}
-	added, err := a.Store.QueueNotification(ctx, models.Notification{
+	added, err := a.Store.QueueNotification(ctx, models.QueuedNotification{
 		EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID,
 		Kind: req.Kind, Sequence: req.Sequence, Email: to.Email, Subject: env.Subject,
 	})

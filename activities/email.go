@@ -69,7 +69,7 @@ func (a *Mail) send(ctx context.Context, req contract.EnvelopeNotification) erro
 // Deliver emails an outbox row and records it sent. It is the activities'
 // send and the outbox dispatcher's; a refusal for good is an error that
 // Refusal reads.
-func (a *Mail) Deliver(ctx context.Context, n *models.Notification) error {
+func (a *Mail) Deliver(ctx context.Context, n *models.QueuedNotification) error {
 	env, err := a.Store.GetEnvelope(ctx, n.TenantID, n.EnvelopeID)
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func refused(err error) bool {
 }
 
 // compose gathers what the notification says and composes it.
-func (a *Mail) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.Notification) (*mail.Msg, error) {
+func (a *Mail) compose(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.QueuedNotification) (*mail.Msg, error) {
 	note := email.Notification{Kind: n.Kind, MessageID: n.ID + "@signflow", To: r.Email, Name: r.Name,
 		Subject: env.Subject, Message: env.Message, ExpiresAt: env.ExpiresAt, LinkedFor: signinglink.CopyValidity,
 		Locale: locale.For(r.Locale, env.Locale).Tag,

@@ -10,5 +10,5 @@ type SubjectEnvelope struct {
 	FormerIdentities []FormerIdentity
 	Fields           []Field
 	Events           []Event
-	Notifications    []Notification
+	Notifications    []QueuedNotification
 }

@@ -350,9 +350,10 @@ type SigningSession struct {
 	CreatedAt      time.Time
 }
 
-// Notification is an outbox row: a message owed to a recipient. The unique
-// key makes queueing idempotent under activity retries.
-type Notification struct {
+// QueuedNotification is a Notification in the outbox, addressed and
+// waiting for (or done with) its dispatch. The unique key makes queueing
+// idempotent under retries.
+type QueuedNotification struct {
 	ID          string `gorm:"primaryKey;size:36"`
 	EnvelopeID  string `gorm:"size:36;not null;uniqueIndex:idx_notifications_key,priority:1"`
 	TenantID    string `gorm:"size:64;not null"`
@@ -375,6 +376,10 @@ type Notification struct {
 	// RefusedAt is when the mail server refused the row for good.
 	RefusedAt *time.Time
 }
+
+// TableName keeps the outbox table's name from before the type was named
+// for what it holds.
+func (QueuedNotification) TableName() string { return "notifications" }
 
 // IsTerminal reports whether an envelope status is final.
 func IsTerminal(status string) bool {

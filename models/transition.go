@@ -44,7 +44,7 @@ type Transition struct {
 	Also []Event `json:"also,omitempty"`
 	// Notify are the notifications the change owes, queued in its own
 	// transaction so that no state change is stored without its mail.
-	Notify []Notice `json:"notify,omitempty"`
+	Notify []Notification `json:"notify,omitempty"`
 	// DispatchQueue, when set, is the task queue whose outbox dispatchers
 	// send Notify; otherwise the workflow sends them as activities.
 	DispatchQueue string `json:"dispatch_queue,omitempty"`
@@ -66,9 +66,10 @@ type Reissue struct {
 	Authentication string `json:"authentication,omitempty"`
 }
 
-// Notice names a notification owed to a recipient; Sequence tells
+// Notification is a message a change owes a recipient, of a kind
+// (invitation, reminder, completed copy, ...); Sequence tells
 // repeated messages of one kind apart (the n-th reminder).
-type Notice struct {
+type Notification struct {
 	RecipientID string `json:"recipient_id"`
 	Kind        string `json:"kind"`
 	Sequence    int    `json:"sequence"`

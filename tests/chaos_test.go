@@ -357,7 +357,7 @@ func TestChaos(t *testing.T) {
 			if strings.HasSuffix(r.Email, refusedDomain) {
 				continue
 			}
-			var rows []models.Notification
+			var rows []models.QueuedNotification
 			require.NoError(t, rawDB().Where("recipient_id = ?", r.ID).Find(&rows).Error)
 			queued := map[string]bool{}
 			for _, row := range rows {

@@ -182,7 +182,7 @@ func TestManyHostsShareOnlyTheDatabaseTemporalAndTheObjectStore(t *testing.T) {
 		env, err := suite.store.GetEnvelope(context.Background(), tenant, e.id)
 		require.NoError(t, err)
 		for _, r := range env.Recipients {
-			var rows []models.Notification
+			var rows []models.QueuedNotification
 			require.NoError(t, rawDB().Where("recipient_id = ?", r.ID).Find(&rows).Error)
 			require.NotEmpty(t, rows)
 			var got []mail

@@ -96,7 +96,7 @@ func TestMetricsCountTheLifecycle(t *testing.T) {
 	var sent, unsent int64
 	counted := func() bool {
 		text = scrape(t, page.URL)
-		mine := rawDB().Model(&models.Notification{}).Where("envelope_id IN ?", []string{completed, voided})
+		mine := rawDB().Model(&models.QueuedNotification{}).Where("envelope_id IN ?", []string{completed, voided})
 		require.NoError(t, mine.Session(&gorm.Session{}).Where("sent_at IS NOT NULL").Count(&sent).Error)
 		require.NoError(t, mine.Session(&gorm.Session{}).Where("sent_at IS NULL").Count(&unsent).Error)
 		return metricValue(text, "signflow_webhook_deliveries_total", `outcome="delivered"`) >= 1 &&

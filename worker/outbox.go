@@ -40,7 +40,7 @@ const (
 type Outbox struct {
 	store   *database.Store
 	queue   string
-	deliver func(context.Context, *models.Notification) error
+	deliver func(context.Context, *models.QueuedNotification) error
 	report  func(ctx context.Context, envelopeID string, req contract.DeliveryFailedRequest) error
 	log     *slog.Logger
 	wake    chan struct{}
@@ -130,7 +130,7 @@ func (o *Outbox) drain(ctx context.Context) {
 
 // send makes one attempt at a claimed row. It runs to its end even while
 // the worker stops, so that an accepted message is recorded sent.
-func (o *Outbox) send(n *models.Notification) {
+func (o *Outbox) send(n *models.QueuedNotification) {
 	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
 	defer cancel()
 	err := o.whileClaimed(ctx, n, func() error { return o.deliver(ctx, n) })
@@ -151,7 +151,7 @@ func (o *Outbox) send(n *models.Notification) {
 }
 
 // whileClaimed runs attempt, renewing n's claim until it returns.
-func (o *Outbox) whileClaimed(ctx context.Context, n *models.Notification, attempt func() error) error {
+func (o *Outbox) whileClaimed(ctx context.Context, n *models.QueuedNotification, attempt func() error) error {
 	renew := func() {
 		if err := o.store.PutOffNotification(ctx, n.ID, time.Now().Add(claimFor)); err != nil {
 			o.log.WarnContext(ctx, "email claim not renewed", "envelope_id", n.EnvelopeID, "error", err)
@@ -163,7 +163,7 @@ func (o *Outbox) whileClaimed(ctx context.Context, n *models.Notification, attem
 // refused reports a refusal for good to the envelope, then marks the row so
 // that it is not tried again. A report the envelope refuses (the recipient
 // acted meanwhile, or the envelope ended) has nothing to change.
-func (o *Outbox) refused(ctx context.Context, n *models.Notification, reason string) error {
+func (o *Outbox) refused(ctx context.Context, n *models.QueuedNotification, reason string) error {
 	if o.report != nil {
 		err := o.report(ctx, n.EnvelopeID, contract.DeliveryFailedRequest{RecipientID: n.RecipientID, Reason: reason})
 		if err != nil && !errors.Is(err, contract.ErrRejected) && !errors.Is(err, contract.ErrNotRunning) {

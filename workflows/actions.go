@@ -80,12 +80,12 @@ func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c 
 	r := &e.recipients[i]
 	r.Status, r.ActedAt = status, &now
 	events := []models.Event{byRecipient(eventType, r.ID, c)}
-	var owed []models.Notice
+	var owed []models.Notification
 	// The action that ends its routing order invites the next one in the
 	// same change.
 	if next := e.currentOrder(); e.foldsInvitations && next != 0 && next != e.in.Recipients[i].RoutingOrder {
-		invited, notices := e.invite(ctx, next)
-		events, owed = append(events, invited...), notices
+		invited, notifications := e.invite(ctx, next)
+		events, owed = append(events, invited...), notifications
 	}
 	err := e.commitAll(ctx, events, values, owed...)
 	return e.state(), err
@@ -310,9 +310,9 @@ func byAPI(eventType, recipientID string, c contract.Origin, details map[string]
 // with activities of their own, as their histories hold.
 func (e *envelope) reissue(ctx workflow.Context, ev models.Event, req contract.ReissueRequest, invite bool) error {
 	if e.outboxSendsMail && workflow.GetVersion(ctx, "reissue-in-transition", workflow.DefaultVersion, 1) == 1 {
-		var notify []models.Notice
+		var notify []models.Notification
 		if invite {
-			notify = append(notify, models.Notice{RecipientID: req.RecipientID, Kind: models.NotifyInvitation, Sequence: req.Generation})
+			notify = append(notify, models.Notification{RecipientID: req.RecipientID, Kind: models.NotifyInvitation, Sequence: req.Generation})
 		}
 		t := e.transition(ctx, []models.Event{ev}, nil, notify...)
 		t.Reissue = &models.Reissue{RecipientID: req.RecipientID, Generation: req.Generation, Name: req.Name, Email: req.Email,

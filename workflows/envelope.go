@@ -200,7 +200,7 @@ func (e *envelope) notifyOrder(ctx workflow.Context, order int) error {
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 		ev := models.Event{Type: models.EventRecipientNotified, RecipientID: r.ID}
-		if err := e.commitNotifying(ctx, ev, models.Notice{RecipientID: r.ID, Kind: models.NotifyInvitation, Sequence: 1}); err != nil {
+		if err := e.commitNotifying(ctx, ev, models.Notification{RecipientID: r.ID, Kind: models.NotifyInvitation, Sequence: 1}); err != nil {
 			return err
 		}
 	}
@@ -210,9 +210,9 @@ func (e *envelope) notifyOrder(ctx workflow.Context, order int) error {
 // invite marks the recipients of order still waiting as notified, without
 // yielding, and returns the events of that and the invitations they are
 // owed.
-func (e *envelope) invite(ctx workflow.Context, order int) ([]models.Event, []models.Notice) {
+func (e *envelope) invite(ctx workflow.Context, order int) ([]models.Event, []models.Notification) {
 	var events []models.Event
-	var owed []models.Notice
+	var owed []models.Notification
 	for _, i := range e.pending(order) {
 		r := &e.recipients[i]
 		if r.Status != models.RecipientWaiting {
@@ -221,7 +221,7 @@ func (e *envelope) invite(ctx workflow.Context, order int) ([]models.Event, []mo
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
 		events = append(events, models.Event{Type: models.EventRecipientNotified, RecipientID: r.ID})
-		owed = append(owed, models.Notice{RecipientID: r.ID, Kind: models.NotifyInvitation, Sequence: 1})
+		owed = append(owed, models.Notification{RecipientID: r.ID, Kind: models.NotifyInvitation, Sequence: 1})
 	}
 	return events, owed
 }
@@ -280,7 +280,7 @@ func (e *envelope) nudge(ctx workflow.Context, order int, kind string, seq int, 
 		id := e.recipients[i].ID
 		ev := models.Event{Type: eventType, RecipientID: id, Details: map[string]any{"sequence": seq}}
 		if e.mailWithChange {
-			if err := e.commit(ctx, ev, nil, models.Notice{RecipientID: id, Kind: kind, Sequence: seq}); err != nil {
+			if err := e.commit(ctx, ev, nil, models.Notification{RecipientID: id, Kind: kind, Sequence: seq}); err != nil {
 				return err
 			}
 			continue
@@ -318,9 +318,9 @@ func (e *envelope) complete(ctx workflow.Context) error {
 		}
 	}
 	ev := models.Event{Type: models.EventEnvelopeCompleted, Details: map[string]any{"final_documents": finals, "completed_at": now}}
-	var copies []models.Notice
+	var copies []models.Notification
 	for _, r := range e.recipients {
-		copies = append(copies, models.Notice{RecipientID: r.ID, Kind: models.NotifyCompleted, Sequence: 1})
+		copies = append(copies, models.Notification{RecipientID: r.ID, Kind: models.NotifyCompleted, Sequence: 1})
 	}
 	return e.commitNotifying(ctx, ev, copies...)
 }
@@ -375,18 +375,18 @@ const activityHeartbeat = 10 * time.Second
 // the outbox dispatchers do).
 // Callers change state before calling, without yielding in between, so that
 // validators always see the newest state.
-func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models.FieldValue, notify ...models.Notice) error {
+func (e *envelope) commit(ctx workflow.Context, ev models.Event, values []models.FieldValue, notify ...models.Notification) error {
 	return e.commitAll(ctx, []models.Event{ev}, values, notify...)
 }
 
 // commitAll commits one change that several events tell, in their order.
-func (e *envelope) commitAll(ctx workflow.Context, events []models.Event, values []models.FieldValue, notify ...models.Notice) error {
+func (e *envelope) commitAll(ctx workflow.Context, events []models.Event, values []models.FieldValue, notify ...models.Notification) error {
 	return e.apply(ctx, e.transition(ctx, events, values, notify...))
 }
 
 // transition is the next change: the envelope as it stands now, the
 // events that tell the change, the values and the mail it owes.
-func (e *envelope) transition(ctx workflow.Context, events []models.Event, values []models.FieldValue, notify ...models.Notice) models.Transition {
+func (e *envelope) transition(ctx workflow.Context, events []models.Event, values []models.FieldValue, notify ...models.Notification) models.Transition {
 	e.version++
 	for i := range events {
 		events[i].OccurredAt = workflow.Now(ctx)
@@ -449,7 +449,7 @@ func (e *envelope) apply(ctx workflow.Context, t models.Transition) error {
 
 // commitNotifying commits a change that owes notifications: a lean
 // envelope stores them with the change, an older one queues them after it.
-func (e *envelope) commitNotifying(ctx workflow.Context, ev models.Event, notify ...models.Notice) error {
+func (e *envelope) commitNotifying(ctx workflow.Context, ev models.Event, notify ...models.Notification) error {
 	if e.mailWithChange {
 		return e.commit(ctx, ev, nil, notify...)
 	}

@@ -259,7 +259,7 @@ func TestParallelThenSequentialRouting(t *testing.T) {
 	// which ends order 1, carries Carol's invitation.
 	require.Len(t, h.transitions, 5)
 	require.Len(t, h.transitions[0].Also, 1)
-	require.Equal(t, []models.Notice{{RecipientID: "carol", Kind: models.NotifyInvitation, Sequence: 1}}, h.transitions[2].Notify)
+	require.Equal(t, []models.Notification{{RecipientID: "carol", Kind: models.NotifyInvitation, Sequence: 1}}, h.transitions[2].Notify)
 	require.Equal(t, "carol", h.transitions[3].Event.RecipientID)
 	require.Equal(t, []models.FieldValue{{FieldID: "f-carol", Text: "carol"}}, h.transitions[3].Values)
 }

@@ -43,7 +43,7 @@ func (s *Store) EraseFormerIdentity(ctx context.Context, f models.FormerIdentity
 		if res.RowsAffected == 0 {
 			return nil // erased before
 		}
-		if err := tx.Model(&models.Notification{}).Where("recipient_id = ? AND LOWER(email) = LOWER(?)", f.RecipientID, f.Email).
+		if err := tx.Model(&models.QueuedNotification{}).Where("recipient_id = ? AND LOWER(email) = LOWER(?)", f.RecipientID, f.Email).
 			Update("email", models.ErasedEmail(f.RecipientID)).Error; err != nil {
 			return fmt.Errorf("erase outbox addresses: %w", err)
 		}

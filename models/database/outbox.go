@@ -11,8 +11,8 @@ import (
 
 // DueNotifications are up to limit outbox rows of queue's dispatchers that
 // wait to be sent and may be tried now, oldest first.
-func (s *Store) DueNotifications(ctx context.Context, queue string, now time.Time, limit int) ([]models.Notification, error) {
-	var ns []models.Notification
+func (s *Store) DueNotifications(ctx context.Context, queue string, now time.Time, limit int) ([]models.QueuedNotification, error) {
+	var ns []models.QueuedNotification
 	err := s.DB.WithContext(ctx).
 		Where("dispatch_queue = ? AND sent_at IS NULL AND refused_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", queue, now.UTC()).
 		Order("created_at").Limit(limit).Find(&ns).Error
@@ -26,8 +26,8 @@ func (s *Store) DueNotifications(ctx context.Context, queue string, now time.Tim
 // dispatcher off it until until (PutOffNotification renews it while the attempt
 // runs; a dispatcher that died mid-send leaves it to the others then). It
 // reports false when another dispatcher claimed it first, or it is done.
-func (s *Store) ClaimNotification(ctx context.Context, n *models.Notification, now, until time.Time) (bool, error) {
-	res := s.DB.WithContext(ctx).Model(&models.Notification{}).
+func (s *Store) ClaimNotification(ctx context.Context, n *models.QueuedNotification, now, until time.Time) (bool, error) {
+	res := s.DB.WithContext(ctx).Model(&models.QueuedNotification{}).
 		Where("id = ? AND sent_at IS NULL AND refused_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", n.ID, now.UTC()).
 		Updates(map[string]any{"next_attempt_at": until.UTC(), "attempts": gorm.Expr("attempts + 1")})
 	if res.Error != nil {
@@ -43,7 +43,7 @@ func (s *Store) ClaimNotification(ctx context.Context, n *models.Notification, n
 // until: a claim renewed while its attempt runs, or the backoff after a
 // failed one.
 func (s *Store) PutOffNotification(ctx context.Context, id string, until time.Time) error {
-	err := s.DB.WithContext(ctx).Model(&models.Notification{}).Where("id = ? AND sent_at IS NULL AND refused_at IS NULL", id).
+	err := s.DB.WithContext(ctx).Model(&models.QueuedNotification{}).Where("id = ? AND sent_at IS NULL AND refused_at IS NULL", id).
 		Update("next_attempt_at", until.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("put off notification %s: %w", id, err)
@@ -55,7 +55,7 @@ func (s *Store) PutOffNotification(ctx context.Context, id string, until time.Ti
 // no dispatcher tries it again; the recipient's delivery_failed event,
 // which the envelope records, is its audit trail.
 func (s *Store) MarkRefused(ctx context.Context, id string, at time.Time) error {
-	err := s.DB.WithContext(ctx).Model(&models.Notification{}).Where("id = ? AND sent_at IS NULL", id).
+	err := s.DB.WithContext(ctx).Model(&models.QueuedNotification{}).Where("id = ? AND sent_at IS NULL", id).
 		Update("refused_at", at.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("mark notification %s refused: %w", id, err)

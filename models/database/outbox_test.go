@@ -20,11 +20,11 @@ func TestOutboxRowsAreClaimedOnceAndComeBackUntilDone(t *testing.T) {
 	store := newStore(t)
 	seed(t, store)
 	tr := transition(2, models.EnvelopeInProgress, models.RecipientNotified)
-	tr.Notify = []models.Notice{{RecipientID: "r1", Kind: models.NotifyInvitation, Sequence: 1}}
+	tr.Notify = []models.Notification{{RecipientID: "r1", Kind: models.NotifyInvitation, Sequence: 1}}
 	tr.DispatchQueue = "q"
 	require.NoError(t, store.ApplyTransition(ctx, tr))
 	legacy := transition(3, models.EnvelopeInProgress, models.RecipientNotified)
-	legacy.Notify = []models.Notice{{RecipientID: "r1", Kind: models.NotifyReminder, Sequence: 1}}
+	legacy.Notify = []models.Notification{{RecipientID: "r1", Kind: models.NotifyReminder, Sequence: 1}}
 	require.NoError(t, store.ApplyTransition(ctx, legacy)) // sent by the envelope's own activity
 
 	now := time.Now()

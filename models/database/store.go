@@ -241,8 +241,8 @@ func (s *Store) Events(ctx context.Context, envelopeID string) ([]models.Event, 
 }
 
 // Notifications returns an envelope's outbox rows in the order queued.
-func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]models.Notification, error) {
-	var ns []models.Notification
+func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]models.QueuedNotification, error) {
+	var ns []models.QueuedNotification
 	if err := s.DB.WithContext(ctx).Where("envelope_id = ?", envelopeID).Order("created_at, kind, sequence").Find(&ns).Error; err != nil {
 		return nil, fmt.Errorf("load notifications: %w", err)
 	}
@@ -252,7 +252,7 @@ func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]models.
 // QueueNotification adds an outbox row, and its audit event, unless the
 // same (envelope, recipient, kind, sequence) is already queued. It reports
 // whether a row was added.
-func (s *Store) QueueNotification(ctx context.Context, n models.Notification) (bool, error) {
+func (s *Store) QueueNotification(ctx context.Context, n models.QueuedNotification) (bool, error) {
 	added := false
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var env models.Envelope
@@ -271,7 +271,7 @@ func (s *Store) QueueNotification(ctx context.Context, n models.Notification) (b
 
 // queueNotification adds the outbox row and its audit event within tx,
 // once per (envelope, recipient, kind, sequence).
-func queueNotification(tx *gorm.DB, t *trail, n models.Notification, status string, version int64, at time.Time) (bool, error) {
+func queueNotification(tx *gorm.DB, t *trail, n models.QueuedNotification, status string, version int64, at time.Time) (bool, error) {
 	key := strings.Join([]string{"notify", n.Kind, n.RecipientID, strconv.Itoa(n.Sequence)}, ":")
 	n.ID = stableID(key, n.EnvelopeID)
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
@@ -343,7 +343,7 @@ func (s *Store) ApplyTransition(ctx context.Context, t models.Transition) error 
 			if !ok {
 				return fmt.Errorf("queue %s: recipient %s is not on envelope %s", n.Kind, n.RecipientID, env.ID)
 			}
-			row := models.Notification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
+			row := models.QueuedNotification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
 				Email: to.Email, Subject: env.Subject, DispatchQueue: t.DispatchQueue}
 			if _, err := queueNotification(tx, &trail, row, t.Status, t.Version, ev.OccurredAt); err != nil {
 				return err
@@ -398,8 +398,8 @@ func (s *Store) DocumentBySHA256(ctx context.Context, tenantID, sum string) (*mo
 }
 
 // Notification finds an outbox row by its key.
-func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind string, sequence int) (*models.Notification, error) {
-	var n models.Notification
+func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind string, sequence int) (*models.QueuedNotification, error) {
+	var n models.QueuedNotification
 	err := s.DB.WithContext(ctx).Where("envelope_id = ? AND recipient_id = ? AND kind = ? AND sequence = ?",
 		envelopeID, recipientID, kind, sequence).First(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -413,9 +413,9 @@ func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind 
 
 // MarkSent records that the SMTP server accepted an outbox row, with its
 // audit event, once.
-func (s *Store) MarkSent(ctx context.Context, n *models.Notification, at time.Time) error {
+func (s *Store) MarkSent(ctx context.Context, n *models.QueuedNotification, at time.Time) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&models.Notification{}).Where("id = ? AND sent_at IS NULL", n.ID).Update("sent_at", at.UTC()).Error
+		err := tx.Model(&models.QueuedNotification{}).Where("id = ? AND sent_at IS NULL", n.ID).Update("sent_at", at.UTC()).Error
 		if err != nil {
 			return fmt.Errorf("mark notification sent: %w", err)
 		}

@@ -81,7 +81,7 @@ func TestQueueNotificationOncePerKey(t *testing.T) {
 	ctx := context.Background()
 	store := newStore(t)
 	seed(t, store)
-	n := models.Notification{EnvelopeID: "env", TenantID: "t", RecipientID: "r1", Kind: models.NotifyReminder, Sequence: 1, Email: "a@example.com", Subject: "s"}
+	n := models.QueuedNotification{EnvelopeID: "env", TenantID: "t", RecipientID: "r1", Kind: models.NotifyReminder, Sequence: 1, Email: "a@example.com", Subject: "s"}
 	added, err := store.QueueNotification(ctx, n)
 	require.NoError(t, err)
 	require.True(t, added)
@@ -106,7 +106,7 @@ func TestBacklogCountsWhatWaits(t *testing.T) {
 
 	seed(t, store)
 	queued := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
-	n := models.Notification{EnvelopeID: "env", TenantID: "t", RecipientID: "r1", Kind: models.NotifyInvitation, Sequence: 1,
+	n := models.QueuedNotification{EnvelopeID: "env", TenantID: "t", RecipientID: "r1", Kind: models.NotifyInvitation, Sequence: 1,
 		Email: "a@example.com", Subject: "s", CreatedAt: queued}
 	_, err = store.QueueNotification(ctx, n)
 	require.NoError(t, err)
