@@ -60,21 +60,15 @@ func (a *Bulk) sendBulkRow(ctx context.Context, bulk *models.BulkSend, row model
 		return a.refuseRow(ctx, bulk, row, signing.FieldErrors{{Field: "row", Message: "the row cannot be read: " + err.Error()}})
 	}
 	spec.TemplateID, spec.TemplateVersion = bulk.TemplateID, bulk.TemplateVersion
-	prepared, docs, errs, err := a.Sender.Prepare(ctx, bulk.TenantID, spec, nil)
+	created := models.Event{Key: "bulk:" + bulk.ID + ":" + strconv.Itoa(row.Position), ActorType: models.ActorAPI,
+		Actor: bulk.CreatedBy, Details: map[string]any{"bulk_send": bulk.ID, "row": row.Position}}
+	// The activity's retry finishes a row that failed half way.
+	_, errs, err := a.Sender.Send(ctx, bulk.TenantID, row.EnvelopeID, spec, nil, created, true)
 	if err != nil {
 		return fmt.Errorf("row %d of bulk send %s: %w", row.Position, bulk.ID, err)
 	}
 	if len(errs) > 0 {
 		return a.refuseRow(ctx, bulk, row, errs)
-	}
-	created := models.Event{Key: "bulk:" + bulk.ID + ":" + strconv.Itoa(row.Position), ActorType: models.ActorAPI,
-		Actor: bulk.CreatedBy, Details: map[string]any{"bulk_send": bulk.ID, "row": row.Position}}
-	env, err := a.Sender.Save(ctx, prepared, docs, bulk.TenantID, row.EnvelopeID, created)
-	if err != nil {
-		return fmt.Errorf("row %d of bulk send %s: %w", row.Position, bulk.ID, err)
-	}
-	if err := a.Sender.Start(ctx, env); err != nil {
-		return fmt.Errorf("row %d of bulk send %s: %w", row.Position, bulk.ID, err)
 	}
 	a.Metrics.EnvelopeCreated()
 	return a.Store.SetBulkRow(ctx, bulk.ID, row.Position, models.RowCreated, "", time.Now())

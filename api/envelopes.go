@@ -37,31 +37,16 @@ func (s *Server) createEnvelope(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "malformed-request", err.Error())
 		return
 	}
-	ctx, id := c.Request.Context(), idempotentResource(c)
-	prepared, docs, errs, err := s.Sender.Prepare(ctx, tenantID(c), spec, docs)
+	// With an idempotency key the client's retry finishes what a failure
+	// left; without one, nothing will.
+	env, errs, err := s.Sender.Send(c.Request.Context(), tenantID(c), idempotentResource(c), spec, docs,
+		senderEvent(c, models.EventEnvelopeCreated), hasIdempotencyKey(c))
 	if err != nil {
-		s.unavailable(c, "reading the template", err)
+		s.unavailable(c, "sending the envelope", err)
 		return
 	}
 	if len(errs) > 0 {
 		invalid(c, errs)
-		return
-	}
-	env, err := s.Sender.Save(ctx, prepared, docs, tenantID(c), id, senderEvent(c, models.EventEnvelopeCreated))
-	if err != nil {
-		s.unavailable(c, "saving the envelope", err)
-		return
-	}
-	if err := s.Sender.Start(ctx, env); err != nil {
-		if !hasIdempotencyKey(c) {
-			// No retry can finish this envelope: void it, keeping its creation
-			// in the audit trail. With a key, the retry starts the workflow.
-			if _, voidErr := s.Store.VoidStray(context.WithoutCancel(ctx), env.ID, models.SystemEvent("start-failed",
-				map[string]any{"reason": "the signing workflow could not be started"})); voidErr != nil {
-				s.Log.Error("void envelope whose workflow did not start", "envelope_id", env.ID, "error", voidErr)
-			}
-		}
-		s.unavailable(c, "starting the signing workflow", err)
 		return
 	}
 	view := s.envelopeView(env)

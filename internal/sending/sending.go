@@ -28,11 +28,11 @@ type Sender struct {
 	Rules     signing.Rules
 }
 
-// Resolve returns the envelope request spec makes, with its documents: a
+// resolve returns the envelope request spec makes, with its documents: a
 // request naming a template becomes the template's envelope with its
 // people and values. Problems of the request are FieldErrors; err is a
 // failure to read what the request names.
-func (s *Sender) Resolve(ctx context.Context, tenant string, spec signing.EnvelopeRequest, docs []signing.Upload) (signing.EnvelopeRequest, []signing.Upload, signing.FieldErrors, error) {
+func (s *Sender) resolve(ctx context.Context, tenant string, spec signing.EnvelopeRequest, docs []signing.Upload) (signing.EnvelopeRequest, []signing.Upload, signing.FieldErrors, error) {
 	if spec.TemplateID == "" {
 		return spec, docs, nil, nil
 	}
@@ -74,9 +74,39 @@ func (s *Sender) Resolve(ctx context.Context, tenant string, spec signing.Envelo
 	return out, docs, nil, nil
 }
 
-// Prepare resolves and checks a request.
-func (s *Sender) Prepare(ctx context.Context, tenant string, spec signing.EnvelopeRequest, docs []signing.Upload) (*signing.Prepared, []signing.Upload, signing.FieldErrors, error) {
-	spec, docs, errs, err := s.Resolve(ctx, tenant, spec, docs)
+// Send makes envelope id of tenant from spec and starts its workflow, or
+// answers the request's problems. It is safe to repeat: a retry with the
+// same id finds the stored envelope and starts its workflow, which is
+// harmless when it runs. When the workflow cannot start and no retry will
+// come (retried is false), the envelope is voided so that nothing waits
+// on it, its creation kept in the audit trail.
+func (s *Sender) Send(ctx context.Context, tenant, id string, spec signing.EnvelopeRequest, docs []signing.Upload, created models.Event, retried bool) (*models.Envelope, signing.FieldErrors, error) {
+	prepared, docs, errs, err := s.prepare(ctx, tenant, spec, docs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the template: %w", err)
+	}
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	env, err := s.save(ctx, prepared, docs, tenant, id, created)
+	if err != nil {
+		return nil, nil, fmt.Errorf("save the envelope: %w", err)
+	}
+	if err := s.start(ctx, env); err != nil {
+		if !retried {
+			reason := models.SystemEvent("start-failed", map[string]any{"reason": "the signing workflow could not be started"})
+			if _, voidErr := s.Store.VoidStray(context.WithoutCancel(ctx), env.ID, reason); voidErr != nil {
+				err = errors.Join(err, fmt.Errorf("void the envelope: %w", voidErr))
+			}
+		}
+		return nil, nil, fmt.Errorf("start the signing workflow: %w", err)
+	}
+	return env, nil, nil
+}
+
+// prepare resolves and checks a request.
+func (s *Sender) prepare(ctx context.Context, tenant string, spec signing.EnvelopeRequest, docs []signing.Upload) (*signing.Prepared, []signing.Upload, signing.FieldErrors, error) {
+	spec, docs, errs, err := s.resolve(ctx, tenant, spec, docs)
 	if err != nil || len(errs) > 0 {
 		return nil, nil, errs, err
 	}
@@ -84,11 +114,11 @@ func (s *Sender) Prepare(ctx context.Context, tenant string, spec signing.Envelo
 	return prepared, docs, errs, nil
 }
 
-// Save stores envelope id of tenant, unless it is already stored: its
+// save stores envelope id of tenant, unless it is already stored: its
 // documents, then the envelope with created, its creation event, in one
 // transaction. A retry after a crash at any point finds or finishes the
 // same envelope.
-func (s *Sender) Save(ctx context.Context, prepared *signing.Prepared, docs []signing.Upload, tenant, id string, created models.Event) (*models.Envelope, error) {
+func (s *Sender) save(ctx context.Context, prepared *signing.Prepared, docs []signing.Upload, tenant, id string, created models.Event) (*models.Envelope, error) {
 	env, err := s.Store.GetEnvelope(ctx, tenant, id)
 	if !errors.Is(err, models.ErrNotFound) {
 		return env, err
@@ -109,8 +139,8 @@ func (s *Sender) Save(ctx context.Context, prepared *signing.Prepared, docs []si
 	return env, nil
 }
 
-// Start starts the envelope's workflow; starting it again is harmless.
-func (s *Sender) Start(ctx context.Context, env *models.Envelope) error {
+// start starts the envelope's workflow; starting it again is harmless.
+func (s *Sender) start(ctx context.Context, env *models.Envelope) error {
 	return s.Workflows.Start(ctx, workflowInput(env))
 }
 
