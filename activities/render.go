@@ -12,7 +12,6 @@ import (
 	"github.com/signflow/signflow/internal/certificate"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
-	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -155,7 +154,7 @@ func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID st
 		s := pdf.Stamp{Page: f.Page, X: f.X, Y: f.Y, W: f.Width, H: f.Height, Font: pdf.FontPlain}
 		switch {
 		case f.Type == models.FieldAttachment:
-			if att, ok := signing.ParseAttachment(f.Value); ok {
+			if att, ok := models.ParseAttachment(f.Value); ok {
 				s.Text = "Attached: " + att.Name
 			}
 		case f.ImageKey != "":

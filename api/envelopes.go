@@ -234,7 +234,7 @@ func (s *Server) attachment(c *gin.Context) {
 		if f.ID != c.Param("field") || f.Type != models.FieldAttachment {
 			continue
 		}
-		a, ok := signing.ParseAttachment(f.Value)
+		a, ok := models.ParseAttachment(f.Value)
 		if !ok || f.ImageKey == "" {
 			problem(c, http.StatusNotFound, "not-attached", "Nothing has been attached to field "+f.ID+" yet.")
 			return

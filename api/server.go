@@ -21,6 +21,7 @@ import (
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/sending"
+	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -60,6 +61,8 @@ type Server struct {
 	Now func() time.Time
 	// Sender makes envelopes, from requests and templates.
 	Sender *sending.Sender
+	// Signers carries out recipients' actions.
+	Signers *signers.Service
 	// Eraser erases a person's data at their request.
 	Eraser *signing.Eraser
 	// Metrics counts requests and envelopes; nil counts nothing.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
@@ -65,8 +65,12 @@ func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
 		s.unavailable(c, "loading the envelope", err)
 		return nil, nil
 	}
-	if slug, detail := spentLink(r, env); slug != "" {
-		problem(c, http.StatusGone, slug, detail)
+	if spent := signers.Spent(r, env); spent != nil {
+		slug := "envelope-closed"
+		if spent.Used {
+			slug = "link-used"
+		}
+		problem(c, http.StatusGone, slug, spent.Detail)
 		return nil, nil
 	}
 	return r, env
@@ -100,20 +104,6 @@ func (s *Server) linkRecipient(c *gin.Context) *models.Recipient {
 	}
 	c.Set(recipientKey, r)
 	return r
-}
-
-// spentLink says why a link no longer opens its envelope: a link is valid
-// until the envelope closes or its recipient has acted. The completed
-// documents reach recipients by email, with their own download link.
-func spentLink(r *models.Recipient, env *models.Envelope) (slug, detail string) {
-	switch {
-	case r.Status == models.RecipientSigned || r.Status == models.RecipientApproved || r.Status == models.RecipientDeclined:
-		return "link-used", "You have already " + r.Status + "; this link no longer opens the envelope. " +
-			"The completed documents will reach you by email."
-	case env.Status != models.EnvelopeInProgress:
-		return "envelope-closed", "The envelope is " + env.Status + "; this link no longer opens it."
-	}
-	return "", ""
 }
 
 // verifiedSigner resolves the signing token and the verified session the
@@ -434,24 +424,14 @@ func (s *Server) markViewed(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	// Views that change nothing stop here or at the workflow's validator,
-	// which refuses them without touching its history: outside traffic
-	// cannot grow it.
-	if r.Status != models.RecipientWaiting && r.Status != models.RecipientNotified {
-		c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
-		return
-	}
 	ctx, cancel := actionContext(c)
 	defer cancel()
-	err := s.Workflows.Viewed(ctx, env.ID, contract.ViewedRequest{RecipientID: r.ID, Origin: requestOrigin(c)})
-	switch {
-	case errors.Is(err, contract.ErrNotRunning):
-		problem(c, http.StatusConflict, "envelope-closed", "The envelope is "+env.Status+" and accepts no more actions.")
-	case err != nil && !errors.Is(err, contract.ErrRejected):
-		s.unavailable(c, "recording the view", err)
-	default:
-		c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
+	err := s.Signers.Viewed(ctx, signers.Act{Envelope: env, Recipient: r, Origin: requestOrigin(c)})
+	if err != nil {
+		s.actionFailed(c, err)
+		return
 	}
+	c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
 }
 
 type actionResult struct {
@@ -480,103 +460,36 @@ func (s *Server) sign(c *gin.Context) {
 			return
 		}
 	}
-	r, env, session := s.verifiedSigner(c)
-	if r == nil {
-		return
-	}
-	if r.Role == models.RoleApprover {
-		if len(body.Values) > 0 {
-			invalid(c, signing.FieldErrors{{Field: "values", Message: "an approver approves without field values; send no values"}})
-			return
-		}
-		ctx, cancel := actionContext(c)
-		defer cancel()
-		st, err := s.Workflows.Approve(ctx, env.ID, contract.ApproveRequest{RecipientID: r.ID, Origin: sessionOrigin(c, session)})
-		s.answerAction(c, env, r.ID, st, err)
-		return
-	}
-	values, images, errs := signing.CheckValues(c.Request.Context(), env, r.ID, body.Values)
-	if len(errs) > 0 {
-		invalid(c, errs)
-		return
-	}
-	for key, data := range images {
-		if err := s.Blobs.Put(c.Request.Context(), key, data); err != nil {
-			s.unavailable(c, "storing the signature image", err)
-			return
-		}
-	}
-	if !s.recordAttachments(c, r, env, values) {
+	act, ok := s.act(c)
+	if !ok {
 		return
 	}
 	ctx, cancel := actionContext(c)
 	defer cancel()
-	st, err := s.Workflows.Sign(ctx, env.ID, contract.SignRequest{RecipientID: r.ID, Values: values, Origin: sessionOrigin(c, session)})
-	s.answerAction(c, env, r.ID, st, err)
-}
-
-// recordAttachments puts each attached file's name, type, size and hash
-// in the audit trail before the signature that carries it; false when it
-// has answered.
-func (s *Server) recordAttachments(c *gin.Context, r *models.Recipient, env *models.Envelope, values []models.FieldValue) bool {
-	for _, v := range values {
-		a, ok := signing.ParseAttachment(v.Text)
-		if !ok || v.ImageKey == "" {
-			continue
-		}
-		ev := recipientEvent(c, r, models.EventAttachmentUploaded)
-		ev.Key = "attachment:" + v.FieldID + ":" + a.SHA256
-		ev.Details = map[string]any{"field_id": v.FieldID, "name": a.Name, "content_type": a.ContentType,
-			"size_bytes": a.SizeBytes, "sha256": a.SHA256}
-		if err := s.Store.AppendEvent(c.Request.Context(), ev); err != nil {
-			s.unavailable(c, "recording the attachment", err)
-			return false
-		}
-	}
-	return true
+	st, err := s.Signers.Sign(ctx, act, body.Values)
+	s.answerAction(c, act, st, err)
 }
 
 // reassign hands the recipient's part to the person they name, when the
 // sender allowed it; that person is invited with a link of their own.
 func (s *Server) reassign(c *gin.Context) {
-	var body struct {
-		Name   string `json:"name"`
-		Email  string `json:"email"`
-		Reason string `json:"reason"`
-	}
+	var body signers.Handover
 	if !readJSON(c, &body, `send JSON such as {"name": "Bo Berg", "email": "bo@example.com", "reason": "Bo signs for our team"}`) {
 		return
 	}
-	body.Name, body.Reason = strings.TrimSpace(body.Name), strings.TrimSpace(body.Reason)
-	var errs signing.FieldErrors
-	if body.Name == "" || len(body.Name) > 200 {
-		errs.Add("name", "give the new person's name, in 1 to 200 characters")
-	}
-	signing.CheckPrintable(&errs, "name", body.Name)
-	if !signing.ValidEmail(body.Email) {
-		errs.Add("email", "give a plain email address such as bo@example.com")
-	}
-	signing.CheckPrintable(&errs, "reason", body.Reason)
-	if body.Reason == "" || len(body.Reason) > signing.MaxTextLength {
-		errs.Add("reason", "say why, in 1 to %d characters", signing.MaxTextLength)
-	}
-	if len(errs) > 0 {
+	// The request's own problems come before whether its link works.
+	if errs := body.Check(); len(errs) > 0 {
 		invalid(c, errs)
 		return
 	}
-	r, env, session := s.verifiedSigner(c)
-	if r == nil {
-		return
-	}
-	if strings.EqualFold(body.Email, r.Email) {
-		invalid(c, signing.FieldErrors{{Field: "email", Message: "this is your own address; name the person who takes over"}})
+	act, ok := s.act(c)
+	if !ok {
 		return
 	}
 	ctx, cancel := actionContext(c)
 	defer cancel()
-	st, err := s.Workflows.Reassign(ctx, env.ID, contract.ReassignRequest{RecipientID: r.ID, Name: body.Name, Email: body.Email,
-		Reason: body.Reason, Origin: sessionOrigin(c, session)})
-	s.answerAction(c, env, r.ID, st, err)
+	st, err := s.Signers.Reassign(ctx, act, body)
+	s.answerAction(c, act, st, err)
 }
 
 func (s *Server) decline(c *gin.Context) {
@@ -586,18 +499,24 @@ func (s *Server) decline(c *gin.Context) {
 	if !readJSON(c, &body, "send a JSON body such as {\"reason\": \"the amount is wrong\"}") {
 		return
 	}
-	if strings.TrimSpace(body.Reason) == "" || len(body.Reason) > signing.MaxTextLength {
-		invalid(c, signing.FieldErrors{{Field: "reason", Message: fmt.Sprintf("say why you decline, in 1 to %d characters", signing.MaxTextLength)}})
-		return
-	}
-	r, env, session := s.verifiedSigner(c)
-	if r == nil {
+	act, ok := s.act(c)
+	if !ok {
 		return
 	}
 	ctx, cancel := actionContext(c)
 	defer cancel()
-	st, err := s.Workflows.Decline(ctx, env.ID, contract.DeclineRequest{RecipientID: r.ID, Reason: body.Reason, Origin: sessionOrigin(c, session)})
-	s.answerAction(c, env, r.ID, st, err)
+	st, err := s.Signers.Decline(ctx, act, body.Reason)
+	s.answerAction(c, act, st, err)
+}
+
+// act is the verified recipient acting through the link in the path;
+// false when it has answered (404, 410, 401) itself.
+func (s *Server) act(c *gin.Context) (signers.Act, bool) {
+	r, env, session := s.verifiedSigner(c)
+	if r == nil {
+		return signers.Act{}, false
+	}
+	return signers.Act{Envelope: env, Recipient: r, Origin: sessionOrigin(c, session)}, true
 }
 
 // actionContext bounds the wait for the workflow to take an action.
@@ -606,43 +525,32 @@ func actionContext(c *gin.Context) (context.Context, context.CancelFunc) {
 }
 
 // answerAction answers a recipient's action with its result.
-func (s *Server) answerAction(c *gin.Context, env *models.Envelope, recipientID string, st contract.State, err error) {
+func (s *Server) answerAction(c *gin.Context, act signers.Act, st contract.State, err error) {
 	if err != nil {
 		s.actionFailed(c, err)
 		return
 	}
 	res := actionResult{EnvelopeStatus: st.Status, Version: st.Version}
-	if r := st.Recipient(recipientID); r != nil {
+	if r := st.Recipient(act.Recipient.ID); r != nil {
 		res.RecipientStatus = r.Status
 	}
-	if st.Status == models.EnvelopeCompleted || everyoneActed(env, st) {
-		base := s.PublicURL + "/v1/copies/" + s.Links.CopyToken(recipientID) + "/documents/"
-		for _, d := range env.Documents {
+	if signers.Completing(act.Envelope, st) {
+		base := s.PublicURL + "/v1/copies/" + s.Links.CopyToken(act.Recipient.ID) + "/documents/"
+		for _, d := range act.Envelope.Documents {
 			res.Copies = append(res.Copies, copyLink{DocumentID: d.ID, Name: d.Name, URL: base + d.ID})
 		}
 	}
 	c.JSON(http.StatusOK, res)
 }
 
-// everyoneActed says every signer and approver of env has signed or
-// approved in st: the envelope is completing.
-func everyoneActed(env *models.Envelope, st contract.State) bool {
-	for _, r := range env.Recipients {
-		if r.Role == models.RoleCC {
-			continue
-		}
-		if s := st.Recipient(r.ID); s == nil || (s.Status != models.RecipientSigned && s.Status != models.RecipientApproved) {
-			return false
-		}
-	}
-	return true
-}
-
 // actionFailed answers for an action the envelope's workflow did not take.
 // A refusal by the workflow is a 409 that says why.
 func (s *Server) actionFailed(c *gin.Context, err error) {
 	var rejection *contract.Rejection
+	var errs signing.FieldErrors
 	switch {
+	case errors.As(err, &errs):
+		invalid(c, errs)
 	case errors.As(err, &rejection):
 		problem(c, http.StatusConflict, "action-rejected", rejection.Reason)
 	case errors.Is(err, contract.ErrNotRunning):

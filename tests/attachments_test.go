@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,4 +92,49 @@ func TestSignersAttachFilesTheSenderDownloads(t *testing.T) {
 	require.Contains(t, text, "Attached: lease.pdf (application/pdf")
 	require.Contains(t, text, digest)
 	requireWordIn(t, savedFinal(t, id, str(created, "documents", 0, "id")), 1, "lease.pdf", attachmentBox)
+}
+
+// TestASignerNotYetDueLeavesNothingBehind: a signature the envelope will
+// not take yet (Bob signs before Alice, who comes first) is refused before
+// anything it brings is stored: no drawn image, no attached file, no
+// attachment event. Once due, the same request signs, and its attachment
+// is recorded in the signature's own change.
+func TestASignerNotYetDueLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
+	spec := jsonEnvelope(t, []J{signer("alice", 1), signer("bob", 2)}, []J{fieldAt(0, "signature", 1, aliceSig),
+		fieldAt(1, "signature", 1, bobSig), fieldAt(1, "attachment", 1, attachmentBox)})
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", spec)
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id := str(created, "id")
+	alice, bob := str(created, "recipients", 0, "signing_api_url"), str(created, "recipients", 1, "signing_api_url")
+	bobs := J{"values": []J{{"field_id": str(created, "fields", 1, "id"), "image_png_base64": signaturePNG(t)},
+		{"field_id": str(created, "fields", 2, "id"), "attachment": J{"name": "id.pdf", "content_base64": base64.StdEncoding.EncodeToString(contractPDF(t))}}}}
+
+	status, problem := postAs(t, bob, "/sign", bobs)
+	require.Equal(t, http.StatusConflict, status, "%v", problem)
+	require.Equal(t, "action-rejected", str(problem, "type")[strings.LastIndex(str(problem, "type"), "/")+1:])
+	require.Contains(t, str(problem, "detail"), "not due yet")
+	stored, err := os.ReadDir(filepath.Join(suite.tmp, "blobs", "envelopes", id))
+	require.NoError(t, err)
+	for _, dir := range stored {
+		require.NotContains(t, []string{"attachments", "fields"}, dir.Name(), "a refused signature stores nothing")
+	}
+	_, audit := getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/audit")
+	for _, e := range at(audit, "events").([]any) {
+		require.NotEqual(t, "attachment.uploaded", str(e, "type"), "a refused signature records nothing")
+	}
+
+	status, signed := signAs(t, alice, "Alice")
+	require.Equal(t, http.StatusOK, status, "%v", signed)
+	status, signed = postAs(t, bob, "/sign", bobs)
+	require.Equal(t, http.StatusOK, status, "%v", signed)
+	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
+	_, audit = getJSON(t, suite.apiURL+"/v1/envelopes/"+id+"/audit")
+	var types []string
+	for _, e := range at(audit, "events").([]any) {
+		types = append(types, str(e, "type"))
+	}
+	i := slices.Index(types, "recipient.signed")
+	j := slices.Index(types[i+1:], "recipient.signed") + i + 1
+	require.Equal(t, "attachment.uploaded", types[j+1], "Bob's attachment is recorded with his signature: %v", types)
 }

@@ -1,12 +1,14 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
-	"slices"
+	"maps"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/signflow/signflow/internal/routing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -17,25 +19,12 @@ func rejected(format string, args ...any) error {
 
 // due finds a recipient who may act now in the given role, or says why not.
 func (e *envelope) due(recipientID string, roles ...string) (int, error) {
-	if e.closed() {
-		return 0, rejected("the envelope is %s and accepts no more actions", e.status)
+	i, err := routing.Due(e.status, e.parties(), recipientID, roles...)
+	var notDue *routing.NotDue
+	if errors.As(err, &notDue) {
+		return 0, rejected("%s", notDue.Reason)
 	}
-	for i, r := range e.in.Recipients {
-		if r.ID != recipientID {
-			continue
-		}
-		if !slices.Contains(roles, r.Role) {
-			return 0, rejected("recipient %s is a %s and cannot do this", r.ID, r.Role)
-		}
-		if acted(e.recipients[i].Status) {
-			return 0, rejected("recipient %s has already %s", r.ID, e.recipients[i].Status)
-		}
-		if current := e.currentOrder(); r.RoutingOrder != current {
-			return 0, rejected("recipient %s is not due yet: routing order %d acts after order %d", r.ID, r.RoutingOrder, current)
-		}
-		return i, nil
-	}
-	return 0, rejected("recipient %s is not on this envelope", recipientID)
+	return i, err
 }
 
 // byRecipient is an event caused by a recipient's request, naming the
@@ -59,7 +48,30 @@ func (e *envelope) sign(ctx workflow.Context, req contract.SignRequest) (contrac
 	if err != nil {
 		return e.state(), err
 	}
-	return e.act(ctx, i, models.RecipientSigned, models.EventRecipientSigned, req.Origin, req.Values)
+	// From attachments-in-sign 1 the files a signer attaches are recorded
+	// in the signature's own change; before, the API recorded them ahead
+	// of the signature, and kept them when the envelope refused it.
+	var attached []models.Event
+	if workflow.GetVersion(ctx, "attachments-in-sign", workflow.DefaultVersion, 1) == 1 {
+		attached = attachmentsOf(req)
+	}
+	return e.act(ctx, i, models.RecipientSigned, models.EventRecipientSigned, req.Origin, req.Values, attached...)
+}
+
+// attachmentsOf are the events recording each file a signature attaches:
+// its name, type, size and SHA-256.
+func attachmentsOf(req contract.SignRequest) []models.Event {
+	var events []models.Event
+	for _, v := range req.Values {
+		a, ok := models.ParseAttachment(v.Text)
+		if !ok || v.ImageKey == "" {
+			continue
+		}
+		ev := byRecipient(models.EventAttachmentUploaded, req.RecipientID, req.Origin)
+		maps.Copy(ev.Details, a.Details(v.FieldID))
+		events = append(events, ev)
+	}
+	return events
 }
 
 func (e *envelope) validateApprove(req contract.ApproveRequest) error {
@@ -75,11 +87,12 @@ func (e *envelope) approve(ctx workflow.Context, req contract.ApproveRequest) (c
 	return e.act(ctx, i, models.RecipientApproved, models.EventRecipientApproved, req.Origin, nil)
 }
 
-func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c contract.Origin, values []models.FieldValue) (contract.State, error) {
+// act records recipient i's action, with further events of it (also).
+func (e *envelope) act(ctx workflow.Context, i int, status, eventType string, c contract.Origin, values []models.FieldValue, also ...models.Event) (contract.State, error) {
 	now := workflow.Now(ctx)
 	r := &e.recipients[i]
 	r.Status, r.ActedAt = status, &now
-	events := []models.Event{byRecipient(eventType, r.ID, c)}
+	events := append([]models.Event{byRecipient(eventType, r.ID, c)}, also...)
 	var owed []models.Notification
 	// The action that ends its routing order invites the next one in the
 	// same change.
@@ -180,7 +193,7 @@ func (e *envelope) undeliverable(recipientID string) (int, error) {
 		if r.ID != recipientID {
 			continue
 		}
-		if acted(r.Status) || r.Status == models.RecipientCopied || r.Status == models.RecipientDeliveryFailed {
+		if routing.HasActed(r.Status) || r.Status == models.RecipientCopied || r.Status == models.RecipientDeliveryFailed {
 			return 0, rejected("recipient %s is %s; a refused message changes nothing", recipientID, r.Status)
 		}
 		return i, nil
@@ -237,7 +250,7 @@ func (e *envelope) correctable(recipientID string) (int, error) {
 	}
 	for i, r := range e.recipients {
 		if r.ID == recipientID {
-			if acted(r.Status) || r.Status == models.RecipientCopied {
+			if routing.HasActed(r.Status) || r.Status == models.RecipientCopied {
 				return 0, rejected("recipient %s has already %s and can no longer be changed", r.ID, r.Status)
 			}
 			return i, nil

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/signflow/signflow/internal/routing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -149,32 +150,21 @@ func (e *envelope) register(ctx workflow.Context) error {
 
 func (e *envelope) closed() bool { return models.IsTerminal(e.status) }
 
-// currentOrder is the lowest routing order with a signer or approver who
-// has not acted, or 0 when everyone has. Carbon copies never block.
-func (e *envelope) currentOrder() int {
-	current := 0
+// parties are the recipients as the routing rule sees them now.
+func (e *envelope) parties() []routing.Party {
+	out := make([]routing.Party, len(e.in.Recipients))
 	for i, r := range e.in.Recipients {
-		if r.Role != models.RoleCC && !acted(e.recipients[i].Status) && (current == 0 || r.RoutingOrder < current) {
-			current = r.RoutingOrder
-		}
+		out[i] = routing.Party{ID: r.ID, Role: r.Role, Order: r.RoutingOrder, Status: e.recipients[i].Status}
 	}
-	return current
+	return out
 }
+
+// currentOrder is the routing order whose recipients act now, or 0 when
+// everyone has.
+func (e *envelope) currentOrder() int { return routing.CurrentOrder(e.parties()) }
 
 // pending are the recipients of order who still have to act.
-func (e *envelope) pending(order int) []int {
-	var idx []int
-	for i, r := range e.in.Recipients {
-		if r.Role != models.RoleCC && r.RoutingOrder == order && !acted(e.recipients[i].Status) {
-			idx = append(idx, i)
-		}
-	}
-	return idx
-}
-
-func acted(status string) bool {
-	return status == models.RecipientSigned || status == models.RecipientApproved || status == models.RecipientDeclined
-}
+func (e *envelope) pending(order int) []int { return routing.Pending(e.parties(), order) }
 
 func (e *envelope) notifyOrder(ctx workflow.Context, order int) error {
 	if e.foldsInvitations {
@@ -555,7 +545,7 @@ func (e *envelope) send(ctx workflow.Context, reqs ...contract.EnvelopeNotificat
 func (e *envelope) deliveryFailed(ctx workflow.Context, recipientID, reason string) error {
 	for i := range e.recipients {
 		r := &e.recipients[i]
-		if r.ID != recipientID || acted(r.Status) || r.Status == models.RecipientCopied || e.closed() {
+		if r.ID != recipientID || routing.HasActed(r.Status) || r.Status == models.RecipientCopied || e.closed() {
 			continue
 		}
 		r.Status = models.RecipientDeliveryFailed

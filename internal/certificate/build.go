@@ -6,7 +6,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
 
@@ -65,7 +64,7 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent), Reassignments: reassigned[r.ID]}
 		for _, f := range env.Fields {
 			if f.RecipientID == r.ID && f.Type == models.FieldAttachment {
-				if a, ok := signing.ParseAttachment(f.Value); ok {
+				if a, ok := models.ParseAttachment(f.Value); ok {
 					cr.Attachments = append(cr.Attachments, fmt.Sprintf("%s (%s, %d bytes) SHA-256 %s", a.Name, a.ContentType, a.SizeBytes, a.SHA256))
 				}
 			}

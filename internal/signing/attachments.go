@@ -36,21 +36,6 @@ type AttachmentInput struct {
 	ContentBase64 string `json:"content_base64"`
 }
 
-// Attachment is a stored attachment as its field's value records it.
-type Attachment struct {
-	Name        string `json:"name"`
-	ContentType string `json:"content_type"`
-	SizeBytes   int    `json:"size_bytes"`
-	SHA256      string `json:"sha256"`
-}
-
-// ParseAttachment reads an attachment field's stored value.
-func ParseAttachment(value string) (Attachment, bool) {
-	var a Attachment
-	err := json.Unmarshal([]byte(value), &a)
-	return a, err == nil && a.SHA256 != ""
-}
-
 // checkAttachment validates an upload: a PDF passes the same intake as a
 // document, an image must decode within bounds; anything else is refused.
 func checkAttachment(ctx context.Context, env *models.Envelope, f models.Field, v ValueInput) (fv models.FieldValue, data []byte, msg string) {
@@ -78,7 +63,7 @@ func checkAttachment(ctx context.Context, env *models.Envelope, f models.Field, 
 	}
 	sum := sha256.Sum256(data)
 	digest := hex.EncodeToString(sum[:])
-	a := Attachment{Name: name, ContentType: contentType, SizeBytes: len(data), SHA256: digest}
+	a := models.Attachment{Name: name, ContentType: contentType, SizeBytes: len(data), SHA256: digest}
 	stored, _ := json.Marshal(a)
 	fv.Text, fv.ImageKey = string(stored), blob.AttachmentKey(env.ID, f.ID, digest[:16], ext)
 	return fv, data, ""

@@ -19,3 +19,12 @@ type FieldErrors []FieldError
 func (fe *FieldErrors) Add(field, format string, args ...any) {
 	*fe = append(*fe, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
+
+// Error lets a request's problems travel as an error to the handler that
+// answers them.
+func (fe FieldErrors) Error() string {
+	if len(fe) == 0 {
+		return "no problems"
+	}
+	return fmt.Sprintf("%s: %s (and %d more)", fe[0].Field, fe[0].Message, len(fe)-1)
+}

@@ -187,7 +187,7 @@ func TestAttachmentsAreCheckedByTheirBytes(t *testing.T) {
 				return
 			}
 			require.Empty(t, errs)
-			a, ok := signing.ParseAttachment(values[1].Text)
+			a, ok := models.ParseAttachment(values[1].Text)
 			require.True(t, ok)
 			require.Equal(t, tc.kind, a.ContentType, "the type comes from the bytes, not the name")
 			require.Equal(t, tc.data, blobs[values[1].ImageKey])

@@ -49,7 +49,7 @@ func FormData(env *models.Envelope) []FormValue {
 func formValue(f models.Field, signedAt time.Time) (any, bool) {
 	switch {
 	case f.Type == models.FieldAttachment:
-		if a, ok := ParseAttachment(f.Value); ok {
+		if a, ok := models.ParseAttachment(f.Value); ok {
 			return a, false
 		}
 		return nil, false

@@ -27,6 +27,7 @@ import (
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/seal"
 	"github.com/signflow/signflow/internal/sending"
+	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/tracing"
@@ -144,6 +145,7 @@ func (sys *System) API() *api.Server {
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
 		Metrics: d.Metrics, Eraser: &signing.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
+		Signers: &signers.Service{Blobs: d.Blobs, Workflows: sys.workflows},
 	}
 	if d.Tracing != nil {
 		srv.Tracer, srv.TracePropagator = d.Tracing.Tracer("signflow-api"), tracing.Propagator

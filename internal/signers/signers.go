@@ -1,0 +1,173 @@
+// Package signers carries out what a recipient does through their link:
+// open the envelope, sign or approve, decline, hand their part to someone
+// else. It checks each request by the signing and routing rules, asks the
+// envelope's workflow to take it, and stores what an action brings with it
+// only once the envelope would take the action. Handlers parse the request,
+// call one method and map its error.
+package signers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/routing"
+	"github.com/signflow/signflow/internal/signing"
+	"github.com/signflow/signflow/models"
+	"github.com/signflow/signflow/workflows/contract"
+)
+
+// Service carries out recipients' actions.
+type Service struct {
+	Blobs     blob.Store
+	Workflows *contract.Client
+}
+
+// Act is who acts: a recipient of an envelope, as stored when the request
+// came, and where the request came from (with its verified session).
+type Act struct {
+	Envelope  *models.Envelope
+	Recipient *models.Recipient
+	Origin    contract.Origin
+}
+
+
+// Spent says why a link no longer opens its envelope, or nil: a link is
+// valid until the envelope closes or its recipient has acted. The
+// completed documents reach recipients by email, with their own link.
+func Spent(r *models.Recipient, env *models.Envelope) *SpentLink {
+	switch {
+	case routing.HasActed(r.Status):
+		return &SpentLink{Used: true, Detail: "You have already " + r.Status + "; this link no longer opens the envelope. " +
+			"The completed documents will reach you by email."}
+	case env.Status != models.EnvelopeInProgress:
+		return &SpentLink{Detail: "The envelope is " + env.Status + "; this link no longer opens it."}
+	}
+	return nil
+}
+
+// SpentLink is a link that no longer opens its envelope: Used when its
+// recipient has acted, else because the envelope has closed.
+type SpentLink struct {
+	Used   bool
+	Detail string
+}
+
+// Viewed records that the recipient opened the envelope. A view that
+// changes nothing (the recipient has viewed or acted before) stops here,
+// and the workflow's validator refuses the rest without touching its
+// history: outside traffic cannot grow it.
+func (s *Service) Viewed(ctx context.Context, a Act) error {
+	if st := a.Recipient.Status; st != models.RecipientWaiting && st != models.RecipientNotified {
+		return nil
+	}
+	err := s.Workflows.Viewed(ctx, a.Envelope.ID, contract.ViewedRequest{RecipientID: a.Recipient.ID, Origin: a.Origin})
+	if errors.Is(err, contract.ErrRejected) {
+		return nil
+	}
+	return err
+}
+
+// Sign signs with values, or approves when the recipient is an approver
+// (who sends no values). Signature images and attached files are stored
+// only once the recipient is due; the attachments' audit events are
+// written by the workflow in the signature's own change.
+func (s *Service) Sign(ctx context.Context, a Act, input []signing.ValueInput) (contract.State, error) {
+	r, env := a.Recipient, a.Envelope
+	if r.Role == models.RoleApprover {
+		if len(input) > 0 {
+			return contract.State{}, signing.FieldErrors{{Field: "values", Message: "an approver approves without field values; send no values"}}
+		}
+		return s.Workflows.Approve(ctx, env.ID, contract.ApproveRequest{RecipientID: r.ID, Origin: a.Origin})
+	}
+	values, files, errs := signing.CheckValues(ctx, env, r.ID, input)
+	if len(errs) > 0 {
+		return contract.State{}, errs
+	}
+	if err := due(a, models.RoleSigner); err != nil {
+		return contract.State{}, err
+	}
+	for key, data := range files {
+		if err := s.Blobs.Put(ctx, key, data); err != nil {
+			return contract.State{}, fmt.Errorf("store signature image or attachment: %w", err)
+		}
+	}
+	return s.Workflows.Sign(ctx, env.ID, contract.SignRequest{RecipientID: r.ID, Values: values, Origin: a.Origin})
+}
+
+// Decline ends the envelope for everyone, with the recipient's reason.
+func (s *Service) Decline(ctx context.Context, a Act, reason string) (contract.State, error) {
+	if strings.TrimSpace(reason) == "" || len(reason) > signing.MaxTextLength {
+		return contract.State{}, signing.FieldErrors{{Field: "reason", Message: fmt.Sprintf("say why you decline, in 1 to %d characters", signing.MaxTextLength)}}
+	}
+	return s.Workflows.Decline(ctx, a.Envelope.ID, contract.DeclineRequest{RecipientID: a.Recipient.ID, Reason: reason, Origin: a.Origin})
+}
+
+// Handover names who takes over a recipient's part, and why.
+type Handover struct {
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Reason string `json:"reason"`
+}
+
+// Check trims h and says what is wrong with it.
+func (h *Handover) Check() signing.FieldErrors {
+	h.Name, h.Reason = strings.TrimSpace(h.Name), strings.TrimSpace(h.Reason)
+	var errs signing.FieldErrors
+	if h.Name == "" || len(h.Name) > 200 {
+		errs.Add("name", "give the new person's name, in 1 to 200 characters")
+	}
+	signing.CheckPrintable(&errs, "name", h.Name)
+	if !signing.ValidEmail(h.Email) {
+		errs.Add("email", "give a plain email address such as bo@example.com")
+	}
+	signing.CheckPrintable(&errs, "reason", h.Reason)
+	if h.Reason == "" || len(h.Reason) > signing.MaxTextLength {
+		errs.Add("reason", "say why, in 1 to %d characters", signing.MaxTextLength)
+	}
+	return errs
+}
+
+// Reassign hands the recipient's part to the person h names, when the
+// sender allowed it; that person is invited with a link of their own.
+func (s *Service) Reassign(ctx context.Context, a Act, h Handover) (contract.State, error) {
+	if errs := h.Check(); len(errs) > 0 {
+		return contract.State{}, errs
+	}
+	if strings.EqualFold(h.Email, a.Recipient.Email) {
+		return contract.State{}, signing.FieldErrors{{Field: "email", Message: "this is your own address; name the person who takes over"}}
+	}
+	return s.Workflows.Reassign(ctx, a.Envelope.ID, contract.ReassignRequest{RecipientID: a.Recipient.ID, Name: h.Name, Email: h.Email,
+		Reason: h.Reason, Origin: a.Origin})
+}
+
+// Completing says the action answered with st was the last one the
+// envelope waited for: every signer and approver has signed or approved.
+func Completing(env *models.Envelope, st contract.State) bool {
+	if st.Status == models.EnvelopeCompleted {
+		return true
+	}
+	parties := routing.Parties(env.Recipients)
+	for i := range parties {
+		if now := st.Recipient(parties[i].ID); now != nil {
+			parties[i].Status = now.Status
+		}
+	}
+	return routing.EveryoneActed(parties)
+}
+
+// due refuses, as the workflow would, an action of a recipient who may not
+// act now, before anything the action brings is stored. The workflow
+// decides again; the stored envelope is never behind a change a recipient
+// could have heard of, since each change is stored before the workflow
+// answers the action that made it and before its invitations go out.
+func due(a Act, roles ...string) error {
+	_, err := routing.Due(a.Envelope.Status, routing.Parties(a.Envelope.Recipients), a.Recipient.ID, roles...)
+	var notDue *routing.NotDue
+	if errors.As(err, &notDue) {
+		return &contract.Rejection{Reason: notDue.Reason}
+	}
+	return err
+}
