@@ -33,7 +33,6 @@ type Act struct {
 	Origin    contract.Origin
 }
 
-
 // Spent says why a link no longer opens its envelope, or nil: a link is
 // valid until the envelope closes or its recipient has acted. The
 // completed documents reach recipients by email, with their own link.
