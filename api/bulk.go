@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/signflow/signflow/internal/bulk"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
@@ -86,7 +87,7 @@ func (s *Server) createBulkSend(c *gin.Context) {
 	s.answerBulk(c, http.StatusAccepted, b)
 }
 
-func (s *Server) storeBulkSend(c *gin.Context, id, templateID string, version int, rows []signing.BulkRow) (*models.BulkSend, error) {
+func (s *Server) storeBulkSend(c *gin.Context, id, templateID string, version int, rows []bulk.Row) (*models.BulkSend, error) {
 	now := s.now().UTC()
 	b := &models.BulkSend{ID: id, TenantID: tenantID(c), TemplateID: templateID, TemplateVersion: version,
 		CreatedBy: principal(c).ClientID, Status: models.BulkRunning, Rows: len(rows), CreatedAt: now}
@@ -107,8 +108,8 @@ func (s *Server) storeBulkSend(c *gin.Context, id, templateID string, version in
 
 // readBulk reads a bulk send as JSON, or as CSV with the template in the
 // query; false when it has answered.
-func (s *Server) readBulk(c *gin.Context) (signing.BulkRequest, bool) {
-	var req signing.BulkRequest
+func (s *Server) readBulk(c *gin.Context) (bulk.Request, bool) {
+	var req bulk.Request
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	switch mediaType {
 	case "application/json":
@@ -125,7 +126,7 @@ func (s *Server) readBulk(c *gin.Context) (signing.BulkRequest, bool) {
 			}
 			req.TemplateVersion = n
 		}
-		rows, errs, err := signing.ParseBulkCSV(http.MaxBytesReader(c.Writer, c.Request.Body, maxBulkBody))
+		rows, errs, err := bulk.ParseCSV(http.MaxBytesReader(c.Writer, c.Request.Body, maxBulkBody))
 		if err != nil {
 			bodyProblem(c, err, "send the rows as CSV whose first line names the columns")
 			return req, false
@@ -140,7 +141,7 @@ func (s *Server) readBulk(c *gin.Context) (signing.BulkRequest, bool) {
 			"send application/json with rows, or text/csv with ?template_id=")
 		return req, false
 	}
-	if errs := signing.CheckBulk(req); len(errs) > 0 {
+	if errs := bulk.Check(req); len(errs) > 0 {
 		invalid(c, errs)
 		return req, false
 	}

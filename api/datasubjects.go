@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
@@ -122,7 +123,7 @@ func (s *Server) exportDataSubject(c *gin.Context) {
 }
 
 // eraseDataSubject answers a person's request of erasure (GDPR article
-// 17): see signing.Eraser. It is idempotent, so a retry finishes it.
+// 17): see erasure.Eraser. It is idempotent, so a retry finishes it.
 func (s *Server) eraseDataSubject(c *gin.Context) {
 	var body struct {
 		Email  string `json:"email"`
@@ -141,7 +142,7 @@ func (s *Server) eraseDataSubject(c *gin.Context) {
 		return
 	}
 	erased, err := s.Eraser.Erase(c.Request.Context(), tenantID(c), email, reason, senderEvent(c, models.EventDataSubjectErased))
-	var refused *signing.ErasureRefused
+	var refused *erasure.Refused
 	if errors.As(err, &refused) {
 		problem(c, http.StatusConflict, "erasure-refused", "Nothing was erased: envelope "+refused.EnvelopeID+" cannot be, as "+refused.Reason+".")
 		return

@@ -50,7 +50,7 @@ func (s *Server) certificateOfCompletion(c *gin.Context) {
 	c.Data(http.StatusOK, "application/pdf", doc)
 }
 
-type verification struct {
+type sealVerdict struct {
 	Verdict    string               `json:"verdict"`
 	Summary    string               `json:"summary"`
 	SHA256     string               `json:"sha256"`
@@ -84,7 +84,7 @@ func (s *Server) verifyDocument(c *gin.Context) {
 		return
 	}
 	sum := sha256.Sum256(data)
-	v := verification{SHA256: hex.EncodeToString(sum[:]), Signatures: s.Evidence.VerifySeals(data)}
+	v := sealVerdict{SHA256: hex.EncodeToString(sum[:]), Signatures: s.Evidence.VerifySeals(data)}
 	doc, final, err := s.Store.DocumentBySHA256(c.Request.Context(), tenantID(c), v.SHA256)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -106,7 +106,7 @@ func (s *Server) verifyDocument(c *gin.Context) {
 }
 
 // judge puts the findings in words for someone who is not an engineer.
-func judge(v verification) (string, string) {
+func judge(v sealVerdict) (string, string) {
 	for _, sig := range v.Signatures {
 		if sig.Problem != "" {
 			return verdictModified, "This file is not as Signflow sealed it: " + sig.Problem + "."

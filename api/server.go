@@ -18,12 +18,13 @@ import (
 	"github.com/signflow/signflow/internal/accesstoken"
 	"github.com/signflow/signflow/internal/admission"
 	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/metrics"
 	"github.com/signflow/signflow/internal/pdf"
 	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signers"
-	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
@@ -42,7 +43,7 @@ type Server struct {
 	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
 	TrustedProxies []string
 	// Verifier emails one-time codes and starts signing sessions.
-	Verifier *signing.Verifier
+	Verifier *verification.Verifier
 	// AllowNoSecondFactor lets senders choose "none" for a recipient.
 	AllowNoSecondFactor bool
 	// Tokens issues and checks the API's access tokens.
@@ -64,7 +65,7 @@ type Server struct {
 	// Signers carries out recipients' actions.
 	Signers *signers.Service
 	// Eraser erases a person's data at their request.
-	Eraser *signing.Eraser
+	Eraser *erasure.Eraser
 	// Metrics counts requests and envelopes; nil counts nothing.
 	Metrics *metrics.Metrics
 	// Tracer starts a span per request, continuing the trace context

@@ -18,6 +18,7 @@ import (
 	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -218,10 +219,10 @@ func (s *Server) signingView(c *gin.Context) {
 // signingGate is what a link shows before its second factor: the subject,
 // how to verify and where a code goes, masked; no name, value or document.
 type signingGate struct {
-	Verified  bool               `json:"verified"`
-	Envelope  gateEnvelope       `json:"envelope"`
-	Recipient gateRecipient      `json:"recipient"`
-	Guard     signing.GuardState `json:"verification"`
+	Verified  bool                    `json:"verified"`
+	Envelope  gateEnvelope            `json:"envelope"`
+	Recipient gateRecipient           `json:"recipient"`
+	Guard     verification.GuardState `json:"verification"`
 }
 
 type gateEnvelope struct {
@@ -252,7 +253,7 @@ func (s *Server) gateView(c *gin.Context, r *models.Recipient, env *models.Envel
 		Guard: guard,
 	}
 	if slices.Contains(models.Methods(r.Authentication), models.AuthEmailOTP) {
-		g.Recipient.CodeSentTo = signing.MaskEmail(r.Email)
+		g.Recipient.CodeSentTo = verification.MaskEmail(r.Email)
 	}
 	c.JSON(http.StatusOK, g)
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/signing"
+	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -35,15 +35,15 @@ func (s *Server) requestCode(c *gin.Context) {
 	}
 	expires, err := s.Verifier.SendCode(c.Request.Context(), r, env, eventsOf(c, r))
 	switch {
-	case errors.Is(err, signing.ErrNoEmailCode):
+	case errors.Is(err, verification.ErrNoEmailCode):
 		problem(c, http.StatusConflict, "no-email-code", "You confirm who you are with the access code the sender gave you, not with an emailed code.")
-	case errors.Is(err, signing.ErrTooManyCodes):
+	case errors.Is(err, verification.ErrTooManyCodes):
 		c.Header("Retry-After", "3600")
-		problem(c, http.StatusTooManyRequests, "too-many-codes", "At most "+strconv.Itoa(signing.CodesPerHour)+" codes an hour can be sent; use the last one or try again later.")
+		problem(c, http.StatusTooManyRequests, "too-many-codes", "At most "+strconv.Itoa(verification.CodesPerHour)+" codes an hour can be sent; use the last one or try again later.")
 	case err != nil:
 		s.unavailable(c, "sending the code", err)
 	default:
-		c.JSON(http.StatusAccepted, gin.H{"sent_to": signing.MaskEmail(r.Email), "expires_at": expires.UTC()})
+		c.JSON(http.StatusAccepted, gin.H{"sent_to": verification.MaskEmail(r.Email), "expires_at": expires.UTC()})
 	}
 }
 
@@ -60,21 +60,21 @@ func (s *Server) startSession(c *gin.Context) {
 	if r == nil {
 		return
 	}
-	creds := signing.Credentials{Code: body.Code, AccessCode: body.AccessCode}
+	creds := verification.Credentials{Code: body.Code, AccessCode: body.AccessCode}
 	token, session, err := s.Verifier.StartSession(c.Request.Context(), r, creds, c.ClientIP(), eventsOf(c, r))
-	var refusal *signing.Refusal
-	var tooSoon *signing.TooSoonError
+	var refusal *verification.Refusal
+	var tooSoon *verification.TooSoonError
 	switch {
-	case errors.Is(err, signing.ErrNoSessionNeeded):
+	case errors.Is(err, verification.ErrNoSessionNeeded):
 		problem(c, http.StatusConflict, "no-session-needed", "This link needs no verification; act on it directly.")
-	case errors.Is(err, signing.ErrLinkLocked):
+	case errors.Is(err, verification.ErrLinkLocked):
 		problem(c, http.StatusForbidden, "link-locked", lockedDetail)
 	case errors.As(err, &tooSoon):
 		c.Header("Retry-After", strconv.Itoa(int(tooSoon.RetryAfter.Seconds())))
 		problem(c, http.StatusTooManyRequests, "too-many-attempts",
 			fmt.Sprintf("Wait %d seconds before trying again.", int(tooSoon.RetryAfter.Seconds())))
-	case errors.Is(err, signing.ErrTooManyAttempts):
-		c.Header("Retry-After", strconv.Itoa(int(signing.FailureWindow.Seconds())))
+	case errors.Is(err, verification.ErrTooManyAttempts):
+		c.Header("Retry-After", strconv.Itoa(int(verification.FailureWindow.Seconds())))
 		problem(c, http.StatusTooManyRequests, "too-many-attempts", "Too many wrong codes from this address. Wait 15 minutes before trying again.")
 	case errors.As(err, &refusal) && refusal.AttemptsLeft == 0:
 		problem(c, http.StatusForbidden, "link-locked", lockedDetail)
@@ -95,7 +95,7 @@ func (s *Server) startSession(c *gin.Context) {
 }
 
 // eventsOf makes the audit events of a recipient's request.
-func eventsOf(c *gin.Context, r *models.Recipient) signing.EventFor {
+func eventsOf(c *gin.Context, r *models.Recipient) verification.EventFor {
 	return func(eventType string) models.Event { return recipientEvent(c, r, eventType) }
 }
 

@@ -112,7 +112,7 @@ func TestASignerNotYetDueLeavesNothingBehind(t *testing.T) {
 
 	status, problem := postAs(t, bob, "/sign", bobs)
 	require.Equal(t, http.StatusConflict, status, "%v", problem)
-	require.Equal(t, "action-rejected", str(problem, "type")[strings.LastIndex(str(problem, "type"), "/")+1:])
+	require.Equal(t, "urn:signflow:problem:action-rejected", str(problem, "type"))
 	require.Contains(t, str(problem, "detail"), "not due yet")
 	stored, err := os.ReadDir(filepath.Join(suite.tmp, "blobs", "envelopes", id))
 	require.NoError(t, err)

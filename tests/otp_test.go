@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/signing"
+	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 )
 
@@ -165,7 +165,7 @@ func TestRepeatedFailuresAreAuditedAndLimited(t *testing.T) {
 	require.Contains(t, str(problem, "detail"), "4 attempts remain")
 	status, _ = postJSON(t, link+"/session", J{"access_code": testAccessCode})
 	require.Equal(t, http.StatusTooManyRequests, status, "from the sixth failure on, attempts are spaced out")
-	for range signing.FailureBudget - 6 {
+	for range verification.FailureBudget - 6 {
 		skew.Add(int64(5 * time.Minute))
 		status, _ := postJSON(t, link+"/session", J{"access_code": "guess"})
 		require.Contains(t, []int{http.StatusUnauthorized, http.StatusForbidden}, status)
@@ -189,7 +189,7 @@ func TestRepeatedFailuresAreAuditedAndLimited(t *testing.T) {
 			locked++
 		}
 	}
-	require.Equal(t, signing.FailureBudget, failed)
+	require.Equal(t, verification.FailureBudget, failed)
 	require.Equal(t, 1, locked, "the lock is audited once")
 }
 

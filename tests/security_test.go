@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/signflow/signflow/internal/signing"
+	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 )
 
@@ -282,7 +282,7 @@ func TestSixtyWrongCodesFromSixtyAddressesLockTheLink(t *testing.T) {
 			failed++
 		}
 	}
-	require.Equal(t, signing.FailureBudget, failed, "exactly the budget was checked and audited")
+	require.Equal(t, verification.FailureBudget, failed, "exactly the budget was checked and audited")
 
 	// The sender resends: the new link opens with the code.
 	status, envelope := getJSON(t, base+"/v1/envelopes/"+id)

@@ -22,15 +22,15 @@ import (
 // about 60 ms of CPU per hash and per check.
 const keyedAccessCode = "hmac-sha256:"
 
-// accessCodeHash is what is stored of a recipient's access code: bound to
+// AccessCodeHash is what is stored of a recipient's access code: bound to
 // the recipient, so equal codes of two recipients do not look equal.
-func accessCodeHash(links *signinglink.Minter, recipientID, code string) string {
+func AccessCodeHash(links *signinglink.Minter, recipientID, code string) string {
 	return keyedAccessCode + links.Digest("access-code:"+recipientID, code)
 }
 
-// accessCodeMatches compares a given access code with the stored hash in
+// AccessCodeMatches compares a given access code with the stored hash in
 // constant time. Envelopes created before keyed hashes keep bcrypt's.
-func accessCodeMatches(links *signinglink.Minter, recipientID, stored, given string) bool {
+func AccessCodeMatches(links *signinglink.Minter, recipientID, stored, given string) bool {
 	if !strings.HasPrefix(stored, keyedAccessCode) {
 		return bcrypt.CompareHashAndPassword([]byte(stored), []byte(given)) == nil
 	}

@@ -430,7 +430,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 		}
 		codeHash := ""
 		if r.AccessCode != "" {
-			codeHash = accessCodeHash(links, rid, r.AccessCode)
+			codeHash = AccessCodeHash(links, rid, r.AccessCode)
 		}
 		env.Recipients = append(env.Recipients, models.Recipient{
 			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,

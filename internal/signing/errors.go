@@ -1,7 +1,7 @@
 // Package signing holds Signflow's signing rules, apart from HTTP and
-// Temporal: what makes a valid envelope and a valid field value, and how a
-// recipient proves who they are before acting. Handlers parse a request,
-// call these rules and render what they return.
+// Temporal: what makes a valid envelope, template, field and value
+// (attachments and text tags included) and a strong access code.
+// Services and handlers call these rules and render what they return.
 package signing
 
 import "fmt"

@@ -20,6 +20,7 @@ import (
 	"github.com/signflow/signflow/internal/blob"
 	"github.com/signflow/signflow/internal/config"
 	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/evidence"
 	"github.com/signflow/signflow/internal/mailer"
 	"github.com/signflow/signflow/internal/metrics"
@@ -31,6 +32,7 @@ import (
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/tracing"
+	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/worker"
 	"github.com/signflow/signflow/workflows/contract"
@@ -140,11 +142,11 @@ func (sys *System) API() *api.Server {
 	d, s := sys.deps, sys.settings
 	srv := &api.Server{
 		Store: d.Store, Blobs: d.Blobs, Evidence: &evidence.Service{Seal: d.Seal, Blobs: d.Blobs}, Links: d.Links, Workflows: sys.workflows,
-		Verifier: &signing.Verifier{Store: d.Store, Links: d.Links, Mail: d.Mail, Compose: email.Composer{From: d.Mail.From},
+		Verifier: &verification.Verifier{Store: d.Store, Links: d.Links, Mail: d.Mail, Compose: email.Composer{From: d.Mail.From},
 			SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
-		Metrics: d.Metrics, Eraser: &signing.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
+		Metrics: d.Metrics, Eraser: &erasure.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
 		Signers: &signers.Service{Blobs: d.Blobs, Workflows: sys.workflows},
 	}
 	if d.Tracing != nil {

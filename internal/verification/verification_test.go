@@ -1,4 +1,4 @@
-package signing_test
+package verification_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/signflow/signflow/internal/email"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 )
@@ -58,11 +59,11 @@ func (o *outbox) lastCode(t *testing.T) string {
 }
 
 type fixture struct {
-	v     *signing.Verifier
+	v     *verification.Verifier
 	mail  *outbox
 	now   time.Time
 	env   *models.Envelope
-	event signing.EventFor
+	event verification.EventFor
 }
 
 // newFixture stores an envelope with one recipient of each setting.
@@ -91,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 			recipient("both", models.AuthBoth), recipient("none", models.AuthNone), recipient("legacy", models.AuthAccessCode)}}
 	require.NoError(t, store.CreateEnvelope(context.Background(), f.env,
 		models.Event{Type: models.EventEnvelopeCreated, ActorType: models.ActorAPI, Actor: "c", OccurredAt: f.now}))
-	f.v = &signing.Verifier{Store: store, Links: links, Mail: f.mail, Compose: email.Composer{From: "signflow@example.com"},
+	f.v = &verification.Verifier{Store: store, Links: links, Mail: f.mail, Compose: email.Composer{From: "signflow@example.com"},
 		SessionTTL: 30 * time.Minute, Now: func() time.Time { return f.now }}
 	return f
 }
@@ -105,7 +106,7 @@ func (f *fixture) recipient(id string) *models.Recipient {
 	panic(id)
 }
 
-func (f *fixture) events(r *models.Recipient) signing.EventFor {
+func (f *fixture) events(r *models.Recipient) verification.EventFor {
 	return func(eventType string) models.Event {
 		return models.Event{Key: "request:" + models.NewID(), EnvelopeID: f.env.ID, TenantID: "t", Type: eventType,
 			ActorType: models.ActorRecipient, Actor: r.Email, RecipientID: r.ID, IP: "192.0.2.1", OccurredAt: f.now}
@@ -120,7 +121,7 @@ func (f *fixture) sendCode(t *testing.T, id string) string {
 	return f.mail.lastCode(t)
 }
 
-func (f *fixture) start(id string, creds signing.Credentials) (string, error) {
+func (f *fixture) start(id string, creds verification.Credentials) (string, error) {
 	r := f.recipient(id)
 	token, _, err := f.v.StartSession(context.Background(), r, creds, "192.0.2.1", f.events(r))
 	return token, err
@@ -128,10 +129,10 @@ func (f *fixture) start(id string, creds signing.Credentials) (string, error) {
 
 // patient starts a session as start does, waiting out each delay the
 // link's failures impose by moving the clock.
-func (f *fixture) patient(id string, creds signing.Credentials) (string, error) {
+func (f *fixture) patient(id string, creds verification.Credentials) (string, error) {
 	for {
 		token, err := f.start(id, creds)
-		var wait *signing.TooSoonError
+		var wait *verification.TooSoonError
 		if !errors.As(err, &wait) {
 			return token, err
 		}
@@ -141,7 +142,7 @@ func (f *fixture) patient(id string, creds signing.Credentials) (string, error) 
 
 func refusedFor(t *testing.T, err error, reason string) {
 	t.Helper()
-	var refusal *signing.Refusal
+	var refusal *verification.Refusal
 	require.True(t, errors.As(err, &refusal), "want a refusal, got %v", err)
 	require.Contains(t, refusal.Reason, reason)
 }
@@ -151,19 +152,19 @@ func TestSendCode(t *testing.T) {
 	r := f.recipient("otp")
 	expires, err := f.v.SendCode(context.Background(), r, f.env, f.events(r))
 	require.NoError(t, err)
-	require.Equal(t, f.now.Add(signing.CodeTTL), expires)
+	require.Equal(t, f.now.Add(verification.CodeTTL), expires)
 	require.Len(t, f.mail.sent, 1)
 	require.Len(t, f.mail.lastCode(t), 6)
 
 	code := f.recipient("code")
 	_, err = f.v.SendCode(context.Background(), code, f.env, f.events(code))
-	require.ErrorIs(t, err, signing.ErrNoEmailCode, "an access-code recipient gets no emailed code")
+	require.ErrorIs(t, err, verification.ErrNoEmailCode, "an access-code recipient gets no emailed code")
 
-	for range signing.CodesPerHour - 1 {
+	for range verification.CodesPerHour - 1 {
 		f.sendCode(t, "otp")
 	}
 	_, err = f.v.SendCode(context.Background(), r, f.env, f.events(r))
-	require.ErrorIs(t, err, signing.ErrTooManyCodes)
+	require.ErrorIs(t, err, verification.ErrTooManyCodes)
 	f.now = f.now.Add(61 * time.Minute)
 	f.sendCode(t, "otp") // the hour has passed
 }
@@ -176,95 +177,95 @@ func TestStartSession(t *testing.T) {
 		err    error  // or a sentinel
 	}{
 		{"emailed code", func(t *testing.T, f *fixture) error {
-			_, err := f.start("otp", signing.Credentials{Code: f.sendCode(t, "otp")})
+			_, err := f.start("otp", verification.Credentials{Code: f.sendCode(t, "otp")})
 			return err
 		}, "", nil},
 		{"wrong code", func(t *testing.T, f *fixture) error {
 			f.sendCode(t, "otp")
-			_, err := f.start("otp", signing.Credentials{Code: "000000x"})
+			_, err := f.start("otp", verification.Credentials{Code: "000000x"})
 			return err
 		}, "the code is wrong", nil},
 		{"no code requested", func(t *testing.T, f *fixture) error {
-			_, err := f.start("otp", signing.Credentials{Code: "123456"})
+			_, err := f.start("otp", verification.Credentials{Code: "123456"})
 			return err
 		}, "no code was requested", nil},
 		{"expired code", func(t *testing.T, f *fixture) error {
 			code := f.sendCode(t, "otp")
-			f.now = f.now.Add(signing.CodeTTL)
-			_, err := f.start("otp", signing.Credentials{Code: code})
+			f.now = f.now.Add(verification.CodeTTL)
+			_, err := f.start("otp", verification.Credentials{Code: code})
 			return err
 		}, "expired", nil},
 		{"code used twice", func(t *testing.T, f *fixture) error {
 			code := f.sendCode(t, "otp")
-			if _, err := f.start("otp", signing.Credentials{Code: code}); err != nil {
+			if _, err := f.start("otp", verification.Credentials{Code: code}); err != nil {
 				return err
 			}
-			_, err := f.start("otp", signing.Credentials{Code: code})
+			_, err := f.start("otp", verification.Credentials{Code: code})
 			return err
 		}, "already used", nil},
 		{"code tried too often", func(t *testing.T, f *fixture) error {
 			code := f.sendCode(t, "otp")
 			for range 5 {
-				_, _ = f.patient("otp", signing.Credentials{Code: "wrong"})
+				_, _ = f.patient("otp", verification.Credentials{Code: "wrong"})
 			}
-			_, err := f.patient("otp", signing.Credentials{Code: code})
+			_, err := f.patient("otp", verification.Credentials{Code: code})
 			return err
 		}, "too many times", nil},
 		{"access code", func(t *testing.T, f *fixture) error {
-			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+			_, err := f.start("code", verification.Credentials{AccessCode: "s3cret"})
 			return err
 		}, "", nil},
 		{"wrong access code", func(t *testing.T, f *fixture) error {
-			_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
+			_, err := f.start("code", verification.Credentials{AccessCode: "guess"})
 			return err
 		}, "access code is wrong", nil},
 		{"access code with a trailing space", func(t *testing.T, f *fixture) error {
-			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret "})
+			_, err := f.start("code", verification.Credentials{AccessCode: "s3cret "})
 			return err
 		}, "access code is wrong", nil},
 		{"legacy bcrypt access code", func(t *testing.T, f *fixture) error {
-			_, err := f.start("legacy", signing.Credentials{AccessCode: "s3cret"})
+			_, err := f.start("legacy", verification.Credentials{AccessCode: "s3cret"})
 			return err
 		}, "", nil},
 		{"wrong legacy bcrypt access code", func(t *testing.T, f *fixture) error {
-			_, err := f.start("legacy", signing.Credentials{AccessCode: "guess"})
+			_, err := f.start("legacy", verification.Credentials{AccessCode: "guess"})
 			return err
 		}, "access code is wrong", nil},
 		{"both needs both", func(t *testing.T, f *fixture) error {
-			_, err := f.start("both", signing.Credentials{Code: f.sendCode(t, "both")})
+			_, err := f.start("both", verification.Credentials{Code: f.sendCode(t, "both")})
 			return err
 		}, "access code is wrong", nil},
 		{"both with both", func(t *testing.T, f *fixture) error {
-			_, err := f.start("both", signing.Credentials{Code: f.sendCode(t, "both"), AccessCode: "s3cret"})
+			_, err := f.start("both", verification.Credentials{Code: f.sendCode(t, "both"), AccessCode: "s3cret"})
 			return err
 		}, "", nil},
 		{"no verification needed", func(t *testing.T, f *fixture) error {
-			_, err := f.start("none", signing.Credentials{})
+			_, err := f.start("none", verification.Credentials{})
 			return err
-		}, "", signing.ErrNoSessionNeeded},
+		}, "", verification.ErrNoSessionNeeded},
 		{"the sixth failure in a row waits", func(t *testing.T, f *fixture) error {
 			for range 6 {
-				_, _ = f.start("code", signing.Credentials{AccessCode: "guess"})
+				_, _ = f.start("code", verification.Credentials{AccessCode: "guess"})
 			}
-			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
-			var wait *signing.TooSoonError
+			_, err := f.start("code", verification.Credentials{AccessCode: "s3cret"})
+			var wait *verification.TooSoonError
 			require.ErrorAs(t, err, &wait)
 			require.Equal(t, time.Second, wait.RetryAfter)
 			f.now = f.now.Add(time.Second)
-			_, err = f.start("code", signing.Credentials{AccessCode: "s3cret"})
+			_, err = f.start("code", verification.Credentials{AccessCode: "s3cret"})
 			return err
 		}, "", nil},
 		{"the budget's failures lock the link, over days", func(t *testing.T, f *fixture) error {
-			for i := range signing.FailureBudget {
-				_, err := f.patient("code", signing.Credentials{AccessCode: "guess"})
-				var refusal *signing.Refusal
+			for i := range verification.FailureBudget {
+				_, err := f.patient("code", verification.Credentials{AccessCode: "guess"})
+				var refusal *verification.Refusal
 				require.ErrorAs(t, err, &refusal)
-				require.Equal(t, signing.FailureBudget-i-1, refusal.AttemptsLeft)
+				require.Equal(t, verification.FailureBudget-i-1, refusal.AttemptsLeft)
 				f.now = f.now.Add(24 * time.Hour) // no window forgives them
 			}
-			_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+			_, err := f.start("code", verification.Credentials{AccessCode: "s3cret"})
 			return err
-		}, "", signing.ErrLinkLocked},
+		}, "", verification.ErrLinkLocked},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,7 +284,7 @@ func TestStartSession(t *testing.T) {
 
 func TestSessionsBelongToOneRecipientForTheirLifetime(t *testing.T) {
 	f := newFixture(t)
-	token, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	token, err := f.start("code", verification.Credentials{AccessCode: "s3cret"})
 	require.NoError(t, err)
 	ctx := context.Background()
 	session, ok := f.v.Session(ctx, f.recipient("code"), token)
@@ -299,8 +300,8 @@ func TestSessionsBelongToOneRecipientForTheirLifetime(t *testing.T) {
 }
 
 func TestMaskEmail(t *testing.T) {
-	require.Equal(t, "a**@example.com", signing.MaskEmail("ada@example.com"))
-	require.Equal(t, "a@example.com", signing.MaskEmail("a@example.com"))
+	require.Equal(t, "a**@example.com", verification.MaskEmail("ada@example.com"))
+	require.Equal(t, "a@example.com", verification.MaskEmail("a@example.com"))
 }
 
 // parallel runs n calls at once and counts their outcomes.
@@ -312,7 +313,7 @@ func parallel(n int, call func() error) (ok, refused, limited int) {
 		go func() {
 			defer wg.Done()
 			err := call()
-			var refusal *signing.Refusal
+			var refusal *verification.Refusal
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -320,7 +321,7 @@ func parallel(n int, call func() error) (ok, refused, limited int) {
 				ok++
 			case errors.As(err, &refusal):
 				refused++
-			case errors.Is(err, signing.ErrTooManyAttempts), errors.Is(err, signing.ErrTooManyCodes):
+			case errors.Is(err, verification.ErrTooManyAttempts), errors.Is(err, verification.ErrTooManyCodes):
 				limited++
 			}
 		}()
@@ -337,7 +338,7 @@ func rounds(t *testing.T, f *fixture, n int, call func() error) (refused int) {
 	for range 20 {
 		_, r, _ := parallel(n, call)
 		refused += r
-		if err := call(); errors.Is(err, signing.ErrLinkLocked) {
+		if err := call(); errors.Is(err, verification.ErrLinkLocked) {
 			return refused
 		}
 		f.now = f.now.Add(5 * time.Minute)
@@ -348,22 +349,22 @@ func rounds(t *testing.T, f *fixture, n int, call func() error) (refused int) {
 func TestLimitsHoldAgainstParallelAttempts(t *testing.T) {
 	f := newFixture(t)
 	_, refused, _ := parallel(30, func() error {
-		_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
+		_, err := f.start("code", verification.Credentials{AccessCode: "guess"})
 		return err
 	})
 	require.Equal(t, 6, refused, "five typos are free, then failures wait their turn")
 	refused += rounds(t, f, 30, func() error {
-		_, err := f.start("code", signing.Credentials{AccessCode: "guess"})
+		_, err := f.start("code", verification.Credentials{AccessCode: "guess"})
 		return err
 	})
-	require.Equal(t, signing.FailureBudget, refused, "however many arrive at once, the budget is all that is tried")
-	_, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
-	require.ErrorIs(t, err, signing.ErrLinkLocked, "even the right code is refused")
+	require.Equal(t, verification.FailureBudget, refused, "however many arrive at once, the budget is all that is tried")
+	_, err := f.start("code", verification.Credentials{AccessCode: "s3cret"})
+	require.ErrorIs(t, err, verification.ErrLinkLocked, "even the right code is refused")
 	guard, err := f.v.Guard(context.Background(), f.recipient("code"))
 	require.NoError(t, err)
-	require.Equal(t, signing.GuardState{Locked: true}, guard)
+	require.Equal(t, verification.GuardState{Locked: true}, guard)
 	f.recipient("code").LinkGeneration++ // the sender resends
-	_, err = f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	_, err = f.start("code", verification.Credentials{AccessCode: "s3cret"})
 	require.NoError(t, err, "a new link opens again")
 
 	f = newFixture(t)
@@ -372,21 +373,21 @@ func TestLimitsHoldAgainstParallelAttempts(t *testing.T) {
 		_, err := f.v.SendCode(context.Background(), r, f.env, f.events(r))
 		return err
 	})
-	require.Equal(t, signing.CodesPerHour, sent)
-	require.Equal(t, 12-signing.CodesPerHour, limited)
+	require.Equal(t, verification.CodesPerHour, sent)
+	require.Equal(t, 12-verification.CodesPerHour, limited)
 }
 
 func TestOneAddressGuessesAtMostThirtyTimesAWindow(t *testing.T) {
 	f := newFixture(t)
 	for _, id := range []string{"code", "legacy", "both"} {
-		for range signing.FailureBudget {
-			_, err := f.patient(id, signing.Credentials{Code: "000000", AccessCode: "guess"})
-			var refusal *signing.Refusal
+		for range verification.FailureBudget {
+			_, err := f.patient(id, verification.Credentials{Code: "000000", AccessCode: "guess"})
+			var refusal *verification.Refusal
 			require.ErrorAs(t, err, &refusal)
 		}
 	}
-	_, err := f.start("otp", signing.Credentials{Code: "000000"})
-	require.ErrorIs(t, err, signing.ErrTooManyAttempts, "the address has spent its window on other links")
+	_, err := f.start("otp", verification.Credentials{Code: "000000"})
+	require.ErrorIs(t, err, verification.ErrTooManyAttempts, "the address has spent its window on other links")
 }
 
 func TestACodeIsTriedAtMostFiveTimesInParallel(t *testing.T) {
@@ -400,8 +401,8 @@ func TestACodeIsTriedAtMostFiveTimesInParallel(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := f.start("both", signing.Credentials{Code: "000000", AccessCode: "s3cret"})
-				var refusal *signing.Refusal
+				_, err := f.start("both", verification.Credentials{Code: "000000", AccessCode: "s3cret"})
+				var refusal *verification.Refusal
 				if errors.As(err, &refusal) {
 					mu.Lock()
 					defer mu.Unlock()
@@ -418,13 +419,13 @@ func TestACodeIsTriedAtMostFiveTimesInParallel(t *testing.T) {
 	}
 	require.Equal(t, 5, wrong, "five tries of the code, however many arrive at once")
 	require.Equal(t, 3, exhausted)
-	_, err := f.patient("both", signing.Credentials{Code: code, AccessCode: "s3cret"})
+	_, err := f.patient("both", verification.Credentials{Code: code, AccessCode: "s3cret"})
 	refusedFor(t, err, "too many times")
 }
 
 func TestANewLinkEndsTheOldSessionAndCode(t *testing.T) {
 	f := newFixture(t)
-	token, err := f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	token, err := f.start("code", verification.Credentials{AccessCode: "s3cret"})
 	require.NoError(t, err)
 	code := f.sendCode(t, "otp")
 
@@ -432,10 +433,10 @@ func TestANewLinkEndsTheOldSessionAndCode(t *testing.T) {
 	f.recipient("otp").LinkGeneration++
 	_, ok := f.v.Session(context.Background(), f.recipient("code"), token)
 	require.False(t, ok, "a session opened on the old link ends with it")
-	_, err = f.start("otp", signing.Credentials{Code: code})
+	_, err = f.start("otp", verification.Credentials{Code: code})
 	refusedFor(t, err, "no code was requested for this link")
 
-	token, err = f.start("code", signing.Credentials{AccessCode: "s3cret"})
+	token, err = f.start("code", verification.Credentials{AccessCode: "s3cret"})
 	require.NoError(t, err, "the new link opens a session")
 	_, ok = f.v.Session(context.Background(), f.recipient("code"), token)
 	require.True(t, ok)

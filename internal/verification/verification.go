@@ -1,4 +1,8 @@
-package signing
+// Package verification lets recipients prove who they are before they
+// act: it emails one-time codes, checks them and access codes against a
+// failure budget per link, and starts the signing sessions every action
+// is tied to.
+package verification
 
 import (
 	"context"
@@ -15,6 +19,7 @@ import (
 
 	"github.com/signflow/signflow/internal/email"
 	"github.com/signflow/signflow/internal/locale"
+	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
@@ -88,8 +93,8 @@ type Refusal struct {
 
 func (r *Refusal) Error() string { return "verification failed: " + r.Reason }
 
-// Sender delivers a composed email; internal/mailer.SMTP is Signflow's.
-type Sender interface {
+// Mailer delivers a composed email; internal/mailer.SMTP is Signflow's.
+type Mailer interface {
 	Send(ctx context.Context, msg *mail.Msg) error
 }
 
@@ -98,7 +103,7 @@ type Sender interface {
 type Verifier struct {
 	Store      *database.Store
 	Links      *signinglink.Minter
-	Mail       Sender
+	Mail       Mailer
 	Compose    email.Composer
 	SessionTTL time.Duration
 	// Now is the clock; nil is time.Now.
@@ -249,7 +254,7 @@ func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []st
 		case models.AuthEmailOTP:
 			otp, reason = v.checkCode(ctx, r, creds.Code, now)
 		case models.AuthAccessCode:
-			if !accessCodeMatches(v.Links, r.ID, r.AccessCodeHash, creds.AccessCode) {
+			if !signing.AccessCodeMatches(v.Links, r.ID, r.AccessCodeHash, creds.AccessCode) {
 				reason = "the access code is wrong"
 			}
 		}

@@ -1,4 +1,7 @@
-package signing
+// Package erasure erases a person's data at their request (GDPR art.
+// 17): their details on closed envelopes, their documents and the keys that
+// sealed their personal data in the audit trail.
+package erasure
 
 import (
 	"context"
@@ -20,14 +23,14 @@ type Eraser struct {
 	Blobs blob.Store
 }
 
-// ErasureRefused is an erasure that cannot go ahead: an envelope of the
+// Refused is an erasure that cannot go ahead: an envelope of the
 // person's is under a legal hold, or still in progress.
-type ErasureRefused struct {
+type Refused struct {
 	EnvelopeID string
 	Reason     string
 }
 
-func (e *ErasureRefused) Error() string { return "envelope " + e.EnvelopeID + ": " + e.Reason }
+func (e *Refused) Error() string { return "envelope " + e.EnvelopeID + ": " + e.Reason }
 
 // Erased is what an erasure did.
 type Erased struct {
@@ -54,9 +57,9 @@ func (e *Eraser) Erase(ctx context.Context, tenantID, email, reason string, by m
 	for _, r := range records {
 		switch {
 		case r.Envelope.LegalHoldReason != "":
-			return done, &ErasureRefused{r.Envelope.ID, "it is under a legal hold; release it first, or keep the data"}
+			return done, &Refused{r.Envelope.ID, "it is under a legal hold; release it first, or keep the data"}
 		case len(r.Recipients) > 0 && !models.IsTerminal(r.Envelope.Status):
-			return done, &ErasureRefused{r.Envelope.ID, "it is still " + r.Envelope.Status + "; void it first"}
+			return done, &Refused{r.Envelope.ID, "it is still " + r.Envelope.Status + "; void it first"}
 		}
 	}
 	for _, r := range records {
@@ -107,9 +110,9 @@ func (e *Eraser) deleteBlobs(ctx context.Context, keys []string) error {
 func erasureError(envelopeID string, err error) error {
 	switch {
 	case errors.Is(err, models.ErrLegalHold):
-		return &ErasureRefused{envelopeID, "it is under a legal hold; release it first, or keep the data"}
+		return &Refused{envelopeID, "it is under a legal hold; release it first, or keep the data"}
 	case errors.Is(err, models.ErrStillOpen):
-		return &ErasureRefused{envelopeID, "it is still in progress; void it first"}
+		return &Refused{envelopeID, "it is still in progress; void it first"}
 	}
 	return err
 }
