@@ -81,7 +81,7 @@ test: test-deps lint test-servers
 FUZZTIME ?= 3s
 FUZZ_TARGETS := ./api:FuzzCreateEnvelope ./api:FuzzCreateEnvelopeMultipart ./api:FuzzSenderRoutes \
 	./api:FuzzSignerRoutes ./api:FuzzVerifyDocument ./api:FuzzTokenEndpoint ./api:FuzzTemplatesBulkAndCompliance \
-	./internal/pdf:FuzzInspect
+	./internal/documents/pdf:FuzzInspect
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \

@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/config"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
+	"github.com/signflow/signflow/internal/platform/config"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 )

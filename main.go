@@ -23,17 +23,17 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/config"
-	"github.com/signflow/signflow/internal/devserver"
-	"github.com/signflow/signflow/internal/keyring"
-	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/internal/metrics"
-	"github.com/signflow/signflow/internal/payloadcodec"
-	"github.com/signflow/signflow/internal/seal"
-	"github.com/signflow/signflow/internal/signinglink"
-	"github.com/signflow/signflow/internal/tracing"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
+	"github.com/signflow/signflow/internal/keys/keyring"
+	"github.com/signflow/signflow/internal/keys/payloadcodec"
+	"github.com/signflow/signflow/internal/keys/seal"
+	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/smtp"
+	"github.com/signflow/signflow/internal/platform/config"
+	"github.com/signflow/signflow/internal/platform/devserver"
+	"github.com/signflow/signflow/internal/platform/metrics"
+	"github.com/signflow/signflow/internal/platform/tracing"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/worker"
@@ -332,7 +332,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 		return err
 	}
 	publicURL := strings.TrimRight(a.cfg.PublicURL, "/")
-	smtp := mailer.SMTP{Addr: a.cfg.SMTPHostPort(), Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
+	smtp := smtp.Client{Addr: a.cfg.SMTPHostPort(), Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword,
 		TLS: a.cfg.SMTPTLS, From: a.cfg.SMTPFrom}
 	if a.cfg.SMTPAddr == "" {
 		smtp.TLS = "none" // the local Mailpit, on loopback

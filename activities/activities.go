@@ -12,13 +12,13 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/internal/metrics"
-	"github.com/signflow/signflow/internal/repeat"
-	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/keys/seal"
+	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/smtp"
+	"github.com/signflow/signflow/internal/platform/metrics"
+	"github.com/signflow/signflow/internal/platform/repeat"
 	"github.com/signflow/signflow/internal/sending"
-	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"
@@ -63,7 +63,7 @@ type Mail struct {
 	Store     *database.Store
 	Blobs     blob.Store
 	Links     *signinglink.Minter
-	SMTP      mailer.SMTP
+	SMTP      smtp.Client
 	PublicURL string
 	Log       *slog.Logger
 	// MaxAttachmentBytes is the largest completed copy sent as attachments;

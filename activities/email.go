@@ -10,11 +10,11 @@ import (
 	"github.com/wneessen/go-mail"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/locale"
-	"github.com/signflow/signflow/internal/metrics"
-	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/notifications/email"
+	"github.com/signflow/signflow/internal/platform/metrics"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )

@@ -8,10 +8,10 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/certificate"
-	"github.com/signflow/signflow/internal/pdf"
-	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/certificate"
+	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/keys/seal"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )

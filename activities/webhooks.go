@@ -15,7 +15,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
-	"github.com/signflow/signflow/internal/metrics"
+	"github.com/signflow/signflow/internal/platform/metrics"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"

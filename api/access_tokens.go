@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
 )
 
 const principalKey = "signflow.principal"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"

@@ -19,13 +19,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/internal/pdf"
-	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
+	"github.com/signflow/signflow/internal/keys/seal"
+	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/smtp"
 	"github.com/signflow/signflow/internal/signing"
-	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
@@ -59,7 +59,7 @@ func newRig(tb testing.TB) *rig {
 	require.NoError(tb, err)
 	tokens := &accesstoken.Authority{Store: store, Issuer: "http://fuzz", Audience: "http://fuzz", TTL: time.Hour, Rotation: 24 * time.Hour}
 	deps := wiring.Deps{Store: store, Blobs: blob.Dir{Root: filepath.Join(dir, "blobs")}, Seal: sealer, Links: links,
-		Mail: mailer.SMTP{Addr: "127.0.0.1:1", TLS: "none", From: "signflow@example.com"}, Temporal: temporal, Tokens: tokens,
+		Mail: smtp.Client{Addr: "127.0.0.1:1", TLS: "none", From: "signflow@example.com"}, Temporal: temporal, Tokens: tokens,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	settings := wiring.Settings{TaskQueue: "fuzz", PublicURL: "http://fuzz", Limits: pdf.DefaultLimits, SessionTTL: time.Hour, IdempotencyTTL: time.Hour}
 	r := &rig{handler: wiring.New(deps, settings).API().Handler()}

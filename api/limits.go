@@ -11,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 )
 
 // Bounds on what one request may bring, so that no caller can make the

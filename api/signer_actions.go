@@ -13,11 +13,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
-	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/signflow/signflow/internal/documents/typeset"
 	"github.com/signflow/signflow/internal/locale"
-	"github.com/signflow/signflow/internal/typeset"
 )
 
 // The signing page is a static client of the recipient API: everything it

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/documents/pdf"
 )
 
 // TestFormFieldsOfThePDFAreAssignedByName: intake lists the PDF's own form

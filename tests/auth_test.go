@@ -17,7 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
 	"github.com/signflow/signflow/models"
 )
 

@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/bombs"
+	"github.com/signflow/signflow/internal/documents/bombs"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
 	"github.com/signflow/signflow/models"
 )
 

@@ -26,8 +26,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/api/client"
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/devserver"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
+	"github.com/signflow/signflow/internal/platform/devserver"
 	"github.com/signflow/signflow/models"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/api/client"
-	"github.com/signflow/signflow/internal/accesstoken"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
 	"github.com/signflow/signflow/models"
 )
 

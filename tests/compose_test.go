@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/signflow/signflow/internal/config"
+	"github.com/signflow/signflow/internal/platform/config"
 )
 
 func configVarNames() []string {

@@ -26,15 +26,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/devserver"
-	"github.com/signflow/signflow/internal/keyring"
-	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/internal/payloadcodec"
-	"github.com/signflow/signflow/internal/pdf"
-	"github.com/signflow/signflow/internal/seal"
-	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
+	"github.com/signflow/signflow/internal/keys/keyring"
+	"github.com/signflow/signflow/internal/keys/payloadcodec"
+	"github.com/signflow/signflow/internal/keys/seal"
+	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/smtp"
+	"github.com/signflow/signflow/internal/platform/devserver"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
@@ -297,8 +297,8 @@ func issueToken(ctx context.Context, tenant string, scopes ...string) (string, e
 }
 
 // testSMTP sends mail through the Mailpit (or dead port) at addr.
-func testSMTP(addr string) mailer.SMTP {
-	return mailer.SMTP{Addr: addr, TLS: "none", From: "signflow@example.com"}
+func testSMTP(addr string) smtp.Client {
+	return smtp.Client{Addr: addr, TLS: "none", From: "signflow@example.com"}
 }
 
 // testSettings are the settings of a test system serving queue. Links in

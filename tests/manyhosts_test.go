@@ -21,8 +21,8 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/signflow/signflow/api/client"
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
+	"github.com/signflow/signflow/internal/keys/seal"
 	"github.com/signflow/signflow/models"
 )
 

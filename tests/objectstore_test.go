@@ -18,7 +18,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 )

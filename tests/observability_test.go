@@ -18,8 +18,8 @@ import (
 	"gorm.io/gorm"
 
 	sfclient "github.com/signflow/signflow/api/client"
-	"github.com/signflow/signflow/internal/metrics"
-	"github.com/signflow/signflow/internal/tracing"
+	"github.com/signflow/signflow/internal/platform/metrics"
+	"github.com/signflow/signflow/internal/platform/tracing"
 	"github.com/signflow/signflow/models"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/config"
+	"github.com/signflow/signflow/internal/platform/config"
 	"github.com/signflow/signflow/models"
 )
 

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	apiclient "github.com/signflow/signflow/api/client"
-	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/wiring"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"

@@ -28,7 +28,7 @@ import (
 	"github.com/digitorus/timestamp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/documents/pdf"
 )
 
 // timestampAuthority is an RFC 3161 timestamp authority for the tests: its

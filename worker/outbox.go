@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/signflow/signflow/activities"
-	"github.com/signflow/signflow/internal/repeat"
+	"github.com/signflow/signflow/internal/platform/repeat"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 )

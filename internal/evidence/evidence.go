@@ -13,10 +13,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/certificate"
-	"github.com/signflow/signflow/internal/pdf"
-	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/certificate"
+	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/keys/seal"
 	"github.com/signflow/signflow/models"
 )
 

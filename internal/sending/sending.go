@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/signing"
-	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/workflows/contract"

@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/signflow/signflow/internal/blob"
+	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/routing"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/signflow/signflow/internal/signinglink"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 )
 
 // keyedAccessCode marks an access code stored as a keyed hash. Access codes

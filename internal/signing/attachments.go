@@ -12,9 +12,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/imagecheck"
-	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/imagecheck"
+	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/models"
 )
 

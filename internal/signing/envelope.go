@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/locale"
-	"github.com/signflow/signflow/internal/pdf"
-	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 )
 

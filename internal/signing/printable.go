@@ -3,7 +3,7 @@ package signing
 import (
 	"fmt"
 
-	"github.com/signflow/signflow/internal/typeset"
+	"github.com/signflow/signflow/internal/documents/typeset"
 )
 
 // CheckPrintable refuses text that the signed document would print

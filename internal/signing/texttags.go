@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/signflow/signflow/internal/pdf"
+	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/models"
 )
 

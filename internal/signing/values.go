@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/imagecheck"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/imagecheck"
 	"github.com/signflow/signflow/models"
 )
 

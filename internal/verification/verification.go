@@ -17,10 +17,10 @@ import (
 
 	"github.com/wneessen/go-mail"
 
-	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/locale"
+	"github.com/signflow/signflow/internal/notifications/email"
 	"github.com/signflow/signflow/internal/signing"
-	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 )
@@ -93,7 +93,7 @@ type Refusal struct {
 
 func (r *Refusal) Error() string { return "verification failed: " + r.Reason }
 
-// Mailer delivers a composed email; internal/mailer.SMTP is Signflow's.
+// Mailer delivers a composed email; smtp.Client is Signflow's.
 type Mailer interface {
 	Send(ctx context.Context, msg *mail.Msg) error
 }

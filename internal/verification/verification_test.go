@@ -15,9 +15,9 @@ import (
 	"github.com/wneessen/go-mail"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/email"
 	"github.com/signflow/signflow/internal/signing"
-	"github.com/signflow/signflow/internal/signinglink"
 	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"

@@ -15,23 +15,23 @@ import (
 
 	"github.com/signflow/signflow/activities"
 	"github.com/signflow/signflow/api"
-	"github.com/signflow/signflow/internal/accesstoken"
-	"github.com/signflow/signflow/internal/admission"
-	"github.com/signflow/signflow/internal/blob"
-	"github.com/signflow/signflow/internal/config"
-	"github.com/signflow/signflow/internal/email"
+	"github.com/signflow/signflow/internal/documents/blob"
+	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/evidence"
-	"github.com/signflow/signflow/internal/mailer"
-	"github.com/signflow/signflow/internal/metrics"
-	"github.com/signflow/signflow/internal/payloadcodec"
-	"github.com/signflow/signflow/internal/pdf"
-	"github.com/signflow/signflow/internal/seal"
+	"github.com/signflow/signflow/internal/keys/accesstoken"
+	"github.com/signflow/signflow/internal/keys/payloadcodec"
+	"github.com/signflow/signflow/internal/keys/seal"
+	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/email"
+	"github.com/signflow/signflow/internal/notifications/smtp"
+	"github.com/signflow/signflow/internal/platform/admission"
+	"github.com/signflow/signflow/internal/platform/config"
+	"github.com/signflow/signflow/internal/platform/metrics"
+	"github.com/signflow/signflow/internal/platform/tracing"
 	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
-	"github.com/signflow/signflow/internal/signinglink"
-	"github.com/signflow/signflow/internal/tracing"
 	"github.com/signflow/signflow/internal/verification"
 	"github.com/signflow/signflow/models/database"
 	"github.com/signflow/signflow/worker"
@@ -44,7 +44,7 @@ type Deps struct {
 	Blobs    blob.Store
 	Seal     *seal.Sealer
 	Links    *signinglink.Minter
-	Mail     mailer.SMTP
+	Mail     smtp.Client
 	Temporal client.Client
 	// Codec seals Temporal payloads; the API serves it to the Web UI.
 	Codec *payloadcodec.Codec

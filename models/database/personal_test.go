@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signflow/signflow/internal/keyring"
+	"github.com/signflow/signflow/internal/keys/keyring"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
 )

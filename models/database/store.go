@@ -21,7 +21,7 @@ import (
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
-	"github.com/signflow/signflow/internal/keyring"
+	"github.com/signflow/signflow/internal/keys/keyring"
 	"github.com/signflow/signflow/models"
 )
 

@@ -1,0 +1,166 @@
+// Package email composes every email Signflow sends: envelope
+// notifications from the worker and signing codes from the API. Sending
+// is package smtp's business.
+package email
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/signflow/signflow/internal/locale"
+	"github.com/signflow/signflow/models"
+)
+
+// Composer writes messages from one sender address.
+type Composer struct {
+	From string
+}
+
+// Notification is what an envelope notification tells one recipient: only
+// what this recipient needs, no other recipient's details.
+type Notification struct {
+	Kind      string // models.Notify*
+	MessageID string // stable per outbox row, so duplicates can be told apart
+	To        string
+	Name      string
+	Subject   string
+	Message   string
+	Link      string // the recipient's signing page
+	Locale    string // the recipient's language, else the envelope's
+	ExpiresAt time.Time
+	// Attachments are the completed documents, or Linked when they are too
+	// large to attach, each link valid for LinkedFor.
+	Attachments []Attachment
+	Linked      []Linked
+	LinkedFor   time.Duration
+}
+
+// Attachment is a file sent with the message.
+type Attachment struct {
+	Name string
+	Data []byte
+}
+
+// Linked is a document offered by link instead of attached.
+type Linked struct{ Name, URL string }
+
+type notificationData struct {
+	Kind   string
+	Lang   string
+	Hello  string
+	Intro  string
+	Copies string // attached, or where to download them
+	Linked []Linked
+	// Message is the sender's, under its heading.
+	MessageHeading, Message string
+	Open, OpenLink, Link    string
+	Personal                string
+}
+
+// intros are what each kind of notification says first.
+var intros = map[string]string{
+	models.NotifyInvitation:    "email.invitation",
+	models.NotifyReminder:      "email.reminder",
+	models.NotifyExpiryWarning: "email.expiry_warning",
+	models.NotifyCompleted:     "email.completed",
+}
+
+// Notification composes an envelope notification, as text and HTML, in
+// the recipient's language.
+func (c Composer) Notification(n Notification) (*mail.Msg, error) {
+	msg, err := c.message(n.To)
+	if err != nil {
+		return nil, err
+	}
+	lang := locale.For(n.Locale)
+	args := map[string]string{"subject": n.Subject, "name": n.Name, "expires": lang.Date(n.ExpiresAt),
+		"days": fmt.Sprint(int(n.LinkedFor.Hours() / 24))}
+	msg.Subject(lang.T("email.subject."+n.Kind, args))
+	msg.SetMessageIDWithValue(n.MessageID)
+	for _, a := range n.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data)); err != nil {
+			return nil, fmt.Errorf("attach %s: %w", a.Name, err)
+		}
+	}
+	data := notificationData{Kind: n.Kind, Lang: lang.Tag, Hello: lang.T("email.hello", args), Intro: lang.T(intros[n.Kind], args),
+		Copies: lang.T("email.attached", args), Linked: n.Linked, Link: n.Link,
+		MessageHeading: lang.T("email.message", args), Message: n.Message,
+		Open: lang.T("email.open", args), OpenLink: lang.T("email.open_link", args), Personal: lang.T("email.personal", args)}
+	if len(n.Linked) > 0 {
+		data.Copies = lang.T("email.linked", args)
+	}
+	var text, html bytes.Buffer
+	if err := textBody.Execute(&text, data); err != nil {
+		return nil, fmt.Errorf("render text email: %w", err)
+	}
+	if err := htmlBody.Execute(&html, data); err != nil {
+		return nil, fmt.Errorf("render html email: %w", err)
+	}
+	msg.SetBodyString(mail.TypeTextPlain, text.String())
+	msg.AddAlternativeString(mail.TypeTextHTML, html.String())
+	return msg, nil
+}
+
+// SigningCode composes the email that carries a one-time signing code, in
+// the recipient's language.
+func (c Composer) SigningCode(to, name, subject, code, lang string, validFor time.Duration) (*mail.Msg, error) {
+	msg, err := c.message(to)
+	if err != nil {
+		return nil, err
+	}
+	cat := locale.For(lang)
+	args := map[string]string{"name": name, "subject": subject, "code": code, "minutes": fmt.Sprint(int(validFor.Minutes()))}
+	// The code is only in the body: subjects show in notifications and
+	// on locked screens.
+	msg.Subject(cat.T("email.subject.code", args))
+	msg.SetBodyString(mail.TypeTextPlain, cat.T("email.hello", args)+"\n\n"+cat.T("email.code", args)+"\n\n-- Signflow\n")
+	return msg, nil
+}
+
+func (c Composer) message(to string) (*mail.Msg, error) {
+	msg := mail.NewMsg()
+	if err := msg.From(c.From); err != nil {
+		return nil, fmt.Errorf("sender address %q: %w", c.From, err)
+	}
+	if err := msg.To(to); err != nil {
+		return nil, fmt.Errorf("recipient address: %w", err)
+	}
+	msg.SetDate()
+	return msg, nil
+}
+
+var textBody = texttemplate.Must(texttemplate.New("text").Parse(`{{.Hello}}
+
+{{.Intro}}{{if eq .Kind "completed_copy"}} {{.Copies}}
+{{range .Linked}}  {{.Name}}: {{.URL}}
+{{end}}{{else}}
+{{if .Message}}
+{{.MessageHeading}}
+{{.Message}}
+{{end}}
+{{.Open}}
+{{.Link}}
+
+{{.Personal}}
+{{end}}
+-- Signflow
+`))
+
+var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><body style="font-family: sans-serif">
+<p>{{.Hello}}</p>
+<p>{{.Intro}}{{if eq .Kind "completed_copy"}} {{.Copies}}{{end}}</p>
+{{if eq .Kind "completed_copy"}}{{if .Linked}}<ul>{{range .Linked}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>{{end}}
+{{else}}
+{{if .Message}}<p>{{.MessageHeading}}</p><blockquote>{{.Message}}</blockquote>{{end}}
+<p><a href="{{.Link}}">{{.OpenLink}}</a></p>
+<p style="color:#555">{{.Personal}}</p>
+{{end}}
+<p>&mdash; Signflow</p>
+</body></html>
+`))
