@@ -57,7 +57,7 @@ func BenchmarkFinalize(b *testing.B) {
 // largeDocument is contract.pdf grown to pages pages, each added one an image
 // of about imageBytes that does not compress: a scanned contract's size.
 func largeDocument(b *testing.B, pages, imageBytes int) []byte {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "testdata", "contract.pdf"))
 	require.NoError(b, err)
 	conf := model.NewDefaultConfiguration()
 	ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(doc), conf)

@@ -46,7 +46,7 @@ func text(t *testing.T, doc []byte) string {
 }
 
 func TestCertificatePagesListRecipientsAndEvents(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "testdata", "contract.pdf"))
 	require.NoError(t, err)
 	d := sample(80) // enough events to need a second page
 	original, err := pdf.Inspect(doc, pdf.DefaultLimits)
@@ -90,7 +90,7 @@ func TestALongTrailIsSummarisedNotListed(t *testing.T) {
 	require.Equal(t, int64(5001), d.Events[len(d.Events)-1].Seq, "and its end")
 	require.LessOrEqual(t, len(d.Recipients[0].UserAgent), 512+len("..."), "a huge user agent is cut")
 
-	doc, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "testdata", "contract.pdf"))
 	require.NoError(t, err)
 	original, err := pdf.Inspect(doc, pdf.DefaultLimits)
 	require.NoError(t, err)

@@ -20,7 +20,7 @@ import (
 // originals are intact PDFs from several producers, kept in the repository.
 func originals(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "..", "tests", "testdata", "samples", "*.pdf"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "tests", "testdata", "samples", "*.pdf"))
 	require.NoError(t, err)
 	out := map[string][]byte{"contract.pdf": contract(t)}
 	for _, f := range files {

@@ -16,7 +16,7 @@ import (
 
 func formPDF(t *testing.T) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "samples", "libreoffice-form.pdf"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "testdata", "samples", "libreoffice-form.pdf"))
 	require.NoError(t, err)
 	return data
 }

@@ -16,7 +16,7 @@ import (
 
 func contract(t testing.TB) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "testdata", "contract.pdf"))
 	require.NoError(t, err)
 	return data
 }

@@ -19,7 +19,7 @@ import (
 
 func contract(t *testing.T) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "tests", "testdata", "contract.pdf"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "tests", "testdata", "contract.pdf"))
 	require.NoError(t, err)
 	return data
 }
