@@ -71,7 +71,12 @@ func EveryoneActed(parties []Party) bool {
 }
 
 // NotDue is why a recipient may not act now, said for the person who asked.
-type NotDue struct{ Reason string }
+// Later: only because an earlier routing order has not finished, which a
+// view of the envelope older than its latest change may still believe.
+type NotDue struct {
+	Reason string
+	Later  bool
+}
 
 func (n *NotDue) Error() string { return n.Reason }
 
@@ -92,7 +97,9 @@ func Due(status string, parties []Party, id string, roles ...string) (int, error
 			return 0, notDue("recipient %s has already %s", p.ID, p.Status)
 		}
 		if current := CurrentOrder(parties); p.Order != current {
-			return 0, notDue("recipient %s is not due yet: routing order %d acts after order %d", p.ID, p.Order, current)
+			err := notDue("recipient %s is not due yet: routing order %d acts after order %d", p.ID, p.Order, current)
+			err.(*NotDue).Later = true
+			return 0, err
 		}
 		return i, nil
 	}

@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -57,6 +58,7 @@ func TestDue(t *testing.T) {
 				var notDue *routing.NotDue
 				require.ErrorAs(t, err, &notDue)
 				require.Equal(t, tc.refusal, notDue.Reason)
+				require.Equal(t, strings.Contains(tc.refusal, "not due yet"), notDue.Later)
 			} else {
 				require.NoError(t, err)
 				require.Equal(t, tc.index, i)

@@ -85,7 +85,7 @@ func (s *Service) Sign(ctx context.Context, a Act, input []signing.ValueInput) (
 	if len(errs) > 0 {
 		return contract.State{}, errs
 	}
-	if err := due(a, models.RoleSigner); err != nil {
+	if err := s.due(ctx, a, models.RoleSigner); err != nil {
 		return contract.State{}, err
 	}
 	for key, data := range files {
@@ -158,13 +158,28 @@ func Completing(env *models.Envelope, st contract.State) bool {
 }
 
 // due refuses, as the workflow would, an action of a recipient who may not
-// act now, before anything the action brings is stored. The workflow
-// decides again; the stored envelope is never behind a change a recipient
-// could have heard of, since each change is stored before the workflow
-// answers the action that made it and before its invitations go out.
-func due(a Act, roles ...string) error {
-	_, err := routing.Due(a.Envelope.Status, routing.Parties(a.Envelope.Recipients), a.Recipient.ID, roles...)
+// act now, before anything the action brings is stored. What the stored
+// envelope says of an ended envelope, a recipient who has acted or a role
+// is final; that an earlier routing order has not finished may be a change
+// the workflow has made but not yet stored (a worker died in between), so
+// the workflow is asked. The workflow decides again when it takes the
+// action: at worst a lost race leaves an unused image beside the envelope.
+func (s *Service) due(ctx context.Context, a Act, roles ...string) error {
+	parties := routing.Parties(a.Envelope.Recipients)
+	_, err := routing.Due(a.Envelope.Status, parties, a.Recipient.ID, roles...)
 	var notDue *routing.NotDue
+	if errors.As(err, &notDue) && notDue.Later {
+		st, stateErr := s.Workflows.State(ctx, a.Envelope.ID)
+		if stateErr != nil {
+			return nil // the workflow's own answer will tell
+		}
+		for i := range parties {
+			if now := st.Recipient(parties[i].ID); now != nil {
+				parties[i].Status = now.Status
+			}
+		}
+		_, err = routing.Due(st.Status, parties, a.Recipient.ID, roles...)
+	}
 	if errors.As(err, &notDue) {
 		return &contract.Rejection{Reason: notDue.Reason}
 	}
