@@ -17,6 +17,7 @@ import (
 
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/embedding"
 	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/keys/accesstoken"
 	"github.com/signflow/signflow/internal/keys/signinglink"
@@ -64,6 +65,8 @@ type Server struct {
 	Sender *sending.Sender
 	// Signers carries out recipients' actions.
 	Signers *signers.Service
+	// Embedding mints and opens embedded sessions.
+	Embedding *embedding.Service
 	// Eraser erases a person's data at their request.
 	Eraser *erasure.Eraser
 	// Metrics counts requests and envelopes; nil counts nothing.
@@ -169,6 +172,10 @@ func (s *Server) Handler() http.Handler {
 	sender.POST("/bulk-sends/:id/pause", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkPause))
 	sender.POST("/bulk-sends/:id/resume", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkResume))
 	sender.POST("/bulk-sends/:id/cancel", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkCancel))
+	sender.GET("/embedding", read, s.getEmbedding)
+	sender.PUT("/embedding", write, small, s.putEmbedding)
+	// A session URL is never replayed: it opens once.
+	sender.POST("/envelopes/:id/recipients/:rid/embedded-session", write, small, s.createEmbeddedSession)
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, limitBody(s.maxPDFBody()), s.idempotent, s.verifyDocument)
 
@@ -192,6 +199,8 @@ func (s *Server) Handler() http.Handler {
 	s.codecRoutes(r)
 
 	r.GET("/sign/:token", s.limitLinks, s.signingPage)
+	r.GET("/embed/:ticket", s.limitLinks, s.openEmbedded)
+	r.GET("/assets/embed/v1/signflow.js", s.embedScript)
 	r.GET("/assets/sign.js", s.signingScript)
 	r.GET("/assets/locales/:file", s.signingMessages)
 	r.GET("/assets/handwriting.ttf", s.handwritingFont)

@@ -238,6 +238,9 @@ type gateRecipient struct {
 	Status         string `json:"status"`
 	// CodeSentTo is the masked address an emailed code goes to.
 	CodeSentTo string `json:"code_sent_to,omitempty"`
+	// Embedded: the recipient signs inside the integrator's product, which
+	// opens this page with a session of its own.
+	Embedded bool `json:"embedded,omitempty"`
 }
 
 func (s *Server) gateView(c *gin.Context, r *models.Recipient, env *models.Envelope) {
@@ -249,7 +252,7 @@ func (s *Server) gateView(c *gin.Context, r *models.Recipient, env *models.Envel
 	g := signingGate{
 		Envelope: gateEnvelope{ID: env.ID, Subject: env.Subject, Status: env.Status},
 		Recipient: gateRecipient{ID: r.ID, Locale: cmp.Or(r.Locale, env.Locale), Authentication: r.Authentication,
-			Status: r.Status},
+			Status: r.Status, Embedded: r.Embedded()},
 		Guard: guard,
 	}
 	if slices.Contains(models.Methods(r.Authentication), models.AuthEmailOTP) {

@@ -115,7 +115,7 @@ func (s *Server) requireSession(c *gin.Context, r *models.Recipient) (*models.Si
 // session is the verified signing session the request carries, if r's
 // setting asks for one; ok is true when none is needed.
 func (s *Server) session(c *gin.Context, r *models.Recipient) (session *models.SigningSession, ok bool) {
-	if len(models.Methods(r.Authentication)) == 0 {
+	if len(verification.Required(r)) == 0 {
 		return nil, true
 	}
 	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/signflow/signflow/internal/documents/typeset"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/locale"
 )
 
@@ -28,12 +29,30 @@ func signPageHeaders(c *gin.Context) {
 	c.Header("Referrer-Policy", "no-referrer")
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; "+
-		"style-src 'unsafe-inline'; img-src 'self' blob: data:; font-src 'self'; frame-src blob:; frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
+	frameAncestors(c, "'none'")
 }
 
+// frameAncestors sets who may frame the page: 'none', or an embedded
+// recipient's tenant's origins.
+func frameAncestors(c *gin.Context, sources string) {
+	if sources == "" {
+		sources = "'none'"
+	}
+	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; "+
+		"style-src 'unsafe-inline'; img-src 'self' blob: data:; font-src 'self'; frame-src blob:; frame-ancestors "+sources+
+		"; form-action 'none'; base-uri 'none'")
+}
+
+// signingPage is the page; an embedded recipient's may be framed by their
+// tenant's origins, anyone else's by no one.
 func (s *Server) signingPage(c *gin.Context) {
 	signPageHeaders(c)
+	ctx := c.Request.Context()
+	if r, err := s.Store.RecipientByTokenHash(ctx, signinglink.Hash(c.Param("token"))); err == nil {
+		if sources, err := s.Embedding.FrameAncestors(ctx, r); err == nil {
+			frameAncestors(c, sources)
+		}
+	}
 	c.Data(http.StatusOK, "text/html; charset=utf-8", signPageHTML)
 }
 

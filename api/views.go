@@ -56,6 +56,7 @@ type recipientView struct {
 	Meaning        string     `json:"meaning,omitempty"`
 	Locale         string     `json:"locale,omitempty"`
 	Authentication string     `json:"authentication"`
+	ClientUserID   string     `json:"client_user_id,omitempty"`
 	Status         string     `json:"status"`
 	NotifiedAt     *time.Time `json:"notified_at,omitempty"`
 	ViewedAt       *time.Time `json:"viewed_at,omitempty"`
@@ -143,7 +144,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	for _, r := range env.Recipients {
 		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
 			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Locale: r.Locale, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
-			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason})
+			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason, ClientUserID: r.ClientUserID})
 	}
 	v.Fields = fieldViews(env.Fields, "")
 	return v

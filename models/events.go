@@ -52,6 +52,10 @@ const (
 	EventSessionStarted = "session.started"
 	// EventAuthFailed is a wrong code; counted for rate limits.
 	EventAuthFailed = "auth.failed"
+	// EventIdentityAsserted: an integrator vouched for who an embedded
+	// recipient is (which client, how it authenticated them, when, from
+	// where), or that they signed in person before a host.
+	EventIdentityAsserted = "identity.asserted"
 	// EventLinkLocked: a link spent its failure budget and opens no more
 	// until the sender sends a new one.
 	EventLinkLocked = "recipient.link_locked"

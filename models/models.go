@@ -171,6 +171,11 @@ const (
 	AuthNone       = "none"
 )
 
+// AuthIntegrator is the factor of an embedded session: the integrator
+// vouched for the person it had authenticated itself. It is never a
+// recipient's setting.
+const AuthIntegrator = "integrator"
+
 // AuthMethods lists the authentication settings a recipient may have.
 var AuthMethods = []string{AuthEmailOTP, AuthAccessCode, AuthBoth, AuthNone}
 
@@ -210,7 +215,11 @@ type Recipient struct {
 	Locale         string `gorm:"size:16;not null;default:''"`
 	Authentication string `gorm:"size:16;not null;default:email_otp"`
 	AccessCodeHash string
-	Status         string `gorm:"size:16;not null"`
+	// ClientUserID is the integrator's own id of an embedded recipient, who
+	// signs inside the integrator's product and is sent no email; empty for
+	// everyone else.
+	ClientUserID string `gorm:"size:200;not null;default:''"`
+	Status       string `gorm:"size:16;not null"`
 	TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
 	LinkGeneration int    `gorm:"not null;default:1"`
 	// OpenedGeneration is the last link generation whose opening was audited.
@@ -224,6 +233,9 @@ type Recipient struct {
 	ErasedAt     *time.Time
 	ErasedReason string
 }
+
+// Embedded says the recipient signs inside the integrator's product.
+func (r *Recipient) Embedded() bool { return r.ClientUserID != "" }
 
 // Field is a box on a page that one recipient fills. Coordinates are
 // fractions of the page as the viewer sees it, origin top-left.

@@ -78,6 +78,10 @@ func TestIntegrationWalkthrough(t *testing.T) {
 	require.Contains(t, text, `"roles": [`)
 	require.Contains(t, text, `"created": 2`)
 	require.Contains(t, text, `"refused": 1`)
+
+	// Embedded signing: the session URL opens once.
+	require.Contains(t, text, `{"frame_origins":["http://localhost:3000"]}`)
+	require.Contains(t, text, "opened: 303\nagain: 410\n")
 	require.Contains(t, text, `"field":"recipients[0].email"`)
 	require.Contains(t, text, `"envelope_status":"in_progress","recipient_status":"signed"`)
 	require.Contains(t, text, `{"name":"salary","type":"text","value":"EUR 61000"}`)

@@ -150,6 +150,15 @@ func (e *envelope) register(ctx workflow.Context) error {
 
 func (e *envelope) closed() bool { return models.IsTerminal(e.status) }
 
+// emailed are the notifications of recipients who get email: embedded
+// recipients get none.
+func (e *envelope) emailed(notify []models.Notification) []models.Notification {
+	return slices.DeleteFunc(slices.Clone(notify), func(n models.Notification) bool {
+		i := slices.IndexFunc(e.in.Recipients, func(r contract.RecipientInput) bool { return r.ID == n.RecipientID })
+		return i >= 0 && e.in.Recipients[i].Embedded
+	})
+}
+
 // parties are the recipients as the routing rule sees them now.
 func (e *envelope) parties() []routing.Party {
 	out := make([]routing.Party, len(e.in.Recipients))
@@ -210,7 +219,12 @@ func (e *envelope) invite(ctx workflow.Context, order int) ([]models.Event, []mo
 		}
 		now := workflow.Now(ctx)
 		r.Status, r.NotifiedAt = models.RecipientNotified, &now
-		events = append(events, models.Event{Type: models.EventRecipientNotified, RecipientID: r.ID})
+		ev := models.Event{Type: models.EventRecipientNotified, RecipientID: r.ID}
+		if e.in.Recipients[i].Embedded {
+			// Their turn, told to the integrator by this event alone.
+			ev.Details = map[string]any{"channel": "embedded"}
+		}
+		events = append(events, ev)
 		owed = append(owed, models.Notification{RecipientID: r.ID, Kind: models.NotifyInvitation, Sequence: 1})
 	}
 	return events, owed
@@ -267,6 +281,9 @@ func (e *envelope) awaitOrder(ctx workflow.Context, order int) error {
 // nudge sends a reminder or warning to everyone pending in order.
 func (e *envelope) nudge(ctx workflow.Context, order int, kind string, seq int, eventType string) error {
 	for _, i := range e.pending(order) {
+		if e.in.Recipients[i].Embedded {
+			continue // the integrator reminds its own users
+		}
 		id := e.recipients[i].ID
 		ev := models.Event{Type: eventType, RecipientID: id, Details: map[string]any{"sequence": seq}}
 		if e.mailWithChange {
@@ -385,6 +402,7 @@ func (e *envelope) transition(ctx workflow.Context, events []models.Event, value
 		}
 	}
 	ev := events[0]
+	notify = e.emailed(notify)
 	t := models.Transition{
 		EnvelopeID: e.in.EnvelopeID,
 		TenantID:   e.in.TenantID,

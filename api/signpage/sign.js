@@ -7,7 +7,15 @@
   const token = location.pathname.split("/").pop();
   const api = "../v1/signing/" + encodeURIComponent(token);
   const $ = (id) => document.getElementById(id);
-  let bearer = "";
+  // An embedded session arrives in the URL's fragment, which no server or
+  // Referer sees: the session, the origin of the page framing this one
+  // (the only one told what happens) and where to go when done. The
+  // fragment is dropped from the address at once.
+  const embed = new URLSearchParams(location.hash.slice(1));
+  if (location.hash) history.replaceState(null, "", location.pathname);
+  const host = window.parent !== window ? embed.get("host") || "" : "";
+  const returnURL = embed.get("return") || "";
+  let bearer = embed.get("session") || "";
   let view = null;
   let lang = "en";
   let messages = {};
@@ -15,6 +23,22 @@
   // field: {text, initials} typed, or {png} drawn or uploaded.
   let adopted = null;
   let zoom = 1;
+
+  // tell lets the framing page know what happens, by postMessage to its
+  // origin alone; unframed, an action that ends the visit returns to the
+  // integrator's page, when it gave one.
+  function tell(type, detail) {
+    const message = Object.assign({ source: "signflow", type }, detail || {});
+    if (host) window.parent.postMessage(message, host);
+    else if (returnURL && ["signed", "approved", "declined", "reassigned"].includes(type)) {
+      const u = new URL(returnURL);
+      u.searchParams.set("event", type);
+      location.assign(u.toString());
+    }
+  }
+  if (host && window.ResizeObserver) {
+    new ResizeObserver(() => tell("resize", { height: document.documentElement.scrollHeight })).observe(document.documentElement);
+  }
 
   function t(key, args) {
     let msg = messages[key] || key;
@@ -50,6 +74,7 @@
     const type = resp.headers.get("Content-Type") || "";
     const data = type.includes("json") ? await resp.json() : await resp.blob();
     if (!resp.ok) {
+      if (resp.status === 401 && bearer) tell("session-expired");
       const err = new Error((data && data.detail) || t("page.failed", { status: resp.status }));
       err.problem = data;
       throw err;
@@ -76,11 +101,18 @@
     } catch (err) {
       await useLanguage("");
       $("subject").textContent = t("page.cannot_open");
+      tell("error", { status: err.problem && err.problem.status });
       throw err;
     }
     await useLanguage(view.recipient.locale);
     $("subject").textContent = view.envelope.subject;
+    tell("loaded", { envelope_id: view.envelope.id, recipient_id: view.recipient.id, verified: view.verified });
     if (view.verified) return ready();
+    if (view.recipient.embedded && view.recipient.authentication === "none") {
+      // Only the integrator's application opens an embedded recipient's page.
+      $("message").textContent = t("page.open_in_app");
+      return;
+    }
     // Until the second factor, the link shows only how to give it.
     if (view.verification.locked) {
       $("message").textContent = t("page.locked");
@@ -258,6 +290,7 @@
     else if (f.type !== "date_signed") input.dataset.field = f.id;
     input.addEventListener("input", progress);
     input.addEventListener("change", progress);
+    input.addEventListener("change", () => tell("field-changed", { field_id: f.id }));
     wrap.append(input);
     return wrap;
   }
@@ -415,6 +448,7 @@
       input.classList.add("handwriting");
     }
     progress();
+    tell("field-changed", { field_id: id });
   }
 
   // ---- sending ----
@@ -472,6 +506,7 @@
   // finish thanks the signer and, once everyone has signed, offers the
   // signed copies.
   function finish(result) {
+    tell(result.recipient_status === "approved" ? "approved" : "signed", { envelope_status: result.envelope_status });
     show("verify", false);
     show("signing", false);
     $("done-text").textContent = result.recipient_status === "approved" ? t("page.done_approved") : t("page.done_signed");
@@ -551,13 +586,13 @@
   $("decline-send").addEventListener("click", () => {
     $("error").textContent = "";
     if (!$("reason").value.trim()) { $("error").textContent = t("page.reason_needed"); $("reason").focus(); return; }
-    call("POST", "/decline", { reason: $("reason").value }).then(() => ended(t("page.declined"))).catch(fail);
+    call("POST", "/decline", { reason: $("reason").value }).then(() => { ended(t("page.declined")); tell("declined"); }).catch(fail);
   });
   $("reassign").addEventListener("click", () => { show("reassign-form", true); $("reassign-name").focus(); });
   $("reassign-send").addEventListener("click", () => {
     $("error").textContent = "";
     const body = { name: $("reassign-name").value, email: $("reassign-email").value, reason: $("reassign-reason").value };
-    call("POST", "/reassign", body).then(() => ended(t("page.reassigned", { name: body.name }))).catch(fail);
+    call("POST", "/reassign", body).then(() => { ended(t("page.reassigned", { name: body.name })); tell("reassigned"); }).catch(fail);
   });
 
   for (const tab of ["type", "draw", "upload"]) $("tab-" + tab).addEventListener("click", () => selectTab(tab));

@@ -157,7 +157,8 @@ func workflowInput(env *models.Envelope) contract.EnvelopeInput {
 		},
 	}
 	for _, r := range env.Recipients {
-		in.Recipients = append(in.Recipients, contract.RecipientInput{ID: r.ID, Role: r.Role, RoutingOrder: r.RoutingOrder})
+		in.Recipients = append(in.Recipients, contract.RecipientInput{ID: r.ID, Role: r.Role, RoutingOrder: r.RoutingOrder,
+			Embedded: r.Embedded()})
 	}
 	return in
 }

@@ -54,6 +54,10 @@ type RecipientRequest struct {
 	// Authentication is email_otp (default), access_code, both or none.
 	Authentication string `json:"authentication"`
 	AccessCode     string `json:"access_code"`
+	// ClientUserID makes the recipient embedded: the integrator's own id of
+	// the person, who signs inside the integrator's product through an
+	// embedded session and is sent no email.
+	ClientUserID string `json:"client_user_id,omitempty"`
 }
 
 // FieldRequest places a field. Recipient and Document are indexes into the
@@ -209,6 +213,10 @@ func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowN
 			errs.Add(field+".meaning", "say what the signature means in at most 200 characters; cc recipients do not sign")
 		}
 		validateAuthentication(errs, field, r, allowNone)
+		CheckPrintable(errs, field+".client_user_id", r.ClientUserID)
+		if len(r.ClientUserID) > 200 || (r.ClientUserID != "" && strings.TrimSpace(r.ClientUserID) != r.ClientUserID) {
+			errs.Add(field+".client_user_id", "give your own id of the person in at most 200 characters, without surrounding spaces")
+		}
 		if r.RoutingOrder != nil && *r.RoutingOrder < 1 {
 			errs.Add(field+".routing_order", "must be 1 or more")
 		}
@@ -314,7 +322,7 @@ func validateAuthentication(errs *FieldErrors, field string, r RecipientRequest,
 	switch {
 	case !slices.Contains(models.AuthMethods, auth):
 		errs.Add(field+".authentication", "must be one of %s", strings.Join(models.AuthMethods, ", "))
-	case auth == models.AuthNone && r.Role != models.RoleCC && !allowNone:
+	case auth == models.AuthNone && r.Role != models.RoleCC && !allowNone && r.ClientUserID == "":
 		errs.Add(field+".authentication", "this account requires a second factor for signers and approvers; choose email_otp, access_code or both")
 	case needsCode && r.AccessCode != placeholderCode && weakAccessCode(r.AccessCode) != "":
 		errs.Add(field+".access_code", "give an access code you will tell the recipient yourself: %s", weakAccessCode(r.AccessCode))
@@ -436,7 +444,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Locale: r.Locale, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
-			Authentication: authentication(r), AccessCodeHash: codeHash,
+			Authentication: authentication(r), AccessCodeHash: codeHash, ClientUserID: r.ClientUserID,
 		})
 	}
 	for i, f := range spec.Fields {

@@ -43,6 +43,37 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612070019_link_guards", Migrate: migrateLinkGuards},
 	{ID: "202612070020_former_identities", Migrate: migrateFormerIdentities},
 	{ID: "202612070021_envelope_list_by_creation", Migrate: migrateEnvelopeListByCreation},
+	{ID: "202612070022_embedding", Migrate: migrateEmbedding},
+}
+
+// migrateEmbedding adds embedded recipients, the tenants' embedding
+// origins and the one-time tickets that open embedded sessions.
+func migrateEmbedding(tx *gorm.DB) error {
+	if err := tx.Exec("ALTER TABLE recipients ADD COLUMN client_user_id VARCHAR(200) NOT NULL DEFAULT ''").Error; err != nil {
+		return fmt.Errorf("add recipients.client_user_id: %w", err)
+	}
+	type embedSettings struct {
+		TenantID  string `gorm:"primaryKey;size:64"`
+		Origins   string `gorm:"not null;default:''"`
+		UpdatedAt time.Time
+	}
+	type embedTicket struct {
+		TokenHash      string `gorm:"primaryKey;size:64"`
+		TenantID       string `gorm:"size:64;not null"`
+		EnvelopeID     string `gorm:"size:36;not null"`
+		RecipientID    string `gorm:"size:36;not null;index:idx_embed_tickets_recipient_id"`
+		LinkGeneration int    `gorm:"not null"`
+		ClientID       string `gorm:"size:64;not null"`
+		AssertedBy     string `gorm:"size:100;not null"`
+		ClientIP       string `gorm:"size:64;not null"`
+		InPersonHost   string `gorm:"size:200;not null;default:''"`
+		FrameOrigin    string `gorm:"size:300;not null;default:''"`
+		ReturnURL      string `gorm:"size:2000;not null;default:''"`
+		CreatedAt      time.Time
+		ExpiresAt      time.Time `gorm:"not null"`
+		UsedAt         *time.Time
+	}
+	return createTables(tx, []table{{"embed_settings", &embedSettings{}}, {"embed_tickets", &embedTicket{}}})
 }
 
 // migrateEnvelopeListByCreation serves a tenant's envelope list, newest

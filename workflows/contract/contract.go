@@ -161,6 +161,10 @@ type RecipientInput struct {
 	ID           string `json:"id"`
 	Role         string `json:"role"`
 	RoutingOrder int    `json:"routing_order"`
+	// Embedded recipients sign inside the integrator's product: they are
+	// sent no email (the integrator hears of their turn from the
+	// recipient.notified event).
+	Embedded bool `json:"embedded,omitempty"`
 }
 
 // Settings are the envelope's timers.

@@ -22,7 +22,12 @@ func authentication(r models.Recipient, acted models.Event) string {
 	text := "signing link sent to their email address"
 	names := map[string]string{models.AuthEmailOTP: "a one-time code emailed to that address", models.AuthAccessCode: "an access code given by the sender"}
 	methods := models.Methods(r.Authentication)
-	if len(methods) == 0 {
+	switch {
+	case r.Embedded() && len(methods) == 0:
+		return "signed inside the sender's application, on its word of who they are (below); no email sent"
+	case r.Embedded():
+		text = "signed inside the sender's application, on its word of who they are (below)"
+	case len(methods) == 0:
 		return text + "; no second factor (allowed by the account's settings)"
 	}
 	for _, m := range methods {
@@ -30,6 +35,16 @@ func authentication(r models.Recipient, acted models.Event) string {
 	}
 	if id, ok := acted.Details["session_id"]; ok {
 		text += fmt.Sprintf("; verified at %v in session %v", acted.Details["verified_at"], id)
+	}
+	return text
+}
+
+// assertion states an integrator's word on who a recipient is.
+func assertion(e models.Event) string {
+	text := fmt.Sprintf("by client %v (%v), asked at %v from %v, opened at %s from %s", e.Details["client_id"], e.Details["asserted_by"],
+		e.Details["asserted_at"], e.Details["client_ip"], e.OccurredAt.UTC().Format("2006-01-02 15:04 MST"), orDash(e.IP))
+	if host, ok := e.Details["in_person_host"]; ok {
+		text += fmt.Sprintf("; signed in person before %v, on the host's device", host)
 	}
 	return text
 }
@@ -42,8 +57,11 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		d.Documents = append(d.Documents, Document{Name: doc.Name, OriginalSHA256: doc.SHA256, FinalSHA256: finalIfDone(env, doc)})
 	}
 	acted := map[string]models.Event{}
-	reassigned := map[string][]string{}
+	reassigned, asserted := map[string][]string{}, map[string][]string{}
 	for _, e := range events {
+		if e.Type == models.EventIdentityAsserted {
+			asserted[e.RecipientID] = append(asserted[e.RecipientID], assertion(e))
+		}
 		if slices.Contains(models.ActedEvents, e.Type) {
 			acted[e.RecipientID] = e
 		}
@@ -61,7 +79,8 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		e := acted[r.ID]
 		cr := Recipient{Name: r.Name, Email: r.Email, Role: r.Role, Meaning: r.Meaning, Status: r.Status,
 			Authentication: authentication(r, e), SentAt: r.NotifiedAt, ViewedAt: r.ViewedAt, ActedAt: r.ActedAt,
-			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent), Reassignments: reassigned[r.ID]}
+			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent), Reassignments: reassigned[r.ID],
+			Assertions: asserted[r.ID]}
 		for _, f := range env.Fields {
 			if f.RecipientID == r.ID && f.Type == models.FieldAttachment {
 				if a, ok := models.ParseAttachment(f.Value); ok {

@@ -52,6 +52,10 @@ type Recipient struct {
 	Reassignments []string
 	// Attachments are the files they attached, each with its SHA-256.
 	Attachments []string
+	// Assertions are the integrators' words on who they are: which
+	// client, how it authenticated them, when, from where; and the host
+	// before whom they signed in person.
+	Assertions []string
 }
 
 // Event is one line of the audit trail.
@@ -137,6 +141,9 @@ func lines(d Data) []line {
 		}
 		for _, text := range r.Attachments {
 			ls = append(ls, wrap("   Attached: ", text)...)
+		}
+		for _, text := range r.Assertions {
+			ls = append(ls, wrap("   Identity asserted: ", text)...)
 		}
 		ls = append(ls,
 			stamp("   Authentication: "+r.Authentication),

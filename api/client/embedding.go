@@ -1,0 +1,49 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// SetEmbeddingOrigins sets the origins that may frame the tenant's
+// embedded signing pages (https, or http on localhost).
+func (c *Client) SetEmbeddingOrigins(ctx context.Context, origins []string) error {
+	body, _ := json.Marshal(map[string][]string{"frame_origins": origins})
+	_, err := c.Do(ctx, http.MethodPut, "/v1/embedding", "application/json", body, "")
+	return err
+}
+
+// EmbeddedSessionRequest asks for an embedded session: how you
+// authenticated the person, the origin that frames the page, where an
+// unframed page returns, and the host of an in-person signing.
+type EmbeddedSessionRequest struct {
+	AuthenticatedBy string `json:"authenticated_by"`
+	FrameOrigin     string `json:"frame_origin,omitempty"`
+	ReturnURL       string `json:"return_url,omitempty"`
+	InPersonHost    string `json:"in_person_host,omitempty"`
+}
+
+// EmbeddedSession is a one-time URL to open before ExpiresAt.
+type EmbeddedSession struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// EmbeddedSession mints a session for a recipient of an envelope.
+func (c *Client) EmbeddedSession(ctx context.Context, envelopeID, recipientID string, req EmbeddedSessionRequest) (*EmbeddedSession, error) {
+	body, _ := json.Marshal(req)
+	path := "/v1/envelopes/" + url.PathEscape(envelopeID) + "/recipients/" + url.PathEscape(recipientID) + "/embedded-session"
+	resp, err := c.Do(ctx, http.MethodPost, path, "application/json", body, "")
+	if err != nil {
+		return nil, err
+	}
+	var s EmbeddedSession
+	if err := resp.Decode(&s); err != nil {
+		return nil, fmt.Errorf("signflow: decode embedded session: %w", err)
+	}
+	return &s, nil
+}

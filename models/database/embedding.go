@@ -1,0 +1,70 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/signflow/signflow/models"
+)
+
+// ErrTicketSpent is an embedded-session ticket already used or expired.
+var ErrTicketSpent = errors.New("the embedded session has been opened already or has expired")
+
+// SetEmbedSettings stores a tenant's embedding origins.
+func (s *Store) SetEmbedSettings(ctx context.Context, e models.EmbedSettings) error {
+	e.UpdatedAt = time.Now().UTC()
+	if err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&e).Error; err != nil {
+		return fmt.Errorf("store embedding origins: %w", err)
+	}
+	return nil
+}
+
+// EmbedSettingsOf is a tenant's embedding origins; a tenant without any
+// allows no framing.
+func (s *Store) EmbedSettingsOf(ctx context.Context, tenantID string) (models.EmbedSettings, error) {
+	var e models.EmbedSettings
+	err := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID).Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return models.EmbedSettings{TenantID: tenantID}, nil
+	}
+	if err != nil {
+		return e, fmt.Errorf("load embedding origins: %w", err)
+	}
+	return e, nil
+}
+
+// CreateEmbedTicket stores a new ticket.
+func (s *Store) CreateEmbedTicket(ctx context.Context, t *models.EmbedTicket) error {
+	if err := s.DB.WithContext(ctx).Create(t).Error; err != nil {
+		return fmt.Errorf("store embedded-session ticket: %w", err)
+	}
+	return nil
+}
+
+// UseEmbedTicket spends the ticket of hash at now: it opens once, before
+// it expires, however many requests race for it. ErrNotFound for a hash no
+// ticket has, ErrTicketSpent for one used or expired.
+func (s *Store) UseEmbedTicket(ctx context.Context, hash string, now time.Time) (*models.EmbedTicket, error) {
+	res := s.DB.WithContext(ctx).Model(&models.EmbedTicket{}).
+		Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hash, now).Update("used_at", now)
+	if res.Error != nil {
+		return nil, fmt.Errorf("use embedded-session ticket: %w", res.Error)
+	}
+	var t models.EmbedTicket
+	err := s.DB.WithContext(ctx).Where("token_hash = ?", hash).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, models.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load embedded-session ticket: %w", err)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrTicketSpent
+	}
+	return &t, nil
+}
