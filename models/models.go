@@ -218,8 +218,8 @@ type Recipient struct {
 	// ClientUserID is the integrator's own id of an embedded recipient, who
 	// signs inside the integrator's product and is sent no email; empty for
 	// everyone else.
-	ClientUserID string `gorm:"size:200;not null;default:''"`
-	Status       string `gorm:"size:16;not null"`
+	ClientUserID   string `gorm:"size:200;not null;default:''"`
+	Status         string `gorm:"size:16;not null"`
 	TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
 	LinkGeneration int    `gorm:"not null;default:1"`
 	// OpenedGeneration is the last link generation whose opening was audited.
