@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,7 +111,7 @@ func (s *Server) limitLinks(c *gin.Context) {
 		key   string
 		limit int
 	}{
-		{"link:" + signinglink.Hash(c.Param("token"))[:48], linkRequestsPerMinute},
+		{"link:" + signinglink.Hash(cmp.Or(c.Param("token"), c.Param("ticket")))[:48], linkRequestsPerMinute},
 		{"addr:" + c.ClientIP(), addressRequestsPerMinute},
 	}
 	for _, b := range buckets {

@@ -23,6 +23,7 @@ import (
 	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/platform/admission"
 	"github.com/signflow/signflow/internal/platform/metrics"
+	"github.com/signflow/signflow/internal/publiclinks"
 	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/verification"
@@ -67,6 +68,8 @@ type Server struct {
 	Signers *signers.Service
 	// Embedding mints and opens embedded sessions.
 	Embedding *embedding.Service
+	// PublicLinks runs templates' self-serve links.
+	PublicLinks *publiclinks.Service
 	// Eraser erases a person's data at their request.
 	Eraser *erasure.Eraser
 	// Metrics counts requests and envelopes; nil counts nothing.
@@ -166,6 +169,9 @@ func (s *Server) Handler() http.Handler {
 	sender.GET("/templates/:id", read, s.getTemplate)
 	sender.PUT("/templates/:id", write, envelopeBody, s.updateTemplate)
 	sender.DELETE("/templates/:id", write, s.deleteTemplate)
+	sender.GET("/templates/:id/public-link", read, s.getPublicLink)
+	sender.PUT("/templates/:id/public-link", write, small, s.putPublicLink)
+	sender.POST("/templates/:id/public-link/rotate", write, small, s.rotatePublicLink)
 	sender.POST("/bulk-sends", write, limitBody(maxBulkBody), s.idempotent, s.createBulkSend)
 	sender.GET("/bulk-sends/:id", read, s.getBulkSend)
 	sender.GET("/bulk-sends/:id/rows", read, s.bulkRows)
@@ -195,11 +201,16 @@ func (s *Server) Handler() http.Handler {
 	link.POST("/signing/:token/decline", small, s.knownLink, s.idempotent, s.decline)
 	link.POST("/signing/:token/reassign", small, s.knownLink, s.idempotent, s.reassign)
 	link.GET("/copies/:token/documents/:doc", s.completedCopy)
+	// Self-serve links: each start makes an envelope, so none is replayed.
+	link.GET("/public/:token", s.publicOffer)
+	link.POST("/public/:token/start", small, s.startPublic)
 
 	s.codecRoutes(r)
 
 	r.GET("/sign/:token", s.limitLinks, s.signingPage)
 	r.GET("/embed/:ticket", s.limitLinks, s.openEmbedded)
+	r.GET("/p/:token", s.limitLinks, s.publicPage)
+	r.GET("/assets/public.js", s.publicScript)
 	r.GET("/assets/embed/v1/signflow.js", s.embedScript)
 	r.GET("/assets/sign.js", s.signingScript)
 	r.GET("/assets/locales/:file", s.signingMessages)

@@ -30,6 +30,7 @@ import (
 	"github.com/signflow/signflow/internal/platform/config"
 	"github.com/signflow/signflow/internal/platform/metrics"
 	"github.com/signflow/signflow/internal/platform/tracing"
+	"github.com/signflow/signflow/internal/publiclinks"
 	"github.com/signflow/signflow/internal/sending"
 	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
@@ -150,6 +151,7 @@ func (sys *System) API() *api.Server {
 		Metrics: d.Metrics, Eraser: &erasure.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
 		Signers: &signers.Service{Blobs: d.Blobs, Workflows: sys.workflows},
 	}
+	srv.PublicLinks = &publiclinks.Service{Store: d.Store, Links: d.Links, Sender: srv.Sender, PublicURL: s.PublicURL, Now: s.Now}
 	srv.Embedding = &embedding.Service{Store: d.Store, Links: d.Links, Verifier: srv.Verifier, PublicURL: s.PublicURL, Now: s.Now}
 	if d.Tracing != nil {
 		srv.Tracer, srv.TracePropagator = d.Tracing.Tracer("signflow-api"), tracing.Propagator

@@ -44,6 +44,23 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612070020_former_identities", Migrate: migrateFormerIdentities},
 	{ID: "202612070021_envelope_list_by_creation", Migrate: migrateEnvelopeListByCreation},
 	{ID: "202612070022_embedding", Migrate: migrateEmbedding},
+	{ID: "202612070023_public_links", Migrate: migratePublicLinks},
+}
+
+// migratePublicLinks adds templates' self-serve links.
+func migratePublicLinks(tx *gorm.DB) error {
+	type publicLink struct {
+		TemplateID string `gorm:"primaryKey;size:36"`
+		TenantID   string `gorm:"size:64;not null"`
+		Generation int    `gorm:"not null"`
+		TokenHash  string `gorm:"size:64;not null;uniqueIndex:idx_public_links_token_hash"`
+		Enabled    bool   `gorm:"not null"`
+		MaxUses    int    `gorm:"not null;default:0"`
+		Uses       int    `gorm:"not null;default:0"`
+		ExpiresAt  *time.Time
+		UpdatedAt  time.Time
+	}
+	return createTables(tx, []table{{"public_links", &publicLink{}}})
 }
 
 // migrateEmbedding adds embedded recipients, the tenants' embedding
