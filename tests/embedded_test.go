@@ -1,7 +1,9 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/signflow/signflow/api/client"
+	"github.com/signflow/signflow/models"
 	"github.com/stretchr/testify/require"
 )
 
@@ -226,4 +230,40 @@ func TestAHostPageFramesTheSigningPage(t *testing.T) {
 	strangerPage = hostPage(mint(allowed.URL), "3000")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(stranger.URL)))
 	require.Equal(t, []string{"error"}, heard("error"), "a page the tenant did not allow never loads the session")
+}
+
+// TestTheGoClientEmbedsAndLinks: the Go client sets the embedding origins,
+// mints an embedded session and runs a template's self-serve link.
+func TestTheGoClientEmbedsAndLinks(t *testing.T) {
+	t.Parallel()
+	tenant := "go-client-" + newTestID()
+	c, secret := newClient(t, tenant, models.Scopes...)
+	api := client.New(t.Context(), client.Config{BaseURL: suite.apiURL, ClientID: c.ID, ClientSecret: secret})
+	require.NoError(t, api.SetEmbeddingOrigins(t.Context(), []string{"https://app.example.com"}))
+	env, err := api.CreateEnvelope(t.Context(), jsonEnvelope(t, []J{embedded(unique("gus"))}, []J{fieldAt(0, "signature", 1, aliceSig)}), "")
+	require.NoError(t, err)
+	var created J
+	require.NoError(t, json.Unmarshal(env.Raw, &created))
+	session, err := api.EmbeddedSession(t.Context(), env.ID, str(created, "recipients", 0, "id"),
+		client.EmbeddedSessionRequest{AuthenticatedBy: "sso", FrameOrigin: "https://app.example.com"})
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(session.URL, suite.apiURL+"/embed/"))
+	_, err = api.EmbeddedSession(t.Context(), env.ID, str(created, "recipients", 0, "id"),
+		client.EmbeddedSessionRequest{AuthenticatedBy: "sso", FrameOrigin: "https://evil.example.com"})
+	var apiErr *client.Error
+	require.ErrorAs(t, err, &apiErr)
+	require.Equal(t, http.StatusUnprocessableEntity, apiErr.Status)
+
+	body, err := io.ReadAll(jsonBody(t, waiverTemplate(t)))
+	require.NoError(t, err)
+	resp, err := api.Do(t.Context(), http.MethodPost, "/v1/templates", "application/json", body, "")
+	require.NoError(t, err)
+	var tmpl J
+	require.NoError(t, resp.Decode(&tmpl))
+	link, err := api.SetPublicLink(t.Context(), str(tmpl, "id"), true, 1, nil)
+	require.NoError(t, err)
+	require.True(t, link.Enabled)
+	rotated, err := api.RotatePublicLink(t.Context(), str(tmpl, "id"))
+	require.NoError(t, err)
+	require.NotEqual(t, link.URL, rotated.URL)
 }

@@ -47,3 +47,39 @@ func (c *Client) EmbeddedSession(ctx context.Context, envelopeID, recipientID st
 	}
 	return &s, nil
 }
+
+// PublicLink is a template's self-serve link.
+type PublicLink struct {
+	URL       string     `json:"url"`
+	Enabled   bool       `json:"enabled"`
+	MaxUses   int        `json:"max_uses"`
+	Uses      int        `json:"uses"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// SetPublicLink turns a template's self-serve link on or off, bounded by
+// maxUses (0: no bound) and expiresAt (nil: none).
+func (c *Client) SetPublicLink(ctx context.Context, templateID string, enabled bool, maxUses int, expiresAt *time.Time) (*PublicLink, error) {
+	body, _ := json.Marshal(struct {
+		Enabled   bool       `json:"enabled"`
+		MaxUses   int        `json:"max_uses"`
+		ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	}{enabled, maxUses, expiresAt})
+	return c.publicLink(c.Do(ctx, http.MethodPut, "/v1/templates/"+url.PathEscape(templateID)+"/public-link", "application/json", body, ""))
+}
+
+// RotatePublicLink gives a template's link a new URL; the old one stops working.
+func (c *Client) RotatePublicLink(ctx context.Context, templateID string) (*PublicLink, error) {
+	return c.publicLink(c.Do(ctx, http.MethodPost, "/v1/templates/"+url.PathEscape(templateID)+"/public-link/rotate", "", nil, ""))
+}
+
+func (c *Client) publicLink(resp *Response, err error) (*PublicLink, error) {
+	if err != nil {
+		return nil, err
+	}
+	var l PublicLink
+	if err := resp.Decode(&l); err != nil {
+		return nil, fmt.Errorf("signflow: decode public link: %w", err)
+	}
+	return &l, nil
+}
