@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -111,7 +112,7 @@ func (s *Server) limitLinks(c *gin.Context) {
 		key   string
 		limit int
 	}{
-		{"link:" + signinglink.Hash(cmp.Or(c.Param("token"), c.Param("ticket")))[:48], linkRequestsPerMinute},
+		{"link:" + signinglink.Hash(linkCredential(c))[:48], linkRequestsPerMinute},
 		{"addr:" + c.ClientIP(), addressRequestsPerMinute},
 	}
 	for _, b := range buckets {
@@ -127,6 +128,14 @@ func (s *Server) limitLinks(c *gin.Context) {
 		}
 	}
 	c.Next()
+}
+
+// linkCredential is what a link route's request holds instead of an
+// access token: the token or ticket in its path, or an editor session's
+// bearer token.
+func linkCredential(c *gin.Context) string {
+	bearer, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	return cmp.Or(c.Param("token"), c.Param("ticket"), c.Param("session"), bearer)
 }
 
 // userAgent is the request's User-Agent as recorded: at most maxUserAgent

@@ -17,6 +17,7 @@ import (
 
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/editing"
 	"github.com/signflow/signflow/internal/embedding"
 	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/keys/accesstoken"
@@ -70,6 +71,8 @@ type Server struct {
 	Embedding *embedding.Service
 	// PublicLinks runs templates' self-serve links.
 	PublicLinks *publiclinks.Service
+	// Editing runs embedded field editors' sessions.
+	Editing *editing.Service
 	// Eraser erases a person's data at their request.
 	Eraser *erasure.Eraser
 	// Metrics counts requests and envelopes; nil counts nothing.
@@ -172,6 +175,7 @@ func (s *Server) Handler() http.Handler {
 	sender.GET("/templates/:id/public-link", read, s.getPublicLink)
 	sender.PUT("/templates/:id/public-link", write, small, s.putPublicLink)
 	sender.POST("/templates/:id/public-link/rotate", write, small, s.rotatePublicLink)
+	sender.POST("/templates/:id/editor-session", write, small, s.createEditorSession)
 	sender.POST("/bulk-sends", write, limitBody(maxBulkBody), s.idempotent, s.createBulkSend)
 	sender.GET("/bulk-sends/:id", read, s.getBulkSend)
 	sender.GET("/bulk-sends/:id/rows", read, s.bulkRows)
@@ -205,12 +209,21 @@ func (s *Server) Handler() http.Handler {
 	link.GET("/public/:token", s.publicOffer)
 	link.POST("/public/:token/start", small, s.startPublic)
 
+	// The field editor's routes: an editor session's token, paced per
+	// address, is the credential.
+	editor := v1.Group("/editor", s.limitLinks, s.editorSession)
+	editor.GET("", s.editorDraft)
+	editor.GET("/documents/:doc/pages/:page", s.editorPage)
+	editor.PUT("/fields", limitBody(s.maxRequestBytes()), s.saveEditorFields)
+
 	s.codecRoutes(r)
 
 	r.GET("/sign/:token", s.limitLinks, s.signingPage)
 	r.GET("/embed/:ticket", s.limitLinks, s.openEmbedded)
 	r.GET("/p/:token", s.limitLinks, s.publicPage)
 	r.GET("/assets/public.js", s.publicScript)
+	r.GET("/edit/:session", s.limitLinks, s.editorPageView)
+	r.GET("/assets/editor.js", s.editorScript)
 	r.GET("/assets/embed/v1/signflow.js", s.embedScript)
 	r.GET("/assets/sign.js", s.signingScript)
 	r.GET("/assets/locales/:file", s.signingMessages)

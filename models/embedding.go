@@ -35,3 +35,15 @@ type EmbedTicket struct {
 	ExpiresAt    time.Time `gorm:"not null"`
 	UsedAt       *time.Time
 }
+
+// EditorSession lets a browser edit one template's fields for a while, on
+// a token an integrator's backend minted for it: never the client's own
+// credentials. Only its hash is stored.
+type EditorSession struct {
+	TokenHash  string `gorm:"primaryKey;size:64"`
+	TenantID   string `gorm:"size:64;not null"`
+	TemplateID string `gorm:"size:36;not null"`
+	ClientID   string `gorm:"size:64;not null"`
+	CreatedAt  time.Time
+	ExpiresAt  time.Time `gorm:"not null"`
+}

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/signflow/signflow/api/client"
 	"github.com/signflow/signflow/models"
 	"github.com/stretchr/testify/require"
@@ -266,4 +268,105 @@ func TestTheGoClientEmbedsAndLinks(t *testing.T) {
 	rotated, err := api.RotatePublicLink(t.Context(), str(tmpl, "id"))
 	require.NoError(t, err)
 	require.NotEqual(t, link.URL, rotated.URL)
+}
+
+// TestTheFieldEditorPlacesFieldsThatThenSend: the integrator's page frames
+// the field editor of a template on an editor session its backend minted
+// (never its own credentials); a person places a text field and a number
+// field by pointing and a checkbox from the keyboard alone, moves it with
+// the arrows and saves; the template's new version has the fields, and an
+// envelope sent from it carries them. The editor has no accessibility
+// violations.
+func TestTheFieldEditorPlacesFieldsThatThenSend(t *testing.T) {
+	t.Parallel()
+	requireTool(t, "chromium")
+	api := newTenantAPI(t, suite.apiURL).call
+	var page string
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(page))
+	}))
+	t.Cleanup(host.Close)
+	status, _ := api(http.MethodPut, "/v1/embedding", J{"frame_origins": []string{host.URL}})
+	require.Equal(t, http.StatusOK, status)
+	status, tmpl := api(http.MethodPost, "/v1/templates", waiverTemplate(t))
+	require.Equal(t, http.StatusCreated, status, "%v", tmpl)
+	id := str(tmpl, "id")
+	status, problem := api(http.MethodPost, "/v1/templates/"+id+"/editor-session", J{"frame_origin": "https://evil.example.com"})
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", problem)
+	status, session := api(http.MethodPost, "/v1/templates/"+id+"/editor-session", J{"frame_origin": host.URL})
+	require.Equal(t, http.StatusCreated, status, "%v", session)
+	status, _ = sendWith(t, http.MethodGet, suite.apiURL+"/v1/editor", "", nil, map[string]string{"Authorization": "Bearer made-up"})
+	require.Equal(t, http.StatusUnauthorized, status)
+
+	ctx := browser(t)
+	// A desktop's screen, tall enough for a whole page at once.
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1000, 2400)))
+	// The editor alone, checked for accessibility.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(str(session, "url")), chromedp.WaitVisible(chromedp.CSS(`.page img[src^="blob:"]`))))
+	require.Empty(t, axe(t, ctx), "the field editor has no accessibility violations")
+
+	page = fmt.Sprintf(`<!doctype html><html lang="en"><title>Templates</title>
+<script src="%s/assets/embed/v1/signflow.js"></script>
+<signflow-field-editor url="%s" label="Place the fields"></signflow-field-editor>
+<script>
+  window.heard = [];
+  const el = document.querySelector("signflow-field-editor");
+  for (const type of ["loaded", "field-added", "saved", "error"]) el.addEventListener("signflow:" + type, () => window.heard.push(type));
+</script></html>`, suite.apiURL, str(session, "url"))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(host.URL)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.heard && window.heard.includes("loaded")`, chromedp.WithPollingTimeout(time.Minute)))
+	require.NoError(t, err)
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.JSPath(`document.querySelector("signflow-field-editor").shadowRoot.querySelector("iframe")`)))
+	require.NoError(t, err)
+	in := chromedp.FromNode(frames[0])
+	typeIndex := func(name string) string {
+		return fmt.Sprint(slices.Index([]string{"signature", "initials", "date_signed", "text", "checkbox", "number"}, name))
+	}
+	steps := []struct {
+		name string
+		step chromedp.Action[chromedp.Void]
+	}{
+		{"page drawn", chromedp.WaitVisible(chromedp.CSS(`.page[data-page="1"] img[src^="blob:"]`), in)},
+		// By pointing: a text field where the page is pressed, moved down
+		// from the keyboard, then a number field where the page is pressed.
+		{"text chosen", chromedp.SetValue(chromedp.CSS("#new-type"), typeIndex("text"), in)},
+		{"page pressed", chromedp.Click(chromedp.CSS(`.page[data-page="1"]`), in)},
+		{"text placed", chromedp.WaitVisible(chromedp.CSS(`.field[data-index="1"]`), in)},
+		{"text moved", chromedp.Steps(chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)),
+			chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)))},
+		{"number chosen", chromedp.SetValue(chromedp.CSS("#new-type"), typeIndex("number"), in)},
+		{"page pressed again", chromedp.Click(chromedp.CSS(`.page[data-page="1"]`), in)},
+		{"number placed", chromedp.WaitVisible(chromedp.CSS(`.field[data-index="2"]`), in)},
+		// From the keyboard alone: a checkbox added, then moved right.
+		{"checkbox chosen", chromedp.SetValue(chromedp.CSS("#new-type"), typeIndex("checkbox"), in)},
+		{"add focused", chromedp.Focus(chromedp.CSS("#add"), in)},
+		{"enter", chromedp.KeyEvent("\r")},
+		{"checkbox placed", chromedp.WaitVisible(chromedp.CSS(`.field[data-index="3"]`), in)},
+		{"arrows", chromedp.Steps(chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))},
+		{"saved", chromedp.Click(chromedp.CSS("#save"), in)},
+	}
+	for _, s := range steps {
+		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := chromedp.Do(stepCtx, s.step)
+		cancel()
+		require.NoError(t, err, "step %q", s.name)
+	}
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`window.heard.includes("saved")`, chromedp.WithPollingTimeout(time.Minute)))
+	require.NoError(t, err, "the host hears the save")
+
+	status, saved := api(http.MethodGet, "/v1/templates/"+id, nil)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, float64(2), saved["version"])
+	fields := at(saved, "fields").([]any)
+	require.Len(t, fields, 4)
+	require.Equal(t, []any{"signature", "text", "number", "checkbox"}, []any{str(fields[0], "type"), str(fields[1], "type"), str(fields[2], "type"), str(fields[3], "type")})
+	require.InDelta(t, 0.35, at(fields[1], "x"), 0.02, "the text field is where the page was pressed")
+	require.InDelta(t, 0.485+0.1, at(fields[1], "y"), 0.02, "then moved down from the keyboard")
+	require.InDelta(t, 0.485, at(fields[2], "y"), 0.02, "the number field is where the page was pressed")
+	require.InDelta(t, 0.485+0.015, at(fields[3], "x"), 0.0001, "three arrow steps of 0.005 moved the checkbox right")
+
+	status, env := api(http.MethodPost, "/v1/envelopes", J{"template_id": id, "roles": []J{{"role": "Climber", "name": "Cleo", "email": unique("cleo")}}})
+	require.Equal(t, http.StatusCreated, status, "%v", env)
+	require.Len(t, at(env, "fields"), 4, "an envelope sent from the template carries the placed fields")
 }

@@ -1,18 +1,26 @@
-// Signflow embed, version 1: <signflow-signing url="..."> frames the
-// signing page of an embedded session (the url your backend got from
-// POST /v1/envelopes/{id}/recipients/{rid}/embedded-session), sizes itself
-// to the page, and turns what the page tells it into DOM events on the
-// element: signflow:loaded, signflow:field-changed, signflow:signed,
-// signflow:approved, signflow:declined, signflow:reassigned,
-// signflow:session-expired and signflow:error (also when the page does not
-// load within the element's timeout, in milliseconds, 15000 by default:
-// an expired or used session, or an origin the tenant does not allow).
-// Messages are taken only from the framed page, at the url's origin.
+// Signflow embed, version 1. Two elements frame a page of Signflow's, size
+// themselves to it, and turn what it tells them into DOM events:
+//
+// <signflow-signing url="..."> frames the signing page of an embedded
+// session (the url your backend got from POST /v1/envelopes/{id}/
+// recipients/{rid}/embedded-session): signflow:loaded,
+// signflow:field-changed, signflow:signed, signflow:approved,
+// signflow:declined, signflow:reassigned, signflow:session-expired.
+//
+// <signflow-field-editor url="..."> frames the field editor of a template
+// (the url of POST /v1/templates/{id}/editor-session): signflow:loaded,
+// signflow:field-added, signflow:saved (detail.version),
+// signflow:session-expired.
+//
+// Both fire signflow:error, also when the page does not load within the
+// element's timeout, in milliseconds, 15000 by default: an expired or used
+// session, or an origin the tenant does not allow. Messages are taken only
+// from the framed page, at the url's origin.
 "use strict";
 (function () {
   if (customElements.get("signflow-signing")) return;
 
-  class SignflowSigning extends HTMLElement {
+  class SignflowFrame extends HTMLElement {
     static get observedAttributes() { return ["url"]; }
 
     connectedCallback() {
@@ -21,7 +29,7 @@
         const style = document.createElement("style");
         style.textContent = ":host{display:block;min-height:480px}iframe{display:block;width:100%;height:100%;min-height:inherit;border:0}";
         this.frame = document.createElement("iframe");
-        this.frame.setAttribute("title", this.getAttribute("label") || "Signing");
+        this.frame.setAttribute("title", this.getAttribute("label") || this.constructor.label);
         root.append(style, this.frame);
       }
       this.onMessage = (e) => this.receive(e);
@@ -71,5 +79,6 @@
     }
   }
 
-  customElements.define("signflow-signing", SignflowSigning);
+  customElements.define("signflow-signing", class extends SignflowFrame { static label = "Signing"; });
+  customElements.define("signflow-field-editor", class extends SignflowFrame { static label = "Field editor"; });
 })();

@@ -17,6 +17,7 @@ import (
 	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/editing"
 	"github.com/signflow/signflow/internal/embedding"
 	"github.com/signflow/signflow/internal/erasure"
 	"github.com/signflow/signflow/internal/evidence"
@@ -151,6 +152,7 @@ func (sys *System) API() *api.Server {
 		Metrics: d.Metrics, Eraser: &erasure.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
 		Signers: &signers.Service{Blobs: d.Blobs, Workflows: sys.workflows},
 	}
+	srv.Editing = &editing.Service{Store: d.Store, Blobs: d.Blobs, Rules: srv.Sender.Rules, PublicURL: s.PublicURL, Now: s.Now}
 	srv.PublicLinks = &publiclinks.Service{Store: d.Store, Links: d.Links, Sender: srv.Sender, PublicURL: s.PublicURL, Now: s.Now}
 	srv.Embedding = &embedding.Service{Store: d.Store, Links: d.Links, Verifier: srv.Verifier, PublicURL: s.PublicURL, Now: s.Now}
 	if d.Tracing != nil {

@@ -68,3 +68,25 @@ func (s *Store) UseEmbedTicket(ctx context.Context, hash string, now time.Time) 
 	}
 	return &t, nil
 }
+
+// CreateEditorSession stores a new field editor's token.
+func (s *Store) CreateEditorSession(ctx context.Context, e *models.EditorSession) error {
+	if err := s.DB.WithContext(ctx).Create(e).Error; err != nil {
+		return fmt.Errorf("store editor session: %w", err)
+	}
+	return nil
+}
+
+// EditorSessionByHash is the editor session of a token's hash, if it has
+// not expired at now; ErrNotFound otherwise.
+func (s *Store) EditorSessionByHash(ctx context.Context, hash string, now time.Time) (*models.EditorSession, error) {
+	var e models.EditorSession
+	err := s.DB.WithContext(ctx).Where("token_hash = ? AND expires_at > ?", hash, now).Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, models.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load editor session: %w", err)
+	}
+	return &e, nil
+}

@@ -45,6 +45,20 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612070021_envelope_list_by_creation", Migrate: migrateEnvelopeListByCreation},
 	{ID: "202612070022_embedding", Migrate: migrateEmbedding},
 	{ID: "202612070023_public_links", Migrate: migratePublicLinks},
+	{ID: "202612070024_editor_sessions", Migrate: migrateEditorSessions},
+}
+
+// migrateEditorSessions adds the tokens of embedded field editors.
+func migrateEditorSessions(tx *gorm.DB) error {
+	type editorSession struct {
+		TokenHash  string `gorm:"primaryKey;size:64"`
+		TenantID   string `gorm:"size:64;not null"`
+		TemplateID string `gorm:"size:36;not null"`
+		ClientID   string `gorm:"size:64;not null"`
+		CreatedAt  time.Time
+		ExpiresAt  time.Time `gorm:"not null"`
+	}
+	return createTables(tx, []table{{"editor_sessions", &editorSession{}}})
 }
 
 // migratePublicLinks adds templates' self-serve links.
