@@ -235,7 +235,8 @@ func TestAHostPageFramesTheSigningPage(t *testing.T) {
 }
 
 // TestTheGoClientEmbedsAndLinks: the Go client sets the embedding origins,
-// mints an embedded session and runs a template's self-serve link.
+// mints an embedded session, runs a template's self-serve link and mints
+// its field editor's session.
 func TestTheGoClientEmbedsAndLinks(t *testing.T) {
 	t.Parallel()
 	tenant := "go-client-" + newTestID()
@@ -268,6 +269,9 @@ func TestTheGoClientEmbedsAndLinks(t *testing.T) {
 	rotated, err := api.RotatePublicLink(t.Context(), str(tmpl, "id"))
 	require.NoError(t, err)
 	require.NotEqual(t, link.URL, rotated.URL)
+	editor, err := api.EditorSession(t.Context(), str(tmpl, "id"), "https://app.example.com")
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(editor.URL, suite.apiURL+"/edit/"))
 }
 
 // TestTheFieldEditorPlacesFieldsThatThenSend: the integrator's page frames

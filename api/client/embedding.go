@@ -83,3 +83,20 @@ func (c *Client) publicLink(resp *Response, err error) (*PublicLink, error) {
 	}
 	return &l, nil
 }
+
+// EditorSession mints a field editor's URL for a template, framed by
+// frameOrigin (one of the tenant's embedding origins, or empty).
+func (c *Client) EditorSession(ctx context.Context, templateID, frameOrigin string) (*EmbeddedSession, error) {
+	body, _ := json.Marshal(struct {
+		FrameOrigin string `json:"frame_origin,omitempty"`
+	}{frameOrigin})
+	resp, err := c.Do(ctx, http.MethodPost, "/v1/templates/"+url.PathEscape(templateID)+"/editor-session", "application/json", body, "")
+	if err != nil {
+		return nil, err
+	}
+	var s EmbeddedSession
+	if err := resp.Decode(&s); err != nil {
+		return nil, fmt.Errorf("signflow: decode editor session: %w", err)
+	}
+	return &s, nil
+}
