@@ -311,7 +311,7 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	if err != nil {
 		return err
 	}
-	store.Sealer = dataKeys // personal data in the audit trail, per recipient
+	store.PersonalDataKeys = dataKeys // personal data in the audit trail, per recipient
 	if err := store.SealWebhookSecrets(ctx); err != nil {
 		return err
 	}

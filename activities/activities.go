@@ -66,10 +66,10 @@ type Mail struct {
 	SMTP      smtp.Client
 	PublicURL string
 	Log       *slog.Logger
-	// MaxAttachmentBytes is the largest completed copy sent as attachments;
-	// zero means DefaultMaxAttachmentBytes.
-	MaxAttachmentBytes int64
-	Metrics            *metrics.Metrics
+	// MaxAttachedCopyBytes is the largest completed copy sent as attachments;
+	// zero means DefaultMaxAttachedCopyBytes.
+	MaxAttachedCopyBytes int64
+	Metrics              *metrics.Metrics
 }
 
 // Webhooks delivers webhook events.

@@ -19,9 +19,9 @@ import (
 	"github.com/signflow/signflow/workflows/contract"
 )
 
-// DefaultMaxAttachmentBytes caps what the completed copy attaches; larger
+// DefaultMaxAttachedCopyBytes caps what the completed copy attaches; larger
 // documents are linked instead, for signinglink.CopyValidity.
-const DefaultMaxAttachmentBytes = 10 << 20
+const DefaultMaxAttachedCopyBytes = 10 << 20
 
 // SendNotification emails an outbox row. A row already sent is skipped and
 // an accepted send is recorded before the activity returns; the Message-ID
@@ -155,8 +155,8 @@ func (a *Mail) attachFinals(ctx context.Context, env *models.Envelope, r models.
 }
 
 func (a *Mail) maxAttachmentBytes() int64 {
-	if a.MaxAttachmentBytes > 0 {
-		return a.MaxAttachmentBytes
+	if a.MaxAttachedCopyBytes > 0 {
+		return a.MaxAttachedCopyBytes
 	}
-	return DefaultMaxAttachmentBytes
+	return DefaultMaxAttachedCopyBytes
 }

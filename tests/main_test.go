@@ -161,7 +161,7 @@ func setup(m *testing.M) (int, error) {
 	if err := database.Migrate(suite.store.DB); err != nil {
 		return 0, err
 	}
-	suite.store.Sealer = suite.dataKeys
+	suite.store.PersonalDataKeys = suite.dataKeys
 	suite.tokens = &accesstoken.Authority{Store: suite.store, Issuer: tokenIssuer, Audience: tokenIssuer,
 		TTL: time.Hour, Rotation: 30 * 24 * time.Hour, Sealer: suite.dataKeys}
 	if suite.token, err = issueToken(ctx, models.DefaultTenantID, models.Scopes...); err != nil {

@@ -92,7 +92,7 @@ func TestLargeCompletedCopiesAreLinkedForThirtyDays(t *testing.T) {
 	s.Now, skew = skewedClock()
 	base := serveAPI(t, suite.deps, s)
 	s.PublicURL = base
-	s.MaxAttachmentBytes = 1 // every copy is "too large"
+	s.MaxAttachedCopyBytes = 1 // every copy is "too large"
 	startWorker(t, suite.deps, s)
 
 	signerEmail, cc := unique("linked"), unique("linked-copy")

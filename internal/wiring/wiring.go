@@ -78,9 +78,9 @@ type Settings struct {
 	RateBurst int
 	// AllowPrivateWebhooks lets webhooks reach loopback and private addresses.
 	AllowPrivateWebhooks bool
-	// MaxAttachmentBytes is the largest completed copy emailed as
-	// attachments; zero is activities.DefaultMaxAttachmentBytes.
-	MaxAttachmentBytes int64
+	// MaxAttachedCopyBytes is the largest completed copy emailed as
+	// attachments; zero is activities.DefaultMaxAttachedCopyBytes.
+	MaxAttachedCopyBytes int64
 	// Now is the API's clock; nil is time.Now.
 	Now func() time.Time
 	// ReconcileInterval and ReconcileStaleAfter shape the reconciliation
@@ -185,7 +185,7 @@ func (sys *System) Worker() *worker.Workers {
 		Envelopes: &activities.Envelopes{Store: d.Store, Links: d.Links, Workflows: sys.workflows, Metrics: d.Metrics},
 		Render:    &activities.Render{Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Metrics: d.Metrics},
 		Mail: &activities.Mail{Store: d.Store, Blobs: d.Blobs, Links: d.Links, SMTP: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
-			MaxAttachmentBytes: s.MaxAttachmentBytes, Metrics: d.Metrics},
+			MaxAttachedCopyBytes: s.MaxAttachedCopyBytes, Metrics: d.Metrics},
 		Webhooks:  &activities.Webhooks{Store: d.Store, AllowPrivate: s.AllowPrivateWebhooks, Metrics: d.Metrics},
 		Bulk:      &activities.Bulk{Store: d.Store, Sender: sys.sender(), Rate: s.BulkRate, Metrics: d.Metrics},
 		Retention: &activities.Retention{Store: d.Store, Blobs: d.Blobs, DryRun: s.RetentionDryRun, Log: d.Log},

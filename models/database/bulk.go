@@ -18,9 +18,9 @@ import (
 // while it waits, and dropped once the row is settled: its envelope holds
 // what it needs from then on.
 func (s *Store) CreateBulkSend(ctx context.Context, b *models.BulkSend, rows []models.BulkRow) error {
-	if s.Sealer != nil {
+	if s.PersonalDataKeys != nil {
 		for i := range rows {
-			kid, sealed := s.Sealer.Seal([]byte(rows[i].Input), rowAAD(b.ID, rows[i].Position))
+			kid, sealed := s.PersonalDataKeys.Seal([]byte(rows[i].Input), rowAAD(b.ID, rows[i].Position))
 			rows[i].Input = sealedRowPrefix + kid + ":" + base64.StdEncoding.EncodeToString(sealed)
 		}
 	}
@@ -112,7 +112,7 @@ func (s *Store) openRow(r models.BulkRow) (string, error) {
 	if !sealed {
 		return r.Input, nil
 	}
-	if s.Sealer == nil {
+	if s.PersonalDataKeys == nil {
 		return "", fmt.Errorf("row %d of bulk send %s is sealed and no data keys are configured", r.Position, r.BulkID)
 	}
 	kid, encoded, _ := strings.Cut(rest, ":")
@@ -120,7 +120,7 @@ func (s *Store) openRow(r models.BulkRow) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("row %d of bulk send %s is damaged", r.Position, r.BulkID)
 	}
-	plain, err := s.Sealer.Open(kid, data, rowAAD(r.BulkID, r.Position))
+	plain, err := s.PersonalDataKeys.Open(kid, data, rowAAD(r.BulkID, r.Position))
 	if err != nil {
 		return "", fmt.Errorf("row %d of bulk send %s: %w", r.Position, r.BulkID, err)
 	}

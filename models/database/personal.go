@@ -21,7 +21,7 @@ import (
 // recipient's key, creating the key on their first event. Events not
 // about a recipient, and stores without a sealer, keep them in clear.
 func (s *Store) sealPersonal(tx *gorm.DB, e *models.Event) error {
-	if s == nil || s.Sealer == nil || e.RecipientID == "" {
+	if s == nil || s.PersonalDataKeys == nil || e.RecipientID == "" {
 		return nil
 	}
 	aead, erased, err := s.recipientCipher(tx, e.TenantID, e.RecipientID)
@@ -51,7 +51,7 @@ func (s *Store) recipientCipher(tx *gorm.DB, tenantID, recipientID string) (ciph
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		raw := make([]byte, 32)
 		_, _ = rand.Read(raw)
-		kid, wrapped := s.Sealer.Seal(raw, []byte("recipient-key:"+recipientID))
+		kid, wrapped := s.PersonalDataKeys.Seal(raw, []byte("recipient-key:"+recipientID))
 		k = models.RecipientKey{RecipientID: recipientID, TenantID: tenantID, SealedKey: kid + ":" + base64.StdEncoding.EncodeToString(wrapped),
 			CreatedAt: time.Now().UTC()}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&k).Error; err != nil {
@@ -75,7 +75,7 @@ func (s *Store) openRecipientKey(k models.RecipientKey) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recipient key %s is damaged", k.RecipientID)
 	}
-	raw, err := s.Sealer.Open(kid, wrapped, []byte("recipient-key:"+k.RecipientID))
+	raw, err := s.PersonalDataKeys.Open(kid, wrapped, []byte("recipient-key:"+k.RecipientID))
 	if err != nil {
 		return nil, fmt.Errorf("recipient key %s: %w", k.RecipientID, err)
 	}
@@ -98,7 +98,7 @@ func (s *Store) openPersonal(ctx context.Context, evs []models.Event) error {
 	}
 	keys := map[string]models.RecipientKey{}
 	if len(ids) > 0 {
-		if s.Sealer == nil {
+		if s.PersonalDataKeys == nil {
 			return errors.New("the audit trail's personal data is sealed, and this process has no SIGNFLOW_DATA_KEYS to open it")
 		}
 		var rows []models.RecipientKey

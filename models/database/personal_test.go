@@ -17,7 +17,7 @@ func sealedStore(t *testing.T) *database.Store {
 	store := newStore(t)
 	ring, err := keyring.Parse(keyring.NewKey("k1"))
 	require.NoError(t, err)
-	store.Sealer = ring
+	store.PersonalDataKeys = ring
 	return store
 }
 
@@ -89,7 +89,7 @@ func TestASealedTrailNeedsTheKeys(t *testing.T) {
 	seed(t, store)
 	require.NoError(t, store.AppendEvent(ctx, models.Event{EnvelopeID: "env", TenantID: "t", Key: "viewed", Type: models.EventRecipientViewed,
 		RecipientID: "r1", ActorType: models.ActorRecipient, Actor: "a@example.com", OccurredAt: time.Now()}))
-	store.Sealer = nil
+	store.PersonalDataKeys = nil
 	_, err := store.Events(ctx, "env")
 	require.ErrorContains(t, err, "SIGNFLOW_DATA_KEYS")
 }

@@ -28,10 +28,10 @@ import (
 // Store is the database behind Signflow.
 type Store struct {
 	DB *gorm.DB
-	// Sealer wraps the per-recipient keys that seal the personal data of
+	// PersonalDataKeys wraps the per-recipient keys that seal the personal data of
 	// audit events (see personal.go); nil keeps it in clear, and then a
 	// person's data cannot be erased from the trail.
-	Sealer *keyring.Ring
+	PersonalDataKeys *keyring.Ring
 }
 
 // Open connects to PostgreSQL when url starts with postgres:// or

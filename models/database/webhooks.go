@@ -92,10 +92,10 @@ func (s *Store) WebhookByID(ctx context.Context, id string) (*models.WebhookSubs
 // sealSecret is how a webhook secret is stored: sealed, bound to its
 // subscription, when the store has data keys.
 func (s *Store) sealSecret(subscriptionID, secret string) string {
-	if s.Sealer == nil || secret == "" || strings.HasPrefix(secret, sealedSecret) {
+	if s.PersonalDataKeys == nil || secret == "" || strings.HasPrefix(secret, sealedSecret) {
 		return secret
 	}
-	kid, box := s.Sealer.Seal([]byte(secret), []byte("webhook-secret:"+subscriptionID))
+	kid, box := s.PersonalDataKeys.Seal([]byte(secret), []byte("webhook-secret:"+subscriptionID))
 	return sealedSecret + kid + ":" + base64.RawStdEncoding.EncodeToString(box)
 }
 
@@ -109,10 +109,10 @@ func (s *Store) openSecrets(w *models.WebhookSubscription) error {
 		}
 		kid, encoded, _ := strings.Cut(rest, ":")
 		box, err := base64.RawStdEncoding.DecodeString(encoded)
-		if err != nil || s.Sealer == nil {
+		if err != nil || s.PersonalDataKeys == nil {
 			return fmt.Errorf("open the secret of webhook %s: it is damaged or no data keys are configured", w.ID)
 		}
-		plain, err := s.Sealer.Open(kid, box, []byte("webhook-secret:"+w.ID))
+		plain, err := s.PersonalDataKeys.Open(kid, box, []byte("webhook-secret:"+w.ID))
 		if err != nil {
 			return fmt.Errorf("open the secret of webhook %s: %w", w.ID, err)
 		}
@@ -124,7 +124,7 @@ func (s *Store) openSecrets(w *models.WebhookSubscription) error {
 // SealWebhookSecrets seals the secrets stored in clear before secrets were
 // sealed; safe to run from every process at once.
 func (s *Store) SealWebhookSecrets(ctx context.Context) error {
-	if s.Sealer == nil {
+	if s.PersonalDataKeys == nil {
 		return nil
 	}
 	var ws []models.WebhookSubscription
