@@ -2,12 +2,15 @@ package tests
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -373,4 +376,38 @@ func TestTheFieldEditorPlacesFieldsThatThenSend(t *testing.T) {
 	status, env := api(http.MethodPost, "/v1/envelopes", J{"template_id": id, "roles": []J{{"role": "Climber", "name": "Cleo", "email": unique("cleo")}}})
 	require.Equal(t, http.StatusCreated, status, "%v", env)
 	require.Len(t, at(env, "fields"), 4, "an envelope sent from the template carries the placed fields")
+}
+
+// TestTheFieldEditorFindsTheDocumentsOwnFields: a template made from a PDF
+// with a form of its own opens in the editor with the form's fields found,
+// for the person to adjust; once saved, they are no longer "found".
+func TestTheFieldEditorFindsTheDocumentsOwnFields(t *testing.T) {
+	t.Parallel()
+	api := newTenantAPI(t, suite.apiURL).call
+	form, err := os.ReadFile(filepath.Join("testdata", "samples", "libreoffice-form.pdf"))
+	require.NoError(t, err)
+	tmpl := waiverTemplate(t)
+	tmpl["documents"] = []J{{"name": "form.pdf", "content_base64": base64.StdEncoding.EncodeToString(form)}}
+	status, created := api(http.MethodPost, "/v1/templates", tmpl)
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	status, session := api(http.MethodPost, "/v1/templates/"+str(created, "id")+"/editor-session", nil)
+	require.Equal(t, http.StatusCreated, status, "%v", session)
+	u := str(session, "url")
+	auth := map[string]string{"Authorization": "Bearer " + u[strings.LastIndex(u, "/")+1:]}
+	status, draft := sendWith(t, http.MethodGet, suite.apiURL+"/v1/editor", "", nil, auth)
+	require.Equal(t, http.StatusOK, status, "%v", draft)
+	found := at(draft, "found").([]any)
+	require.NotEmpty(t, found, "the PDF's own form fields are found")
+	require.NotEmpty(t, str(found[0], "name"))
+
+	fields := append(at(draft, "fields").([]any), found...)
+	status, saved := sendWith(t, http.MethodPut, suite.apiURL+"/v1/editor/fields", "application/json",
+		jsonBody(t, J{"version": at(draft, "version"), "fields": fields}), auth)
+	require.Equal(t, http.StatusOK, status, "%v", saved)
+	_, again := sendWith(t, http.MethodGet, suite.apiURL+"/v1/editor", "", nil, auth)
+	require.Empty(t, at(again, "found"), "saved, they are the template's own")
+	require.Len(t, at(again, "fields"), len(fields))
+	status, stale := sendWith(t, http.MethodPut, suite.apiURL+"/v1/editor/fields", "application/json",
+		jsonBody(t, J{"version": at(draft, "version"), "fields": fields}), auth)
+	require.Equal(t, http.StatusConflict, status, "a save on an old version is refused: %v", stale)
 }

@@ -249,8 +249,14 @@
         call("GET", `/documents/${doc}/pages/${n}?width=1000`).then((png) => { img.src = URL.createObjectURL(png); }).catch(fail);
       });
     });
+    // What the documents' own text tags and form fields suggest appears
+    // as fields to adjust or delete.
+    if (draft.found.length > 0) {
+      draft.fields.push(...draft.found);
+      $("status").textContent = t("editor.found", { count: draft.found.length });
+    }
     draw(false);
-    tell("loaded", { version: draft.version });
+    tell("loaded", { version: draft.version, found: draft.found.length });
   }
 
   $("add").addEventListener("click", () => add(page.doc, page.page, 0.5, 0.5));

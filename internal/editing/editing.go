@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -94,6 +95,9 @@ type Draft struct {
 	Roles     []signing.TemplateRole `json:"roles"`
 	Fields    []signing.FieldRequest `json:"fields"`
 	Documents []DraftDocument        `json:"documents"`
+	// Found are fields the documents' own text tags and form fields
+	// suggest, which the template does not have yet.
+	Found []signing.FieldRequest `json:"found"`
 	// FieldTypes are the types a field may have.
 	FieldTypes []string `json:"field_types"`
 }
@@ -110,16 +114,22 @@ func (s *Service) Load(ctx context.Context, e *models.EditorSession) (Draft, err
 	if err != nil {
 		return Draft{}, err
 	}
-	d := Draft{Name: t.Name, Version: t.Version, Roles: def.Roles, Fields: def.Fields, FieldTypes: signing.FieldTypes}
-	if d.Fields == nil {
-		d.Fields = []signing.FieldRequest{}
-	}
+	d := Draft{Name: t.Name, Version: t.Version, Roles: def.Roles, FieldTypes: signing.FieldTypes, Found: []signing.FieldRequest{}}
+	infos := make([]*pdf.Info, len(docs))
+	uploads := make([]signing.Upload, len(docs))
 	for i, doc := range def.Documents {
-		info, err := pdf.Inspect(docs[i], s.Rules.Limits)
-		if err != nil {
+		if infos[i], err = pdf.Inspect(docs[i], s.Rules.Limits); err != nil {
 			return Draft{}, fmt.Errorf("inspect template document %d: %w", i, err)
 		}
-		d.Documents = append(d.Documents, DraftDocument{Name: doc.Name, Pages: info.Pages})
+		uploads[i] = signing.Upload{Name: doc.Name, Data: docs[i]}
+		d.Documents = append(d.Documents, DraftDocument{Name: doc.Name, Pages: infos[i].Pages})
+	}
+	// Fields named after a form field are shown where it is.
+	d.Fields = append([]signing.FieldRequest{}, signing.PlaceFormFields(def.Fields, infos)...)
+	for _, f := range signing.FoundFields(uploads, infos) {
+		if !slices.ContainsFunc(d.Fields, func(g signing.FieldRequest) bool { return samePlace(f, g) }) {
+			d.Found = append(d.Found, f)
+		}
 	}
 	return d, nil
 }
@@ -180,6 +190,19 @@ func (s *Service) Save(ctx context.Context, e *models.EditorSession, basedOn int
 		return 0, err
 	}
 	return t.Version + 1, nil
+}
+
+// samePlace says two fields are on the same page at the same spot: a
+// found field the template has already.
+func samePlace(a, b signing.FieldRequest) bool {
+	doc := func(f signing.FieldRequest) int {
+		if f.Document == nil {
+			return 0
+		}
+		return *f.Document
+	}
+	near := func(x, y *float64) bool { return x != nil && y != nil && math.Abs(*x-*y) < 0.005 }
+	return doc(a) == doc(b) && a.Page == b.Page && near(a.X, b.X) && near(a.Y, b.Y)
 }
 
 // template is the session's template, its newest definition and its

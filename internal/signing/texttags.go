@@ -124,3 +124,30 @@ func (p *Prepared) coversOf(i int) []models.Box {
 	}
 	return nil
 }
+
+// FoundFields are the fields a document's own text tags and form fields
+// suggest, for a person placing fields to adjust: each for the first
+// recipient (or the one a tag names), where the tag or form field is.
+// Tags that cannot be read are left out, not reported.
+func FoundFields(docs []Upload, infos []*pdf.Info) []FieldRequest {
+	var ignored FieldErrors
+	found, _ := placeTextTags(&ignored, docs, infos)
+	for i, info := range infos {
+		if info == nil {
+			continue
+		}
+		for _, ff := range info.FormFields {
+			zero, doc := 0, i
+			found = append(found, FieldRequest{Recipient: &zero, Document: &doc, Type: ff.Type, Page: ff.Page,
+				X: &ff.X, Y: &ff.Y, Width: &ff.Width, Height: &ff.Height, Name: ff.Name, Options: ff.Options})
+		}
+	}
+	return found
+}
+
+// PlaceFormFields gives fields that name a form field of their document
+// its page, box, type and options, as an envelope made from them would.
+func PlaceFormFields(fields []FieldRequest, infos []*pdf.Info) []FieldRequest {
+	var ignored FieldErrors
+	return placeFormFields(&ignored, fields, infos)
+}
