@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -215,4 +217,27 @@ func TestALockedLinkSaysSoOnThePage(t *testing.T) {
 	require.False(t, verifyShown, "no code entry on a locked link")
 	require.False(t, signingShown)
 	require.Empty(t, axe(t, ctx), "axe-core violations on the locked page")
+}
+
+// forwardedFor has the tab's requests come from addr, through an API that
+// trusts the loopback proxy (proxiedAPI), so that its link routes are
+// paced apart from the rest of the suite, which shares the loopback
+// address.
+func forwardedFor(addr string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"X-Forwarded-For": addr}})
+		return chromedp.Void{}, err
+	}
+}
+
+// proxiedAPI is an API of its own that takes X-Forwarded-For from the
+// loopback address, for a browser test whose tab says where it is.
+func proxiedAPI(t *testing.T) string {
+	t.Helper()
+	s := testSettings(taskQueue)
+	s.TrustedProxies = []string{"127.0.0.1/32"}
+	return serveAPI(t, suite.deps, s)
 }

@@ -164,6 +164,7 @@ func TestEmbeddedSessionsOpenOnceForAllowedOrigins(t *testing.T) {
 func TestAHostPageFramesTheSigningPage(t *testing.T) {
 	t.Parallel()
 	requireTool(t, "chromium")
+	base := proxiedAPI(t)
 	// hostPage is the integrator's page around a session; a host serves
 	// the page its variable holds (its origin is only known once it
 	// listens).
@@ -176,7 +177,7 @@ func TestAHostPageFramesTheSigningPage(t *testing.T) {
   const el = document.querySelector("signflow-signing");
   for (const type of ["loaded", "field-changed", "signed", "declined", "session-expired", "error"])
     el.addEventListener("signflow:" + type, () => window.heard.push(type));
-</script></html>`, suite.apiURL, sessionURL, timeout)
+</script></html>`, base, sessionURL, timeout)
 	}
 	host := func(page *string) *httptest.Server {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -186,7 +187,7 @@ func TestAHostPageFramesTheSigningPage(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv
 	}
-	api := newTenantAPI(t, suite.apiURL).call
+	api := newTenantAPI(t, base).call
 	var allowedPage, strangerPage string
 	allowed, stranger := host(&allowedPage), host(&strangerPage)
 	status, _ := api(http.MethodPut, "/v1/embedding", J{"frame_origins": []string{allowed.URL}})
@@ -204,6 +205,7 @@ func TestAHostPageFramesTheSigningPage(t *testing.T) {
 	}
 
 	ctx := browser(t)
+	require.NoError(t, chromedp.Do(ctx, forwardedFor("198.51.100.212")))
 	heard := func(want string) []string {
 		got, err := chromedp.Run(ctx, chromedp.Poll[[]string](
 			fmt.Sprintf(`window.heard && window.heard.includes(%q) ? window.heard : null`, want), chromedp.WithPollingTimeout(time.Minute)))
@@ -287,7 +289,8 @@ func TestTheGoClientEmbedsAndLinks(t *testing.T) {
 func TestTheFieldEditorPlacesFieldsThatThenSend(t *testing.T) {
 	t.Parallel()
 	requireTool(t, "chromium")
-	api := newTenantAPI(t, suite.apiURL).call
+	base := proxiedAPI(t)
+	api := newTenantAPI(t, base).call
 	var page string
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -303,12 +306,13 @@ func TestTheFieldEditorPlacesFieldsThatThenSend(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", problem)
 	status, session := api(http.MethodPost, "/v1/templates/"+id+"/editor-session", J{"frame_origin": host.URL})
 	require.Equal(t, http.StatusCreated, status, "%v", session)
-	status, _ = sendWith(t, http.MethodGet, suite.apiURL+"/v1/editor", "", nil, map[string]string{"Authorization": "Bearer made-up"})
+	status, _ = sendWith(t, http.MethodGet, base+"/v1/editor", "", nil, map[string]string{"Authorization": "Bearer made-up"})
 	require.Equal(t, http.StatusUnauthorized, status)
 
 	ctx := browser(t)
-	// A desktop's screen, tall enough for a whole page at once.
-	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1000, 2400)))
+	// A desktop's screen, tall enough for a whole page at once, at an
+	// address of its own.
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1000, 2400), forwardedFor("198.51.100.211")))
 	// The editor alone, checked for accessibility.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(str(session, "url")), chromedp.WaitVisible(chromedp.CSS(`.page img[src^="blob:"]`))))
 	require.Empty(t, axe(t, ctx), "the field editor has no accessibility violations")
@@ -320,7 +324,7 @@ func TestTheFieldEditorPlacesFieldsThatThenSend(t *testing.T) {
   window.heard = [];
   const el = document.querySelector("signflow-field-editor");
   for (const type of ["loaded", "field-added", "saved", "error"]) el.addEventListener("signflow:" + type, () => window.heard.push(type));
-</script></html>`, suite.apiURL, str(session, "url"))
+</script></html>`, base, str(session, "url"))
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(host.URL)))
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.heard && window.heard.includes("loaded")`, chromedp.WithPollingTimeout(time.Minute)))
 	require.NoError(t, err)

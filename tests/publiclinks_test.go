@@ -29,7 +29,8 @@ func waiverTemplate(t *testing.T) J {
 // refused, as are a rotated-out link and a link turned off, alike.
 func TestASelfServeLinkIsUsedByTwoPeople(t *testing.T) {
 	t.Parallel()
-	api := newTenantAPI(t, suite.apiURL).call
+	base := proxiedAPI(t)
+	api := newTenantAPI(t, base).call
 	status, two := api(http.MethodPost, "/v1/templates", employmentTemplate(t, "Two roles"))
 	require.Equal(t, http.StatusCreated, status, "%v", two)
 	status, problem := api(http.MethodPut, "/v1/templates/"+str(two, "id")+"/public-link", J{"enabled": true})
@@ -44,7 +45,7 @@ func TestASelfServeLinkIsUsedByTwoPeople(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "%v", link)
 	page := str(link, "url")
 	token := page[strings.LastIndex(page, "/")+1:]
-	public := suite.apiURL + "/v1/public/" + token
+	public := base + "/v1/public/" + token
 	status, offer := getJSON(t, public)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, J{"name": "Climbing waiver", "documents": []any{J{"name": "waiver.pdf"}}}, offer, "the link shows the name and documents alone")
@@ -55,7 +56,7 @@ func TestASelfServeLinkIsUsedByTwoPeople(t *testing.T) {
 	// The first person, in a browser: the page, then the signing page's gate.
 	first := unique("climber")
 	ctx := browser(t)
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, chromedp.Do(ctx, forwardedFor("198.51.100.213"),
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS("#visitor-name")),
 	))
@@ -72,7 +73,7 @@ func TestASelfServeLinkIsUsedByTwoPeople(t *testing.T) {
 	signing, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(signing, "/sign/"), "the visitor lands on the signing page: %s", signing)
-	firstLink := suite.apiURL + "/v1/signing/" + strings.TrimPrefix(signing, "/sign/")
+	firstLink := base + "/v1/signing/" + strings.TrimPrefix(signing, "/sign/")
 
 	// The second person, through the API behind the page.
 	second := unique("climber")
@@ -109,7 +110,7 @@ func TestASelfServeLinkIsUsedByTwoPeople(t *testing.T) {
 	newToken := str(rotated, "url")[strings.LastIndex(str(rotated, "url"), "/")+1:]
 	status, _ = api(http.MethodPut, path, J{"enabled": false})
 	require.Equal(t, http.StatusOK, status)
-	status, off := getJSON(t, suite.apiURL+"/v1/public/"+newToken)
+	status, off := getJSON(t, base+"/v1/public/"+newToken)
 	require.Equal(t, http.StatusNotFound, status)
 	require.Equal(t, str(gone, "detail"), str(off, "detail"), "a visitor cannot tell a rotated link from one turned off")
 }

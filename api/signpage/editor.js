@@ -59,6 +59,19 @@
     return (resp.headers.get("Content-Type") || "").includes("json") ? resp.json() : resp.blob();
   }
 
+  // patiently retries what was refused for now (429: the engine drawing
+  // pages is busy, or too many requests a minute), waiting longer each time.
+  async function patiently(request) {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await request();
+      } catch (err) {
+        if (tries >= 5 || !err.problem || err.problem.status !== 429) throw err;
+        await new Promise((done) => setTimeout(done, 2000 * tries));
+      }
+    }
+  }
+
   function fail(err) {
     const errors = err.problem && Array.isArray(err.problem.errors) ? err.problem.errors : [];
     $("error").textContent = err.message + (errors.length ? " " + errors.map((e) => e.field + ": " + e.message).join(" ") : "");
@@ -219,7 +232,7 @@
 
   async function load() {
     await useLanguage();
-    draft = await call("GET", "");
+    draft = await patiently(() => call("GET", ""));
     $("name").textContent = draft.name;
     const types = (v) => t("editor.type_" + v);
     for (const id of ["new-type", "p-type"]) options($(id), draft.field_types, types);
@@ -246,7 +259,8 @@
           add(doc, n, (e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height);
         });
         pages.append(box);
-        call("GET", `/documents/${doc}/pages/${n}?width=1000`).then((png) => { img.src = URL.createObjectURL(png); }).catch(fail);
+        patiently(() => call("GET", `/documents/${doc}/pages/${n}?width=1000`))
+          .then((png) => { img.src = URL.createObjectURL(png); }).catch(fail);
       });
     });
     // What the documents' own text tags and form fields suggest appears
