@@ -8,8 +8,6 @@ package editing
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -67,9 +65,7 @@ func (s *Service) Mint(ctx context.Context, tenant, templateID, client, frameOri
 		}
 		fragment = "#" + url.Values{"host": {frameOrigin}}.Encode()
 	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token := signinglink.RandomToken()
 	now := s.now()
 	e := &models.EditorSession{TokenHash: signinglink.Hash(token), TenantID: tenant, TemplateID: templateID, ClientID: client,
 		CreatedAt: now, ExpiresAt: now.Add(SessionValidity)}

@@ -7,8 +7,6 @@ package embedding
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/url"
 	"slices"
@@ -134,7 +132,7 @@ func (s *Service) Mint(ctx context.Context, env *models.Envelope, rid string, re
 		return Session{}, &ErrNotEmbeddable{Reason: "recipient " + rid + " has no part left: they have " + r.Status + ", the envelope is " + env.Status}
 	}
 	now := s.now()
-	token := randomToken()
+	token := signinglink.RandomToken()
 	t := &models.EmbedTicket{TokenHash: signinglink.Hash(token), TenantID: env.TenantID, EnvelopeID: env.ID, RecipientID: rid,
 		LinkGeneration: r.LinkGeneration, ClientID: client, AssertedBy: req.AuthenticatedBy, ClientIP: ip,
 		InPersonHost: req.InPersonHost, FrameOrigin: req.FrameOrigin, ReturnURL: req.ReturnURL,
@@ -251,10 +249,4 @@ func (s *Service) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }

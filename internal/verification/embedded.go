@@ -46,7 +46,7 @@ func (v *Verifier) OpenEmbedded(ctx context.Context, r *models.Recipient, t *mod
 		return "", nil
 	}
 	now := v.now()
-	token := randomToken()
+	token := signinglink.RandomToken()
 	session := models.SigningSession{ID: models.NewID(), TenantID: r.TenantID, RecipientID: r.ID, TokenHash: signinglink.Hash(token),
 		Methods: methods, LinkGeneration: r.LinkGeneration, VerifiedAt: now, ExpiresAt: now.Add(v.SessionTTL), CreatedAt: now}
 	if err := v.Store.CreateSession(ctx, session); err != nil {

@@ -7,7 +7,6 @@ package verification
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/big"
@@ -267,7 +266,7 @@ func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []st
 			return "", nil, v.refuse(ctx, models.AuthEmailOTP, "the code was already used", event)
 		}
 	}
-	token := randomToken()
+	token := signinglink.RandomToken()
 	session := &models.SigningSession{ID: models.NewID(), TenantID: r.TenantID, RecipientID: r.ID, TokenHash: signinglink.Hash(token),
 		Methods: methods, LinkGeneration: r.LinkGeneration, VerifiedAt: now, ExpiresAt: now.Add(v.SessionTTL), CreatedAt: now}
 	started := event(models.EventSessionStarted)
@@ -332,10 +331,4 @@ func MaskEmail(address string) string {
 		local = local[:1] + strings.Repeat("*", len(local)-1)
 	}
 	return local + "@" + domain
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }

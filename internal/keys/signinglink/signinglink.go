@@ -170,3 +170,11 @@ func Hash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
+
+// RandomToken is a fresh bearer token of 256 random bits, for a session,
+// ticket or editor: only its Hash is ever stored.
+func RandomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
