@@ -23,6 +23,9 @@ const (
 	smallBody = 64 << 10
 	// signBody caps a signature: its values, drawn images included.
 	signBody = 8 << 20
+	// draftBody caps a draft: values and drawn signature and initials,
+	// never files.
+	draftBody = 4 << 20
 	// MaxHeaderBytes caps the request line and headers together.
 	MaxHeaderBytes = 64 << 10
 	// maxUserAgent is as much of a User-Agent as is recorded.

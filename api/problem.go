@@ -16,6 +16,8 @@ type Problem struct {
 	Detail   string               `json:"detail,omitempty"`
 	Instance string               `json:"instance,omitempty"`
 	Errors   []signing.FieldError `json:"errors,omitempty"`
+	// ClosedLink says why a signing link no longer opens its envelope.
+	ClosedLink *closedLink `json:"closed_link,omitempty"`
 }
 
 const problemContentType = "application/problem+json"

@@ -203,6 +203,8 @@ func (s *Server) Handler() http.Handler {
 	link.POST("/signing/:token/session", small, s.startSession)
 	link.POST("/signing/:token/sign", limitBody(signBody), s.knownLink, s.idempotent, s.sign)
 	link.POST("/signing/:token/decline", small, s.knownLink, s.idempotent, s.decline)
+	// A draft is replaced whole, so a repeated PUT needs no key.
+	link.PUT("/signing/:token/draft", limitBody(draftBody), s.saveDraft)
 	link.POST("/signing/:token/reassign", small, s.knownLink, s.idempotent, s.reassign)
 	link.GET("/copies/:token/documents/:doc", s.completedCopy)
 	// Self-serve links: each start makes an envelope, so none is replayed.
@@ -226,6 +228,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/assets/editor.js", s.editorScript)
 	r.GET("/assets/embed/v1/signflow.js", s.embedScript)
 	r.GET("/assets/sign.js", s.signingScript)
+	r.GET("/assets/rules.js", s.signingRules)
 	r.GET("/assets/locales/:file", s.signingMessages)
 	r.GET("/assets/handwriting.ttf", s.handwritingFont)
 	return r

@@ -16,6 +16,7 @@ import (
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/routing"
 	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/internal/verification"
@@ -54,9 +55,23 @@ func recipientEvent(c *gin.Context, r *models.Recipient, eventType string) model
 		OccurredAt: time.Now()}
 }
 
-// signer resolves the signing token in the path, answering 404 itself
-// when it matches no recipient.
+// signer resolves the signing token in the path, answering 404 or 410
+// itself when it matches no recipient or no longer opens the envelope.
 func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
+	r, env := s.linkEnvelope(c)
+	if r == nil {
+		return nil, nil
+	}
+	if spent := signers.Spent(r, env); spent != nil {
+		linkClosed(c, spent, &closedLink{State: spent.State, YouActed: spent.Used})
+		return nil, nil
+	}
+	return r, env
+}
+
+// linkEnvelope is the recipient of the signing token in the path and
+// their envelope, open or closed; nil when it has answered 404 or 503.
+func (s *Server) linkEnvelope(c *gin.Context) (*models.Recipient, *models.Envelope) {
 	r := s.linkRecipient(c)
 	if r == nil {
 		return nil, nil
@@ -66,15 +81,67 @@ func (s *Server) signer(c *gin.Context) (*models.Recipient, *models.Envelope) {
 		s.unavailable(c, "loading the envelope", err)
 		return nil, nil
 	}
-	if spent := signers.Spent(r, env); spent != nil {
-		slug := "envelope-closed"
-		if spent.Used {
-			slug = "link-used"
-		}
-		problem(c, http.StatusGone, slug, spent.Detail)
-		return nil, nil
-	}
 	return r, env
+}
+
+// closedLink is why a signing link no longer opens its envelope, for the
+// signing page to say what comes next in the signer's language.
+type closedLink struct {
+	State string `json:"state"`
+	// YouActed: the link's recipient signed, approved or declined.
+	YouActed bool `json:"you_acted"`
+	// Reason is the sender's reason for voiding the envelope.
+	Reason string `json:"reason,omitempty"`
+	// Copies are the completed documents, offered to whoever may still
+	// open the link's envelope (a verified session, or no factor asked).
+	Copies []copyLink `json:"copies,omitempty"`
+}
+
+// linkClosed answers 410 for a link that no longer opens its envelope.
+func linkClosed(c *gin.Context, spent *signers.SpentLink, closed *closedLink) {
+	slug := "envelope-closed"
+	switch {
+	case spent.State == signers.ClosedReplaced:
+		slug = "link-replaced"
+	case spent.Used:
+		slug = "link-used"
+	}
+	writeProblem(c, Problem{Type: "urn:signflow:problem:" + slug, Title: http.StatusText(http.StatusGone), Status: http.StatusGone,
+		Detail: spent.Detail, ClosedLink: closed})
+}
+
+// closedView is what the page shows for a closed link: the sender's
+// reason for a void, and the completed documents for whoever could read
+// them before.
+func (s *Server) closedView(c *gin.Context, r *models.Recipient, env *models.Envelope, spent *signers.SpentLink) {
+	closed := &closedLink{State: spent.State, YouActed: spent.Used}
+	ctx := c.Request.Context()
+	switch spent.State {
+	case signers.ClosedVoided:
+		ev, err := s.Store.LatestEvent(ctx, env.ID, models.EventEnvelopeVoided)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			s.unavailable(c, "reading why the envelope was voided", err)
+			return
+		}
+		if ev != nil {
+			closed.Reason, _ = ev.Details["reason"].(string)
+		}
+	case signers.ClosedCompleted:
+		if _, ok := s.session(c, r); ok && env.CompletedAt != nil && s.now().Before(env.CompletedAt.Add(signinglink.CopyValidity)) {
+			closed.Copies = s.copyLinks(r, env)
+		}
+	}
+	linkClosed(c, spent, closed)
+}
+
+// copyLinks are r's download links of env's completed documents.
+func (s *Server) copyLinks(r *models.Recipient, env *models.Envelope) []copyLink {
+	base := s.PublicURL + "/v1/copies/" + s.Links.CopyToken(r.ID) + "/documents/"
+	var out []copyLink
+	for _, d := range env.Documents {
+		out = append(out, copyLink{DocumentID: d.ID, Name: d.Name, URL: base + d.ID})
+	}
+	return out
 }
 
 // recipientKey holds the recipient a signing link resolved to.
@@ -94,9 +161,10 @@ func (s *Server) linkRecipient(c *gin.Context) *models.Recipient {
 	if r, ok := c.Value(recipientKey).(*models.Recipient); ok {
 		return r
 	}
-	r, err := s.Store.RecipientByTokenHash(c.Request.Context(), signinglink.Hash(c.Param("token")))
+	hash := signinglink.Hash(c.Param("token"))
+	r, err := s.Store.RecipientByTokenHash(c.Request.Context(), hash)
 	if errors.Is(err, models.ErrNotFound) {
-		problem(c, http.StatusNotFound, "invalid-link", "This signing link is not valid. Ask the sender for a new one.")
+		s.unknownLink(c, hash)
 		return nil
 	}
 	if err != nil {
@@ -105,6 +173,23 @@ func (s *Server) linkRecipient(c *gin.Context) *models.Recipient {
 	}
 	c.Set(recipientKey, r)
 	return r
+}
+
+// unknownLink answers for a token no recipient holds now: 410 when a
+// newer link of its recipient replaced it, so its holder looks for the
+// newer email, else 404.
+func (s *Server) unknownLink(c *gin.Context, hash string) {
+	replaced, err := s.Store.LinkReplaced(c.Request.Context(), hash)
+	switch {
+	case err != nil:
+		s.unavailable(c, "checking the signing link", err)
+	case replaced:
+		spent := &signers.SpentLink{State: signers.ClosedReplaced,
+			Detail: "This link was replaced by a newer one. Use the link in the latest email, or ask the sender to send it again."}
+		linkClosed(c, spent, &closedLink{State: spent.State})
+	default:
+		problem(c, http.StatusNotFound, "invalid-link", "This signing link is not valid. Ask the sender for a new one.")
+	}
 }
 
 // verifiedSigner resolves the signing token and the verified session the
@@ -131,6 +216,8 @@ type signingView struct {
 	// Others are the fields other recipients have filled, shown on the
 	// page as they will print.
 	Others []otherFieldView `json:"others"`
+	// Draft is what the recipient entered before in this link, not signed.
+	Draft []signing.ValueInput `json:"draft,omitempty"`
 }
 
 // otherFieldView is another recipient's filled field: where it is and
@@ -141,7 +228,9 @@ type otherFieldView struct {
 	Text    string `json:"text,omitempty"`
 	Drawn   bool   `json:"drawn"`
 	FieldID string `json:"field_id"`
-	By      string `json:"by"`
+	// Name is the field's name, which smart fields' conditions refer to.
+	Name string `json:"name,omitempty"`
+	By   string `json:"by"`
 }
 
 // othersFilled lists the fields recipients other than r have filled.
@@ -155,7 +244,8 @@ func othersFilled(env *models.Envelope, r *models.Recipient) []otherFieldView {
 		if f.RecipientID == r.ID || (f.Value == "" && f.ImageKey == "") || f.Type == models.FieldAttachment {
 			continue
 		}
-		out = append(out, otherFieldView{boxView: boxOf(f), Text: f.Value, Drawn: f.ImageKey != "", FieldID: f.ID, By: names[f.RecipientID]})
+		out = append(out, otherFieldView{boxView: boxOf(f), Text: f.Value, Drawn: f.ImageKey != "", FieldID: f.ID, Name: f.Name,
+			By: names[f.RecipientID]})
 	}
 	return out
 }
@@ -167,6 +257,8 @@ type signingEnvelope struct {
 	Status  string `json:"status"`
 	// AllowReassign: the recipient may hand their part to someone else.
 	AllowReassign bool `json:"allow_reassign"`
+	// WaitingFor names who must act before the recipient's turn comes.
+	WaitingFor []string `json:"waiting_for,omitempty"`
 }
 
 type signingDocumentView struct {
@@ -178,8 +270,12 @@ type signingDocumentView struct {
 }
 
 func (s *Server) signingView(c *gin.Context) {
-	r, env := s.signer(c)
+	r, env := s.linkEnvelope(c)
 	if r == nil {
+		return
+	}
+	if spent := signers.Spent(r, env); spent != nil {
+		s.closedView(c, r, env, spent)
 		return
 	}
 	// The first opening of each link is evidence; the rest add nothing, so
@@ -202,12 +298,17 @@ func (s *Server) signingView(c *gin.Context) {
 	}
 	v := signingView{
 		Verified: true,
-		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status, AllowReassign: env.AllowReassign},
+		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status, AllowReassign: env.AllowReassign,
+			WaitingFor: waitingFor(env, r)},
 		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
 			Meaning: r.Meaning, Locale: cmp.Or(r.Locale, env.Locale), Authentication: r.Authentication, Status: r.Status},
 		Documents: []signingDocumentView{},
 		Fields:    fieldViews(env.Fields, r.ID),
 		Others:    othersFilled(env, r),
+	}
+	if v.Draft, err = s.draft(c, r); err != nil {
+		s.unavailable(c, "reading what you entered before", err)
+		return
 	}
 	base := s.PublicURL + signinglink.APIPath(c.Param("token")) + "/documents/"
 	for _, d := range env.Documents {
@@ -229,6 +330,18 @@ type gateEnvelope struct {
 	ID      string `json:"id"`
 	Subject string `json:"subject"`
 	Status  string `json:"status"`
+	// WaitingFor names who must act before the recipient's turn comes:
+	// the page says so before asking for a code that could not be used.
+	WaitingFor []string `json:"waiting_for,omitempty"`
+}
+
+// waitingFor names the signers and approvers r waits for.
+func waitingFor(env *models.Envelope, r *models.Recipient) []string {
+	var names []string
+	for _, i := range routing.WaitingFor(routing.Parties(env.Recipients), r.ID) {
+		names = append(names, env.Recipients[i].Name)
+	}
+	return names
 }
 
 type gateRecipient struct {
@@ -250,7 +363,7 @@ func (s *Server) gateView(c *gin.Context, r *models.Recipient, env *models.Envel
 		return
 	}
 	g := signingGate{
-		Envelope: gateEnvelope{ID: env.ID, Subject: env.Subject, Status: env.Status},
+		Envelope: gateEnvelope{ID: env.ID, Subject: env.Subject, Status: env.Status, WaitingFor: waitingFor(env, r)},
 		Recipient: gateRecipient{ID: r.ID, Locale: cmp.Or(r.Locale, env.Locale), Authentication: r.Authentication,
 			Status: r.Status, Embedded: r.Embedded()},
 		Guard: guard,
@@ -534,15 +647,16 @@ func (s *Server) answerAction(c *gin.Context, act signers.Act, st contract.State
 		s.actionFailed(c, err)
 		return
 	}
+	// What was entered is now signed, or will never be.
+	if err := s.Store.DeleteDraft(context.WithoutCancel(c.Request.Context()), act.Recipient.ID); err != nil {
+		s.Log.Warn("the draft outlives its action; the spent link never shows it", "recipient_id", act.Recipient.ID, "error", err)
+	}
 	res := actionResult{EnvelopeStatus: st.Status, Version: st.Version}
 	if r := st.Recipient(act.Recipient.ID); r != nil {
 		res.RecipientStatus = r.Status
 	}
 	if signers.Completing(act.Envelope, st) {
-		base := s.PublicURL + "/v1/copies/" + s.Links.CopyToken(act.Recipient.ID) + "/documents/"
-		for _, d := range act.Envelope.Documents {
-			res.Copies = append(res.Copies, copyLink{DocumentID: d.ID, Name: d.Name, URL: base + d.ID})
-		}
+		res.Copies = s.copyLinks(act.Recipient, act.Envelope)
 	}
 	c.JSON(http.StatusOK, res)
 }

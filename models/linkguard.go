@@ -29,3 +29,12 @@ const (
 	// AttemptLocked: the budget is spent; only a new link opens it.
 	AttemptLocked
 )
+
+// ReplacedLink is the hash of a signing link a newer generation of its
+// recipient's link replaced, so that its holder is told to look for the
+// newer one rather than that the link was never valid.
+type ReplacedLink struct {
+	TokenHash   string `gorm:"primaryKey;size:64"`
+	RecipientID string `gorm:"size:36;not null"`
+	ReplacedAt  time.Time
+}

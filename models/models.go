@@ -263,9 +263,41 @@ type Field struct {
 	// ReadOnly: the sender's prefilled Value, which the recipient cannot
 	// change.
 	ReadOnly bool `gorm:"not null;default:false"`
+	// MinLength and MaxLength bound a text or email field's characters.
+	MinLength, MaxLength *int
+	// ShowIf and HideIf make the field appear only while another field's
+	// value meets (or does not meet) a condition; a hidden field takes no
+	// value and is not stamped. RequiredIf makes it required while one does.
+	ShowIf     *Condition `gorm:"serializer:json"`
+	HideIf     *Condition `gorm:"serializer:json"`
+	RequiredIf *Condition `gorm:"serializer:json"`
+	// Formula computes a number field from other fields by name, such as
+	// "round({hours} * {rate}, 2)"; the signer does not type it.
+	Formula string `gorm:"not null;default:''"`
+	// Group joins checkboxes whose checked count MinValue and MaxValue
+	// bound (every member carries the same bounds).
+	Group    string `gorm:"column:group_name;size:100;not null;default:''"`
 	Value    string
 	ImageKey string
 }
+
+// Condition is a test of another field of the envelope, named by its Name:
+// Is "filled" (any value), "checked" (a ticked checkbox), "equals" Value,
+// or "one_of" Values. A hidden field's value is empty to every condition.
+type Condition struct {
+	Field  string   `json:"field"`
+	Is     string   `json:"is"`
+	Value  string   `json:"value,omitempty"`
+	Values []string `json:"values,omitempty"`
+}
+
+// Condition tests (Condition.Is).
+const (
+	IsFilled  = "filled"
+	IsChecked = "checked"
+	IsEquals  = "equals"
+	IsOneOf   = "one_of"
+)
 
 // DocumentIDs are the IDs of docs, in order.
 func DocumentIDs(docs []Document) []string {

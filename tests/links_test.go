@@ -29,15 +29,17 @@ func TestResendKillsTheOldLink(t *testing.T) {
 	newLink := str(res, "signing_api_url")
 	require.NotEqual(t, oldLink, newLink)
 
-	status, _ = getJSON(t, oldLink)
-	require.Equal(t, http.StatusNotFound, status, "the old link is dead")
+	status, body := getJSON(t, oldLink)
+	require.Equal(t, http.StatusGone, status, "the old link is dead, and says a newer one replaced it")
+	require.Equal(t, "urn:signflow:problem:link-replaced", str(body, "type"))
+	require.Equal(t, "replaced", str(body, "closed_link", "state"))
 	mails := awaitMail(t, suite.mailAPI, "to:"+email, 2, time.Minute)
 	var links []string
 	for _, m := range mails {
 		links = append(links, linkFromMail(t, suite.mailAPI, m.ID))
 	}
 	require.Contains(t, links, newLink, "the new link was emailed")
-	status, body := signAs(t, newLink, "Resent")
+	status, body = signAs(t, newLink, "Resent")
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	require.NotNil(t, eventOf(auditEvents(t, suite.apiURL, id), "recipient.link_reissued"))
 }

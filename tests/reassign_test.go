@@ -49,8 +49,9 @@ func TestARecipientHandsTheirPartToSomeoneElse(t *testing.T) {
 
 	status, moved := postAs(t, aliceLink, "/reassign", J{"name": "Bo Berg", "email": bo, "reason": "Bo signs for purchasing"})
 	require.Equal(t, http.StatusOK, status, "%v", moved)
-	status, _ = getJSON(t, aliceLink)
-	require.Equal(t, http.StatusNotFound, status, "the old link is dead")
+	status, gone := getJSON(t, aliceLink)
+	require.Equal(t, http.StatusGone, status, "the old link is dead")
+	require.Equal(t, "replaced", str(gone, "closed_link", "state"), "and says a newer one took its place")
 
 	invitations := awaitMail(t, suite.mailAPI, "to:"+bo, 1, time.Minute)
 	boLink := linkFromMail(t, suite.mailAPI, invitations[0].ID)

@@ -255,6 +255,8 @@ type FormValue struct {
 	Value       any        `json:"value"`
 	Drawn       bool       `json:"drawn"`
 	SetAt       *time.Time `json:"set_at"`
+	// Rule is the smart-field rule that hid, required or computed it.
+	Rule string `json:"rule"`
 }
 
 // FormData reads every field's value of an envelope.

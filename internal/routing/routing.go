@@ -107,3 +107,20 @@ func Due(status string, parties []Party, id string, roles ...string) (int, error
 }
 
 func notDue(format string, args ...any) error { return &NotDue{Reason: fmt.Sprintf(format, args...)} }
+
+// WaitingFor are the indexes of the signers and approvers who must act
+// before recipient id's turn comes: those of earlier routing orders who
+// have not acted. It is empty when id may act now or never will.
+func WaitingFor(parties []Party, id string) []int {
+	i := slices.IndexFunc(parties, func(p Party) bool { return p.ID == id })
+	if i < 0 || HasActed(parties[i].Status) || parties[i].Role == models.RoleCC {
+		return nil
+	}
+	var idx []int
+	for j, p := range parties {
+		if p.Role != models.RoleCC && p.Order < parties[i].Order && !HasActed(p.Status) {
+			idx = append(idx, j)
+		}
+	}
+	return idx
+}

@@ -82,3 +82,27 @@ func TestCurrentOrderAndPending(t *testing.T) {
 	require.Equal(t, 0, routing.CurrentOrder(parties))
 	require.Empty(t, routing.Pending(parties, 3))
 }
+
+func TestWaitingFor(t *testing.T) {
+	t.Parallel()
+	parties := []routing.Party{
+		{ID: "a", Role: models.RoleSigner, Order: 1, Status: models.RecipientSigned},
+		{ID: "b", Role: models.RoleApprover, Order: 1, Status: models.RecipientViewed},
+		{ID: "cc", Role: models.RoleCC, Order: 1, Status: models.RecipientWaiting},
+		{ID: "c", Role: models.RoleSigner, Order: 2, Status: models.RecipientNotified},
+		{ID: "d", Role: models.RoleSigner, Order: 3, Status: models.RecipientWaiting},
+	}
+	for _, tc := range []struct {
+		id   string
+		want []int
+	}{
+		{"b", nil},         // due now
+		{"c", []int{1}},    // waits for b; a has signed, the copy holds no one up
+		{"d", []int{1, 3}}, // every earlier order still to act
+		{"a", nil},         // has acted
+		{"cc", nil},        // never acts
+		{"x", nil},         // not on the envelope
+	} {
+		require.Equal(t, tc.want, routing.WaitingFor(parties, tc.id), tc.id)
+	}
+}

@@ -34,22 +34,50 @@ type Act struct {
 }
 
 // Spent says why a link no longer opens its envelope, or nil: a link is
-// valid until the envelope closes or its recipient has acted. The
-// completed documents reach recipients by email, with their own link.
+// valid until the envelope closes or its recipient has acted. State names
+// the case for the signing page, which says in the signer's language what
+// comes next; the envelope's end comes first, since it decides what the
+// signer can still do (download a completed envelope, read why it was
+// voided).
 func Spent(r *models.Recipient, env *models.Envelope) *SpentLink {
 	switch {
+	case env.Status == models.EnvelopeCompleted:
+		return &SpentLink{State: ClosedCompleted, Used: routing.HasActed(r.Status),
+			Detail: "The envelope is completed; everyone has signed. The completed documents reach you by email."}
+	case env.Status == models.EnvelopeDeclined:
+		return &SpentLink{State: ClosedDeclined, Used: r.Status == models.RecipientDeclined, Detail: "The envelope was declined; no one signs it now."}
+	case env.Status == models.EnvelopeVoided:
+		return &SpentLink{State: ClosedVoided, Detail: "The sender voided the envelope; no one signs it now."}
+	case env.Status == models.EnvelopeExpired:
+		return &SpentLink{State: ClosedExpired, Detail: "The envelope expired before everyone signed. Ask the sender to send it again."}
 	case routing.HasActed(r.Status):
-		return &SpentLink{Used: true, Detail: "You have already " + r.Status + "; this link no longer opens the envelope. " +
+		return &SpentLink{State: ClosedActed, Used: true, Detail: "You have already " + r.Status + "; this link no longer opens the envelope. " +
 			"The completed documents will reach you by email."}
 	case env.Status != models.EnvelopeInProgress:
-		return &SpentLink{Detail: "The envelope is " + env.Status + "; this link no longer opens it."}
+		return &SpentLink{State: ClosedFinishing, Detail: "Everyone has acted; the envelope is being finished."}
 	}
 	return nil
 }
 
+// Why a link no longer opens its envelope (SpentLink.State).
+const (
+	ClosedCompleted = "completed"
+	ClosedDeclined  = "declined"
+	ClosedVoided    = "voided"
+	ClosedExpired   = "expired"
+	// ClosedActed: the recipient has signed or approved, others have not.
+	ClosedActed = "acted"
+	// ClosedFinishing: everyone has acted; the final documents are not
+	// sealed yet, or could not be.
+	ClosedFinishing = "finishing"
+	// ClosedReplaced: a newer link of the same recipient replaced this one.
+	ClosedReplaced = "replaced"
+)
+
 // SpentLink is a link that no longer opens its envelope: Used when its
 // recipient has acted, else because the envelope has closed.
 type SpentLink struct {
+	State  string
 	Used   bool
 	Detail string
 }

@@ -88,6 +88,17 @@ type FieldRequest struct {
 	// Value prefills the field; with ReadOnly the recipient cannot change it.
 	Value    string `json:"value,omitempty"`
 	ReadOnly bool   `json:"read_only,omitempty"`
+	// MinLength and MaxLength bound a text or email field's characters.
+	MinLength *int `json:"min_length,omitempty"`
+	MaxLength *int `json:"max_length,omitempty"`
+	// ShowIf, HideIf and RequiredIf test another field by name (rules.go).
+	ShowIf     *models.Condition `json:"show_if,omitempty"`
+	HideIf     *models.Condition `json:"hide_if,omitempty"`
+	RequiredIf *models.Condition `json:"required_if,omitempty"`
+	// Formula computes a number field from number fields by name.
+	Formula string `json:"formula,omitempty"`
+	// Group joins checkboxes; Min and Max bound how many are checked.
+	Group string `json:"group,omitempty"`
 }
 
 // SettingsRequest is a new envelope's timers, as durations such as "30d".
@@ -275,6 +286,14 @@ func validateFields(errs *FieldErrors, spec EnvelopeRequest, docs []*pdf.Info) {
 		}
 		validateBox(errs, field, f, docs[doc])
 	}
+	smart := make([]smartRequest, len(spec.Fields))
+	for i, f := range spec.Fields {
+		smart[i] = smartRequest{FieldRequest: f}
+		if f.Recipient != nil && *f.Recipient >= 0 && *f.Recipient < len(spec.Recipients) {
+			smart[i].order = routingOrder(spec.Recipients[*f.Recipient])
+		}
+	}
+	validateSmartFields(errs, smart)
 	for i, r := range spec.Recipients {
 		if r.Role == models.RoleSigner && !hasSignature[i] {
 			errs.Add(fmt.Sprintf("recipients[%d]", i), "a signer needs at least one signature field")
@@ -427,10 +446,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 		})
 	}
 	for i, r := range spec.Recipients {
-		order := 1
-		if r.RoutingOrder != nil {
-			order = *r.RoutingOrder
-		}
+		order := routingOrder(r)
 		rid := models.NewID()
 		meaning := r.Meaning
 		if meaning == "" {
@@ -458,10 +474,19 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			Type: f.Type, Page: f.Page, X: *f.X, Y: *f.Y, Width: *f.Width, Height: *f.Height,
 			Required: f.Required == nil || *f.Required,
 			Name:     f.Name, Options: f.Options, Pattern: f.Pattern, MinValue: f.Min, MaxValue: f.Max,
-			Value: prefill(f), ReadOnly: f.ReadOnly,
+			Value: prefill(f), ReadOnly: f.ReadOnly, MinLength: f.MinLength, MaxLength: f.MaxLength,
+			ShowIf: f.ShowIf, HideIf: f.HideIf, RequiredIf: f.RequiredIf, Formula: f.Formula, Group: f.Group,
 		})
 	}
 	return env, nil
+}
+
+// routingOrder is a recipient's order, 1 unless given.
+func routingOrder(r RecipientRequest) int {
+	if r.RoutingOrder != nil {
+		return *r.RoutingOrder
+	}
+	return 1
 }
 
 // checkLocale refuses a language Signflow has no messages for.

@@ -61,11 +61,32 @@ func validateFieldRules(errs *FieldErrors, field string, f FieldRequest) {
 	}
 	if f.Min != nil || f.Max != nil {
 		switch {
-		case f.Type != models.FieldNumber:
-			errs.Add(field+".min", "only number fields take min and max")
+		case f.Type != models.FieldNumber && (f.Type != models.FieldCheckbox || f.Group == ""):
+			errs.Add(field+".min", "only number fields and checkboxes of a group take min and max")
 		case f.Min != nil && f.Max != nil && *f.Min > *f.Max:
 			errs.Add(field+".max", "must be at least min")
 		}
+	}
+	if f.MinLength != nil || f.MaxLength != nil {
+		switch {
+		case f.Type != models.FieldText && f.Type != models.FieldEmail:
+			errs.Add(field+".min_length", "only text and email fields take min_length and max_length")
+		case (f.MinLength != nil && *f.MinLength < 0) || (f.MaxLength != nil && (*f.MaxLength < 1 || *f.MaxLength > MaxTextLength)):
+			errs.Add(field+".max_length", "lengths are from 0 (min_length) or 1 (max_length) to %d characters", MaxTextLength)
+		case f.MinLength != nil && f.MaxLength != nil && *f.MinLength > *f.MaxLength:
+			errs.Add(field+".max_length", "must be at least min_length")
+		}
+	}
+	if f.Formula != "" {
+		switch {
+		case f.Type != models.FieldNumber:
+			errs.Add(field+".formula", "only number fields take a formula")
+		case f.Value != "" || f.ReadOnly:
+			errs.Add(field+".formula", "a computed field takes no value from the sender")
+		}
+	}
+	if f.Group != "" && (f.Type != models.FieldCheckbox || utf8.RuneCountInString(f.Group) > maxFieldName) {
+		errs.Add(field+".group", "only checkboxes join a group, named in at most %d characters", maxFieldName)
 	}
 }
 
@@ -149,7 +170,7 @@ func prefill(f FieldRequest) string {
 
 func requestedField(f FieldRequest) models.Field {
 	return models.Field{Type: f.Type, Name: f.Name, Page: f.Page, Options: f.Options, Pattern: f.Pattern,
-		MinValue: f.Min, MaxValue: f.Max}
+		MinValue: f.Min, MaxValue: f.Max, MinLength: f.MinLength, MaxLength: f.MaxLength}
 }
 
 // compilePattern anchors a field's pattern to the whole value.
@@ -170,6 +191,9 @@ func checkEntry(f models.Field, v ValueInput) (text, msg string) {
 	}
 	if msg := unprintable(text); msg != "" {
 		return "", msg
+	}
+	if n := utf8.RuneCountInString(text); (f.MinLength != nil && n < *f.MinLength) || (f.MaxLength != nil && n > *f.MaxLength) {
+		return "", fmt.Sprintf("%s takes %s characters", describeField(f), lengths(f))
 	}
 	switch f.Type {
 	case models.FieldText:
@@ -217,5 +241,16 @@ func bounds(f models.Field) string {
 		return "of at least " + format(*f.MinValue)
 	default:
 		return "of at most " + format(*f.MaxValue)
+	}
+}
+
+func lengths(f models.Field) string {
+	switch {
+	case f.MinLength != nil && f.MaxLength != nil:
+		return fmt.Sprintf("%d to %d", *f.MinLength, *f.MaxLength)
+	case f.MinLength != nil:
+		return fmt.Sprintf("at least %d", *f.MinLength)
+	default:
+		return fmt.Sprintf("at most %d", *f.MaxLength)
 	}
 }

@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"cmp"
 	"strconv"
 	"time"
 
@@ -22,6 +23,9 @@ type FormValue struct {
 	// Drawn: the signature or initials is an image, not typed text.
 	Drawn bool       `json:"drawn,omitempty"`
 	SetAt *time.Time `json:"set_at"`
+	// Rule says which smart-field rule hid, required or computed the
+	// field, for the values as stored.
+	Rule string `json:"rule,omitempty"`
 }
 
 // FormData lists the value of every field of an envelope, in the order the
@@ -34,10 +38,15 @@ func FormData(env *models.Envelope) []FormValue {
 			signedAt[r.ID] = &at
 		}
 	}
+	values := map[string]string{}
+	for _, f := range env.Fields {
+		values[f.ID] = cmp.Or(f.Value, f.ImageKey)
+	}
+	rules := ApplyRules(env.Fields, values)
 	out := make([]FormValue, 0, len(env.Fields))
 	for _, f := range env.Fields {
 		v := FormValue{ID: f.ID, Name: f.Name, Type: f.Type, RecipientID: f.RecipientID, DocumentID: f.DocumentID, Page: f.Page,
-			SetAt: signedAt[f.RecipientID]}
+			SetAt: signedAt[f.RecipientID], Rule: rules.Applied[f.ID]}
 		if v.SetAt != nil {
 			v.Value, v.Drawn = formValue(f, *v.SetAt)
 		}

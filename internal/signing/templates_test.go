@@ -2,10 +2,12 @@ package signing_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/signflow/signflow/internal/documents/pdf"
+	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 )
@@ -74,4 +76,31 @@ func TestPrepareTemplateNamesRoles(t *testing.T) {
 	require.Equal(t, "roles[1].role", signing.PrepareTemplate(req, docs, rules)[0].Field)
 	req.Roles[1] = signing.TemplateRole{Name: "Employee", Role: models.RoleCC}
 	require.Equal(t, "roles[1].name", signing.PrepareTemplate(req, docs, rules)[0].Field)
+}
+
+// A template's smart fields reach every envelope made from it (by the API
+// and by bulk sending, which both go through FromTemplate and Prepare).
+func TestATemplateCarriesItsSmartFields(t *testing.T) {
+	def := template()
+	def.Fields = append(def.Fields,
+		signing.FieldRequest{Recipient: ptr(0), Type: models.FieldNumber, Name: "bonus", Page: 1, X: ptr(0.1), Y: ptr(0.2), Width: ptr(0.3), Height: ptr(0.05),
+			Required: ptr(false), Formula: "round({salary} * 0.1, 2)", ShowIf: &models.Condition{Field: "salary", Is: models.IsFilled}})
+	people := []signing.RoleAssignment{{Role: "HR", Name: "Hal", Email: "hal@example.com"},
+		{Role: "Employee", Name: "Ada", Email: "ada@example.com", AccessCode: "2468-1357"}}
+	out, errs := signing.FromTemplate(def, signing.EnvelopeRequest{Roles: people})
+	require.Empty(t, errs)
+	prepared, errs := signing.Prepare(out, []signing.Upload{{Name: "c.pdf", Data: contractPDF(t)}}, signing.Rules{Limits: pdf.DefaultLimits})
+	require.Empty(t, errs)
+	links, err := signinglink.Load(t.TempDir())
+	require.NoError(t, err)
+	env, err := prepared.Build(links, "tenant-a", "env-1", time.Now())
+	require.NoError(t, err)
+	bonus := env.Fields[2]
+	require.Equal(t, "round({salary} * 0.1, 2)", bonus.Formula)
+	require.Equal(t, &models.Condition{Field: "salary", Is: models.IsFilled}, bonus.ShowIf)
+
+	out, errs = signing.FromTemplate(def, signing.EnvelopeRequest{Roles: people, Values: []signing.Prefill{{Name: "bonus", Value: "5"}}})
+	require.Empty(t, errs)
+	_, errs = signing.Prepare(out, []signing.Upload{{Name: "c.pdf", Data: contractPDF(t)}}, signing.Rules{Limits: pdf.DefaultLimits})
+	require.Equal(t, "fields[2].formula", errs[0].Field, "a computed field is not prefilled: %v", errs)
 }

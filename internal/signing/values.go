@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -29,11 +30,11 @@ var signatureImage = imagecheck.Budget{MaxSide: 4000, MaxDecodedBytes: 32 << 20}
 // ValueInput is one field value a signer sends.
 type ValueInput struct {
 	FieldID        string `json:"field_id"`
-	Text           string `json:"text"`
-	Checked        *bool  `json:"checked"`
-	ImagePNGBase64 string `json:"image_png_base64"`
+	Text           string `json:"text,omitempty"`
+	Checked        *bool  `json:"checked,omitempty"`
+	ImagePNGBase64 string `json:"image_png_base64,omitempty"`
 	// Attachment is the file of an attachment field.
-	Attachment *AttachmentInput `json:"attachment"`
+	Attachment *AttachmentInput `json:"attachment,omitempty"`
 }
 
 // CheckValues matches the submitted values to the recipient's fields. PNG
@@ -66,6 +67,10 @@ func CheckValues(ctx context.Context, env *models.Envelope, recipientID string, 
 			errs.Add(field+".field_id", "%s is filled in by the sender and cannot be changed", describeField(f))
 			continue
 		}
+		if f.Formula != "" {
+			errs.Add(field+".field_id", "%s is computed from other fields; send no value for it", describeField(f))
+			continue
+		}
 		fv, img, msg := checkValue(ctx, env, f, v)
 		if msg != "" {
 			errs.Add(field, "%s", msg)
@@ -83,14 +88,48 @@ func CheckValues(ctx context.Context, env *models.Envelope, recipientID string, 
 			values = append(values, fv)
 		}
 	}
-	for _, f := range env.Fields {
-		kept := f.Value != "" && !given[f.ID]
-		filled := kept || slices.ContainsFunc(values, func(v models.FieldValue) bool { return v.FieldID == f.ID && (v.Text != "" || v.ImageKey != "") })
-		if f.RecipientID == recipientID && f.Required && f.Type != models.FieldDateSigned && !filled {
-			errs.Add("values", "%s is required", describeField(f))
+	values, errs = applyRules(env, recipientID, values, errs)
+	for key := range images { // a hidden field's image is not kept
+		if !slices.ContainsFunc(values, func(v models.FieldValue) bool { return v.ImageKey == key }) {
+			delete(images, key)
 		}
 	}
 	return values, images, errs
+}
+
+// applyRules keeps of values what the envelope's smart fields allow once
+// the recipient's values are in: a hidden field of theirs is cleared (it is
+// not stamped), a formula field takes its computed value, and what is
+// required, by itself or by a condition, must be filled.
+func applyRules(env *models.Envelope, recipientID string, values []models.FieldValue, errs FieldErrors) ([]models.FieldValue, FieldErrors) {
+	all := map[string]string{}
+	for _, f := range env.Fields {
+		all[f.ID] = f.Value
+	}
+	for _, v := range values {
+		all[v.FieldID] = cmp.Or(v.Text, v.ImageKey)
+	}
+	rules := ApplyRules(env.Fields, all)
+	for _, f := range env.Fields {
+		if f.RecipientID != recipientID {
+			continue
+		}
+		switch {
+		case rules.Hidden[f.ID]:
+			values = slices.DeleteFunc(values, func(v models.FieldValue) bool { return v.FieldID == f.ID })
+			if f.Value != "" {
+				values = append(values, models.FieldValue{FieldID: f.ID})
+			}
+		case f.Formula != "":
+			if computed := rules.Computed[f.ID]; computed != "" || f.Value != "" {
+				values = append(values, models.FieldValue{FieldID: f.ID, Text: computed})
+			}
+		case rules.Required[f.ID] && f.Type != models.FieldDateSigned && all[f.ID] == "":
+			errs.Add("values", "%s is required", describeField(f))
+		}
+	}
+	checkGroups(&errs, env.Fields, recipientID, all, rules)
+	return values, errs
 }
 
 // checkValue validates one value for its field's type; msg says what to fix.
@@ -137,4 +176,40 @@ func checkValue(ctx context.Context, env *models.Envelope, f models.Field, v Val
 // refusal is why imagecheck refused an image, in words for the signer.
 func refusal(err error) string {
 	return strings.TrimPrefix(err.Error(), imagecheck.ErrRefused.Error()+": ")
+}
+
+// MaxDraftValues bounds a draft: one value per field at most.
+const MaxDraftValues = maxFields
+
+// CheckDraft checks what a recipient has entered so far, to keep as a
+// draft: each value fits its field as it would at Sign, but nothing needs
+// to be complete, and attached files are sent with the signature only.
+func CheckDraft(ctx context.Context, env *models.Envelope, recipientID string, specs []ValueInput) FieldErrors {
+	var errs FieldErrors
+	if len(specs) > MaxDraftValues {
+		errs.Add("values", "a draft holds at most %d values", MaxDraftValues)
+		return errs
+	}
+	given := map[string]bool{}
+	for i, v := range specs {
+		field := fmt.Sprintf("values[%d]", i)
+		j := slices.IndexFunc(env.Fields, func(f models.Field) bool { return f.ID == v.FieldID && f.RecipientID == recipientID })
+		if j < 0 || given[v.FieldID] {
+			errs.Add(field+".field_id", "%q is not one of your fields, or is given twice", v.FieldID)
+			continue
+		}
+		given[v.FieldID] = true
+		f := env.Fields[j]
+		switch {
+		case f.ReadOnly || f.Formula != "" || f.Type == models.FieldDateSigned:
+			errs.Add(field+".field_id", "%s is not filled in by you", describeField(f))
+		case f.Type == models.FieldAttachment || v.Attachment != nil:
+			errs.Add(field+".attachment", "files are sent with your signature, not kept in a draft")
+		default:
+			if _, _, msg := checkValue(ctx, env, f, v); msg != "" {
+				errs.Add(field, "%s", msg)
+			}
+		}
+	}
+	return errs
 }

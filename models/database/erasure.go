@@ -65,6 +65,9 @@ func (s *Store) EraseRecipient(ctx context.Context, tenantID, recipientID, reaso
 		if err := tx.Model(&models.QueuedNotification{}).Where("recipient_id = ?", r.ID).Update("email", models.ErasedEmail(r.ID)).Error; err != nil {
 			return fmt.Errorf("erase outbox addresses: %w", err)
 		}
+		if err := tx.Where("recipient_id = ?", r.ID).Delete(&models.SigningDraft{}).Error; err != nil {
+			return fmt.Errorf("erase draft: %w", err)
+		}
 		if err := tx.Where("resource_id = ?", env.ID).Delete(&models.IdempotencyKey{}).Error; err != nil {
 			return fmt.Errorf("drop stored answers: %w", err)
 		}

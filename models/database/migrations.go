@@ -46,6 +46,51 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612070022_embedding", Migrate: migrateEmbedding},
 	{ID: "202612070023_public_links", Migrate: migratePublicLinks},
 	{ID: "202612070024_editor_sessions", Migrate: migrateEditorSessions},
+	{ID: "202612080025_replaced_links", Migrate: migrateReplacedLinks},
+	{ID: "202612080026_smart_fields", Migrate: migrateSmartFields},
+	{ID: "202612080027_signing_drafts", Migrate: migrateSigningDrafts},
+}
+
+// migrateSigningDrafts keeps what signers entered before they sign.
+func migrateSigningDrafts(tx *gorm.DB) error {
+	type signingDraft struct {
+		RecipientID    string `gorm:"primaryKey;size:36"`
+		LinkGeneration int    `gorm:"not null"`
+		TenantID       string `gorm:"size:64;not null"`
+		Sealed         string `gorm:"not null"`
+		UpdatedAt      time.Time
+	}
+	return createTables(tx, []table{{"signing_drafts", &signingDraft{}}})
+}
+
+// migrateSmartFields adds fields' conditions, formulas, length bounds
+// and checkbox groups.
+func migrateSmartFields(tx *gorm.DB) error {
+	statements := []string{
+		"ALTER TABLE fields ADD COLUMN min_length INTEGER",
+		"ALTER TABLE fields ADD COLUMN max_length INTEGER",
+		"ALTER TABLE fields ADD COLUMN show_if TEXT",
+		"ALTER TABLE fields ADD COLUMN hide_if TEXT",
+		"ALTER TABLE fields ADD COLUMN required_if TEXT",
+		"ALTER TABLE fields ADD COLUMN formula TEXT NOT NULL DEFAULT ''",
+		"ALTER TABLE fields ADD COLUMN group_name VARCHAR(100) NOT NULL DEFAULT ''",
+	}
+	for _, s := range statements {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// migrateReplacedLinks keeps the hashes of replaced signing links.
+func migrateReplacedLinks(tx *gorm.DB) error {
+	type replacedLink struct {
+		TokenHash   string `gorm:"primaryKey;size:64"`
+		RecipientID string `gorm:"size:36;not null"`
+		ReplacedAt  time.Time
+	}
+	return createTables(tx, []table{{"replaced_links", &replacedLink{}}})
 }
 
 // migrateEditorSessions adds the tokens of embedded field editors.

@@ -240,6 +240,33 @@ func (s *Store) Events(ctx context.Context, envelopeID string) ([]models.Event, 
 	return evs, nil
 }
 
+// LatestEvent is the last event of eventType in an envelope's history,
+// its personal data opened.
+func (s *Store) LatestEvent(ctx context.Context, envelopeID, eventType string) (*models.Event, error) {
+	var evs []models.Event
+	err := s.DB.WithContext(ctx).Where("envelope_id = ? AND type = ?", envelopeID, eventType).Order("seq DESC").Limit(1).Find(&evs).Error
+	if err != nil {
+		return nil, fmt.Errorf("load %s event: %w", eventType, err)
+	}
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("%s event of envelope %s: %w", eventType, envelopeID, models.ErrNotFound)
+	}
+	if err := s.openPersonal(ctx, evs); err != nil {
+		return nil, err
+	}
+	return &evs[0], nil
+}
+
+// LinkReplaced says whether a newer link replaced the signing link of
+// tokenHash.
+func (s *Store) LinkReplaced(ctx context.Context, tokenHash string) (bool, error) {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&models.ReplacedLink{}).Where("token_hash = ?", tokenHash).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("check replaced links: %w", err)
+	}
+	return n > 0, nil
+}
+
 // Notifications returns an envelope's outbox rows in the order queued.
 func (s *Store) Notifications(ctx context.Context, envelopeID string) ([]models.QueuedNotification, error) {
 	var ns []models.QueuedNotification
@@ -461,6 +488,12 @@ func reissueLink(tx *gorm.DB, re models.Reissue) error {
 	}
 	if err := keepFormerIdentity(tx, r, re.Generation, re.Name, re.Email, time.Now()); err != nil {
 		return err
+	}
+	if r.LinkGeneration < re.Generation && r.TokenHash != "" {
+		old := models.ReplacedLink{TokenHash: r.TokenHash, RecipientID: r.ID, ReplacedAt: time.Now().UTC()}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&old).Error; err != nil {
+			return fmt.Errorf("keep the replaced link of recipient %s: %w", r.ID, err)
+		}
 	}
 	err := tx.Model(&models.Recipient{}).Where("id = ? AND link_generation < ?", re.RecipientID, re.Generation).Updates(changes).Error
 	if err != nil {
