@@ -17,10 +17,51 @@ import (
 // and an integrator's own interface follow the same rules.
 //
 //go:embed signpage/page.html
-var signPageHTML []byte
+var signPageTemplate string
 
 //go:embed signpage/sign.js
 var signPageScript []byte
+
+//go:embed signpage/rules.js
+var signPageRules []byte
+
+// signAssets are the page's script, rules, font and messages, versioned
+// and compressed once; the page (html) names them by version, so a repeat
+// visit loads nothing but the page and what the API answers.
+var signAssets = newSigningAssets()
+
+type signingAssets struct {
+	script, rules, font, index *staticAsset
+	locales                    map[string]*staticAsset
+	// localesVersion changes whenever any language's messages do.
+	localesVersion string
+	html           []byte
+}
+
+func newSigningAssets() *signingAssets {
+	a := &signingAssets{
+		script:  newStaticAsset("text/javascript; charset=utf-8", signPageScript),
+		rules:   newStaticAsset("text/javascript; charset=utf-8", signPageRules),
+		font:    newStaticAsset("font/ttf", typeset.HandwritingFont()),
+		locales: map[string]*staticAsset{},
+	}
+	var all []byte
+	for _, tag := range locale.Supported() {
+		data, _ := locale.Messages(tag)
+		a.locales[tag] = newStaticAsset("application/json; charset=utf-8", data)
+		all = append(all, data...)
+	}
+	index := `{"languages":["` + strings.Join(locale.Supported(), `","`) + `"]}`
+	a.index = newStaticAsset("application/json; charset=utf-8", []byte(index))
+	a.localesVersion = newStaticAsset("", append(all, index...)).version
+	a.html = []byte(strings.NewReplacer(
+		`"../assets/sign.js"`, `"`+a.script.url("../assets/sign.js")+`"`,
+		`"../assets/rules.js"`, `"`+a.rules.url("../assets/rules.js")+`"`,
+		`"../assets/handwriting.ttf"`, `"`+a.font.url("../assets/handwriting.ttf")+`"`,
+		`<meta name="signflow-locales" content="">`, `<meta name="signflow-locales" content="`+a.localesVersion+`">`,
+	).Replace(signPageTemplate))
+	return a
+}
 
 // signPageHeaders keep the token in the page's URL from leaking: no
 // Referer leaves the page, nothing caches it, nothing frames it, and only
@@ -53,30 +94,34 @@ func (s *Server) signingPage(c *gin.Context) {
 			frameAncestors(c, sources)
 		}
 	}
-	c.Data(http.StatusOK, "text/html; charset=utf-8", signPageHTML)
+	c.Data(http.StatusOK, "text/html; charset=utf-8", signAssets.html)
 }
 
-func (s *Server) signingScript(c *gin.Context) {
-	signPageHeaders(c)
-	c.Data(http.StatusOK, "text/javascript; charset=utf-8", signPageScript)
-}
+func (s *Server) signingScript(c *gin.Context) { serveVersioned(c, signAssets.script) }
+
+// signingRules is the page's smart-field evaluator; the server's own is
+// internal/signing.
+func (s *Server) signingRules(c *gin.Context) { serveVersioned(c, signAssets.rules) }
 
 // signingMessages is one language's messages for the page, the same file
-// the emails are written from.
+// the emails are written from; index.json lists the languages.
 func (s *Server) signingMessages(c *gin.Context) {
 	tag, ok := strings.CutSuffix(c.Param("file"), ".json")
-	data, known := locale.Messages(tag)
+	asset, known := signAssets.locales[tag]
+	if tag == "index" {
+		asset, known = signAssets.index, true
+	}
 	if !ok || !known {
 		problem(c, http.StatusNotFound, "not-found", "Signflow speaks "+strings.Join(locale.Supported(), ", ")+".")
 		return
 	}
-	signPageHeaders(c)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", data)
+	// The page names the version of all languages at once.
+	asset.serve(c, c.Query("v") == signAssets.localesVersion)
 }
 
 // handwritingFont lets the page show a typed signature in the font the
 // final document stamps it in.
-func (s *Server) handwritingFont(c *gin.Context) {
-	signPageHeaders(c)
-	c.Data(http.StatusOK, "font/ttf", typeset.HandwritingFont())
-}
+func (s *Server) handwritingFont(c *gin.Context) { serveVersioned(c, signAssets.font) }
+
+// serveVersioned serves an asset the page names by its own version.
+func serveVersioned(c *gin.Context, a *staticAsset) { a.serve(c, c.Query("v") == a.version) }

@@ -25,15 +25,28 @@ func TestTheSigningPageKeepsItsTokenToItself(t *testing.T) {
 	require.Equal(t, "no-referrer", resp.Header.Get("Referrer-Policy"), "the token in the URL never leaves in a Referer")
 	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
 	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
-	require.Contains(t, string(html), `<script src="../assets/sign.js">`)
+	script := regexp.MustCompile(`<script src="\.\./assets/sign\.js\?v=([0-9a-f]{16})">`).FindStringSubmatch(string(html))
+	require.NotNil(t, script, "the page names its script by version")
 	require.NotContains(t, string(html), strings.TrimPrefix(page, suite.apiURL+"/sign/"), "the page is the same for everyone")
 
-	resp, err = http.Get(suite.apiURL + "/assets/sign.js")
+	// http.Get asks for gzip itself and unpacks it, as a browser does.
+	resp, err = http.Get(suite.apiURL + "/assets/sign.js?v=" + script[1])
 	require.NoError(t, err)
-	script, _ := io.ReadAll(resp.Body)
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Contains(t, string(script), `"../v1/signing/"`, "the page drives the recipient API")
+	require.True(t, resp.Uncompressed, "sent compressed")
+	require.Equal(t, "public, max-age=31536000, immutable", resp.Header.Get("Cache-Control"), "kept until it changes")
+	require.Contains(t, string(body), `"../v1/signing/"`, "the page drives the recipient API")
+
+	req, err := http.NewRequest(http.MethodGet, suite.apiURL+"/assets/sign.js", nil)
+	require.NoError(t, err)
+	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotModified, resp.StatusCode, "unversioned, it is revalidated, not sent again")
+	require.Equal(t, "no-cache", resp.Header.Get("Cache-Control"))
 }
 
 // oneSignerPage creates a one-signer envelope and returns its ID and the

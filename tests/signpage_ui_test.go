@@ -122,11 +122,27 @@ func TestTheSigningPageFitsAPhoneAndADesktop(t *testing.T) {
 
 			_, err = chromedp.Run(ctx, chromedp.Steps(
 				chromedp.Click(`button[data-type="signature"]`),
-				chromedp.WaitVisible("#adopt"),
+				chromedp.WaitVisible("#adopt-heading"),
 			))
 			require.NoError(t, err)
 			drawOnPad(t, ctx)
 			screenshot(t, ctx, screen.name+"-2-adopt")
+			// The drawing is the signature alone: the initials are drawn
+			// apart, from their own box.
+			_, err = chromedp.Run(ctx, chromedp.Steps(
+				chromedp.Click("#adopt-use"),
+				chromedp.WaitVisible(`button[data-type="signature"] img`),
+			))
+			require.NoError(t, err)
+			placed, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('button[data-type="initials"]').dataset.adopted === "true"`))
+			require.NoError(t, err)
+			require.False(t, placed, "a signature never lands in a box the signer did not press")
+			_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Click(`button[data-type="initials"]`), chromedp.WaitVisible("#adopt-heading")))
+			require.NoError(t, err)
+			heading, err := chromedp.Run(ctx, chromedp.Text("#adopt-heading"))
+			require.NoError(t, err)
+			require.Equal(t, "Adopt your initials", heading)
+			drawOnPad(t, ctx)
 			_, err = chromedp.Run(ctx, chromedp.Steps(
 				chromedp.Click("#adopt-use"),
 				chromedp.WaitVisible(`button[data-type="initials"] img`),
@@ -137,9 +153,9 @@ func TestTheSigningPageFitsAPhoneAndADesktop(t *testing.T) {
 			require.NoError(t, err)
 			require.Contains(t, progress, "Every required field is filled in")
 			screenshot(t, ctx, screen.name+"-3-filled")
-			_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Click("#sign"), chromedp.WaitVisible("#done, #error:not(:empty)")))
+			_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Click("#sign"), chromedp.WaitVisible("#done, #sign-error:not(:empty)")))
 			require.NoError(t, err)
-			problem, err := chromedp.Run(ctx, chromedp.Text("#error"))
+			problem, err := chromedp.Run(ctx, chromedp.Text("#sign-error"))
 			require.NoError(t, err)
 			require.Empty(t, problem)
 			_, err = chromedp.Run(ctx, chromedp.WaitVisible("#copies a[download]"))
@@ -154,7 +170,7 @@ func TestTheSigningPageFitsAPhoneAndADesktop(t *testing.T) {
 					drawn++
 				}
 			}
-			require.Equal(t, 3, drawn, "Ola's drawing, and the one adopted drawing as the signature and the initials: %v", form)
+			require.Equal(t, 3, drawn, "Ola's drawing, and this signer's signature and initials, each drawn: %v", form)
 			done, err := chromedp.Run(ctx, chromedp.Text("#done"))
 			require.NoError(t, err)
 			require.Contains(t, done, "Everyone has signed")
@@ -204,11 +220,14 @@ func TestASignerSignsWithTheKeyboardAlone(t *testing.T) {
 	key("\t")
 	require.Equal(t, "adopt-use", active())
 	key("\r")
-	// The initials took the adopted signature too; the next required field
-	// is the company.
+	// Typing adopted the initials too; they go where the signer presses.
 	typ, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.dataset.type`))
 	require.NoError(t, err)
-	require.Equal(t, "text", typ, "after adopting, focus moves to the next required field")
+	require.Equal(t, "initials", typ, "after adopting, focus moves to the next required field")
+	key("\r")
+	typ, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.dataset.type`))
+	require.NoError(t, err)
+	require.Equal(t, "text", typ, "placed with one press, then on to the next")
 	key("Nordlicht AS")
 	for i := 0; i < 12 && active() != "sign"; i++ {
 		key("\t")
@@ -258,10 +277,11 @@ func TestTheSigningPageHasNoAccessibilityViolations(t *testing.T) {
 		{"confirming", chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#access-code"))},
 		{"document and fields", chromedp.Steps(chromedp.SendKeys("#access-code", testAccessCode), chromedp.Click("#confirm"),
 			chromedp.WaitVisible(`#pages .page > img[src^="blob:"]`))},
-		{"a problem announced", chromedp.Steps(chromedp.Click("#sign"), chromedp.WaitVisible("#error:not(:empty)"))},
+		{"a problem announced", chromedp.Steps(chromedp.Click("#sign"), chromedp.WaitVisible("#sign-error:not(:empty)"))},
 		{"adoption dialog", chromedp.Steps(chromedp.Click(`button[data-type="signature"]`), chromedp.WaitVisible("#type-name"))},
 		{"phone width", chromedp.Steps(chromedp.Click("#adopt-use"), chromedp.EmulateViewport(360, 740))},
-		{"signed", chromedp.Steps(chromedp.SendKeys(`input[aria-label^="company"]`, "Nordlicht AS"), chromedp.Click("#sign"), chromedp.WaitVisible("#done"))},
+		{"signed", chromedp.Steps(chromedp.Click(`button[data-type="initials"]`), chromedp.SendKeys(`input[aria-label^="company"]`, "Nordlicht AS"),
+			chromedp.Click("#sign"), chromedp.WaitVisible("#done"))},
 	}
 	checked := 0
 	for _, step := range steps {
@@ -358,10 +378,10 @@ func TestASignerUploadsASignatureAndAnotherDeclinesOnThePage(t *testing.T) {
 		chromedp.WaitVisible("#decline"),
 		chromedp.Click("#decline"),
 		chromedp.Click("#decline-send"),
-		chromedp.WaitVisible("#error:not(:empty)"),
+		chromedp.WaitVisible("#sign-error:not(:empty)"),
 	))
 	require.NoError(t, err)
-	problem, err := chromedp.Run(ctx, chromedp.Text("#error"))
+	problem, err := chromedp.Run(ctx, chromedp.Text("#sign-error"))
 	require.NoError(t, err)
 	require.Equal(t, "Say why you decline.", problem, "a decline needs a reason")
 	_, err = chromedp.Run(ctx, chromedp.Steps(

@@ -19,9 +19,11 @@
   let view = null;
   let lang = "en";
   let messages = {};
-  // adopted is the signature chosen once for every signature and initials
-  // field: {text, initials} typed, or {png} drawn or uploaded.
-  let adopted = null;
+  // adopted holds the signature and the initials, each adopted once and
+  // placed only on the boxes the signer presses: {text} typed, or {png}
+  // drawn or uploaded. Typing adopts the initials with the name, unless
+  // they were adopted already; a drawing is one or the other.
+  const adopted = { signature: null, initials: null };
   let zoom = 1;
 
   // tell lets the framing page know what happens, by postMessage to its
@@ -46,13 +48,18 @@
     return msg;
   }
 
-  // language is the recipient's (or the envelope's), else the first of the
-  // browser's that there is a file for, else English.
+  // language is the one chosen on the page (?lang=), else the recipient's
+  // (or the envelope's), else the first of the browser's that there is a
+  // file for, else English.
+  const chosen = new URLSearchParams(location.search).get("lang") || "";
+  // The messages' version, from the page: a repeat visit reads them from
+  // the browser's cache until they change.
+  const localesVersion = (document.querySelector("meta[name=signflow-locales]") || {}).content || "";
   async function useLanguage(preferred) {
-    const tried = [preferred, ...(navigator.languages || [navigator.language])].filter(Boolean)
+    const tried = [chosen, preferred, ...(navigator.languages || [navigator.language])].filter(Boolean)
       .map((l) => l.toLowerCase().split("-")[0]);
     for (const l of [...tried, "en"]) {
-      const resp = await fetch("../assets/locales/" + encodeURIComponent(l) + ".json", { headers: { Accept: "application/json" } });
+      const resp = await fetch("../assets/locales/" + encodeURIComponent(l) + ".json?v=" + localesVersion, { headers: { Accept: "application/json" } });
       if (resp.ok) {
         messages = await resp.json();
         lang = l;
@@ -63,6 +70,28 @@
     document.title = t("page.title");
     for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
     for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+    offerLanguages().catch(() => {});
+  }
+
+  // offerLanguages fills the switcher, each language named in itself; a
+  // choice reloads the page in it (the session cookie and the saved draft
+  // carry over). A framed page follows its host's language instead.
+  async function offerLanguages() {
+    if (host || $("language").options.length > 0) return;
+    const resp = await fetch("../assets/locales/index.json?v=" + localesVersion, { headers: { Accept: "application/json" } });
+    if (!resp.ok) return;
+    const select = $("language");
+    for (const code of (await resp.json()).languages) {
+      let name = code;
+      try { name = new Intl.DisplayNames([code], { type: "language" }).of(code); } catch (e) { /* the code itself */ }
+      select.append(new Option(name, code, false, code === lang));
+    }
+    select.addEventListener("change", () => {
+      const u = new URL(location.href);
+      u.searchParams.set("lang", select.value);
+      location.assign(u.toString());
+    });
+    show("language-box", true);
   }
 
   async function call(method, path, body) {
@@ -84,14 +113,53 @@
 
   // fail announces the problem (the error box is a live region) and, when
   // it names a field, moves focus there.
+  // While the fields are shown, a problem with them is marked on each
+  // field it names (by position or by name) and said next to Sign.
   function fail(err) {
-    $("error").textContent = err.message + fieldErrors(err.problem);
-    const first = err.problem && err.problem.errors && err.problem.errors[0];
-    const m = first && /^values\[(\d+)\]/.exec(first.field || "");
-    if (m && lastValues[Number(m[1])]) focusField(lastValues[Number(m[1])].field_id);
+    const p = err.problem || {};
+    if ($("signing").hidden) {
+      $("error").textContent = err.message;
+      return;
+    }
+    if (p.type === "urn:signflow:problem:action-rejected") {
+      $("sign-error").textContent = t("page.not_now");
+      return;
+    }
+    const marked = [];
+    for (const e of p.errors || []) {
+      const m = /^values\[(\d+)\]/.exec(e.field || "");
+      const f = m && lastValues[Number(m[1])] ? view.fields.find((x) => x.id === lastValues[Number(m[1])].field_id)
+        : view.fields.find((x) => x.name && e.message.includes("\"" + x.name + "\""));
+      if (f && markField(f.id)) marked.push(f.id);
+    }
+    $("sign-error").textContent = marked.length > 0 ? t("page.check_fields") : err.message;
+    if (marked.length > 0) focusField(marked[0]);
   }
-  function fieldErrors(p) {
-    return p && Array.isArray(p.errors) ? " " + p.errors.map((e) => e.message).join(" ") : "";
+
+  // markField flags a field to check, described to assistive technology.
+  function markField(id) {
+    const input = $("field-" + id);
+    if (!input || input.parentElement.hidden) return false;
+    const note = document.createElement("span");
+    note.className = "field-error";
+    note.id = "error-" + id;
+    note.textContent = t("page.check_field");
+    input.parentElement.classList.add("invalid");
+    input.parentElement.append(note);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+    return true;
+  }
+
+  function clearErrors() {
+    $("error").textContent = "";
+    $("sign-error").textContent = "";
+    for (const el of document.querySelectorAll("#pages .field-error")) el.remove();
+    for (const el of document.querySelectorAll("#pages .invalid")) el.classList.remove("invalid");
+    for (const el of document.querySelectorAll("#pages [aria-invalid]")) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    }
   }
   function show(id, on) { $(id).hidden = !on; }
 
@@ -100,12 +168,14 @@
       view = await call("GET", "");
     } catch (err) {
       await useLanguage("");
-      $("subject").textContent = t("page.cannot_open");
       tell("error", { status: err.problem && err.problem.status });
+      if (err.problem && err.problem.closed_link) return closed(err.problem.closed_link);
+      $("subject").textContent = t("page.cannot_open");
       throw err;
     }
     await useLanguage(view.recipient.locale);
     $("subject").textContent = view.envelope.subject;
+    if (view.envelope.waiting_for) return waiting(view.envelope.waiting_for);
     tell("loaded", { envelope_id: view.envelope.id, recipient_id: view.recipient.id, verified: view.verified });
     if (view.verified) return ready();
     if (view.recipient.embedded && view.recipient.authentication === "none") {
@@ -126,8 +196,29 @@
     (methods.includes("access_code") ? $("access-code") : $("send-code")).focus();
   }
 
+  // waiting says whose turn it is, before any code is asked for that could
+  // not be used yet.
+  function waiting(names) {
+    show("verify", false);
+    $("message").textContent = t("page.waiting", { names: new Intl.ListFormat(lang, { type: "conjunction" }).format(names) });
+  }
+
+  // closed says why the link no longer opens its envelope and what comes
+  // next, offering the completed documents where the API does.
+  function closed(c) {
+    $("subject").textContent = t("page.title");
+    let text = {
+      completed: c.copies ? "page.state.completed" : "page.state.completed_by_email",
+      declined: c.you_acted ? "page.state.declined_by_you" : "page.state.declined",
+    }[c.state] || "page.state." + c.state;
+    ended(t(text));
+    if (c.reason) $("done-note").textContent = t("page.state.voided_reason", { reason: c.reason });
+    for (const copy of c.copies || []) offerCopy(copy).catch(fail);
+  }
+
   async function ready() {
     show("verify", false);
+    if (view.envelope.waiting_for) return waiting(view.envelope.waiting_for);
     $("message").textContent = view.envelope.message || "";
     const approver = view.recipient.role === "approver";
     const action = approver ? t("page.approve") : t("page.sign");
@@ -149,6 +240,7 @@
       list.append(li);
     }
     buildPages();
+    restore(view.draft || []);
     show("signing", true);
     progress();
     // Focus moves now, in the same task that shows the fields, so nothing
@@ -185,16 +277,33 @@
     }
   }
 
-  // loadPageImages fetches the pages drawn by the API at this screen's
-  // width, one after another so the first page shows first.
+  // loadPageImages shows the first page at once at one image pixel per
+  // screen point (small, so it arrives fast on a slow line), then every
+  // page sharp at the screen's pixel density and the zoom chosen.
   async function loadPageImages() {
-    // The API draws a few widths: the smallest that covers this screen.
-    const wanted = Math.round($("pages").clientWidth * (window.devicePixelRatio || 1)) || 1000;
-    const width = [400, 600, 800, 1000, 1200, 1600, 2000].find((w) => w >= wanted) || 2000;
-    for (const page of document.querySelectorAll("#pages .page")) {
-      const path = "/documents/" + encodeURIComponent(page.dataset.doc) + "/pages/" + page.dataset.page + "?width=" + width;
-      page.querySelector("img").src = URL.createObjectURL(await patiently(() => call("GET", path)));
-    }
+    const css = $("pages").clientWidth || 1000;
+    const sharp = pageWidth(css * (window.devicePixelRatio || 1));
+    const pages = Array.from(document.querySelectorAll("#pages .page"));
+    if (pages.length > 0 && !pages[0].dataset.width) await drawPage(pages[0], pageWidth(css));
+    for (const page of pages) await drawPage(page, sharp);
+  }
+
+  // pageWidth is the smallest width the API draws that covers wanted
+  // pixels.
+  function pageWidth(wanted) {
+    return [400, 600, 800, 1000, 1200, 1600, 2000].find((w) => w >= wanted) || 2000;
+  }
+
+  // drawPage replaces a page's image by one at least width wide.
+  async function drawPage(page, width) {
+    if (Number(page.dataset.width || 0) >= width) return;
+    const path = "/documents/" + encodeURIComponent(page.dataset.doc) + "/pages/" + page.dataset.page + "?width=" + width;
+    const png = await patiently(() => call("GET", path));
+    const img = page.querySelector("img");
+    const before = img.src;
+    img.src = URL.createObjectURL(png);
+    if (before.startsWith("blob:")) URL.revokeObjectURL(before);
+    page.dataset.width = width;
   }
 
   // patiently retries a request the API answered 429 (its pages are being
@@ -253,14 +362,33 @@
       input.type = "button";
       input.textContent = f.type === "signature" ? t("page.sign_here") : t("page.initial_here");
       input.dataset.caption = input.textContent;
-      input.addEventListener("click", () => (adopted ? applySignature(f.id) : openAdopt(f.id)));
+      input.addEventListener("click", () => (adopted[f.type] ? placeSignature(f.id) : openAdopt(f.id)));
     } else if (f.type === "date_signed") {
       input = document.createElement("input");
       input.type = "text";
       input.readOnly = true;
       input.value = new Intl.DateTimeFormat(lang, { dateStyle: "long" }).format(new Date());
       wrap.classList.add("done");
-    } else if (f.type === "dropdown" || f.type === "radio") {
+    } else if (f.type === "radio") {
+      // A radio group is a group of radio buttons, named by its caption.
+      input = document.createElement("fieldset");
+      input.className = "radios";
+      input.setAttribute("role", "radiogroup");
+      const legend = document.createElement("legend");
+      legend.textContent = caption(f);
+      input.append(legend);
+      for (const o of f.options) {
+        const label = document.createElement("label");
+        const radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = "radio-" + f.id;
+        radio.value = o;
+        radio.checked = f.value === o;
+        radio.disabled = !!f.read_only;
+        label.append(radio, document.createTextNode(o));
+        input.append(label);
+      }
+    } else if (f.type === "dropdown") {
       input = document.createElement("select");
       input.append(new Option("", ""), ...f.options.map((o) => new Option(o, o)));
       if (f.value) input.value = f.value;
@@ -275,6 +403,15 @@
       }
       if (f.type === "checkbox") input.checked = f.value === "true";
       else if (f.value && f.type !== "attachment") input.value = f.value;
+      if (f.min_length !== undefined) input.minLength = f.min_length;
+      if (f.max_length !== undefined) input.maxLength = f.max_length;
+      if (f.type !== "checkbox" && f.type !== "attachment") input.placeholder = f.name || t("page.field." + f.type);
+      if (f.formula) {
+        // Computed as the signer types, by the rules the server applies.
+        input.readOnly = true;
+        input.classList.add("computed");
+        input.placeholder = t("page.computed");
+      }
     }
     input.id = "field-" + f.id;
     input.dataset.type = f.type;
@@ -285,9 +422,16 @@
       // A button takes no aria-required: its label says "required".
       if (input.tagName !== "BUTTON") input.required = true;
     }
-    // A read-only value is the sender's: shown, never sent.
+    // A read-only value is the sender's, and a computed one Signflow's:
+    // shown, never sent.
     if (f.read_only) input.disabled = true;
-    else if (f.type !== "date_signed") input.dataset.field = f.id;
+    else if (f.type !== "date_signed" && !f.formula) input.dataset.field = f.id;
+    if (!f.required && !f.required_if && f.type !== "date_signed" && !f.formula && !f.read_only) {
+      wrap.classList.add("optional");
+      if (input.placeholder) input.placeholder += " (" + t("page.optional") + ")";
+    }
+    input.addEventListener("input", saveSoon);
+    input.addEventListener("change", saveSoon);
     input.addEventListener("input", progress);
     input.addEventListener("change", progress);
     input.addEventListener("change", () => tell("field-changed", { field_id: f.id }));
@@ -296,33 +440,70 @@
   }
 
   function filled(input) {
+    return valueOf(input) !== "";
+  }
+
+  // valueOf is what a field of this recipient holds, as the rules and the
+  // server see it: "true" for a ticked box, the choice of a radio group.
+  function valueOf(input) {
     switch (input.dataset.type) {
-      case "signature": case "initials": return input.dataset.adopted === "true";
-      case "checkbox": return input.checked;
-      case "attachment": return input.files.length > 0;
-      default: return input.value.trim() !== "";
+      case "signature": case "initials": return input.dataset.adopted === "true" ? "adopted" : "";
+      case "checkbox": return input.checked ? "true" : "";
+      case "radio": { const r = input.querySelector("input:checked"); return r ? r.value : ""; }
+      case "attachment": return input.files.length > 0 ? input.files[0].name : "";
+      default: return input.value.trim();
+    }
+  }
+
+  // applyRules shows, hides, requires and computes fields by the envelope's
+  // smart-field rules over what is filled now, others' values included.
+  function applyRules() {
+    const values = new Map();
+    for (const o of view.others) values.set(o.field_id, o.text || (o.drawn ? "drawn" : ""));
+    const everyone = view.fields.concat(view.others.map((o) => ({ id: o.field_id, name: o.name, type: o.type })));
+    for (const f of view.fields) {
+      const input = $("field-" + f.id);
+      values.set(f.id, input && !f.formula ? valueOf(input) : (f.value || ""));
+    }
+    const rules = window.SignflowRules.apply(everyone, values);
+    for (const f of view.fields) {
+      const input = $("field-" + f.id);
+      if (!input) continue;
+      input.parentElement.hidden = rules.hidden.has(f.id);
+      if (f.formula) input.value = rules.computed.get(f.id) || "";
+      if (input.dataset.field === undefined) continue;
+      const required = rules.required.has(f.id);
+      input.dataset.required = String(required);
+      if (input.tagName !== "BUTTON" && input.tagName !== "FIELDSET") input.required = required;
+      if (input.tagName === "FIELDSET") input.setAttribute("aria-required", String(required));
     }
   }
 
   // missing is every required field of this recipient still empty, in
   // page order.
   function missing() {
-    return Array.from(document.querySelectorAll("#pages [data-field][data-required=true]")).filter((i) => !filled(i));
+    return Array.from(document.querySelectorAll("#pages [data-field][data-required=true]"))
+      .filter((i) => !i.parentElement.hidden && !filled(i));
   }
 
   function progress() {
-    const required = document.querySelectorAll("#pages [data-field][data-required=true]").length;
+    applyRules();
+    const required = Array.from(document.querySelectorAll("#pages [data-field][data-required=true]")).filter((i) => !i.parentElement.hidden).length;
     const left = missing().length;
     for (const input of document.querySelectorAll("#pages [data-field]")) input.parentElement.classList.toggle("done", filled(input));
     $("progress").textContent = left === 0 ? t("page.all_done") : t("page.progress", { done: required - left, total: required });
     show("next-field", left > 0);
   }
 
+  // focusField moves to a field and marks it current, however "next" was
+  // pressed; a radio group's focus goes to its chosen or first button.
   function focusField(id) {
     const input = $("field-" + id);
     if (!input) return;
+    for (const el of document.querySelectorAll("#pages .field.current")) el.classList.remove("current");
+    input.parentElement.classList.add("current");
     input.scrollIntoView({ block: "center" });
-    input.focus();
+    (input.tagName === "FIELDSET" ? input.querySelector("input:checked") || input.querySelector("input") : input).focus();
   }
 
   // nextField moves to the first required field still empty after the one
@@ -331,7 +512,8 @@
     const left = missing();
     if (left.length === 0) { $("sign").focus(); return; }
     const all = Array.from(document.querySelectorAll("#pages [data-field]"));
-    const at = all.indexOf(document.activeElement);
+    const active = document.activeElement && document.activeElement.closest("[data-field]");
+    const at = all.indexOf(active);
     const next = left.find((i) => all.indexOf(i) > at) || left[0];
     focusField(next.id.slice("field-".length));
   }
@@ -348,9 +530,12 @@
 
   function openAdopt(fieldID) {
     adoptFor = fieldID;
+    $("adopt-heading").textContent = t(kindOf(fieldID) === "initials" ? "page.adopt_initials_heading" : "page.adopt_heading");
     $("adopt-error").textContent = "";
     $("type-preview").textContent = $("type-name").value;
+    clearPad();
     $("adopt").showModal();
+    if (mode === "draw") sizePad();
     $("tab-" + mode).focus();
   }
 
@@ -362,34 +547,71 @@
       $("tab-" + tab).tabIndex = on ? 0 : -1;
       show("panel-" + tab, on);
     }
+    if (name === "draw") sizePad();
   }
 
+  // The drawing is kept as strokes of points in fractions of the pad, so
+  // it can be drawn again smooth at any size, and its last stroke undone.
+  let strokes = [];
+
   function clearPad() {
+    strokes = [];
     g.clearRect(0, 0, pad.width, pad.height);
     delete pad.dataset.drawn;
+    $("pad-undo").disabled = true;
+  }
+
+  // sizePad gives the pad as many pixels as it shows (it fills a phone's
+  // screen), then draws the strokes again.
+  function sizePad() {
+    const r = pad.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    if (r.width === 0) return;
+    pad.width = Math.round(r.width * ratio);
+    pad.height = Math.round(r.height * ratio);
+    redrawPad();
+  }
+
+  // redrawPad draws every stroke through the midpoints of its points, a
+  // quadratic curve that smooths the jitter of a finger or a mouse.
+  function redrawPad() {
+    g.clearRect(0, 0, pad.width, pad.height);
+    g.lineWidth = 2.5 * (window.devicePixelRatio || 1);
+    g.lineCap = g.lineJoin = "round";
+    g.strokeStyle = "#10205a";
+    for (const points of strokes) {
+      const p = points.map(([x, y]) => [x * pad.width, y * pad.height]);
+      g.beginPath();
+      g.moveTo(...p[0]);
+      if (p.length === 1) g.lineTo(p[0][0] + 0.1, p[0][1]);
+      for (let i = 1; i < p.length - 1; i++) {
+        g.quadraticCurveTo(p[i][0], p[i][1], (p[i][0] + p[i + 1][0]) / 2, (p[i][1] + p[i + 1][1]) / 2);
+      }
+      if (p.length > 1) g.lineTo(...p[p.length - 1]);
+      g.stroke();
+    }
+    if (strokes.length > 0) pad.dataset.drawn = "true";
+    else delete pad.dataset.drawn;
+    $("pad-undo").disabled = strokes.length === 0;
   }
 
   // The drawing follows pointer events: a mouse, a pen or a finger.
   (function drawing() {
-    g.lineWidth = 3;
-    g.lineCap = "round";
-    g.strokeStyle = "#10205a";
     let down = false;
     const at = (e) => {
       const r = pad.getBoundingClientRect();
-      return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height];
+      return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height];
     };
     pad.addEventListener("pointerdown", (e) => {
       down = true;
       pad.setPointerCapture(e.pointerId);
-      g.beginPath();
-      g.moveTo(...at(e));
+      strokes.push([at(e)]);
+      redrawPad();
     });
     pad.addEventListener("pointermove", (e) => {
       if (!down) return;
-      g.lineTo(...at(e));
-      g.stroke();
-      pad.dataset.drawn = "true";
+      strokes[strokes.length - 1].push(at(e));
+      redrawPad();
     });
     pad.addEventListener("pointerup", () => { down = false; });
   })();
@@ -409,38 +631,56 @@
     img.src = URL.createObjectURL(file);
   }
 
+  function kindOf(fieldID) { return $("field-" + fieldID).dataset.type; }
+
   function adopt() {
+    const kind = kindOf(adoptFor);
     if (mode === "type") {
       const text = $("type-name").value.trim();
       if (!text) { $("adopt-error").textContent = t("page.adopt_first"); $("type-name").focus(); return; }
-      adopted = { text, initials: $("type-initials").value.trim() || initialsOf(text) };
+      const initials = { text: $("type-initials").value.trim() || initialsOf(text) };
+      if (kind === "signature") {
+        adopted.signature = { text };
+        adopted.initials = adopted.initials || initials;
+      } else {
+        adopted.initials = initials;
+        adopted.signature = adopted.signature || { text };
+      }
     } else {
       if (!pad.dataset.drawn) { $("adopt-error").textContent = t("page.adopt_first"); return; }
-      adopted = { png: pad.toDataURL("image/png").split(",")[1] };
+      adopted[kind] = { png: pad.toDataURL("image/png").split(",")[1] };
     }
     $("adopt").close();
-    for (const input of document.querySelectorAll("#pages [data-field][data-type=signature], #pages [data-field][data-type=initials]")) {
-      applySignature(input.id.slice("field-".length), true);
+    // The boxes already placed show the new adoption; this one takes it.
+    for (const input of document.querySelectorAll("#pages [data-field][data-type=" + kind + "][data-adopted=true]")) {
+      applySignature(input.id.slice("field-".length));
     }
-    progress();
+    applySignature(adoptFor);
     focusField(adoptFor);
     nextField();
   }
 
-  // applySignature shows the adopted signature in a field; a second
-  // activation of a signed field lets the signer change it.
-  function applySignature(id, fresh) {
+  // placeSignature puts the adopted signature or initials on a box the
+  // signer pressed and moves on; pressed again, the box offers to change it.
+  function placeSignature(id) {
+    if ($("field-" + id).dataset.adopted === "true") { openAdopt(id); return; }
+    applySignature(id);
+    nextField();
+  }
+
+  // applySignature shows the adopted signature or initials in a box.
+  function applySignature(id) {
     const input = $("field-" + id);
-    if (!fresh && input.dataset.adopted === "true") { openAdopt(id); return; }
+    const a = adopted[input.dataset.type];
     input.dataset.adopted = "true";
     input.replaceChildren();
-    const shown = adopted.png ? "" : (input.dataset.type === "initials" ? adopted.initials : adopted.text);
+    const shown = a.png ? "" : a.text;
     input.setAttribute("aria-label", (shown ? shown + ": " : "") +
       t("page.signed_field", { field: caption(view.fields.find((f) => f.id === id)) }) + ". " + t("page.change_signature"));
-    if (adopted.png) {
+    if (a.png) {
       const img = document.createElement("img");
       img.alt = "";
-      img.src = "data:image/png;base64," + adopted.png;
+      img.src = "data:image/png;base64," + a.png;
       input.append(img);
       input.classList.remove("handwriting");
     } else {
@@ -448,7 +688,45 @@
       input.classList.add("handwriting");
     }
     progress();
+    saveSoon();
     tell("field-changed", { field_id: id });
+  }
+
+  // ---- keeping progress: a draft on the server, per link ----
+  let saveTimer = 0;
+  let signing = false;
+
+  // saveSoon keeps what is entered a moment after the signer stops typing;
+  // files go with the signature only.
+  function saveSoon() {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => {
+      if (signing) return;
+      values({ draft: true }).then((draft) => call("PUT", "/draft", { values: draft }))
+        .then(() => { $("saved").textContent = t("page.saved"); })
+        .catch(() => { $("saved").textContent = ""; });
+    }, 700);
+  }
+
+  // restore puts a saved draft back into the fields.
+  function restore(draft) {
+    for (const v of draft) {
+      const input = $("field-" + v.field_id);
+      if (!input || input.dataset.field === undefined) continue;
+      switch (input.dataset.type) {
+        case "signature": case "initials":
+          adopted[input.dataset.type] = adopted[input.dataset.type] || (v.image_png_base64 ? { png: v.image_png_base64 } : { text: v.text });
+          applySignature(v.field_id);
+          break;
+        case "checkbox": input.checked = v.checked === true; break;
+        case "radio": {
+          const r = Array.from(input.querySelectorAll("input")).find((x) => x.value === v.text);
+          if (r) r.checked = true;
+          break;
+        }
+        default: if (v.text) input.value = v.text;
+      }
+    }
   }
 
   // ---- sending ----
@@ -463,22 +741,27 @@
     });
   }
 
-  async function values() {
+  async function values(opts) {
+    const draft = opts && opts.draft;
     const out = [];
     for (const input of document.querySelectorAll("#pages [data-field]")) {
       const id = input.dataset.field;
+      if (input.parentElement.hidden) continue; // the server drops it too
       switch (input.dataset.type) {
         case "signature": case "initials":
           if (input.dataset.adopted === "true") {
-            out.push(adopted.png ? { field_id: id, image_png_base64: adopted.png }
-              : { field_id: id, text: input.dataset.type === "initials" ? adopted.initials : adopted.text });
+            const a = adopted[input.dataset.type];
+            out.push(a.png ? { field_id: id, image_png_base64: a.png } : { field_id: id, text: a.text });
           }
           break;
         case "checkbox":
           out.push({ field_id: id, checked: input.checked });
           break;
+        case "radio":
+          if (valueOf(input)) out.push({ field_id: id, text: valueOf(input) });
+          break;
         case "attachment":
-          if (input.files.length > 0) {
+          if (!draft && input.files.length > 0) {
             out.push({ field_id: id, attachment: { name: input.files[0].name, content_base64: await base64(input.files[0]) } });
           }
           break;
@@ -490,17 +773,23 @@
   }
 
   async function sign() {
-    $("error").textContent = "";
+    clearErrors();
     if (view.recipient.role === "approver") return finish(await call("POST", "/sign", {}));
     const left = missing();
     if (left.length > 0) {
-      $("error").textContent = t("page.missing", { count: left.length });
+      $("sign-error").textContent = t("page.missing", { count: left.length });
       left[0].scrollIntoView({ block: "center" });
       left[0].focus();
       return;
     }
     lastValues = await values();
-    finish(await call("POST", "/sign", { values: lastValues }));
+    signing = true;
+    clearTimeout(saveTimer);
+    try {
+      finish(await call("POST", "/sign", { values: lastValues }));
+    } finally {
+      signing = false;
+    }
   }
 
   // finish thanks the signer and, once everyone has signed, offers the
@@ -516,6 +805,27 @@
     for (const c of result.copies || []) offerCopy(c).catch(fail);
     show("done", true);
     $("done").focus();
+    if (!result.copies) awaitCompletion().catch(() => {});
+  }
+
+  // awaitCompletion asks, less and less often while the session lasts,
+  // whether everyone has signed, and then offers the completed documents.
+  async function awaitCompletion() {
+    for (let wait = 5000; wait < 30 * 60 * 1000; wait = Math.min(wait * 1.5, 60000)) {
+      await new Promise((done) => setTimeout(done, wait));
+      try {
+        await call("GET", "");
+      } catch (err) {
+        const c = err.problem && err.problem.closed_link;
+        if (!c) return;
+        if (c.state === "completed" && c.copies) {
+          $("done-note").textContent = t("page.state.completed");
+          for (const copy of c.copies) offerCopy(copy).catch(fail);
+          return;
+        }
+        if (c.state !== "acted" && c.state !== "finishing") return closed(c);
+      }
+    }
   }
 
   // offerCopy waits for the signed copy to be written (seconds after the
@@ -554,10 +864,15 @@
     window.open(URL.createObjectURL(pdf), "_blank", "noopener");
   }
 
+  // setZoom enlarges the pages and fields together, and draws the pages
+  // again at the new size once the signer stops pressing, so they stay sharp.
+  let redraw = 0;
   function setZoom(z) {
     zoom = Math.min(3, Math.max(1, z));
     $("pages").style.setProperty("--zoom", zoom);
     $("zoom-out").disabled = zoom <= 1;
+    clearTimeout(redraw);
+    if (view && view.verified) redraw = setTimeout(() => loadPageImages().catch(fail), 400);
   }
 
   $("send-code").addEventListener("click", () => {
@@ -584,8 +899,8 @@
   $("sign").addEventListener("click", () => sign().catch(fail));
   $("decline").addEventListener("click", () => { show("decline-form", true); $("reason").focus(); });
   $("decline-send").addEventListener("click", () => {
-    $("error").textContent = "";
-    if (!$("reason").value.trim()) { $("error").textContent = t("page.reason_needed"); $("reason").focus(); return; }
+    clearErrors();
+    if (!$("reason").value.trim()) { $("sign-error").textContent = t("page.reason_needed"); $("reason").focus(); return; }
     call("POST", "/decline", { reason: $("reason").value }).then(() => { ended(t("page.declined")); tell("declined"); }).catch(fail);
   });
   $("reassign").addEventListener("click", () => { show("reassign-form", true); $("reassign-name").focus(); });
@@ -609,6 +924,12 @@
     $("type-initials").value = initialsOf($("type-name").value);
   });
   $("pad-clear").addEventListener("click", clearPad);
+  $("pad-undo").addEventListener("click", () => { strokes.pop(); redrawPad(); });
+  window.addEventListener("resize", () => { if (!$("panel-draw").hidden) sizePad(); });
+  // A "draw first" note goes as soon as the signer does something about it.
+  for (const [id, type] of [["pad", "pointerdown"], ["type-name", "input"], ["upload", "change"]]) {
+    $(id).addEventListener(type, () => { $("adopt-error").textContent = ""; });
+  }
   $("upload").addEventListener("change", () => { if ($("upload").files.length > 0) useUpload($("upload").files[0]); });
   $("adopt-use").addEventListener("click", adopt);
   $("adopt-cancel").addEventListener("click", () => { $("adopt").close(); focusField(adoptFor); });
