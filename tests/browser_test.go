@@ -17,7 +17,7 @@ import (
 )
 
 // browser runs a headless Chromium (Debian's, installed by .ci/run).
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -113,17 +113,16 @@ func TestASignerSignsOnTheSigningPage(t *testing.T) {
 	require.NotNil(t, eventOf(events, "session.started"))
 	require.NotNil(t, eventOf(events, "link.opened"))
 
-	// The error box is on the page from the start, empty: wait for its text.
-	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#error:not(:empty)")))
+	// Reopened in the session it was signed in, the link says the envelope
+	// is complete and offers the signed copy.
+	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(page), chromedp.WaitVisible("#copies a[download]")))
 	require.NoError(t, err)
-	heading, err := chromedp.Run(ctx, chromedp.Text("#subject"))
+	done, err = chromedp.Run(ctx, chromedp.Text("#done-text"))
 	require.NoError(t, err)
-	problem, err := chromedp.Run(ctx, chromedp.Text("#error"))
-	require.NoError(t, err)
-	require.Equal(t, "This link cannot be opened", heading, "a spent link says so")
-	require.Contains(t, problem, "already signed")
-	status, _ := getJSON(t, apiLink(page))
+	require.Equal(t, "Everyone has signed. Your copy of the completed documents:", done)
+	status, body := getJSON(t, apiLink(page))
 	require.Equal(t, http.StatusGone, status)
+	require.Nil(t, at(body, "closed_link", "copies"), "the link alone offers no copy")
 }
 
 func TestASignerConfirmsWithAnEmailedCodeOnTheSigningPage(t *testing.T) {
@@ -235,7 +234,7 @@ func forwardedFor(addr string) chromedp.Action[chromedp.Void] {
 
 // proxiedAPI is an API of its own that takes X-Forwarded-For from the
 // loopback address, for a browser test whose tab says where it is.
-func proxiedAPI(t *testing.T) string {
+func proxiedAPI(t testing.TB) string {
 	t.Helper()
 	s := testSettings(taskQueue)
 	s.TrustedProxies = []string{"127.0.0.1/32"}
