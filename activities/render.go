@@ -12,6 +12,7 @@ import (
 	"github.com/signflow/signflow/internal/documents/certificate"
 	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/internal/keys/seal"
+	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/workflows/contract"
 )
@@ -134,7 +135,8 @@ func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID st
 	for _, r := range env.Recipients {
 		recipients[r.ID] = r
 		if r.ActedAt != nil {
-			actedAt[r.ID] = r.ActedAt.UTC().Format(models.DateSignedFormat)
+			// As the signing page wrote it, in the signer's language.
+			actedAt[r.ID] = locale.For(r.Locale, env.Locale).LongDate(*r.ActedAt)
 		}
 	}
 	var stamps []pdf.Stamp
@@ -166,15 +168,13 @@ func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID st
 		case f.Type == models.FieldDateSigned:
 			s.Text = actedAt[f.RecipientID]
 		case f.Type == models.FieldCheckbox:
-			if f.Value == "true" {
-				s.Text = "X"
-			}
+			s.Check = f.Value == "true"
 		case f.Type == models.FieldSignature || f.Type == models.FieldInitials:
 			s.Text, s.Font = f.Value, pdf.FontSignature
 		default:
 			s.Text = f.Value
 		}
-		if s.Text != "" || s.PNG != nil {
+		if s.Text != "" || s.PNG != nil || s.Check {
 			stamps = append(stamps, s)
 		}
 		if f.Type == models.FieldSignature && (s.Text != "" || s.PNG != nil) {

@@ -72,7 +72,7 @@ func TestIntegrationWalkthrough(t *testing.T) {
 	requireWordIn(t, signed, 1, "Alice", box{0.10, 0.70, 0.35, 0.06})
 	requireWordIn(t, signed, 1, "Bob", box{0.55, 0.70, 0.35, 0.06})
 	requireWordIn(t, signed, 1, "Carol", box{0.10, 0.85, 0.35, 0.06})
-	requireWordIn(t, signed, 1, "X", box{0.55, 0.85, 0.03, 0.02})
+	requireInkIn(t, signed, 1, box{0.55, 0.85, 0.03, 0.02})
 
 	// The template and bulk send: two rows sent, the third refused by name.
 	require.Contains(t, text, `"roles": [`)

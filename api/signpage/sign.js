@@ -42,6 +42,13 @@
     new ResizeObserver(() => tell("resize", { height: document.documentElement.scrollHeight })).observe(document.documentElement);
   }
 
+  // longDate writes a day as the final document will stamp it: the
+  // language's pattern and month names, in UTC (internal/locale LongDate).
+  function longDate(d) {
+    const months = messages.months || [];
+    return t("date_long", { day: d.getUTCDate(), month: months[d.getUTCMonth()] || d.getUTCMonth() + 1, year: d.getUTCFullYear() });
+  }
+
   function t(key, args) {
     let msg = messages[key] || key;
     for (const [k, v] of Object.entries(args || {})) msg = msg.split("{" + k + "}").join(String(v));
@@ -367,7 +374,7 @@
       input = document.createElement("input");
       input.type = "text";
       input.readOnly = true;
-      input.value = new Intl.DateTimeFormat(lang, { dateStyle: "long" }).format(new Date());
+      input.value = longDate(new Date());
       wrap.classList.add("done");
     } else if (f.type === "radio") {
       // A radio group is a group of radio buttons, named by its caption.

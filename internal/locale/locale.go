@@ -120,13 +120,23 @@ func (c *Catalog) T(key string, args map[string]string) string {
 	return msg
 }
 
+// LongDate is a day as the language writes it in full, in UTC: what the
+// signing page shows in a date field, and what the final document stamps.
+func (c *Catalog) LongDate(t time.Time) string {
+	t = t.UTC()
+	return c.T("date_long", map[string]string{"day": fmt.Sprint(t.Day()), "month": c.month(t.Month()), "year": fmt.Sprint(t.Year())})
+}
+
+func (c *Catalog) month(m time.Month) string {
+	if len(c.months) != 12 {
+		return catalogs[Default].months[m-1]
+	}
+	return c.months[m-1]
+}
+
 // Date is a moment as the language writes a date and time, in UTC.
 func (c *Catalog) Date(t time.Time) string {
 	t = t.UTC()
-	months := c.months
-	if len(months) != 12 {
-		months = catalogs[Default].months
-	}
-	return c.T("date", map[string]string{"day": fmt.Sprint(t.Day()), "month": months[t.Month()-1],
+	return c.T("date", map[string]string{"day": fmt.Sprint(t.Day()), "month": c.month(t.Month()),
 		"year": fmt.Sprint(t.Year()), "time": t.Format("15:04")})
 }

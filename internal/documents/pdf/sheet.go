@@ -18,6 +18,9 @@ var A4 = models.Page{Width: 595.28, Height: 841.89}
 // textColor is the colour of everything Signflow draws.
 const textColor = "0.043 0.122 0.4 rg" // #0b1f66
 
+// strokeColor is textColor for lines.
+const strokeColor = "0.043 0.122 0.4 RG"
+
 // appendSheets adds a page per sheet after the last page and draws the
 // sheet's stamps into one content stream of that page: a page of text is
 // one stream to compress, however many lines it has. fonts holds the font

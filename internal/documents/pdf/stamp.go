@@ -23,6 +23,9 @@ type Stamp struct {
 	PNG        []byte
 	// Cover paints the box white: a text tag the final PDF does not show.
 	Cover bool
+	// Check draws a tick, as the signing page showed a ticked checkbox:
+	// lines, since no font of the document need have the character.
+	Check bool
 }
 
 // Fonts for stamped text. FontPlain is a standard font, embedded in no
@@ -214,6 +217,10 @@ func drawStamps(ctx *model.Context, content *bytes.Buffer, res types.Dict, page 
 			fmt.Fprintf(content, "q 1 g %.2f %.2f %.2f %.2f re f Q\n", left, bottom, boxW, boxH)
 			continue
 		}
+		if s.Check {
+			drawTick(content, left, bottom, boxW, boxH)
+			continue
+		}
 		if s.PNG != nil {
 			if images == nil {
 				if images, err = subDict(ctx, res, "XObject"); err != nil {
@@ -235,4 +242,16 @@ func drawStamps(ctx *model.Context, content *bytes.Buffer, res types.Dict, page 
 		}
 	}
 	return nil
+}
+
+// drawTick strokes a tick in the largest square centred in the box.
+func drawTick(content *bytes.Buffer, left, bottom, w, h float64) {
+	side := min(w, h)
+	x0, y0 := left+(w-side)/2, bottom+(h-side)/2
+	at := func(fx, fy float64) (float64, float64) { return x0 + fx*side, y0 + fy*side }
+	ax, ay := at(0.18, 0.52)
+	bx, by := at(0.42, 0.24)
+	cx, cy := at(0.84, 0.80)
+	fmt.Fprintf(content, "q %s %.2f w 1 J 1 j %.2f %.2f m %.2f %.2f l %.2f %.2f l S Q\n",
+		strokeColor, side*0.13, ax, ay, bx, by, cx, cy)
 }
