@@ -41,6 +41,20 @@ func TestTheSigningPageSaysWhatComesNext(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "de de", lang, "the switcher shows the language in use")
 
+	// Arabic and Hebrew turn the page right to left, and stay accessible.
+	for tag, words := range map[string]string{"ar": "لم يحن دورك بعد", "he": "התור שלכם עוד לא הגיע"} {
+		_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(bo+"?lang="+tag), chromedp.WaitVisible("#message:not(:empty)")))
+		require.NoError(t, err)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`({dir: document.documentElement.dir,
+			message: document.getElementById("message").textContent, viewer: getComputedStyle(document.getElementById("viewer")).direction})`))
+		require.NoError(t, err)
+		require.Equal(t, "rtl", got["dir"], tag)
+		require.Contains(t, got["message"], words, tag)
+		require.Contains(t, got["message"], "Ada Erste", "the names stay as written")
+		require.Equal(t, "ltr", got["viewer"], "the document's pages never turn")
+		require.Empty(t, axe(t, ctx), "axe-core violations on the %s page", tag)
+	}
+
 	status, body := postJSON(t, base+"/v1/envelopes/"+str(created, "id")+"/void", J{"reason": "Wrong price; a new envelope follows"})
 	require.Equal(t, http.StatusOK, status, "%v", body)
 	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(bo), chromedp.WaitVisible("#done-note:not(:empty)")))

@@ -38,6 +38,7 @@
       if (resp.ok) {
         messages = await resp.json();
         document.documentElement.lang = l;
+        document.documentElement.dir = messages.dir || "ltr";
         break;
       }
     }

@@ -26,6 +26,8 @@
       }
     }
     document.documentElement.lang = lang;
+    // A right-to-left language turns the page; the document's pages never do.
+    document.documentElement.dir = messages.dir || "ltr";
     document.title = t("page.title");
     for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   }

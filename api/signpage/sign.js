@@ -74,6 +74,8 @@
       }
     }
     document.documentElement.lang = lang;
+    // A right-to-left language turns the page; the document's pages never do.
+    document.documentElement.dir = messages.dir || "ltr";
     document.title = t("page.title");
     for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
     for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
@@ -335,6 +337,7 @@
 
   function otherField(o) {
     const el = document.createElement("div");
+    el.dir = "auto";
     el.className = "other";
     place(el, o);
     if (o.drawn) {
@@ -422,6 +425,7 @@
     }
     input.id = "field-" + f.id;
     input.dataset.type = f.type;
+    input.dir = "auto"; // a value reads in its own script's direction on any page
     // A label starts with the text the control shows (WCAG 2.5.3).
     input.setAttribute("aria-label", (input.dataset.caption ? input.dataset.caption + ": " : "") + caption(f));
     if (f.required) {

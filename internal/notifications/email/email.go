@@ -52,6 +52,7 @@ type Linked struct{ Name, URL string }
 type notificationData struct {
 	Kind   string
 	Lang   string
+	Dir    string // ltr or rtl, as the language reads
 	Hello  string
 	Intro  string
 	Copies string // attached, or where to download them
@@ -87,7 +88,7 @@ func (c Composer) Notification(n Notification) (*mail.Msg, error) {
 			return nil, fmt.Errorf("attach %s: %w", a.Name, err)
 		}
 	}
-	data := notificationData{Kind: n.Kind, Lang: lang.Tag, Hello: lang.T("email.hello", args), Intro: lang.T(intros[n.Kind], args),
+	data := notificationData{Kind: n.Kind, Lang: lang.Tag, Dir: lang.T("dir", nil), Hello: lang.T("email.hello", args), Intro: lang.T(intros[n.Kind], args),
 		Copies: lang.T("email.attached", args), Linked: n.Linked, Link: n.Link,
 		MessageHeading: lang.T("email.message", args), Message: n.Message,
 		Open: lang.T("email.open", args), OpenLink: lang.T("email.open_link", args), Personal: lang.T("email.personal", args)}
@@ -119,6 +120,12 @@ func (c Composer) SigningCode(to, name, subject, code, lang string, validFor tim
 	// on locked screens.
 	msg.Subject(cat.T("email.subject.code", args))
 	msg.SetBodyString(mail.TypeTextPlain, cat.T("email.hello", args)+"\n\n"+cat.T("email.code", args)+"\n\n-- Signflow\n")
+	var html bytes.Buffer
+	if err := codeBody.Execute(&html, codeData{Lang: cat.Tag, Dir: cat.T("dir", nil), Hello: cat.T("email.hello", args),
+		Text: cat.T("email.code", args), Code: code}); err != nil {
+		return nil, fmt.Errorf("render html code email: %w", err)
+	}
+	msg.AddAlternativeString(mail.TypeTextHTML, html.String())
 	return msg, nil
 }
 
@@ -152,15 +159,30 @@ var textBody = texttemplate.Must(texttemplate.New("text").Parse(`{{.Hello}}
 `))
 
 var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><body style="font-family: sans-serif">
+<html lang="{{.Lang}}" dir="{{.Dir}}"><body style="font-family: sans-serif">
 <p>{{.Hello}}</p>
 <p>{{.Intro}}{{if eq .Kind "completed_copy"}} {{.Copies}}{{end}}</p>
 {{if eq .Kind "completed_copy"}}{{if .Linked}}<ul>{{range .Linked}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>{{end}}
 {{else}}
 {{if .Message}}<p>{{.MessageHeading}}</p><blockquote>{{.Message}}</blockquote>{{end}}
-<p><a href="{{.Link}}">{{.OpenLink}}</a></p>
+<p><a href="{{.Link}}" style="display:inline-block;padding:12px 22px;background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:bold">{{.OpenLink}}</a></p>
 <p style="color:#555">{{.Personal}}</p>
 {{end}}
+<p>&mdash; Signflow</p>
+</body></html>
+`))
+
+// codeData is what the HTML code email shows: the code set apart, large,
+// so that it is read and typed without error.
+type codeData struct {
+	Lang, Dir, Hello, Text, Code string
+}
+
+var codeBody = htmltemplate.Must(htmltemplate.New("code").Parse(`<!doctype html>
+<html lang="{{.Lang}}" dir="{{.Dir}}"><body style="font-family: sans-serif">
+<p>{{.Hello}}</p>
+<p>{{.Text}}</p>
+<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace" dir="ltr">{{.Code}}</p>
 <p>&mdash; Signflow</p>
 </body></html>
 `))
