@@ -26,6 +26,8 @@ const (
 	// draftBody caps a draft: values and drawn signature and initials,
 	// never files.
 	draftBody = 4 << 20
+	// brandingBody caps a tenant's branding: a logo of 100 KB in base64.
+	brandingBody = 256 << 10
 	// MaxHeaderBytes caps the request line and headers together.
 	MaxHeaderBytes = 64 << 10
 	// maxUserAgent is as much of a User-Agent as is recorded.

@@ -184,6 +184,8 @@ func (s *Server) Handler() http.Handler {
 	sender.POST("/bulk-sends/:id/cancel", write, small, s.idempotent, s.controlBulkSend(contract.UpdateBulkCancel))
 	sender.GET("/embedding", read, s.getEmbedding)
 	sender.PUT("/embedding", write, small, s.putEmbedding)
+	sender.GET("/branding", read, s.getBranding)
+	sender.PUT("/branding", write, limitBody(brandingBody), s.putBranding)
 	// A session URL is never replayed: it opens once.
 	sender.POST("/envelopes/:id/recipients/:rid/embedded-session", write, small, s.createEmbeddedSession)
 	sender.GET("/certificates", read, s.certificates)
@@ -197,6 +199,7 @@ func (s *Server) Handler() http.Handler {
 	link.GET("/signing/:token/documents/:doc", s.signingDocument)
 	link.GET("/signing/:token/documents/:doc/pages/:page", s.signingPageImage)
 	link.GET("/signing/:token/drawn/:field", s.othersDrawing)
+	link.GET("/signing/:token/logo", s.signingLogo)
 	link.POST("/signing/:token/viewed", small, s.knownLink, s.idempotent, s.markViewed)
 	link.POST("/signing/:token/otp", small, s.knownLink, s.idempotent, s.requestCode)
 	// A session is never replayed: its response holds a bearer token.

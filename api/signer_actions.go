@@ -218,6 +218,8 @@ type signingView struct {
 	Others []otherFieldView `json:"others"`
 	// Draft is what the recipient entered before in this link, not signed.
 	Draft []signing.ValueInput `json:"draft,omitempty"`
+	// Sender is the sending tenant's branding, when it has one.
+	Sender *senderView `json:"sender,omitempty"`
 }
 
 // otherFieldView is another recipient's filled field: where it is and
@@ -310,6 +312,10 @@ func (s *Server) signingView(c *gin.Context) {
 		s.unavailable(c, "reading what you entered before", err)
 		return
 	}
+	if v.Sender, err = s.sender(c, r); err != nil {
+		s.unavailable(c, "loading the sender's branding", err)
+		return
+	}
 	base := s.PublicURL + signinglink.APIPath(c.Param("token")) + "/documents/"
 	for _, d := range env.Documents {
 		v.Documents = append(v.Documents, signingDocumentView{ID: d.ID, Name: d.Name, PageCount: d.PageCount, Pages: d.Pages, URL: base + d.ID})
@@ -324,6 +330,9 @@ type signingGate struct {
 	Envelope  gateEnvelope            `json:"envelope"`
 	Recipient gateRecipient           `json:"recipient"`
 	Guard     verification.GuardState `json:"verification"`
+	// Sender is the sending tenant's branding, so the person knows who
+	// asks before they ask for a code.
+	Sender *senderView `json:"sender,omitempty"`
 }
 
 type gateEnvelope struct {
@@ -370,6 +379,10 @@ func (s *Server) gateView(c *gin.Context, r *models.Recipient, env *models.Envel
 	}
 	if slices.Contains(models.Methods(r.Authentication), models.AuthEmailOTP) {
 		g.Recipient.CodeSentTo = verification.MaskEmail(r.Email)
+	}
+	if g.Sender, err = s.sender(c, r); err != nil {
+		s.unavailable(c, "loading the sender's branding", err)
+		return
 	}
 	c.JSON(http.StatusOK, g)
 }

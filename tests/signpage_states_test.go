@@ -1,6 +1,12 @@
 package tests
 
 import (
+	"bytes"
+	"encoding/base64"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"net/http"
 	"strings"
 	"testing"
@@ -161,4 +167,45 @@ func TestSmartFieldsAndProgressSurviveAReload(t *testing.T) {
 	require.Nil(t, byName["spouse name"])
 	require.EqualValues(t, 200, byName["total"])
 	require.Equal(t, "Pro", byName["plan"])
+}
+
+// TestASenderBrandsTheSigningPage: a tenant's name, colour and logo are
+// what its signers see, before the code is asked for; a colour white text
+// cannot be read on is refused.
+func TestASenderBrandsTheSigningPage(t *testing.T) {
+	t.Parallel()
+	base := proxiedAPI(t)
+	tenant := newTenantAPI(t, base)
+	var logo bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 120, 40))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{15, 81, 50, 255}}, image.Point{}, draw.Src)
+	require.NoError(t, png.Encode(&logo, img))
+
+	status, body := tenant.call(http.MethodPut, "/v1/branding", J{"color": "#ffee00"})
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", body)
+	require.Equal(t, "color", str(body, "errors", 0, "field"))
+	status, body = tenant.call(http.MethodPut, "/v1/branding", J{"name": "Nordlicht AS", "color": "#0f5132",
+		"logo_png_base64": base64.StdEncoding.EncodeToString(logo.Bytes())})
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	require.Equal(t, true, at(body, "has_logo"))
+
+	status, created := tenant.call(http.MethodPost, "/v1/envelopes", jsonEnvelope(t,
+		[]J{person("Brand Signer", 1)}, []J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	status, gate := getJSON(t, str(created, "recipients", 0, "signing_api_url"))
+	require.Equal(t, http.StatusOK, status, "%v", gate)
+	require.Equal(t, "Nordlicht AS", str(gate, "sender", "name"), "the sender is named before any code")
+
+	page := strings.Replace(str(created, "recipients", 0, "signing_url"), suite.apiURL, base, 1)
+	ctx := browser(t)
+	_, err := chromedp.Run(ctx, chromedp.Steps(forwardedFor("198.51.100.73"), chromedp.Navigate(page), chromedp.WaitVisible("#sender-logo")))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("sender-logo").naturalWidth === 120`))
+	require.NoError(t, err, "the logo is drawn")
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`({name: document.getElementById("sender-name").textContent,
+		button: getComputedStyle(document.getElementById("confirm")).backgroundColor})`))
+	require.NoError(t, err)
+	require.Equal(t, "Sent by Nordlicht AS", shown["name"])
+	require.Equal(t, "rgb(15, 81, 50)", shown["button"], "the buttons take the sender's colour")
+	require.Empty(t, axe(t, ctx), "axe-core violations on a branded page")
 }

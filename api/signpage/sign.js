@@ -183,6 +183,7 @@
       throw err;
     }
     await useLanguage(view.recipient.locale);
+    brand(view.sender);
     $("subject").textContent = view.envelope.subject;
     if (view.envelope.waiting_for) return waiting(view.envelope.waiting_for);
     tell("loaded", { envelope_id: view.envelope.id, recipient_id: view.recipient.id, verified: view.verified });
@@ -203,6 +204,21 @@
     $("sent-to").textContent = view.recipient.code_sent_to ? t("page.code_sent_to", { address: view.recipient.code_sent_to }) : "";
     show("verify", true);
     (methods.includes("access_code") ? $("access-code") : $("send-code")).focus();
+  }
+
+  // brand shows who sent the envelope, as their tenant set it: a name, a
+  // logo (always from this page's own API, as the CSP requires) and the
+  // colour of the buttons.
+  function brand(sender) {
+    if (!sender) return;
+    if (sender.color) document.documentElement.style.setProperty("--accent", sender.color);
+    if (sender.name) $("sender-name").textContent = t("page.sent_by", { name: sender.name });
+    if (sender.logo_url) {
+      $("sender-logo").alt = sender.name ? "" : t("page.sender_logo");
+      $("sender-logo").src = api + "/logo";
+      show("sender-logo", true);
+    }
+    show("sender", true);
   }
 
   // waiting says whose turn it is, before any code is asked for that could

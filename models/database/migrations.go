@@ -49,6 +49,19 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612080025_replaced_links", Migrate: migrateReplacedLinks},
 	{ID: "202612080026_smart_fields", Migrate: migrateSmartFields},
 	{ID: "202612080027_signing_drafts", Migrate: migrateSigningDrafts},
+	{ID: "202612080028_branding", Migrate: migrateBranding},
+}
+
+// migrateBranding adds tenants' branding.
+func migrateBranding(tx *gorm.DB) error {
+	type branding struct {
+		TenantID  string `gorm:"primaryKey;size:64"`
+		Name      string `gorm:"not null;default:''"`
+		Color     string `gorm:"size:7;not null;default:''"`
+		Logo      []byte
+		UpdatedAt time.Time
+	}
+	return createTables(tx, []table{{"brandings", &branding{}}})
 }
 
 // migrateSigningDrafts keeps what signers entered before they sign.
