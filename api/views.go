@@ -97,13 +97,7 @@ type fieldView struct {
 	ReadOnly bool     `json:"read_only,omitempty"`
 	// The field's smart rules, for the signing page to apply as the
 	// signer types (the server applies them again at Sign).
-	MinLength  *int              `json:"min_length,omitempty"`
-	MaxLength  *int              `json:"max_length,omitempty"`
-	ShowIf     *models.Condition `json:"show_if,omitempty"`
-	HideIf     *models.Condition `json:"hide_if,omitempty"`
-	RequiredIf *models.Condition `json:"required_if,omitempty"`
-	Formula    string            `json:"formula,omitempty"`
-	Group      string            `json:"group,omitempty"`
+	models.SmartRules
 }
 
 type envelopeSummary struct {
@@ -177,8 +171,7 @@ func fieldViews(fields []models.Field, recipientID string) []fieldView {
 		}
 		views = append(views, fieldView{ID: f.ID, RecipientID: f.RecipientID, boxView: boxOf(f), Required: f.Required,
 			Filled: f.Value != "" || f.ImageKey != "", Name: f.Name, Options: f.Options, Pattern: f.Pattern,
-			Min: f.MinValue, Max: f.MaxValue, ReadOnly: f.ReadOnly, Value: prefilled(f), MinLength: f.MinLength, MaxLength: f.MaxLength,
-			ShowIf: f.ShowIf, HideIf: f.HideIf, RequiredIf: f.RequiredIf, Formula: f.Formula, Group: f.Group})
+			Min: f.MinValue, Max: f.MaxValue, ReadOnly: f.ReadOnly, Value: prefilled(f), SmartRules: f.SmartRules})
 	}
 	return views
 }

@@ -263,22 +263,28 @@ type Field struct {
 	// ReadOnly: the sender's prefilled Value, which the recipient cannot
 	// change.
 	ReadOnly bool `gorm:"not null;default:false"`
-	// MinLength and MaxLength bound a text or email field's characters.
-	MinLength, MaxLength *int
-	// ShowIf and HideIf make the field appear only while another field's
-	// value meets (or does not meet) a condition; a hidden field takes no
-	// value and is not stamped. RequiredIf makes it required while one does.
-	ShowIf     *Condition `gorm:"serializer:json"`
-	HideIf     *Condition `gorm:"serializer:json"`
-	RequiredIf *Condition `gorm:"serializer:json"`
-	// Formula computes a number field from other fields by name, such as
-	// "round({hours} * {rate}, 2)"; the signer does not type it.
-	Formula string `gorm:"not null;default:''"`
-	// Group joins checkboxes whose checked count MinValue and MaxValue
-	// bound (every member carries the same bounds).
-	Group    string `gorm:"column:group_name;size:100;not null;default:''"`
+	SmartRules
 	Value    string
 	ImageKey string
+}
+
+// SmartRules are what a field does beyond its type: MinLength and
+// MaxLength bound a text or email field's characters; ShowIf and HideIf
+// make it appear only while another field's value meets (or does not meet)
+// a condition, and a hidden field takes no value and is not stamped;
+// RequiredIf makes it required while one does; Formula computes a number
+// field from others by name, such as "round({hours} * {rate}, 2)", and the
+// signer does not type it; Group joins checkboxes whose checked count the
+// field's MinValue and MaxValue bound (every member carries the same).
+// Requests, stored fields and views share them.
+type SmartRules struct {
+	MinLength  *int       `json:"min_length,omitempty"`
+	MaxLength  *int       `json:"max_length,omitempty"`
+	ShowIf     *Condition `json:"show_if,omitempty" gorm:"serializer:json"`
+	HideIf     *Condition `json:"hide_if,omitempty" gorm:"serializer:json"`
+	RequiredIf *Condition `json:"required_if,omitempty" gorm:"serializer:json"`
+	Formula    string     `json:"formula,omitempty" gorm:"not null;default:''"`
+	Group      string     `json:"group,omitempty" gorm:"column:group_name;size:100;not null;default:''"`
 }
 
 // Condition is a test of another field of the envelope, named by its Name:

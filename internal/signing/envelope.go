@@ -88,17 +88,9 @@ type FieldRequest struct {
 	// Value prefills the field; with ReadOnly the recipient cannot change it.
 	Value    string `json:"value,omitempty"`
 	ReadOnly bool   `json:"read_only,omitempty"`
-	// MinLength and MaxLength bound a text or email field's characters.
-	MinLength *int `json:"min_length,omitempty"`
-	MaxLength *int `json:"max_length,omitempty"`
-	// ShowIf, HideIf and RequiredIf test another field by name (rules.go).
-	ShowIf     *models.Condition `json:"show_if,omitempty"`
-	HideIf     *models.Condition `json:"hide_if,omitempty"`
-	RequiredIf *models.Condition `json:"required_if,omitempty"`
-	// Formula computes a number field from number fields by name.
-	Formula string `json:"formula,omitempty"`
-	// Group joins checkboxes; Min and Max bound how many are checked.
-	Group string `json:"group,omitempty"`
+	// The field's smart rules (rules.go): conditions on other fields by
+	// name, a formula, length bounds, a checkbox group.
+	models.SmartRules
 }
 
 // SettingsRequest is a new envelope's timers, as durations such as "30d".
@@ -474,8 +466,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			Type: f.Type, Page: f.Page, X: *f.X, Y: *f.Y, Width: *f.Width, Height: *f.Height,
 			Required: f.Required == nil || *f.Required,
 			Name:     f.Name, Options: f.Options, Pattern: f.Pattern, MinValue: f.Min, MaxValue: f.Max,
-			Value: prefill(f), ReadOnly: f.ReadOnly, MinLength: f.MinLength, MaxLength: f.MaxLength,
-			ShowIf: f.ShowIf, HideIf: f.HideIf, RequiredIf: f.RequiredIf, Formula: f.Formula, Group: f.Group,
+			Value: prefill(f), ReadOnly: f.ReadOnly, SmartRules: f.SmartRules,
 		})
 	}
 	return env, nil

@@ -170,7 +170,7 @@ func prefill(f FieldRequest) string {
 
 func requestedField(f FieldRequest) models.Field {
 	return models.Field{Type: f.Type, Name: f.Name, Page: f.Page, Options: f.Options, Pattern: f.Pattern,
-		MinValue: f.Min, MaxValue: f.Max, MinLength: f.MinLength, MaxLength: f.MaxLength}
+		MinValue: f.Min, MaxValue: f.Max, SmartRules: models.SmartRules{MinLength: f.MinLength, MaxLength: f.MaxLength}}
 }
 
 // compilePattern anchors a field's pattern to the whole value.

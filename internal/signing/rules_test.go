@@ -35,7 +35,7 @@ func TestPrepareChecksSmartFields(t *testing.T) {
 		return signing.FieldRequest{Type: models.FieldCheckbox, Name: name, Required: ptr(false)}
 	}
 	num := func(name, formula string) signing.FieldRequest {
-		return signing.FieldRequest{Type: models.FieldNumber, Name: name, Formula: formula, Required: ptr(false)}
+		return signing.FieldRequest{Type: models.FieldNumber, Name: name, SmartRules: models.SmartRules{Formula: formula}, Required: ptr(false)}
 	}
 	if2 := func(f signing.FieldRequest, c models.Condition) signing.FieldRequest { f.ShowIf = &c; return f }
 	grouped := func(name, group string, min, max *float64) signing.FieldRequest {
@@ -51,7 +51,8 @@ func TestPrepareChecksSmartFields(t *testing.T) {
 		{"shown when checked", []signing.FieldRequest{box("spouse"), if2(box("joint"), models.Condition{Field: "spouse", Is: models.IsChecked})}, ""},
 		{"required when one of", []signing.FieldRequest{
 			{Type: models.FieldRadio, Name: "plan", Options: []string{"free", "pro", "team"}},
-			{Type: models.FieldText, Name: "vat", Required: ptr(false), RequiredIf: &models.Condition{Field: "plan", Is: models.IsOneOf, Values: []string{"pro", "team"}}},
+			{Type: models.FieldText, Name: "vat", Required: ptr(false),
+				SmartRules: models.SmartRules{RequiredIf: &models.Condition{Field: "plan", Is: models.IsOneOf, Values: []string{"pro", "team"}}}},
 		}, ""},
 		{"a formula of numbers", []signing.FieldRequest{num("qty", ""), num("price", ""), num("total", "round({qty} * {price}, 2)")}, ""},
 		{"a later signer depends on an earlier", []signing.FieldRequest{box("spouse"),
@@ -61,7 +62,7 @@ func TestPrepareChecksSmartFields(t *testing.T) {
 				return f
 			}()}, ""},
 		{"a group of boxes", []signing.FieldRequest{grouped("a", "contact", ptr(1.0), ptr(2.0)), grouped("b", "contact", ptr(1.0), ptr(2.0))}, ""},
-		{"text bounded in length", []signing.FieldRequest{{Type: models.FieldText, MinLength: ptr(2), MaxLength: ptr(10)}}, ""},
+		{"text bounded in length", []signing.FieldRequest{{Type: models.FieldText, SmartRules: models.SmartRules{MinLength: ptr(2), MaxLength: ptr(10)}}}, ""},
 
 		{"an unknown field", []signing.FieldRequest{if2(box("joint"), models.Condition{Field: "nobody", Is: models.IsFilled})}, "fields[2].show_if.field"},
 		{"itself", []signing.FieldRequest{if2(box("joint"), models.Condition{Field: "joint", Is: models.IsFilled})}, "fields[2].show_if.field"},
@@ -74,17 +75,17 @@ func TestPrepareChecksSmartFields(t *testing.T) {
 			if2(box("ada's"), models.Condition{Field: "bob's", Is: models.IsChecked})}, "fields[3].show_if.field"},
 		{"a circle", []signing.FieldRequest{if2(box("a"), models.Condition{Field: "b", Is: models.IsChecked}), if2(box("b"), models.Condition{Field: "a", Is: models.IsChecked})}, "fields[2]"},
 		{"a formula circle", []signing.FieldRequest{num("a", "{b} + 1"), num("b", "{a} * 2")}, "fields[2]"},
-		{"a formula on text", []signing.FieldRequest{{Type: models.FieldText, Formula: "1 + 1"}}, "fields[2].formula"},
+		{"a formula on text", []signing.FieldRequest{{Type: models.FieldText, SmartRules: models.SmartRules{Formula: "1 + 1"}}}, "fields[2].formula"},
 		{"a formula over a text field", []signing.FieldRequest{{Type: models.FieldText, Name: "t"}, num("n", "{t} + 1")}, "fields[3].formula"},
 		{"a formula unreadable", []signing.FieldRequest{num("n", "1 +")}, "fields[2].formula"},
-		{"a formula prefilled", []signing.FieldRequest{{Type: models.FieldNumber, Formula: "1", Value: "2"}}, "fields[2].formula"},
-		{"a group on text", []signing.FieldRequest{{Type: models.FieldText, Group: "g"}}, "fields[2].group"},
+		{"a formula prefilled", []signing.FieldRequest{{Type: models.FieldNumber, SmartRules: models.SmartRules{Formula: "1"}, Value: "2"}}, "fields[2].formula"},
+		{"a group on text", []signing.FieldRequest{{Type: models.FieldText, SmartRules: models.SmartRules{Group: "g"}}}, "fields[2].group"},
 		{"a group across signers", []signing.FieldRequest{grouped("a", "g", nil, nil), func() signing.FieldRequest { f := grouped("b", "g", nil, nil); f.Recipient = ptr(2); return f }()}, "fields[3].group"},
 		{"a group's bounds disagree", []signing.FieldRequest{grouped("a", "g", ptr(1.0), nil), grouped("b", "g", ptr(2.0), nil)}, "fields[3].group"},
 		{"a group's max over its size", []signing.FieldRequest{grouped("a", "g", nil, ptr(3.0)), grouped("b", "g", nil, ptr(3.0))}, "fields[2].max"},
 		{"bounds on a lone box", []signing.FieldRequest{{Type: models.FieldCheckbox, Min: ptr(1.0)}}, "fields[2].min"},
-		{"length on a number", []signing.FieldRequest{{Type: models.FieldNumber, MaxLength: ptr(3)}}, "fields[2].min_length"},
-		{"min length over max", []signing.FieldRequest{{Type: models.FieldText, MinLength: ptr(5), MaxLength: ptr(2)}}, "fields[2].max_length"},
+		{"length on a number", []signing.FieldRequest{{Type: models.FieldNumber, SmartRules: models.SmartRules{MaxLength: ptr(3)}}}, "fields[2].min_length"},
+		{"min length over max", []signing.FieldRequest{{Type: models.FieldText, SmartRules: models.SmartRules{MinLength: ptr(5), MaxLength: ptr(2)}}}, "fields[2].max_length"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -84,7 +84,8 @@ func TestATemplateCarriesItsSmartFields(t *testing.T) {
 	def := template()
 	def.Fields = append(def.Fields,
 		signing.FieldRequest{Recipient: ptr(0), Type: models.FieldNumber, Name: "bonus", Page: 1, X: ptr(0.1), Y: ptr(0.2), Width: ptr(0.3), Height: ptr(0.05),
-			Required: ptr(false), Formula: "round({salary} * 0.1, 2)", ShowIf: &models.Condition{Field: "salary", Is: models.IsFilled}})
+			Required:   ptr(false),
+			SmartRules: models.SmartRules{Formula: "round({salary} * 0.1, 2)", ShowIf: &models.Condition{Field: "salary", Is: models.IsFilled}}})
 	people := []signing.RoleAssignment{{Role: "HR", Name: "Hal", Email: "hal@example.com"},
 		{Role: "Employee", Name: "Ada", Email: "ada@example.com", AccessCode: "2468-1357"}}
 	out, errs := signing.FromTemplate(def, signing.EnvelopeRequest{Roles: people})

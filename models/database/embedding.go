@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/signflow/signflow/models"
 )
@@ -18,24 +17,15 @@ var ErrTicketSpent = errors.New("the embedded session has been opened already or
 // SetEmbedSettings stores a tenant's embedding origins.
 func (s *Store) SetEmbedSettings(ctx context.Context, e models.EmbedSettings) error {
 	e.UpdatedAt = time.Now().UTC()
-	if err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&e).Error; err != nil {
-		return fmt.Errorf("store embedding origins: %w", err)
-	}
-	return nil
+	return s.saveTenantRow(ctx, &e, "embedding origins")
 }
 
 // EmbedSettingsOf is a tenant's embedding origins; a tenant without any
 // allows no framing.
 func (s *Store) EmbedSettingsOf(ctx context.Context, tenantID string) (models.EmbedSettings, error) {
-	var e models.EmbedSettings
-	err := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID).Take(&e).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return models.EmbedSettings{TenantID: tenantID}, nil
-	}
-	if err != nil {
-		return e, fmt.Errorf("load embedding origins: %w", err)
-	}
-	return e, nil
+	e, err := tenantRow[models.EmbedSettings](ctx, s.DB, tenantID, "embedding origins")
+	e.TenantID = tenantID
+	return e, err
 }
 
 // CreateEmbedTicket stores a new ticket.
