@@ -97,7 +97,9 @@ func freeAddr(t *testing.T) string {
 }
 
 // startDev runs `signflow dev` on addr against the suite's Temporal and
-// database, and waits until it is ready.
+// database, and waits until it is ready. Each instance polls a task queue of
+// its own: instances have their own keys in dataDir, and a worker holding
+// another instance's link key would store hashes of tokens nobody was given.
 func startDev(t *testing.T, addr, dataDir string) {
 	t.Helper()
 	cmd := exec.Command(suite.binary, "dev")
@@ -108,7 +110,7 @@ func startDev(t *testing.T, addr, dataDir string) {
 		"DATABASE_URL="+suite.databaseURL,
 		"SIGNFLOW_BLOB_DIR="+filepath.Join(suite.tmp, "blobs"),
 		"TEMPORAL_ADDRESS="+suite.hostPort,
-		"SIGNFLOW_TASK_QUEUE=signflow-walkthrough",
+		"SIGNFLOW_TASK_QUEUE=walkthrough-"+newTestID(),
 		"SIGNFLOW_SMTP_ADDR="+suite.smtpAddr,
 		"SIGNFLOW_SMTP_TLS=none",
 	)
