@@ -120,6 +120,10 @@ func (a *Mail) compose(ctx context.Context, env *models.Envelope, r models.Recip
 		Subject: env.Subject, Message: env.Message, ExpiresAt: env.ExpiresAt, LinkedFor: signinglink.CopyValidity,
 		Locale: locale.For(r.Locale, env.Locale).Tag,
 		Link:   a.PublicURL + signinglink.Path(a.Links.TokenFor(r.ID, r.LinkGeneration, r.TokenHash))}
+	var err error
+	if note.Brand, err = a.Store.BrandingOf(ctx, env.TenantID); err != nil {
+		return nil, err
+	}
 	if n.Kind == models.NotifyCompleted {
 		if err := a.attachFinals(ctx, env, r, &note); err != nil {
 			return nil, err

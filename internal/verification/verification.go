@@ -169,7 +169,12 @@ func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *model
 	if err != nil {
 		return time.Time{}, err
 	}
-	msg, err := v.Compose.SigningCode(r.Email, r.Name, env.Subject, code, locale.For(r.Locale, env.Locale).Tag, CodeTTL)
+	brand, err := v.Store.BrandingOf(ctx, r.TenantID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	msg, err := v.Compose.SigningCode(email.Code{To: r.Email, Name: r.Name, Subject: env.Subject, Code: code,
+		Locale: locale.For(r.Locale, env.Locale).Tag, ValidFor: CodeTTL, Brand: brand})
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -38,6 +38,8 @@ type Notification struct {
 	Attachments []Attachment
 	Linked      []Linked
 	LinkedFor   time.Duration
+	// Brand is the sending tenant's name, colour and logo.
+	Brand models.Branding
 }
 
 // Attachment is a file sent with the message.
@@ -50,9 +52,8 @@ type Attachment struct {
 type Linked struct{ Name, URL string }
 
 type notificationData struct {
+	brandData
 	Kind   string
-	Lang   string
-	Dir    string // ltr or rtl, as the language reads
 	Hello  string
 	Intro  string
 	Copies string // attached, or where to download them
@@ -62,6 +63,43 @@ type notificationData struct {
 	Open, OpenLink, Link    string
 	Personal                string
 }
+
+// brandData is what every HTML email shows of its sender: the tenant's
+// logo (embedded, never fetched from elsewhere), name and colour.
+type brandData struct {
+	Lang    string
+	Dir     string // ltr or rtl, as the language reads
+	Logo    bool
+	Name    string
+	SentBy  string
+	Color   string
+	SignOff string
+}
+
+// logoName is the embedded logo's file name, and its Content-ID.
+const logoName = "logo.png"
+
+// brand fills what msg shows of its sender, embedding the logo.
+func brand(msg *mail.Msg, b models.Branding, lang *locale.Catalog) (brandData, error) {
+	d := brandData{Lang: lang.Tag, Dir: lang.T("dir", nil), Name: b.Name, Color: b.Color, SignOff: "Signflow"}
+	if d.Color == "" {
+		d.Color = defaultColor
+	}
+	if b.Name != "" {
+		d.SentBy, d.SignOff = lang.T("email.sent_by", map[string]string{"name": b.Name}), b.Name
+	}
+	if len(b.Logo) > 0 {
+		if err := msg.EmbedReader(logoName, bytes.NewReader(b.Logo)); err != nil {
+			return d, fmt.Errorf("embed the logo: %w", err)
+		}
+		d.Logo = true
+	}
+	return d, nil
+}
+
+// defaultColor is the button's colour when the tenant chose none: the
+// signing page's.
+const defaultColor = "#1d4ed8"
 
 // intros are what each kind of notification says first.
 var intros = map[string]string{
@@ -88,7 +126,11 @@ func (c Composer) Notification(n Notification) (*mail.Msg, error) {
 			return nil, fmt.Errorf("attach %s: %w", a.Name, err)
 		}
 	}
-	data := notificationData{Kind: n.Kind, Lang: lang.Tag, Dir: lang.T("dir", nil), Hello: lang.T("email.hello", args), Intro: lang.T(intros[n.Kind], args),
+	branded, err := brand(msg, n.Brand, lang)
+	if err != nil {
+		return nil, err
+	}
+	data := notificationData{brandData: branded, Kind: n.Kind, Hello: lang.T("email.hello", args), Intro: lang.T(intros[n.Kind], args),
 		Copies: lang.T("email.attached", args), Linked: n.Linked, Link: n.Link,
 		MessageHeading: lang.T("email.message", args), Message: n.Message,
 		Open: lang.T("email.open", args), OpenLink: lang.T("email.open_link", args), Personal: lang.T("email.personal", args)}
@@ -107,22 +149,34 @@ func (c Composer) Notification(n Notification) (*mail.Msg, error) {
 	return msg, nil
 }
 
+// Code is what a signing code email says, and to whom.
+type Code struct {
+	To, Name, Subject, Code string
+	Locale                  string
+	ValidFor                time.Duration
+	Brand                   models.Branding
+}
+
 // SigningCode composes the email that carries a one-time signing code, in
 // the recipient's language.
-func (c Composer) SigningCode(to, name, subject, code, lang string, validFor time.Duration) (*mail.Msg, error) {
-	msg, err := c.message(to)
+func (c Composer) SigningCode(n Code) (*mail.Msg, error) {
+	msg, err := c.message(n.To)
 	if err != nil {
 		return nil, err
 	}
-	cat := locale.For(lang)
-	args := map[string]string{"name": name, "subject": subject, "code": code, "minutes": fmt.Sprint(int(validFor.Minutes()))}
+	cat := locale.For(n.Locale)
+	args := map[string]string{"name": n.Name, "subject": n.Subject, "code": n.Code, "minutes": fmt.Sprint(int(n.ValidFor.Minutes()))}
 	// The code is only in the body: subjects show in notifications and
 	// on locked screens.
 	msg.Subject(cat.T("email.subject.code", args))
-	msg.SetBodyString(mail.TypeTextPlain, cat.T("email.hello", args)+"\n\n"+cat.T("email.code", args)+"\n\n-- Signflow\n")
+	branded, err := brand(msg, n.Brand, cat)
+	if err != nil {
+		return nil, err
+	}
+	msg.SetBodyString(mail.TypeTextPlain, cat.T("email.hello", args)+"\n\n"+cat.T("email.code", args)+"\n\n-- "+branded.SignOff+"\n")
 	var html bytes.Buffer
-	if err := codeBody.Execute(&html, codeData{Lang: cat.Tag, Dir: cat.T("dir", nil), Hello: cat.T("email.hello", args),
-		Text: cat.T("email.code", args), Code: code}); err != nil {
+	if err := codeBody.Execute(&html, codeData{brandData: branded, Hello: cat.T("email.hello", args),
+		Text: cat.T("email.code", args), Code: n.Code}); err != nil {
 		return nil, fmt.Errorf("render html code email: %w", err)
 	}
 	msg.AddAlternativeString(mail.TypeTextHTML, html.String())
@@ -155,34 +209,40 @@ var textBody = texttemplate.Must(texttemplate.New("text").Parse(`{{.Hello}}
 
 {{.Personal}}
 {{end}}
--- Signflow
+-- {{.SignOff}}
 `))
 
-var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html lang="{{.Lang}}" dir="{{.Dir}}"><body style="font-family: sans-serif">
+// header is the top of every HTML email: the sender's logo and name.
+const header = `{{define "header"}}<html lang="{{.Lang}}" dir="{{.Dir}}"><body style="font-family: sans-serif">
+{{if .Logo}}<p><img src="cid:logo.png" alt="{{.Name}}" style="max-height:48px;max-width:200px"></p>{{end}}
+{{if .SentBy}}<p style="font-weight:bold;color:#333">{{.SentBy}}</p>{{end}}{{end}}`
+
+var htmlBody = htmltemplate.Must(htmltemplate.Must(htmltemplate.New("html").Parse(header)).Parse(`<!doctype html>
+{{template "header" .}}
 <p>{{.Hello}}</p>
 <p>{{.Intro}}{{if eq .Kind "completed_copy"}} {{.Copies}}{{end}}</p>
 {{if eq .Kind "completed_copy"}}{{if .Linked}}<ul>{{range .Linked}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>{{end}}
 {{else}}
 {{if .Message}}<p>{{.MessageHeading}}</p><blockquote>{{.Message}}</blockquote>{{end}}
-<p><a href="{{.Link}}" style="display:inline-block;padding:12px 22px;background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:bold">{{.OpenLink}}</a></p>
+<p><a href="{{.Link}}" style="display:inline-block;padding:12px 22px;background:{{.Color}};color:#ffffff;text-decoration:none;border-radius:6px;font-weight:bold">{{.OpenLink}}</a></p>
 <p style="color:#555">{{.Personal}}</p>
 {{end}}
-<p>&mdash; Signflow</p>
+<p>&mdash; {{.SignOff}}</p>
 </body></html>
 `))
 
 // codeData is what the HTML code email shows: the code set apart, large,
 // so that it is read and typed without error.
 type codeData struct {
-	Lang, Dir, Hello, Text, Code string
+	brandData
+	Hello, Text, Code string
 }
 
-var codeBody = htmltemplate.Must(htmltemplate.New("code").Parse(`<!doctype html>
-<html lang="{{.Lang}}" dir="{{.Dir}}"><body style="font-family: sans-serif">
+var codeBody = htmltemplate.Must(htmltemplate.Must(htmltemplate.New("code").Parse(header)).Parse(`<!doctype html>
+{{template "header" .}}
 <p>{{.Hello}}</p>
 <p>{{.Text}}</p>
-<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace" dir="ltr">{{.Code}}</p>
-<p>&mdash; Signflow</p>
+<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace;color:{{.Color}}" dir="ltr">{{.Code}}</p>
+<p>&mdash; {{.SignOff}}</p>
 </body></html>
 `))
