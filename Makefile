@@ -13,10 +13,24 @@ MINIO                := $(BIN)/minio
 AXE_VERSION          := 4.14.1
 AXE                  := $(BIN)/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: build run test test-deps test-servers lint clean chaos fuzz
+.PHONY: build run test test-deps test-servers lint clean chaos fuzz web
 
-build:
+build: web
 	go build -o $(BIN)/signflow .
+
+# What the signing page takes from npm (signature_pad, which smooths a
+# drawn signature), installed as api/signpage/package-lock.json pins it,
+# integrity hash and all, and copied beside the page for go:embed. npm is
+# the one tool besides Go that building needs: installed from Debian as
+# test-deps installs its tools, or named.
+SIGNATURE_PAD := api/signpage/vendor/signature_pad.js
+web: $(SIGNATURE_PAD)
+$(SIGNATURE_PAD): api/signpage/package.json api/signpage/package-lock.json
+	@$(MAKE) --no-print-directory test-deps TEST_TOOLS=npm:npm
+	@mkdir -p $(BIN)/web $(@D)
+	cp api/signpage/package.json api/signpage/package-lock.json $(BIN)/web/
+	npm ci --prefix $(BIN)/web --no-audit --no-fund --loglevel=error
+	sed '/^\/\/# sourceMappingURL=/d' $(BIN)/web/node_modules/signature_pad/dist/signature_pad.umd.min.js > $@
 
 # The Temporal CLI is built from the Go module proxy at a pinned version;
 # nothing downloads a prebuilt binary.
@@ -43,7 +57,7 @@ run:
 	@$(MAKE) --no-print-directory -j3 build $(if $(TEMPORAL_ADDRESS),,$(TEMPORAL)) $(if $(SIGNFLOW_SMTP_ADDR),,$(MAILPIT))
 	$(BIN)/signflow dev
 
-lint:
+lint: web
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 
@@ -83,7 +97,7 @@ FUZZTIME ?= 3s
 FUZZ_TARGETS := ./api:FuzzCreateEnvelope ./api:FuzzCreateEnvelopeMultipart ./api:FuzzSenderRoutes \
 	./api:FuzzSignerRoutes ./api:FuzzVerifyDocument ./api:FuzzTokenEndpoint ./api:FuzzTemplatesBulkAndCompliance \
 	./internal/documents/pdf:FuzzInspect
-fuzz:
+fuzz: web
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \
 		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
@@ -92,7 +106,7 @@ fuzz:
 # The chaos suite at scale: API, worker, Temporal and Mailpit as processes,
 # broken while CHAOS_ENVELOPES envelopes are in flight (make test runs 6).
 CHAOS_ENVELOPES ?= 60
-chaos: $(TEMPORAL) $(MAILPIT)
+chaos: web $(TEMPORAL) $(MAILPIT)
 	CHAOS_ENVELOPES=$(CHAOS_ENVELOPES) go test -count=1 -timeout 30m -run '^TestChaos$$' -v ./tests/
 
 clean:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -89,7 +90,7 @@ func (a *Render) finalDocument(ctx context.Context, env *models.Envelope, events
 	if err != nil {
 		return contract.FinalDocument{}, err
 	}
-	stamps, err := a.stamps(ctx, env, doc.ID)
+	stamps, err := a.stamps(ctx, env, events, doc.ID)
 	if err != nil {
 		return contract.FinalDocument{}, err
 	}
@@ -128,16 +129,18 @@ func (a *Render) finalDocument(ctx context.Context, env *models.Envelope, events
 
 // stamps turns the document's filled fields into what to draw, and puts
 // under each signature the signer's printed name, the time and the meaning
-// of the signature (21 CFR 11.50).
-func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID string) ([]pdf.Stamp, error) {
-	actedAt := map[string]string{}
-	recipients := map[string]models.Recipient{}
-	for _, r := range env.Recipients {
-		recipients[r.ID] = r
-		if r.ActedAt != nil {
-			// As the signing page wrote it, in the signer's language.
-			actedAt[r.ID] = locale.For(r.Locale, env.Locale).LongDate(*r.ActedAt)
+// of the signature (21 CFR 11.50), each in the language of the page the
+// signer acted on, as it showed them.
+func (a *Render) stamps(ctx context.Context, env *models.Envelope, events []models.Event, documentID string) ([]pdf.Stamp, error) {
+	actedIn := map[string]string{}
+	for _, e := range events {
+		if slices.Contains(models.ActedEvents, e.Type) {
+			actedIn[e.RecipientID] = models.LocaleOf(e)
 		}
+	}
+	recipients, languages := map[string]models.Recipient{}, map[string]*locale.Catalog{}
+	for _, r := range env.Recipients {
+		recipients[r.ID], languages[r.ID] = r, locale.For(actedIn[r.ID], r.Locale, env.Locale)
 	}
 	var stamps []pdf.Stamp
 	for _, d := range env.Documents {
@@ -157,7 +160,7 @@ func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID st
 		switch {
 		case f.Type == models.FieldAttachment:
 			if att, ok := models.ParseAttachment(f.Value); ok {
-				s.Text = "Attached: " + att.Name
+				s.Text = languages[f.RecipientID].T("stamp.attached", map[string]string{"name": att.Name})
 			}
 		case f.ImageKey != "":
 			png, err := a.Blobs.Get(ctx, f.ImageKey)
@@ -166,9 +169,16 @@ func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID st
 			}
 			s.PNG = png
 		case f.Type == models.FieldDateSigned:
-			s.Text = actedAt[f.RecipientID]
+			if r := recipients[f.RecipientID]; r.ActedAt != nil {
+				s.Text = languages[r.ID].LongDate(*r.ActedAt)
+			}
 		case f.Type == models.FieldCheckbox:
 			s.Check = f.Value == "true"
+		case f.Type == models.FieldDate && f.Value != "":
+			// The day the signer picked, written as their page wrote dates.
+			if day, err := time.Parse(models.DateSignedFormat, f.Value); err == nil {
+				s.Text = languages[f.RecipientID].LongDate(day)
+			}
 		case f.Type == models.FieldSignature || f.Type == models.FieldInitials:
 			s.Text, s.Font = f.Value, pdf.FontSignature
 		default:
@@ -178,7 +188,7 @@ func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID st
 			stamps = append(stamps, s)
 		}
 		if f.Type == models.FieldSignature && (s.Text != "" || s.PNG != nil) {
-			stamps = append(stamps, caption(f, recipients[f.RecipientID]))
+			stamps = append(stamps, caption(f, recipients[f.RecipientID], languages[f.RecipientID]))
 		}
 	}
 	return stamps, nil
@@ -188,13 +198,13 @@ func (a *Render) stamps(ctx context.Context, env *models.Envelope, documentID st
 const captionHeight = 0.014
 
 // caption is the line under (or, at the foot of a page, over) a signature.
-func caption(f models.Field, r models.Recipient) pdf.Stamp {
+func caption(f models.Field, r models.Recipient, lang *locale.Catalog) pdf.Stamp {
 	text := r.Name
 	if r.ActedAt != nil {
-		text += " - " + r.ActedAt.UTC().Format("2006-01-02 15:04 UTC")
+		text += " - " + lang.Date(*r.ActedAt)
 	}
-	if r.Meaning != "" {
-		text += " - " + r.Meaning
+	if meaning := lang.Meaning(r.Meaning, r.Role); meaning != "" {
+		text += " - " + meaning
 	}
 	y := f.Y + f.Height
 	if y+captionHeight > 1 {

@@ -232,6 +232,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/assets/embed/v1/signflow.js", s.embedScript)
 	r.GET("/assets/sign.js", s.signingScript)
 	r.GET("/assets/rules.js", s.signingRules)
+	r.GET("/assets/signature_pad.js", s.signaturePad)
 	r.GET("/assets/locales/:file", s.signingMessages)
 	r.GET("/assets/handwriting.ttf", s.handwritingFont)
 	return r

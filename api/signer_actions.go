@@ -16,6 +16,7 @@ import (
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/internal/routing"
 	"github.com/signflow/signflow/internal/signers"
 	"github.com/signflow/signflow/internal/signing"
@@ -303,7 +304,8 @@ func (s *Server) signingView(c *gin.Context) {
 		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status, AllowReassign: env.AllowReassign,
 			WaitingFor: waitingFor(env, r)},
 		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
-			Meaning: r.Meaning, Locale: cmp.Or(r.Locale, env.Locale), Authentication: r.Authentication, Status: r.Status},
+			Meaning: r.Meaning, DefaultMeaning: locale.IsDefaultMeaning(r.Meaning, r.Role), Locale: cmp.Or(r.Locale, env.Locale),
+			Authentication: r.Authentication, Status: r.Status},
 		Documents: []signingDocumentView{},
 		Fields:    fieldViews(env.Fields, r.ID),
 		Others:    othersFilled(env, r),
@@ -584,16 +586,24 @@ type copyLink struct {
 func (s *Server) sign(c *gin.Context) {
 	var body struct {
 		Values []signing.ValueInput `json:"values"`
+		// Locale is the language the page showed the signer.
+		Locale string `json:"locale"`
 	}
 	if c.Request.ContentLength != 0 {
 		if !readJSON(c, &body, "send JSON such as {\"values\": [{\"field_id\": \"...\", \"text\": \"Ada Lovelace\"}]}") {
 			return
 		}
 	}
+	var errs signing.FieldErrors
+	if signing.CheckLocale(&errs, "locale", body.Locale); len(errs) > 0 {
+		invalid(c, errs)
+		return
+	}
 	act, ok := s.act(c)
 	if !ok {
 		return
 	}
+	act.Origin.Locale = body.Locale
 	ctx, cancel := actionContext(c)
 	defer cancel()
 	st, err := s.Signers.Sign(ctx, act, body.Values)

@@ -25,14 +25,21 @@ var signPageScript []byte
 //go:embed signpage/rules.js
 var signPageRules []byte
 
+// signaturePadScript is signature_pad, which draws a signature's strokes
+// smoothed by the hand's speed: make copies it from the npm package that
+// signpage/package-lock.json pins, with its integrity hash.
+//
+//go:embed signpage/vendor/signature_pad.js
+var signaturePadScript []byte
+
 // signAssets are the page's script, rules, font and messages, versioned
 // and compressed once; the page (html) names them by version, so a repeat
 // visit loads nothing but the page and what the API answers.
 var signAssets = newSigningAssets()
 
 type signingAssets struct {
-	script, rules, font, index *staticAsset
-	locales                    map[string]*staticAsset
+	script, rules, pad, font, index *staticAsset
+	locales                         map[string]*staticAsset
 	// localesVersion changes whenever any language's messages do.
 	localesVersion string
 	html           []byte
@@ -42,6 +49,7 @@ func newSigningAssets() *signingAssets {
 	a := &signingAssets{
 		script:  newStaticAsset("text/javascript; charset=utf-8", signPageScript),
 		rules:   newStaticAsset("text/javascript; charset=utf-8", signPageRules),
+		pad:     newStaticAsset("text/javascript; charset=utf-8", signaturePadScript),
 		font:    newStaticAsset("font/ttf", typeset.HandwritingFont()),
 		locales: map[string]*staticAsset{},
 	}
@@ -57,6 +65,7 @@ func newSigningAssets() *signingAssets {
 	a.html = []byte(strings.NewReplacer(
 		`"../assets/sign.js"`, `"`+a.script.url("../assets/sign.js")+`"`,
 		`"../assets/rules.js"`, `"`+a.rules.url("../assets/rules.js")+`"`,
+		`"../assets/signature_pad.js"`, `"`+a.pad.url("../assets/signature_pad.js")+`"`,
 		`"../assets/handwriting.ttf"`, `"`+a.font.url("../assets/handwriting.ttf")+`"`,
 		`<meta name="signflow-locales" content="">`, `<meta name="signflow-locales" content="`+a.localesVersion+`">`,
 	).Replace(signPageTemplate))
@@ -102,6 +111,8 @@ func (s *Server) signingScript(c *gin.Context) { serveVersioned(c, signAssets.sc
 // signingRules is the page's smart-field evaluator; the server's own is
 // internal/signing.
 func (s *Server) signingRules(c *gin.Context) { serveVersioned(c, signAssets.rules) }
+
+func (s *Server) signaturePad(c *gin.Context) { serveVersioned(c, signAssets.pad) }
 
 // signingMessages is one language's messages for the page, the same file
 // the emails are written from; index.json lists the languages.

@@ -54,6 +54,7 @@ type recipientView struct {
 	Role           string     `json:"role"`
 	RoutingOrder   int        `json:"routing_order"`
 	Meaning        string     `json:"meaning,omitempty"`
+	DefaultMeaning bool       `json:"default_meaning,omitempty"`
 	Locale         string     `json:"locale,omitempty"`
 	Authentication string     `json:"authentication"`
 	ClientUserID   string     `json:"client_user_id,omitempty"`

@@ -79,6 +79,17 @@ var FeedTypes = []string{
 	EventLinkLocked,
 }
 
+// DetailLocale is the detail of a recipient's event naming the language
+// of the signing page they acted on: the final document states the date
+// and the meaning of their signature in it, as the page showed them.
+const DetailLocale = "locale"
+
+// LocaleOf is the language an event says its recipient acted in, or "".
+func LocaleOf(e Event) string {
+	l, _ := e.Details[DetailLocale].(string)
+	return l
+}
+
 // ActedEvents are the events of a recipient's final action, which the
 // certificate of completion reports.
 var ActedEvents = []string{EventRecipientSigned, EventRecipientApproved, EventRecipientDeclined}

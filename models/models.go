@@ -64,6 +64,9 @@ const (
 	FieldDropdown = "dropdown"
 	// FieldAttachment: a file the recipient uploads (PDF, PNG or JPEG).
 	FieldAttachment = "attachment"
+	// FieldDate: a day the recipient picks, as DateSignedFormat, from
+	// MinDate to MaxDate.
+	FieldDate = "date"
 )
 
 // DateSignedFormat is how a date_signed field shows the signing date (UTC).
@@ -192,13 +195,6 @@ func Methods(setting string) []string {
 	return nil
 }
 
-// DefaultMeaning is what a signature means when the sender does not say
-// (21 CFR 11.50: each signature shows its meaning).
-var DefaultMeaning = map[string]string{
-	RoleSigner:   "I approve this document",
-	RoleApprover: "I have reviewed this document",
-}
-
 // Recipient is a person who signs, approves or receives a copy.
 type Recipient struct {
 	ID           string `gorm:"primaryKey;size:36"`
@@ -275,7 +271,8 @@ type Field struct {
 // RequiredIf makes it required while one does; Formula computes a number
 // field from others by name, such as "round({hours} * {rate}, 2)", and the
 // signer does not type it; Group joins checkboxes whose checked count the
-// field's MinValue and MaxValue bound (every member carries the same).
+// field's MinValue and MaxValue bound (every member carries the same);
+// MinDate and MaxDate bound a date field.
 // Requests, stored fields and views share them.
 type SmartRules struct {
 	MinLength  *int       `json:"min_length,omitempty"`
@@ -285,6 +282,9 @@ type SmartRules struct {
 	RequiredIf *Condition `json:"required_if,omitempty" gorm:"serializer:json"`
 	Formula    string     `json:"formula,omitempty" gorm:"not null;default:''"`
 	Group      string     `json:"group,omitempty" gorm:"column:group_name;size:100;not null;default:''"`
+	// MinDate and MaxDate bound a date field's day, as DateSignedFormat.
+	MinDate string `json:"min_date,omitempty" gorm:"size:10;not null;default:''"`
+	MaxDate string `json:"max_date,omitempty" gorm:"size:10;not null;default:''"`
 }
 
 // Condition is a test of another field of the envelope, named by its Name:

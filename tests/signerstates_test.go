@@ -1,7 +1,10 @@
 package tests
 
 import (
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -180,4 +183,45 @@ func TestSmartFieldsAreCheckedAgainAtSign(t *testing.T) {
 // person is a signer of routing order with a name of two words.
 func person(name string, order int) J {
 	return withCode(J{"name": name, "email": unique("person"), "role": "signer", "routing_order": order})
+}
+
+// TestTheFinalDocumentSpeaksTheLanguageThePageShowed: a recipient the
+// sender gave no language signs on a German page; the final document
+// stamps the date, the signature's meaning and the time under it the
+// German way, as the page showed them, and the certificate records the
+// meaning in German. A language Signflow lacks is refused by name.
+func TestTheFinalDocumentSpeaksTheLanguageThePageShowed(t *testing.T) {
+	t.Parallel()
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
+		[]J{withCode(J{"name": "Jonas Weber", "email": unique("jonas"), "role": "signer"})},
+		[]J{fieldAt(0, "signature", 1, uiSigBox), fieldAt(0, "date_signed", 1, uiDateBox)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	require.Equal(t, "I approve this document", str(created, "recipients", 0, "meaning"), "no language of his own: the default is English")
+	link := str(created, "recipients", 0, "signing_api_url")
+	auth := session(t, link)
+	status, view := sendWith(t, http.MethodGet, link, "", nil, auth)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, true, at(view, "recipient", "default_meaning"), "the page says a default meaning in its own language")
+
+	values := []J{{"field_id": str(created, "fields", 0, "id"), "text": "Jonas Weber"}}
+	status, problem := sendWith(t, http.MethodPost, link+"/sign", "application/json", jsonBody(t, J{"values": values, "locale": "tlh"}), auth)
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Equal(t, "locale", str(problem, "errors", 0, "field"))
+	status, signed := sendWith(t, http.MethodPost, link+"/sign", "application/json", jsonBody(t, J{"values": values, "locale": "de"}), auth)
+	require.Equal(t, http.StatusOK, status, "%v", signed)
+	require.Equal(t, "completed", awaitWorkflow(t, str(created, "id")).Status)
+
+	status, final := download(t, suite.apiURL+"/v1/envelopes/"+str(created, "id")+"/documents/"+str(created, "documents", 0, "id")+"/final")
+	require.Equal(t, http.StatusOK, status)
+	path := filepath.Join(t.TempDir(), "final.pdf")
+	require.NoError(t, os.WriteFile(path, final, 0o600))
+	months := []string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
+	now := time.Now().UTC()
+	day := fmt.Sprintf("%d. %s %d", now.Day(), months[now.Month()-1], now.Year())
+	requireWordIn(t, path, 1, months[now.Month()-1], uiDateBox)
+	text := pdfText(t, path, 1)
+	require.Contains(t, text, day, "the date as the German page wrote it")
+	require.Contains(t, text, "Jonas Weber - "+day+", ", "the time under the signature, the German way")
+	require.Contains(t, text, "Ich genehmige dieses Dokument", "the meaning as the page stated it")
+	require.Contains(t, text, "Meaning of signature: Ich genehmige dieses Dokument", "and so does the certificate")
 }

@@ -410,3 +410,83 @@ func signatureImage(t *testing.T) string {
 	require.NoError(t, png.Encode(&buf, img))
 	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
+
+// TestOnAPhoneFieldsScaleWithThePageAndNeverClip opens the page on a
+// 390x844 phone at twice its pixel density: the text on each field is
+// sized with the page (as the final PDF stamps it), so zooming doubles
+// page, boxes and text together; no value or label is cut off, a long
+// company name included; and the zoomed page is drawn again at the
+// screen's density, so it stays sharp.
+func TestOnAPhoneFieldsScaleWithThePageAndNeverClip(t *testing.T) {
+	t.Parallel()
+	_, page := uiEnvelope(t, "")
+	ctx := browser(t)
+	_, err := chromedp.Run(ctx, chromedp.Steps(
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
+		confirmWithAccessCode(page),
+		chromedp.WaitVisible(`#pages .page > img[src^="blob:"]`),
+		chromedp.SendKeys(`input[aria-label^="company"]`, "Nordlicht Maritime Holdings AS of Bergen"),
+	))
+	require.NoError(t, err)
+
+	type measure struct {
+		Page, Box, Text float64
+		Clipped         []string
+	}
+	const measureJS = `(() => {
+		const signature = document.querySelector('button[data-type="signature"]');
+		const reference = Array.from(document.querySelectorAll("#pages .other")).find((o) => o.textContent === "REF-2026-17");
+		const clipped = [];
+		for (const el of document.querySelectorAll("#pages .field > input:not([type=checkbox]), #pages .field > button, #pages .other")) {
+			if (el.scrollWidth > el.clientWidth + 1) clipped.push(el.getAttribute("aria-label") || el.textContent);
+		}
+		return {Page: document.querySelector("#pages .page").clientWidth, Box: signature.getBoundingClientRect().height,
+			Text: parseFloat(getComputedStyle(reference).fontSize), Clipped: clipped};
+	})()`
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[measure](measureJS))
+	require.NoError(t, err)
+	require.Empty(t, before.Clipped, "every value and label fits its box on a phone")
+	screenshot(t, ctx, "phone-fitted")
+
+	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Click("#zoom-in"), chromedp.Click("#zoom-in")))
+	require.NoError(t, err)
+	sharp, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => {
+		const img = document.querySelector("#pages .page > img");
+		return img.naturalWidth >= img.getBoundingClientRect().width * devicePixelRatio;
+	})()`, chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err)
+	require.True(t, sharp, "the zoomed page is drawn again at the screen's density")
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[measure](measureJS))
+	require.NoError(t, err)
+	require.Empty(t, after.Clipped, "nothing is cut off at twice the size either")
+	require.InDelta(t, 2, after.Page/before.Page, 0.05, "the page doubles: %+v then %+v", before, after)
+	require.InDelta(t, 2, after.Box/before.Box, 0.1, "its fields double with it")
+	require.InDelta(t, 2, after.Text/before.Text, 0.1, "and so does the text on them")
+	screenshot(t, ctx, "phone-zoomed")
+
+	// The pad fills the phone's screen; each stroke can be undone.
+	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Click(`button[data-type="signature"]`), chromedp.WaitVisible("#adopt-heading")))
+	require.NoError(t, err)
+	drawOnPad(t, ctx)
+	drawOnPad(t, ctx)
+	type padState struct {
+		Width          float64
+		Drawn, CanUndo bool
+	}
+	const padJS = `({Width: document.querySelector("#pad").getBoundingClientRect().width,
+		Drawn: document.querySelector("#pad").dataset.drawn === "true", CanUndo: !document.querySelector("#pad-undo").disabled})`
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[padState](padJS))
+	require.NoError(t, err)
+	require.True(t, state.Drawn && state.CanUndo, "%+v", state)
+	require.GreaterOrEqual(t, state.Width, 340.0, "the pad is as wide as the phone")
+	_, err = chromedp.Run(ctx, chromedp.Click("#pad-undo"))
+	require.NoError(t, err)
+	state, err = chromedp.Run(ctx, chromedp.Evaluate[padState](padJS))
+	require.NoError(t, err)
+	require.True(t, state.Drawn && state.CanUndo, "one stroke is left: %+v", state)
+	_, err = chromedp.Run(ctx, chromedp.Click("#pad-undo"))
+	require.NoError(t, err)
+	state, err = chromedp.Run(ctx, chromedp.Evaluate[padState](padJS))
+	require.NoError(t, err)
+	require.False(t, state.Drawn || state.CanUndo, "none is left: %+v", state)
+}

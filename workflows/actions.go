@@ -35,6 +35,9 @@ func byRecipient(eventType, recipientID string, c contract.Origin) models.Event 
 	if c.SessionID != "" {
 		ev.Details["session_id"], ev.Details["auth_methods"], ev.Details["verified_at"] = c.SessionID, c.AuthMethods, c.VerifiedAt
 	}
+	if c.Locale != "" {
+		ev.Details[models.DetailLocale] = c.Locale
+	}
 	return ev
 }
 

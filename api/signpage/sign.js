@@ -249,7 +249,10 @@
     const action = approver ? t("page.approve") : t("page.sign");
     $("sign").textContent = action;
     $("consent").textContent = t("page.consent", { action });
-    $("meaning").textContent = view.recipient.meaning ? t("page.meaning", { meaning: view.recipient.meaning }) : "";
+    // Signflow's default meaning is said in the page's language, and the
+    // final document states it in the language the signer signed in.
+    const meaning = view.recipient.default_meaning ? t("meaning." + view.recipient.role) : view.recipient.meaning;
+    $("meaning").textContent = meaning ? t("page.meaning", { meaning }) : "";
     show("reassign", view.envelope.allow_reassign);
     $("type-name").value = view.recipient.name;
     $("type-initials").value = initialsOf(view.recipient.name);
@@ -295,11 +298,54 @@
           img.height = Math.round(geometry.height);
         }
         page.append(img);
-        for (const o of view.others.filter((o) => o.document_id === d.id && o.page === n)) page.append(otherField(o));
-        for (const f of view.fields.filter((f) => f.document_id === d.id && f.page === n)) page.append(fieldOnPage(f));
+        const tall = geometry ? geometry.height / geometry.width : Math.SQRT2;
+        for (const o of view.others.filter((o) => o.document_id === d.id && o.page === n)) page.append(scaleWithPage(otherField(o), o, tall));
+        for (const f of view.fields.filter((f) => f.document_id === d.id && f.page === n)) page.append(scaleWithPage(fieldOnPage(f), f, tall));
         box.append(page);
       }
     }
+    refit.observe(box);
+    document.fonts.ready.then(fitAll);
+  }
+
+  // scaleWithPage gives an element its box's height as a share of the
+  // page's width: its text is sized from it (page.html), so that text and
+  // page grow and shrink together, on a phone and at any zoom.
+  function scaleWithPage(el, f, tall) {
+    el.style.setProperty("--fh", String(f.height * tall));
+    return el;
+  }
+
+  // fitText shrinks the text of a field until it fits its box, as the
+  // final PDF does, so that no value or label is cut off however small
+  // the page is drawn. The shrink is a share of the text's size, so it
+  // holds at every zoom.
+  const ruler = document.createElement("canvas").getContext("2d");
+  function fitText(el) {
+    el.style.setProperty("--fit", "1");
+    if (el.clientWidth === 0) return; // hidden: fitted when shown
+    if (el.tagName === "FIELDSET") {
+      for (let k = 0.85; k > 0.2 && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1); k *= 0.85) {
+        el.style.setProperty("--fit", String(k));
+      }
+      return;
+    }
+    const text = el.tagName === "SELECT" ? (el.selectedOptions[0] || {}).text
+      : el.tagName === "INPUT" ? el.value || el.placeholder
+      : el.querySelector("img") ? "" : el.textContent;
+    if (!text) return;
+    const style = getComputedStyle(el);
+    ruler.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+    const arrow = el.tagName === "SELECT" ? 24 : 0;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - arrow;
+    const need = ruler.measureText(text).width;
+    if (room > 0 && need > room) el.style.setProperty("--fit", String(Math.max(0.05, (room / need) * 0.97)));
+  }
+
+  const refit = new ResizeObserver(() => fitAll());
+  function fitAll() {
+    const textual = "#pages .field > input:not([type=checkbox]):not([type=file]), #pages .field > select, #pages .field > button, #pages .field > .radios, #pages .other";
+    for (const el of document.querySelectorAll(textual)) fitText(el);
   }
 
   // loadPageImages shows the first page at once at one image pixel per
@@ -307,7 +353,8 @@
   // page sharp at the screen's pixel density and the zoom chosen.
   async function loadPageImages() {
     const css = $("pages").clientWidth || 1000;
-    const sharp = pageWidth(css * (window.devicePixelRatio || 1));
+    const pinched = window.visualViewport ? window.visualViewport.scale : 1;
+    const sharp = pageWidth(css * (window.devicePixelRatio || 1) * Math.max(1, pinched));
     const pages = Array.from(document.querySelectorAll("#pages .page"));
     if (pages.length > 0 && !pages[0].dataset.width) await drawPage(pages[0], pageWidth(css));
     for (const page of pages) await drawPage(page, sharp);
@@ -420,7 +467,11 @@
       if (f.value) input.value = f.value;
     } else {
       input = document.createElement("input");
-      input.type = { checkbox: "checkbox", number: "number", email: "email", attachment: "file" }[f.type] || "text";
+      input.type = { checkbox: "checkbox", number: "number", email: "email", attachment: "file", date: "date" }[f.type] || "text";
+      if (f.type === "date") {
+        if (f.min_date) input.min = f.min_date;
+        if (f.max_date) input.max = f.max_date;
+      }
       if (f.type === "attachment") input.accept = "application/pdf,image/png,image/jpeg";
       if (f.type === "number") {
         input.step = "any";
@@ -518,6 +569,7 @@
     const required = Array.from(document.querySelectorAll("#pages [data-field][data-required=true]")).filter((i) => !i.parentElement.hidden).length;
     const left = missing().length;
     for (const input of document.querySelectorAll("#pages [data-field]")) input.parentElement.classList.toggle("done", filled(input));
+    fitAll();
     $("progress").textContent = left === 0 ? t("page.all_done") : t("page.progress", { done: required - left, total: required });
     show("next-field", left > 0);
   }
@@ -549,7 +601,10 @@
   let adoptFor = "";
   let mode = "type";
   const pad = $("pad");
-  const g = pad.getContext("2d");
+  // signature_pad (from npm, pinned) draws each stroke as the hand moved,
+  // smoothed, thicker where it went slowly, as a pen would.
+  const drawing = new window.SignaturePad(pad, { penColor: "#10205a", minWidth: 1, maxWidth: 3.2 });
+  drawing.addEventListener("endStroke", padChanged);
 
   function initialsOf(name) {
     return name.trim().split(/\s+/).map((w) => Array.from(w)[0] || "").join("").toUpperCase();
@@ -577,82 +632,55 @@
     if (name === "draw") sizePad();
   }
 
-  // The drawing is kept as strokes of points in fractions of the pad, so
-  // it can be drawn again smooth at any size, and its last stroke undone.
-  let strokes = [];
+  // padChanged marks the pad drawn or not, and whether a stroke can be
+  // undone.
+  function padChanged() {
+    if (drawing.isEmpty()) delete pad.dataset.drawn;
+    else pad.dataset.drawn = "true";
+    $("pad-undo").disabled = drawing.toData().length === 0;
+  }
 
   function clearPad() {
-    strokes = [];
-    g.clearRect(0, 0, pad.width, pad.height);
-    delete pad.dataset.drawn;
-    $("pad-undo").disabled = true;
+    drawing.clear();
+    padChanged();
+  }
+
+  function undoStroke() {
+    const strokes = drawing.toData();
+    strokes.pop();
+    drawing.fromData(strokes);
+    padChanged();
   }
 
   // sizePad gives the pad as many pixels as it shows (it fills a phone's
-  // screen), then draws the strokes again.
+  // screen), then draws the strokes again where they were.
+  let padRatio = 1;
   function sizePad() {
     const r = pad.getBoundingClientRect();
-    const ratio = window.devicePixelRatio || 1;
     if (r.width === 0) return;
-    pad.width = Math.round(r.width * ratio);
-    pad.height = Math.round(r.height * ratio);
-    redrawPad();
+    padRatio = Math.max(window.devicePixelRatio || 1, 1);
+    const strokes = drawing.toData();
+    pad.width = Math.round(r.width * padRatio);
+    pad.height = Math.round(r.height * padRatio);
+    pad.getContext("2d").scale(padRatio, padRatio);
+    drawing.fromData(strokes);
+    padChanged();
   }
-
-  // redrawPad draws every stroke through the midpoints of its points, a
-  // quadratic curve that smooths the jitter of a finger or a mouse.
-  function redrawPad() {
-    g.clearRect(0, 0, pad.width, pad.height);
-    g.lineWidth = 2.5 * (window.devicePixelRatio || 1);
-    g.lineCap = g.lineJoin = "round";
-    g.strokeStyle = "#10205a";
-    for (const points of strokes) {
-      const p = points.map(([x, y]) => [x * pad.width, y * pad.height]);
-      g.beginPath();
-      g.moveTo(...p[0]);
-      if (p.length === 1) g.lineTo(p[0][0] + 0.1, p[0][1]);
-      for (let i = 1; i < p.length - 1; i++) {
-        g.quadraticCurveTo(p[i][0], p[i][1], (p[i][0] + p[i + 1][0]) / 2, (p[i][1] + p[i + 1][1]) / 2);
-      }
-      if (p.length > 1) g.lineTo(...p[p.length - 1]);
-      g.stroke();
-    }
-    if (strokes.length > 0) pad.dataset.drawn = "true";
-    else delete pad.dataset.drawn;
-    $("pad-undo").disabled = strokes.length === 0;
-  }
-
-  // The drawing follows pointer events: a mouse, a pen or a finger.
-  (function drawing() {
-    let down = false;
-    const at = (e) => {
-      const r = pad.getBoundingClientRect();
-      return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height];
-    };
-    pad.addEventListener("pointerdown", (e) => {
-      down = true;
-      pad.setPointerCapture(e.pointerId);
-      strokes.push([at(e)]);
-      redrawPad();
-    });
-    pad.addEventListener("pointermove", (e) => {
-      if (!down) return;
-      strokes[strokes.length - 1].push(at(e));
-      redrawPad();
-    });
-    pad.addEventListener("pointerup", () => { down = false; });
-  })();
 
   // An uploaded image is drawn onto the pad, scaled to fit, and sent as PNG
   // like a drawing.
   function useUpload(file) {
     const img = new Image();
     img.onload = () => {
+      // In the pad's own units: it may be hidden behind the Upload tab.
+      const w = pad.width / padRatio, h = pad.height / padRatio;
+      const scale = Math.min(w / img.width, h / img.height, 1);
+      const width = img.width * scale, height = img.height * scale;
       clearPad();
-      const scale = Math.min(pad.width / img.width, pad.height / img.height, 1);
-      g.drawImage(img, (pad.width - img.width * scale) / 2, (pad.height - img.height * scale) / 2, img.width * scale, img.height * scale);
-      pad.dataset.drawn = "true";
-      URL.revokeObjectURL(img.src);
+      drawing.fromDataURL(img.src, { ratio: padRatio, width, height, xOffset: (w - width) / 2, yOffset: (h - height) / 2 })
+        .then(() => { pad.dataset.drawn = "true"; })
+        .catch(() => { $("adopt-error").textContent = t("page.upload_label"); })
+        .finally(() => URL.revokeObjectURL(img.src));
     };
     img.onerror = () => { $("adopt-error").textContent = t("page.upload_label"); };
     img.src = URL.createObjectURL(file);
@@ -801,7 +829,7 @@
 
   async function sign() {
     clearErrors();
-    if (view.recipient.role === "approver") return finish(await call("POST", "/sign", {}));
+    if (view.recipient.role === "approver") return finish(await call("POST", "/sign", { locale: lang }));
     const left = missing();
     if (left.length > 0) {
       $("sign-error").textContent = t("page.missing", { count: left.length });
@@ -813,7 +841,7 @@
     signing = true;
     clearTimeout(saveTimer);
     try {
-      finish(await call("POST", "/sign", { values: lastValues }));
+      finish(await call("POST", "/sign", { values: lastValues, locale: lang }));
     } finally {
       signing = false;
     }
@@ -921,6 +949,14 @@
     $(id).addEventListener("keydown", (e) => { if (e.key === "Enter") $("confirm").click(); });
   }
   $("next-field").addEventListener("click", nextField);
+  // A pinch zooms the screen, not the page: the pages are drawn again at
+  // the pinched size once the fingers rest.
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", () => {
+      clearTimeout(redraw);
+      if (view && view.verified) redraw = setTimeout(() => loadPageImages().catch(fail), 400);
+    });
+  }
   $("zoom-in").addEventListener("click", () => setZoom(zoom + 0.5));
   $("zoom-out").addEventListener("click", () => setZoom(zoom - 0.5));
   $("sign").addEventListener("click", () => sign().catch(fail));
@@ -951,7 +987,7 @@
     $("type-initials").value = initialsOf($("type-name").value);
   });
   $("pad-clear").addEventListener("click", clearPad);
-  $("pad-undo").addEventListener("click", () => { strokes.pop(); redrawPad(); });
+  $("pad-undo").addEventListener("click", undoStroke);
   window.addEventListener("resize", () => { if (!$("panel-draw").hidden) sizePad(); });
   // A "draw first" note goes as soon as the signer does something about it.
   for (const [id, type] of [["pad", "pointerdown"], ["type-name", "input"], ["upload", "change"]]) {

@@ -120,6 +120,33 @@ func (c *Catalog) T(key string, args map[string]string) string {
 	return msg
 }
 
+// DefaultMeaning is what a signature of role means in this language when
+// the sender does not say (21 CFR 11.50: each signature shows its meaning).
+func (c *Catalog) DefaultMeaning(role string) string {
+	return c.T("meaning."+role, nil)
+}
+
+// IsDefaultMeaning says whether meaning is the default meaning of role in
+// some language, rather than the sender's own words.
+func IsDefaultMeaning(meaning, role string) bool {
+	for _, c := range catalogs {
+		if meaning != "" && meaning == c.DefaultMeaning(role) {
+			return true
+		}
+	}
+	return false
+}
+
+// Meaning is a recipient's meaning of signature in this language: the
+// sender's own words as they are, a default meaning (in whichever language
+// it was recorded) in this one.
+func (c *Catalog) Meaning(meaning, role string) string {
+	if IsDefaultMeaning(meaning, role) {
+		return c.DefaultMeaning(role)
+	}
+	return meaning
+}
+
 // LongDate is a day as the language writes it in full, in UTC: what the
 // signing page shows in a date field, and what the final document stamps.
 func (c *Catalog) LongDate(t time.Time) string {

@@ -205,7 +205,7 @@ func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowN
 		}
 		CheckPrintable(errs, field+".name", r.Name)
 		CheckPrintable(errs, field+".meaning", r.Meaning)
-		checkLocale(errs, field+".locale", r.Locale)
+		CheckLocale(errs, field+".locale", r.Locale)
 		if !ValidEmail(r.Email) {
 			errs.Add(field+".email", "give a plain email address such as ada@example.com")
 		}
@@ -396,7 +396,7 @@ func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, Field
 		errs.Add("subject", "give a subject of 1 to 200 characters")
 	}
 	CheckPrintable(&errs, "subject", spec.Subject)
-	checkLocale(&errs, "locale", spec.Locale)
+	CheckLocale(&errs, "locale", spec.Locale)
 	if len(spec.Message) > 5000 {
 		errs.Add("message", "keep the message under 5000 characters")
 	}
@@ -442,7 +442,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 		rid := models.NewID()
 		meaning := r.Meaning
 		if meaning == "" {
-			meaning = models.DefaultMeaning[r.Role]
+			meaning = locale.For(r.Locale, spec.Locale).DefaultMeaning(r.Role)
 		}
 		codeHash := ""
 		if r.AccessCode != "" {
@@ -480,8 +480,8 @@ func routingOrder(r RecipientRequest) int {
 	return 1
 }
 
-// checkLocale refuses a language Signflow has no messages for.
-func checkLocale(errs *FieldErrors, field, tag string) {
+// CheckLocale refuses a language Signflow has no messages for.
+func CheckLocale(errs *FieldErrors, field, tag string) {
 	if tag != "" && !locale.Known(tag) {
 		errs.Add(field, "one of %s, or none", strings.Join(locale.Supported(), ", "))
 	}

@@ -115,7 +115,7 @@ func TestBuildAppliesDefaultsAndHashesCodes(t *testing.T) {
 	require.Equal(t, "env-1", env.ID)
 	signer, cc := env.Recipients[0], env.Recipients[1]
 	require.Equal(t, 1, signer.RoutingOrder, "routing order defaults to 1")
-	require.Equal(t, models.DefaultMeaning[models.RoleSigner], signer.Meaning)
+	require.Equal(t, "I approve this document", signer.Meaning)
 	require.Equal(t, models.AuthNone, cc.Authentication, "a cc never signs, so needs no second factor")
 	require.NotContains(t, signer.AccessCodeHash, "s3cret", "only a hash of the access code is kept")
 	require.Equal(t, signing.AccessCodeHash(links, signer.ID, "s3cret"), signer.AccessCodeHash, "the hash is keyed and bound to the recipient")

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/signflow/signflow/internal/documents/pdf"
@@ -16,7 +17,7 @@ import (
 // FieldTypes are the kinds of field a sender may place.
 var FieldTypes = []string{models.FieldSignature, models.FieldInitials, models.FieldDateSigned, models.FieldText,
 	models.FieldCheckbox, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown,
-	models.FieldAttachment}
+	models.FieldAttachment, models.FieldDate}
 
 // Bounds of a field's own rules.
 const (
@@ -85,6 +86,20 @@ func validateFieldRules(errs *FieldErrors, field string, f FieldRequest) {
 			errs.Add(field+".formula", "a computed field takes no value from the sender")
 		}
 	}
+	if f.MinDate != "" || f.MaxDate != "" {
+		minDate, minErr := parseDay(f.MinDate)
+		maxDate, maxErr := parseDay(f.MaxDate)
+		switch {
+		case f.Type != models.FieldDate:
+			errs.Add(field+".min_date", "only date fields take min_date and max_date")
+		case minErr != nil:
+			errs.Add(field+".min_date", "give a day as YYYY-MM-DD, such as 2027-01-31")
+		case maxErr != nil:
+			errs.Add(field+".max_date", "give a day as YYYY-MM-DD, such as 2027-12-31")
+		case f.MinDate != "" && f.MaxDate != "" && maxDate.Before(minDate):
+			errs.Add(field+".max_date", "must be on or after min_date")
+		}
+	}
 	if f.Group != "" && (f.Type != models.FieldCheckbox || utf8.RuneCountInString(f.Group) > maxFieldName) {
 		errs.Add(field+".group", "only checkboxes join a group, named in at most %d characters", maxFieldName)
 	}
@@ -134,7 +149,15 @@ func placeFormFields(errs *FieldErrors, fields []FieldRequest, infos []*pdf.Info
 
 // prefillTypes may carry a value from the sender.
 var prefillTypes = []string{models.FieldText, models.FieldNumber, models.FieldEmail, models.FieldRadio,
-	models.FieldDropdown, models.FieldCheckbox}
+	models.FieldDropdown, models.FieldCheckbox, models.FieldDate}
+
+// parseDay reads a day as DateSignedFormat; "" is no day, and no error.
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(models.DateSignedFormat, s)
+}
 
 // validatePrefill checks a sender's value against the field's own rules,
 // as a recipient's would be.
@@ -170,7 +193,8 @@ func prefill(f FieldRequest) string {
 
 func requestedField(f FieldRequest) models.Field {
 	return models.Field{Type: f.Type, Name: f.Name, Page: f.Page, Options: f.Options, Pattern: f.Pattern,
-		MinValue: f.Min, MaxValue: f.Max, SmartRules: models.SmartRules{MinLength: f.MinLength, MaxLength: f.MaxLength}}
+		MinValue: f.Min, MaxValue: f.Max, SmartRules: models.SmartRules{MinLength: f.MinLength, MaxLength: f.MaxLength,
+			MinDate: f.MinDate, MaxDate: f.MaxDate}}
 }
 
 // compilePattern anchors a field's pattern to the whole value.
@@ -220,6 +244,15 @@ func checkEntry(f models.Field, v ValueInput) (text, msg string) {
 		if !slices.Contains(f.Options, text) {
 			return "", fmt.Sprintf("%s takes one of: %s", describeField(f), strings.Join(f.Options, ", "))
 		}
+	case models.FieldDate:
+		day, err := time.Parse(models.DateSignedFormat, text)
+		if err != nil {
+			return "", fmt.Sprintf("%s takes a day as YYYY-MM-DD, such as 2027-01-31", describeField(f))
+		}
+		if (f.MinDate != "" && text < f.MinDate) || (f.MaxDate != "" && text > f.MaxDate) {
+			return "", fmt.Sprintf("%s takes a day %s", describeField(f), dayBounds(f))
+		}
+		text = day.Format(models.DateSignedFormat)
 	}
 	return text, ""
 }
@@ -241,6 +274,17 @@ func bounds(f models.Field) string {
 		return "of at least " + format(*f.MinValue)
 	default:
 		return "of at most " + format(*f.MaxValue)
+	}
+}
+
+func dayBounds(f models.Field) string {
+	switch {
+	case f.MinDate != "" && f.MaxDate != "":
+		return "from " + f.MinDate + " to " + f.MaxDate
+	case f.MinDate != "":
+		return "on or after " + f.MinDate
+	default:
+		return "on or before " + f.MaxDate
 	}
 }
 

@@ -47,6 +47,11 @@ func TestPrepareChecksFieldRules(t *testing.T) {
 		{"min over max", signing.FieldRequest{Type: models.FieldNumber, Min: ptr(5.0), Max: ptr(1.0)}, "fields[1].max"},
 		{"name padded", signing.FieldRequest{Type: models.FieldText, Name: " amount"}, "fields[1].name"},
 		{"unknown type", signing.FieldRequest{Type: "slider"}, "fields[1].type"},
+		{"date in a range", signing.FieldRequest{Type: models.FieldDate, SmartRules: models.SmartRules{MinDate: "2027-01-01", MaxDate: "2027-12-31"}}, ""},
+		{"date range on text", signing.FieldRequest{Type: models.FieldText, SmartRules: models.SmartRules{MinDate: "2027-01-01"}}, "fields[1].min_date"},
+		{"date range unreadable", signing.FieldRequest{Type: models.FieldDate, SmartRules: models.SmartRules{MinDate: "01/02/2027"}}, "fields[1].min_date"},
+		{"date range backwards", signing.FieldRequest{Type: models.FieldDate, SmartRules: models.SmartRules{MinDate: "2027-02-01", MaxDate: "2027-01-31"}}, "fields[1].max_date"},
+		{"date prefilled out of range", signing.FieldRequest{Type: models.FieldDate, Value: "2026-12-31", SmartRules: models.SmartRules{MinDate: "2027-01-01"}}, "fields[1].value"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,6 +83,7 @@ func TestCheckValuesOfTypedFields(t *testing.T) {
 		{ID: "plan", RecipientID: "ada", Type: models.FieldRadio, Options: []string{"Basic", "Pro"}, Required: true},
 		{ID: "city", RecipientID: "ada", Type: models.FieldDropdown, Options: []string{"القاهرة", "東京"}},
 		{ID: "id", RecipientID: "ada", Type: models.FieldText, Pattern: `[A-Z]{2}[0-9]{4}`},
+		{ID: "start", Name: "start", RecipientID: "ada", Type: models.FieldDate, SmartRules: models.SmartRules{MinDate: "2027-01-01", MaxDate: "2027-06-30"}},
 	}}
 	sig, plan := signing.ValueInput{FieldID: "sig", Text: "Ada"}, signing.ValueInput{FieldID: "plan", Text: "Pro"}
 	cases := []struct {
@@ -98,6 +104,11 @@ func TestCheckValuesOfTypedFields(t *testing.T) {
 		{"pattern", signing.ValueInput{FieldID: "id", Text: "AB1234"}, "AB1234", ""},
 		{"pattern is whole", signing.ValueInput{FieldID: "id", Text: "xAB1234"}, "", "must match"},
 		{"checked on a number", signing.ValueInput{FieldID: "amount", Checked: ptr(true)}, "", "takes \"text\""},
+		{"date in range", signing.ValueInput{FieldID: "start", Text: "2027-02-01"}, "2027-02-01", ""},
+		{"date before its range", signing.ValueInput{FieldID: "start", Text: "2026-12-31"}, "", "from 2027-01-01 to 2027-06-30"},
+		{"date after its range", signing.ValueInput{FieldID: "start", Text: "2027-07-01"}, "", "from 2027-01-01 to 2027-06-30"},
+		{"date the American way", signing.ValueInput{FieldID: "start", Text: "02/01/2027"}, "", "YYYY-MM-DD"},
+		{"no such day", signing.ValueInput{FieldID: "start", Text: "2027-02-30"}, "", "YYYY-MM-DD"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -148,7 +148,7 @@ func checkValue(ctx context.Context, env *models.Envelope, f models.Field, v Val
 		return fv, nil, ""
 	case models.FieldAttachment:
 		return checkAttachment(ctx, env, f, v)
-	case models.FieldText, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown:
+	case models.FieldText, models.FieldNumber, models.FieldEmail, models.FieldRadio, models.FieldDropdown, models.FieldDate:
 		fv.Text, msg = checkEntry(f, v)
 		return fv, nil, msg
 	}

@@ -50,6 +50,20 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612080026_smart_fields", Migrate: migrateSmartFields},
 	{ID: "202612080027_signing_drafts", Migrate: migrateSigningDrafts},
 	{ID: "202612080028_branding", Migrate: migrateBranding},
+	{ID: "202612080029_date_fields", Migrate: migrateDateFields},
+}
+
+// migrateDateFields adds the bounds of date fields.
+func migrateDateFields(tx *gorm.DB) error {
+	for _, s := range []string{
+		"ALTER TABLE fields ADD COLUMN min_date VARCHAR(10) NOT NULL DEFAULT ''",
+		"ALTER TABLE fields ADD COLUMN max_date VARCHAR(10) NOT NULL DEFAULT ''",
+	} {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateBranding adds tenants' branding.

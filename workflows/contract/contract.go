@@ -188,6 +188,8 @@ type Origin struct {
 	SessionID   string     `json:"session_id,omitempty"`
 	AuthMethods []string   `json:"auth_methods,omitempty"`
 	VerifiedAt  *time.Time `json:"verified_at,omitempty"`
+	// Locale is the language of the page the recipient acted on.
+	Locale string `json:"locale,omitempty"`
 }
 
 // SignRequest is a signer's signature, with values for their fields.

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/models"
 )
 
@@ -77,7 +78,9 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 	}
 	for _, r := range env.Recipients {
 		e := acted[r.ID]
-		cr := Recipient{Name: r.Name, Email: r.Email, Role: r.Role, Meaning: r.Meaning, Status: r.Status,
+		// The meaning as the page the recipient acted on stated it.
+		meaning := locale.For(models.LocaleOf(e), r.Locale, env.Locale).Meaning(r.Meaning, r.Role)
+		cr := Recipient{Name: r.Name, Email: r.Email, Role: r.Role, Meaning: meaning, Status: r.Status,
 			Authentication: authentication(r, e), SentAt: r.NotifiedAt, ViewedAt: r.ViewedAt, ActedAt: r.ActedAt,
 			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent), Reassignments: reassigned[r.ID],
 			Assertions: asserted[r.ID]}
