@@ -8,6 +8,8 @@ import (
 	"image/draw"
 	"image/png"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,6 +97,7 @@ func TestSmartFieldsAndProgressSurviveAReload(t *testing.T) {
 			field("number", "rate", 0.25, J{"value": "80", "read_only": true}),
 			field("number", "total", 0.30, J{"formula": "{hours} * {rate}"}),
 			field("radio", "plan", 0.35, J{"options": []string{"Basic", "Pro"}, "required": true}),
+			field("date", "start", 0.40, J{"min_date": "2027-01-01", "max_date": "2027-06-30"}),
 		}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
 	id := str(created, "id")
@@ -124,9 +127,14 @@ func TestSmartFieldsAndProgressSurviveAReload(t *testing.T) {
 		chromedp.SendKeys(`[aria-label^="spouse name ("]`, "Bo"),
 		chromedp.SendKeys(`[aria-label^="hours ("]`, "2.5"),
 		chromedp.Click(`fieldset.radios input[value="Pro"]`),
+		chromedp.SendKeys(`[aria-label^="start ("]`, "02012027"), // a date field, typed as a keyboard user does
 	))
 	require.NoError(t, err)
 	require.Equal(t, "200", value("total"), "computed as the signer types")
+	require.Equal(t, "2027-02-01", value("start"))
+	bounds, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const d = document.querySelector('[aria-label^="start ("]'); return [d.type, d.min, d.max]; })()`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"date", "2027-01-01", "2027-06-30"}, bounds, "the picker offers only the days the sender allows")
 	require.Empty(t, axe(t, ctx), "axe-core violations with smart fields")
 	_, err = chromedp.Run(ctx, chromedp.WaitVisible("#saved:not(:empty)"))
 	require.NoError(t, err, "the entries are saved as the signer goes")
@@ -151,6 +159,7 @@ func TestSmartFieldsAndProgressSurviveAReload(t *testing.T) {
 	pro, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('fieldset.radios input[value="Pro"]').checked`))
 	require.NoError(t, err)
 	require.True(t, pro)
+	require.Equal(t, "2027-02-01", value("start"))
 	_, form := getJSON(t, base+"/v1/envelopes/"+id+"/form-data")
 	require.Nil(t, at(form, "fields", 2, "value"), "a draft is not a signature")
 
@@ -167,6 +176,12 @@ func TestSmartFieldsAndProgressSurviveAReload(t *testing.T) {
 	require.Nil(t, byName["spouse name"])
 	require.EqualValues(t, 200, byName["total"])
 	require.Equal(t, "Pro", byName["plan"])
+	require.Equal(t, "2027-02-01", byName["start"])
+	status, final := download(t, base+"/v1/envelopes/"+id+"/documents/"+str(created, "documents", 0, "id")+"/final")
+	require.Equal(t, http.StatusOK, status)
+	path := filepath.Join(t.TempDir(), "final.pdf")
+	require.NoError(t, os.WriteFile(path, final, 0o600))
+	require.Contains(t, pdfText(t, path, 1), "February 1, 2027", "the day is stamped as the page writes dates")
 }
 
 // TestASenderBrandsTheSigningPage: a tenant's name, colour and logo are
