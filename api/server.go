@@ -188,6 +188,7 @@ func (s *Server) Handler() http.Handler {
 	sender.PUT("/branding", write, limitBody(brandingBody), s.putBranding)
 	// A session URL is never replayed: it opens once.
 	sender.POST("/envelopes/:id/recipients/:rid/embedded-session", write, small, s.createEmbeddedSession)
+	sender.POST("/envelopes/:id/recipients/:rid/identity-verifications", write, small, s.idempotent, s.recordIdentityCheck)
 	sender.GET("/certificates", read, s.certificates)
 	sender.POST("/verify", read, limitBody(s.maxPDFBody()), s.idempotent, s.verifyDocument)
 

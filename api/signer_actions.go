@@ -310,6 +310,14 @@ func (s *Server) signingView(c *gin.Context) {
 		Fields:    fieldViews(env.Fields, r.ID),
 		Others:    othersFilled(env, r),
 	}
+	if r.IdentityVerification == models.IdentityRequired {
+		confirmed, err := s.Verifier.IdentityConfirmed(c.Request.Context(), r)
+		if err != nil {
+			s.unavailable(c, "reading the identity checks", err)
+			return
+		}
+		v.Recipient.IdentityVerification, v.Recipient.IdentityConfirmed = r.IdentityVerification, &confirmed
+	}
 	if v.Draft, err = s.draft(c, r); err != nil {
 		s.unavailable(c, "reading what you entered before", err)
 		return
@@ -604,6 +612,15 @@ func (s *Server) sign(c *gin.Context) {
 		return
 	}
 	act.Origin.Locale = body.Locale
+	switch confirmed, err := s.Verifier.IdentityConfirmed(c.Request.Context(), act.Recipient); {
+	case err != nil:
+		s.unavailable(c, "reading the identity checks", err)
+		return
+	case !confirmed:
+		problem(c, http.StatusConflict, "identity-unverified",
+			"The sender asks that your identity be confirmed before you sign. Complete the identity check the sender sent you to, then sign.")
+		return
+	}
 	ctx, cancel := actionContext(c)
 	defer cancel()
 	st, err := s.Signers.Sign(ctx, act, body.Values)

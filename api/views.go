@@ -48,23 +48,28 @@ type documentView struct {
 }
 
 type recipientView struct {
-	ID             string     `json:"id"`
-	Name           string     `json:"name"`
-	Email          string     `json:"email"`
-	Role           string     `json:"role"`
-	RoutingOrder   int        `json:"routing_order"`
-	Meaning        string     `json:"meaning,omitempty"`
-	DefaultMeaning bool       `json:"default_meaning,omitempty"`
-	Locale         string     `json:"locale,omitempty"`
-	Authentication string     `json:"authentication"`
-	ClientUserID   string     `json:"client_user_id,omitempty"`
-	Status         string     `json:"status"`
-	NotifiedAt     *time.Time `json:"notified_at,omitempty"`
-	ViewedAt       *time.Time `json:"viewed_at,omitempty"`
-	ActedAt        *time.Time `json:"acted_at,omitempty"`
-	DeclineReason  string     `json:"decline_reason,omitempty"`
-	SigningURL     string     `json:"signing_url,omitempty"`
-	SigningAPIURL  string     `json:"signing_api_url,omitempty"`
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	Email          string `json:"email"`
+	Role           string `json:"role"`
+	RoutingOrder   int    `json:"routing_order"`
+	Meaning        string `json:"meaning,omitempty"`
+	DefaultMeaning bool   `json:"default_meaning,omitempty"`
+	Locale         string `json:"locale,omitempty"`
+	Authentication string `json:"authentication"`
+	ClientUserID   string `json:"client_user_id,omitempty"`
+	// IdentityVerification is "required" when the integrator's provider
+	// must confirm the person; IdentityConfirmed, on the signing view,
+	// whether the latest check recorded passed.
+	IdentityVerification string     `json:"identity_verification,omitempty"`
+	IdentityConfirmed    *bool      `json:"identity_confirmed,omitempty"`
+	Status               string     `json:"status"`
+	NotifiedAt           *time.Time `json:"notified_at,omitempty"`
+	ViewedAt             *time.Time `json:"viewed_at,omitempty"`
+	ActedAt              *time.Time `json:"acted_at,omitempty"`
+	DeclineReason        string     `json:"decline_reason,omitempty"`
+	SigningURL           string     `json:"signing_url,omitempty"`
+	SigningAPIURL        string     `json:"signing_api_url,omitempty"`
 }
 
 // boxView is where a field is: its document, type, page and box in
@@ -148,7 +153,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	for _, r := range env.Recipients {
 		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
 			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Locale: r.Locale, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
-			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason, ClientUserID: r.ClientUserID})
+			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason, ClientUserID: r.ClientUserID, IdentityVerification: r.IdentityVerification})
 	}
 	v.Fields = fieldViews(env.Fields, "")
 	return v

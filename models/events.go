@@ -56,6 +56,10 @@ const (
 	// recipient is (which client, how it authenticated them, when, from
 	// where), or that they signed in person before a host.
 	EventIdentityAsserted = "identity.asserted"
+	// EventIdentityVerified: an integrator reported what its
+	// identity-verification provider found of a recipient (provider,
+	// method, reference, result passed or failed, when).
+	EventIdentityVerified = "identity.verified"
 	// EventLinkLocked: a link spent its failure budget and opens no more
 	// until the sender sends a new one.
 	EventLinkLocked = "recipient.link_locked"

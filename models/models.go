@@ -214,10 +214,14 @@ type Recipient struct {
 	// ClientUserID is the integrator's own id of an embedded recipient, who
 	// signs inside the integrator's product and is sent no email; empty for
 	// everyone else.
-	ClientUserID   string `gorm:"size:200;not null;default:''"`
-	Status         string `gorm:"size:16;not null"`
-	TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
-	LinkGeneration int    `gorm:"not null;default:1"`
+	ClientUserID string `gorm:"size:200;not null;default:''"`
+	// IdentityVerification is IdentityRequired when the integrator's
+	// identity-verification provider must confirm the person before they
+	// act; empty otherwise.
+	IdentityVerification string `gorm:"size:16;not null;default:''"`
+	Status               string `gorm:"size:16;not null"`
+	TokenHash            string `gorm:"size:64;not null;uniqueIndex"`
+	LinkGeneration       int    `gorm:"not null;default:1"`
 	// OpenedGeneration is the last link generation whose opening was audited.
 	OpenedGeneration int `gorm:"not null;default:0"`
 	DeclineReason    string
@@ -229,6 +233,16 @@ type Recipient struct {
 	ErasedAt     *time.Time
 	ErasedReason string
 }
+
+// IdentityRequired is Recipient.IdentityVerification when the person's
+// identity must be confirmed by the integrator's provider before they act.
+const IdentityRequired = "required"
+
+// Identity check results (EventIdentityVerified's details.result).
+const (
+	IdentityPassed = "passed"
+	IdentityFailed = "failed"
+)
 
 // Embedded says the recipient signs inside the integrator's product.
 func (r *Recipient) Embedded() bool { return r.ClientUserID != "" }

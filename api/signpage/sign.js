@@ -134,6 +134,10 @@
       $("sign-error").textContent = t("page.not_now");
       return;
     }
+    if (p.type === "urn:signflow:problem:identity-unverified") {
+      $("sign-error").textContent = t("page.identity_pending");
+      return;
+    }
     const marked = [];
     for (const e of p.errors || []) {
       const m = /^values\[(\d+)\]/.exec(e.field || "");
@@ -253,6 +257,11 @@
     // final document states it in the language the signer signed in.
     const meaning = view.recipient.default_meaning ? t("meaning." + view.recipient.role) : view.recipient.meaning;
     $("meaning").textContent = meaning ? t("page.meaning", { meaning }) : "";
+    // A recipient whose identity the sender's provider must confirm first
+    // may fill the fields meanwhile, and is told why Sign waits.
+    if (view.recipient.identity_verification === "required" && !view.recipient.identity_confirmed) {
+      $("sign-error").textContent = t("page.identity_pending");
+    }
     show("reassign", view.envelope.allow_reassign);
     $("type-name").value = view.recipient.name;
     $("type-initials").value = initialsOf(view.recipient.name);

@@ -58,6 +58,10 @@ type RecipientRequest struct {
 	// the person, who signs inside the integrator's product through an
 	// embedded session and is sent no email.
 	ClientUserID string `json:"client_user_id,omitempty"`
+	// IdentityVerification "required" means the integrator's
+	// identity-verification provider must confirm the person (reported with
+	// POST .../identity-verifications) before they act.
+	IdentityVerification string `json:"identity_verification,omitempty"`
 }
 
 // FieldRequest places a field. Recipient and Document are indexes into the
@@ -222,6 +226,9 @@ func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowN
 		}
 		if r.RoutingOrder != nil && *r.RoutingOrder < 1 {
 			errs.Add(field+".routing_order", "must be 1 or more")
+		}
+		if r.IdentityVerification != "" && (r.IdentityVerification != models.IdentityRequired || r.Role == models.RoleCC) {
+			errs.Add(field+".identity_verification", "\"required\" for a signer or approver whose identity your provider must confirm, or leave it out")
 		}
 		acting = acting || r.Role == models.RoleSigner || r.Role == models.RoleApprover
 	}
@@ -453,6 +460,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Locale: r.Locale, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
 			Authentication: authentication(r), AccessCodeHash: codeHash, ClientUserID: r.ClientUserID,
+			IdentityVerification: r.IdentityVerification,
 		})
 	}
 	for i, f := range spec.Fields {

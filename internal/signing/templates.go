@@ -30,6 +30,9 @@ type TemplateRole struct {
 	RoutingOrder   *int   `json:"routing_order,omitempty"`
 	Meaning        string `json:"meaning,omitempty"`
 	Authentication string `json:"authentication,omitempty"`
+	// IdentityVerification: whoever takes the role must be confirmed by
+	// the integrator's identity-verification provider ("required").
+	IdentityVerification string `json:"identity_verification,omitempty"`
 }
 
 // TemplateDefinition is a template version as stored: the request, with
@@ -110,7 +113,7 @@ func PrepareTemplate(req TemplateRequest, docs []Upload, rules Rules) FieldError
 // placeholder is a role as a recipient, for checking the template.
 func placeholder(i int, r TemplateRole) RecipientRequest {
 	rr := RecipientRequest{Name: r.Name, Email: fmt.Sprintf("role%d@example.invalid", i), Role: r.Role,
-		RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: r.Authentication}
+		RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: r.Authentication, IdentityVerification: r.IdentityVerification}
 	if a := authentication(rr); a == models.AuthAccessCode || a == models.AuthBoth {
 		rr.AccessCode = placeholderCode
 	}
@@ -189,7 +192,8 @@ func FromTemplate(def TemplateDefinition, req EnvelopeRequest) (EnvelopeRequest,
 			auth = a.Authentication
 		}
 		out.Recipients = append(out.Recipients, RecipientRequest{Name: a.Name, Email: a.Email, Role: r.Role,
-			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale})
+			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale,
+			IdentityVerification: r.IdentityVerification})
 	}
 	out.Fields = append([]FieldRequest(nil), def.Fields...)
 	for i, p := range req.Values {

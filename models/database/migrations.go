@@ -51,6 +51,17 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612080027_signing_drafts", Migrate: migrateSigningDrafts},
 	{ID: "202612080028_branding", Migrate: migrateBranding},
 	{ID: "202612080029_date_fields", Migrate: migrateDateFields},
+	{ID: "202612080030_identity_verification", Migrate: migrateIdentityVerification},
+}
+
+// migrateIdentityVerification adds whether a recipient's identity must be
+// confirmed by the integrator's provider.
+func migrateIdentityVerification(tx *gorm.DB) error {
+	s := "ALTER TABLE recipients ADD COLUMN identity_verification VARCHAR(16) NOT NULL DEFAULT ''"
+	if err := tx.Exec(s).Error; err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
+	return nil
 }
 
 // migrateDateFields adds the bounds of date fields.

@@ -243,8 +243,19 @@ func (s *Store) Events(ctx context.Context, envelopeID string) ([]models.Event, 
 // LatestEvent is the last event of eventType in an envelope's history,
 // its personal data opened.
 func (s *Store) LatestEvent(ctx context.Context, envelopeID, eventType string) (*models.Event, error) {
+	return s.latestEvent(ctx, envelopeID, eventType, s.DB.Where("envelope_id = ? AND type = ?", envelopeID, eventType))
+}
+
+// LatestRecipientEvent is the last event of eventType about one recipient,
+// its personal data opened.
+func (s *Store) LatestRecipientEvent(ctx context.Context, envelopeID, recipientID, eventType string) (*models.Event, error) {
+	return s.latestEvent(ctx, envelopeID, eventType,
+		s.DB.Where("envelope_id = ? AND recipient_id = ? AND type = ?", envelopeID, recipientID, eventType))
+}
+
+func (s *Store) latestEvent(ctx context.Context, envelopeID, eventType string, where *gorm.DB) (*models.Event, error) {
 	var evs []models.Event
-	err := s.DB.WithContext(ctx).Where("envelope_id = ? AND type = ?", envelopeID, eventType).Order("seq DESC").Limit(1).Find(&evs).Error
+	err := s.DB.WithContext(ctx).Where(where).Order("seq DESC").Limit(1).Find(&evs).Error
 	if err != nil {
 		return nil, fmt.Errorf("load %s event: %w", eventType, err)
 	}

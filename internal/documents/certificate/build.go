@@ -58,10 +58,15 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		d.Documents = append(d.Documents, Document{Name: doc.Name, OriginalSHA256: doc.SHA256, FinalSHA256: finalIfDone(env, doc)})
 	}
 	acted := map[string]models.Event{}
-	reassigned, asserted := map[string][]string{}, map[string][]string{}
+	reassigned, asserted, checked := map[string][]string{}, map[string][]string{}, map[string][]string{}
 	for _, e := range events {
 		if e.Type == models.EventIdentityAsserted {
 			asserted[e.RecipientID] = append(asserted[e.RecipientID], assertion(e))
+		}
+		if e.Type == models.EventIdentityVerified {
+			checked[e.RecipientID] = append(checked[e.RecipientID], fmt.Sprintf("%v by %v (%v), reference %v, %v; reported by %s on %s",
+				e.Details["result"], e.Details["provider"], e.Details["method"], e.Details["reference"], checkedAt(e), e.Actor,
+				e.OccurredAt.UTC().Format("2006-01-02 15:04 MST")))
 		}
 		if slices.Contains(models.ActedEvents, e.Type) {
 			acted[e.RecipientID] = e
@@ -83,7 +88,7 @@ func Build(env *models.Envelope, events []models.Event, image func(key string) (
 		cr := Recipient{Name: r.Name, Email: r.Email, Role: r.Role, Meaning: meaning, Status: r.Status,
 			Authentication: authentication(r, e), SentAt: r.NotifiedAt, ViewedAt: r.ViewedAt, ActedAt: r.ActedAt,
 			IP: e.IP, UserAgent: truncate(e.UserAgent, maxUserAgent), Reassignments: reassigned[r.ID],
-			Assertions: asserted[r.ID]}
+			Assertions: asserted[r.ID], IdentityChecks: checked[r.ID]}
 		for _, f := range env.Fields {
 			if f.RecipientID == r.ID && f.Type == models.FieldAttachment {
 				if a, ok := models.ParseAttachment(f.Value); ok {
@@ -130,4 +135,18 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "..."
+}
+
+// checkedAt is when an identity check was made, as its event records it.
+func checkedAt(e models.Event) string {
+	at := e.OccurredAt
+	switch v := e.Details["checked_at"].(type) {
+	case time.Time:
+		at = v
+	case string: // as read back from the database
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			at = t
+		}
+	}
+	return "checked " + at.UTC().Format("2006-01-02 15:04 MST")
 }

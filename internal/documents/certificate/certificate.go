@@ -56,6 +56,10 @@ type Recipient struct {
 	// client, how it authenticated them, when, from where; and the host
 	// before whom they signed in person.
 	Assertions []string
+	// IdentityChecks are what the integrator's identity-verification
+	// provider found: provider, method, reference, result, when, and which
+	// client reported it.
+	IdentityChecks []string
 }
 
 // Event is one line of the audit trail.
@@ -144,6 +148,9 @@ func lines(d Data) []line {
 		}
 		for _, text := range r.Assertions {
 			ls = append(ls, wrap("   Identity asserted: ", text)...)
+		}
+		for _, text := range r.IdentityChecks {
+			ls = append(ls, wrap("   Identity checked: ", text)...)
 		}
 		ls = append(ls,
 			stamp("   Authentication: "+r.Authentication),
