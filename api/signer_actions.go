@@ -305,7 +305,7 @@ func (s *Server) signingView(c *gin.Context) {
 			WaitingFor: waitingFor(env, r)},
 		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
 			Meaning: r.Meaning, DefaultMeaning: locale.IsDefaultMeaning(r.Meaning, r.Role), Locale: cmp.Or(r.Locale, env.Locale),
-			Authentication: r.Authentication, Status: r.Status},
+			Authentication: r.Authentication, Reauthenticate: r.Reauthenticate, Status: r.Status},
 		Documents: []signingDocumentView{},
 		Fields:    fieldViews(env.Fields, r.ID),
 		Others:    othersFilled(env, r),
@@ -619,6 +619,10 @@ func (s *Server) sign(c *gin.Context) {
 	case !confirmed:
 		problem(c, http.StatusConflict, "identity-unverified",
 			"The sender asks that your identity be confirmed before you sign. Complete the identity check the sender sent you to, then sign.")
+		return
+	case verification.NeedsReauthentication(act.Recipient, act.Origin.VerifiedAt, time.Now()):
+		problem(c, http.StatusUnauthorized, "reauthenticate",
+			"Confirm it is you again before you sign: start a new session with a new code (POST /session), then sign with it.")
 		return
 	}
 	ctx, cancel := actionContext(c)

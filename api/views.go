@@ -61,15 +61,18 @@ type recipientView struct {
 	// IdentityVerification is "required" when the integrator's provider
 	// must confirm the person; IdentityConfirmed, on the signing view,
 	// whether the latest check recorded passed.
-	IdentityVerification string     `json:"identity_verification,omitempty"`
-	IdentityConfirmed    *bool      `json:"identity_confirmed,omitempty"`
-	Status               string     `json:"status"`
-	NotifiedAt           *time.Time `json:"notified_at,omitempty"`
-	ViewedAt             *time.Time `json:"viewed_at,omitempty"`
-	ActedAt              *time.Time `json:"acted_at,omitempty"`
-	DeclineReason        string     `json:"decline_reason,omitempty"`
-	SigningURL           string     `json:"signing_url,omitempty"`
-	SigningAPIURL        string     `json:"signing_api_url,omitempty"`
+	IdentityVerification string `json:"identity_verification,omitempty"`
+	IdentityConfirmed    *bool  `json:"identity_confirmed,omitempty"`
+	// Reauthenticate: the recipient proves their factor again just before
+	// signing once their session is older than a few minutes.
+	Reauthenticate bool       `json:"reauthenticate,omitempty"`
+	Status         string     `json:"status"`
+	NotifiedAt     *time.Time `json:"notified_at,omitempty"`
+	ViewedAt       *time.Time `json:"viewed_at,omitempty"`
+	ActedAt        *time.Time `json:"acted_at,omitempty"`
+	DeclineReason  string     `json:"decline_reason,omitempty"`
+	SigningURL     string     `json:"signing_url,omitempty"`
+	SigningAPIURL  string     `json:"signing_api_url,omitempty"`
 }
 
 // boxView is where a field is: its document, type, page and box in
@@ -153,7 +156,8 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 	for _, r := range env.Recipients {
 		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
 			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Locale: r.Locale, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
-			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason, ClientUserID: r.ClientUserID, IdentityVerification: r.IdentityVerification})
+			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason, ClientUserID: r.ClientUserID, IdentityVerification: r.IdentityVerification,
+			Reauthenticate: r.Reauthenticate})
 	}
 	v.Fields = fieldViews(env.Fields, "")
 	return v

@@ -219,9 +219,13 @@ type Recipient struct {
 	// identity-verification provider must confirm the person before they
 	// act; empty otherwise.
 	IdentityVerification string `gorm:"size:16;not null;default:''"`
-	Status               string `gorm:"size:16;not null"`
-	TokenHash            string `gorm:"size:64;not null;uniqueIndex"`
-	LinkGeneration       int    `gorm:"not null;default:1"`
+	// Reauthenticate: the recipient proves their second factor again just
+	// before they sign, when their session was verified longer ago than
+	// verification.ReauthWindow (21 CFR 11.200(a)(1)).
+	Reauthenticate bool   `gorm:"not null;default:false"`
+	Status         string `gorm:"size:16;not null"`
+	TokenHash      string `gorm:"size:64;not null;uniqueIndex"`
+	LinkGeneration int    `gorm:"not null;default:1"`
 	// OpenedGeneration is the last link generation whose opening was audited.
 	OpenedGeneration int `gorm:"not null;default:0"`
 	DeclineReason    string

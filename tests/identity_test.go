@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/models"
 )
 
 // TestAnIdentityCheckComesBeforeTheSignature: a signer whose sender
@@ -81,4 +84,81 @@ func TestAnIdentityCheckComesBeforeTheSignature(t *testing.T) {
 	status, problem = postJSON(t, checks, J{"provider": "Acme ID", "method": "document+selfie", "reference": "chk-3", "result": "passed"})
 	require.Equal(t, http.StatusConflict, status, "%v", problem)
 	require.Equal(t, "urn:signflow:problem:identity-closed", str(problem, "type"))
+}
+
+// ageSessions makes every signing session of a recipient look verified
+// ten minutes ago.
+func ageSessions(t *testing.T, recipientID string) {
+	t.Helper()
+	err := suite.store.DB.Model(&models.SigningSession{}).Where("recipient_id = ?", recipientID).
+		Update("verified_at", time.Now().Add(-10*time.Minute)).Error
+	require.NoError(t, err)
+}
+
+// TestAFreshProofComesRightBeforeTheSignature: a recipient whose sender
+// asks them to reauthenticate signs in a session verified within five
+// minutes; one verified earlier is asked again (401 reauthenticate), and a
+// new session signs. Another recipient's aged session still signs; a copy
+// receiver cannot be asked to reauthenticate. On the page, the signer
+// is asked for their code again at Sign, and signs with it.
+func TestAFreshProofComesRightBeforeTheSignature(t *testing.T) {
+	t.Parallel()
+	fresh := func(name string) J {
+		r := person(name, 1)
+		r["reauthenticate"] = true
+		return r
+	}
+	status, problem := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
+		[]J{fresh("Rea One"), {"name": "Cy Copy", "email": unique("cy"), "role": "cc", "reauthenticate": true}},
+		[]J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Equal(t, "recipients[1].reauthenticate", str(problem, "errors", 0, "field"))
+
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
+		[]J{fresh("Rea One"), person("Plain Two", 1), fresh("Page Three")},
+		[]J{fieldAt(0, "signature", 1, aliceSig), fieldAt(1, "signature", 1, bobSig), fieldAt(2, "signature", 1, carolSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	require.Equal(t, true, at(created, "recipients", 0, "reauthenticate"))
+	rea, plain := str(created, "recipients", 0, "signing_api_url"), str(created, "recipients", 1, "signing_api_url")
+
+	auth := session(t, rea)
+	ageSessions(t, str(created, "recipients", 0, "id"))
+	body := J{"values": []J{{"field_id": str(created, "fields", 0, "id"), "text": "Rea One"}}}
+	status, problem = sendWith(t, http.MethodPost, rea+"/sign", "application/json", jsonBody(t, body), auth)
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Equal(t, "urn:signflow:problem:reauthenticate", str(problem, "type"))
+	status, signed := sendWith(t, http.MethodPost, rea+"/sign", "application/json", jsonBody(t, body), session(t, rea))
+	require.Equal(t, http.StatusOK, status, "a new session signs: %v", signed)
+
+	plainAuth := session(t, plain)
+	ageSessions(t, str(created, "recipients", 1, "id"))
+	body = J{"values": []J{{"field_id": str(created, "fields", 1, "id"), "text": "Plain Two"}}}
+	status, signed = sendWith(t, http.MethodPost, plain+"/sign", "application/json", jsonBody(t, body), plainAuth)
+	require.Equal(t, http.StatusOK, status, "no fresh proof asked of her: %v", signed)
+
+	// On the page: the code again at Sign, and the signature goes.
+	ctx := browser(t)
+	_, err := chromedp.Run(ctx, chromedp.Steps(
+		confirmWithAccessCode(str(created, "recipients", 2, "signing_url")),
+		chromedp.WaitVisible(`button[data-type="signature"]`),
+		chromedp.Click(`button[data-type="signature"]`),
+		chromedp.WaitVisible("#type-name"),
+		chromedp.Click("#adopt-use"),
+		chromedp.WaitVisible(`button[data-type="signature"][data-adopted="true"]`),
+	))
+	require.NoError(t, err)
+	ageSessions(t, str(created, "recipients", 2, "id"))
+	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.Click("#sign"), chromedp.WaitVisible("#access-code")))
+	require.NoError(t, err)
+	asked, err := chromedp.Run(ctx, chromedp.Text("#verify-heading"))
+	require.NoError(t, err)
+	require.Equal(t, "Confirm it is you again before you sign.", asked)
+	require.Empty(t, axe(t, ctx), "axe-core violations when asked again")
+	_, err = chromedp.Run(ctx, chromedp.Steps(
+		chromedp.SendKeys("#access-code", testAccessCode),
+		chromedp.Click("#confirm"),
+		chromedp.WaitVisible("#done"),
+	))
+	require.NoError(t, err)
+	require.Equal(t, "completed", awaitWorkflow(t, str(created, "id")).Status)
 }

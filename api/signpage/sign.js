@@ -134,6 +134,7 @@
       $("sign-error").textContent = t("page.not_now");
       return;
     }
+    if (p.type === "urn:signflow:problem:reauthenticate") return reauthenticate();
     if (p.type === "urn:signflow:problem:identity-unverified") {
       $("sign-error").textContent = t("page.identity_pending");
       return;
@@ -943,6 +944,23 @@
     $("error").textContent = "";
     call("POST", "/otp").then(() => { $("send-code").textContent = t("page.send_again"); $("code").focus(); }).catch(fail);
   });
+  // reauthenticate asks a signer whose sender wants a fresh proof just
+  // before Sign for their factor again; confirming it signs.
+  let resigning = false;
+  function reauthenticate() {
+    const methods = { email_otp: ["email_otp"], access_code: ["access_code"], both: ["email_otp", "access_code"] }[view.recipient.authentication] || [];
+    show("otp", methods.includes("email_otp"));
+    show("access", methods.includes("access_code"));
+    $("code").value = $("access-code").value = "";
+    $("sent-to").textContent = "";
+    $("verify-heading").textContent = t("page.reauth_heading");
+    $("sign-error").textContent = t("page.reauth_heading");
+    resigning = true;
+    show("verify", true);
+    $("verify").scrollIntoView({ block: "center" });
+    (methods.includes("access_code") ? $("access-code") : $("send-code")).focus();
+  }
+
   $("confirm").addEventListener("click", () => {
     $("error").textContent = "";
     const body = {};
@@ -950,6 +968,11 @@
     if (!$("access").hidden) body.access_code = $("access-code").value;
     call("POST", "/session", body).then(async (s) => {
       bearer = s.session_token;
+      if (resigning) {
+        resigning = false;
+        show("verify", false);
+        return sign();
+      }
       view = await call("GET", "");
       return ready();
     }).catch(fail);

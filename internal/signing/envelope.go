@@ -62,6 +62,9 @@ type RecipientRequest struct {
 	// identity-verification provider must confirm the person (reported with
 	// POST .../identity-verifications) before they act.
 	IdentityVerification string `json:"identity_verification,omitempty"`
+	// Reauthenticate asks the recipient to prove their second factor again
+	// just before signing when their session is older than a few minutes.
+	Reauthenticate bool `json:"reauthenticate,omitempty"`
 }
 
 // FieldRequest places a field. Recipient and Document are indexes into the
@@ -226,6 +229,9 @@ func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowN
 		}
 		if r.RoutingOrder != nil && *r.RoutingOrder < 1 {
 			errs.Add(field+".routing_order", "must be 1 or more")
+		}
+		if r.Reauthenticate && (r.Role == models.RoleCC || authentication(r) == models.AuthNone) {
+			errs.Add(field+".reauthenticate", "only a signer or approver with a second factor (email_otp, access_code or both) proves it again before signing")
 		}
 		if r.IdentityVerification != "" && (r.IdentityVerification != models.IdentityRequired || r.Role == models.RoleCC) {
 			errs.Add(field+".identity_verification", "\"required\" for a signer or approver whose identity your provider must confirm, or leave it out")
@@ -460,7 +466,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Locale: r.Locale, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
 			Authentication: authentication(r), AccessCodeHash: codeHash, ClientUserID: r.ClientUserID,
-			IdentityVerification: r.IdentityVerification,
+			IdentityVerification: r.IdentityVerification, Reauthenticate: r.Reauthenticate,
 		})
 	}
 	for i, f := range spec.Fields {

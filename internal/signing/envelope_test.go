@@ -53,6 +53,13 @@ func TestPrepareNamesTheFieldToFix(t *testing.T) {
 		{"no second factor", func(r *signing.EnvelopeRequest) { r.Recipients[0].Authentication = models.AuthNone }, rules, "recipients[0].authentication"},
 		{"no second factor when allowed", func(r *signing.EnvelopeRequest) { r.Recipients[0].Authentication = models.AuthNone },
 			signing.Rules{Limits: pdf.DefaultLimits, AllowNoSecondFactor: true}, ""},
+		{"a fresh proof", func(r *signing.EnvelopeRequest) { r.Recipients[0].Reauthenticate = true }, rules, ""},
+		{"a fresh proof of no factor", func(r *signing.EnvelopeRequest) {
+			r.Recipients[0].Reauthenticate, r.Recipients[0].Authentication = true, models.AuthNone
+		}, signing.Rules{Limits: pdf.DefaultLimits, AllowNoSecondFactor: true}, "recipients[0].reauthenticate"},
+		{"identity checked", func(r *signing.EnvelopeRequest) { r.Recipients[0].IdentityVerification = "required" }, rules, ""},
+		{"identity checked somehow", func(r *signing.EnvelopeRequest) { r.Recipients[0].IdentityVerification = "maybe" }, rules,
+			"recipients[0].identity_verification"},
 		{"access code missing", func(r *signing.EnvelopeRequest) { r.Recipients[0].Authentication = models.AuthAccessCode }, rules, "recipients[0].access_code"},
 		{"access code unused", func(r *signing.EnvelopeRequest) { r.Recipients[0].AccessCode = "1234" }, rules, "recipients[0].access_code"},
 		{"cc fills a field", func(r *signing.EnvelopeRequest) { r.Fields[0].Recipient = ptr(1) }, rules, "fields[0].recipient"},

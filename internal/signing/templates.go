@@ -33,6 +33,9 @@ type TemplateRole struct {
 	// IdentityVerification: whoever takes the role must be confirmed by
 	// the integrator's identity-verification provider ("required").
 	IdentityVerification string `json:"identity_verification,omitempty"`
+	// Reauthenticate: whoever takes the role proves their factor again
+	// just before signing.
+	Reauthenticate bool `json:"reauthenticate,omitempty"`
 }
 
 // TemplateDefinition is a template version as stored: the request, with
@@ -113,7 +116,8 @@ func PrepareTemplate(req TemplateRequest, docs []Upload, rules Rules) FieldError
 // placeholder is a role as a recipient, for checking the template.
 func placeholder(i int, r TemplateRole) RecipientRequest {
 	rr := RecipientRequest{Name: r.Name, Email: fmt.Sprintf("role%d@example.invalid", i), Role: r.Role,
-		RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: r.Authentication, IdentityVerification: r.IdentityVerification}
+		RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: r.Authentication, IdentityVerification: r.IdentityVerification,
+		Reauthenticate: r.Reauthenticate}
 	if a := authentication(rr); a == models.AuthAccessCode || a == models.AuthBoth {
 		rr.AccessCode = placeholderCode
 	}
@@ -193,7 +197,7 @@ func FromTemplate(def TemplateDefinition, req EnvelopeRequest) (EnvelopeRequest,
 		}
 		out.Recipients = append(out.Recipients, RecipientRequest{Name: a.Name, Email: a.Email, Role: r.Role,
 			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale,
-			IdentityVerification: r.IdentityVerification})
+			IdentityVerification: r.IdentityVerification, Reauthenticate: r.Reauthenticate})
 	}
 	out.Fields = append([]FieldRequest(nil), def.Fields...)
 	for i, p := range req.Values {

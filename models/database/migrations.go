@@ -52,6 +52,17 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612080028_branding", Migrate: migrateBranding},
 	{ID: "202612080029_date_fields", Migrate: migrateDateFields},
 	{ID: "202612080030_identity_verification", Migrate: migrateIdentityVerification},
+	{ID: "202612080031_reauthentication", Migrate: migrateReauthentication},
+}
+
+// migrateReauthentication adds whether a recipient proves their factor
+// again just before signing.
+func migrateReauthentication(tx *gorm.DB) error {
+	s := "ALTER TABLE recipients ADD COLUMN reauthenticate BOOLEAN NOT NULL DEFAULT FALSE"
+	if err := tx.Exec(s).Error; err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
+	return nil
 }
 
 // migrateIdentityVerification adds whether a recipient's identity must be
