@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -29,6 +31,7 @@ import (
 	"github.com/signflow/signflow/internal/keys/payloadcodec"
 	"github.com/signflow/signflow/internal/keys/seal"
 	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/sms"
 	"github.com/signflow/signflow/internal/notifications/smtp"
 	"github.com/signflow/signflow/internal/platform/config"
 	"github.com/signflow/signflow/internal/platform/devserver"
@@ -366,6 +369,9 @@ func (a *app) serve(ctx context.Context, withAPI, withWorker bool) error {
 	// machine and has no token to send.
 	settings.CodecWithoutToken = a.devClient && a.cfg.TemporalAddress == ""
 	deps := wiring.Deps{Store: store, Blobs: blobs, Seal: sealer, Links: links, Mail: smtp, Temporal: tc, Codec: codec, Metrics: m, Tracing: tp, Log: a.log}
+	if deps.SMS, err = a.smsSender(ctx); err != nil {
+		return err
+	}
 	if withAPI {
 		if deps.Tokens, err = a.tokenAuthority(ctx, store, publicURL, dataKeys); err != nil {
 			return err
@@ -469,4 +475,48 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// smsSender is who sends texts, as configured; `signflow dev` keeps them
+// and shows them on loopback, as Mailpit does email.
+func (a *app) smsSender(ctx context.Context) (sms.Sender, error) {
+	provider := a.cfg.SMSProvider
+	if provider == "" && a.devClient {
+		provider = "catcher"
+	}
+	switch provider {
+	case "twilio":
+		return sms.Twilio{BaseURL: a.cfg.TwilioAPIURL, AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken, From: a.cfg.SMSFrom}, nil
+	case "webhook":
+		signer, err := standardwebhooks.NewWebhook(a.cfg.SMSWebhookSecret)
+		if err != nil {
+			return nil, fmt.Errorf("SIGNFLOW_SMS_WEBHOOK_SECRET: %w", err)
+		}
+		return sms.Webhook{URL: a.cfg.SMSWebhookURL, Signer: signer}, nil
+	case "catcher":
+		catcher := &sms.Catcher{}
+		if err := serveLoopback(ctx, a.cfg.SMSCatcherAddr, catcher.Handler()); err != nil {
+			return nil, fmt.Errorf("SIGNFLOW_SMS_CATCHER_ADDR: %w", err)
+		}
+		a.log.Info("texts are kept, not sent", "texts_url", "http://"+a.cfg.SMSCatcherAddr)
+		return catcher, nil
+	}
+	return nil, nil
+}
+
+// serveLoopback serves h on addr, which must be a loopback address, until
+// ctx ends.
+func serveLoopback(ctx context.Context, addr string, h http.Handler) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address such as 127.0.0.1:8026", addr)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	context.AfterFunc(ctx, func() { _ = srv.Close() })
+	return nil
 }

@@ -89,7 +89,7 @@ func (s *Server) exportDataSubject(c *gin.Context) {
 				Name: f.Name, Email: f.Email, ReplacedAt: f.ReplacedAt})
 		}
 		for _, x := range r.Recipients {
-			v.Recipients = append(v.Recipients, recipientView{ID: x.ID, Name: x.Name, Email: x.Email, Role: x.Role,
+			v.Recipients = append(v.Recipients, recipientView{ID: x.ID, Name: x.Name, Email: x.Email, Phone: x.Phone, Role: x.Role,
 				RoutingOrder: x.RoutingOrder, Meaning: x.Meaning, Authentication: x.Authentication, Status: x.Status,
 				NotifiedAt: x.NotifiedAt, ViewedAt: x.ViewedAt, ActedAt: x.ActedAt, DeclineReason: x.DeclineReason})
 		}

@@ -62,7 +62,7 @@ func (s *Server) createEnvelope(c *gin.Context) {
 
 // rules are the account's bounds on what a sender may ask for.
 func (s *Server) rules() signing.Rules {
-	return signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor}
+	return signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor, SendsTexts: s.Verifier.SMS != nil}
 }
 
 // loadEnvelope answers 404 itself when the envelope is not the caller's.

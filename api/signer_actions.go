@@ -303,7 +303,7 @@ func (s *Server) signingView(c *gin.Context) {
 		Verified: true,
 		Envelope: signingEnvelope{ID: env.ID, Subject: env.Subject, Message: env.Message, Status: env.Status, AllowReassign: env.AllowReassign,
 			WaitingFor: waitingFor(env, r)},
-		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, RoutingOrder: r.RoutingOrder,
+		Recipient: recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Phone: r.Phone, Role: r.Role, RoutingOrder: r.RoutingOrder,
 			Meaning: r.Meaning, DefaultMeaning: locale.IsDefaultMeaning(r.Meaning, r.Role), Locale: cmp.Or(r.Locale, env.Locale),
 			Authentication: r.Authentication, Reauthenticate: r.Reauthenticate, Status: r.Status},
 		Documents: []signingDocumentView{},
@@ -387,8 +387,8 @@ func (s *Server) gateView(c *gin.Context, r *models.Recipient, env *models.Envel
 			Status: r.Status, Embedded: r.Embedded()},
 		Guard: guard,
 	}
-	if slices.Contains(models.Methods(r.Authentication), models.AuthEmailOTP) {
-		g.Recipient.CodeSentTo = verification.MaskEmail(r.Email)
+	if methods := models.Methods(r.Authentication); slices.Contains(methods, models.AuthEmailOTP) || slices.Contains(methods, models.AuthSMSOTP) {
+		g.Recipient.CodeSentTo = codeSentTo(r)
 	}
 	if g.Sender, err = s.sender(c, r); err != nil {
 		s.unavailable(c, "loading the sender's branding", err)

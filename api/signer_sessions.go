@@ -40,11 +40,26 @@ func (s *Server) requestCode(c *gin.Context) {
 	case errors.Is(err, verification.ErrTooManyCodes):
 		c.Header("Retry-After", "3600")
 		problem(c, http.StatusTooManyRequests, "too-many-codes", "At most "+strconv.Itoa(verification.CodesPerHour)+" codes an hour can be sent; use the last one or try again later.")
+	case errors.Is(err, verification.ErrTooManyTexts):
+		c.Header("Retry-After", "3600")
+		problem(c, http.StatusTooManyRequests, "too-many-texts", "As many texts as an hour allows were sent for this envelope or account; use the last code or try again later.")
+	case errors.Is(err, verification.ErrNumberRefused):
+		s.Log.WarnContext(c.Request.Context(), "sms provider refused a recipient's number", "recipient_id", r.ID, "error", err)
+		problem(c, http.StatusConflict, "number-refused", "Your phone number cannot receive the code. Ask the sender to correct it.")
 	case err != nil:
 		s.unavailable(c, "sending the code", err)
 	default:
-		c.JSON(http.StatusAccepted, gin.H{"sent_to": verification.MaskEmail(r.Email), "expires_at": expires.UTC()})
+		c.JSON(http.StatusAccepted, gin.H{"sent_to": codeSentTo(r), "expires_at": expires.UTC()})
 	}
+}
+
+// codeSentTo is where r's codes go, masked: their phone for codes by text,
+// else their email address.
+func codeSentTo(r *models.Recipient) string {
+	if r.Authentication == models.AuthSMSOTP {
+		return verification.MaskPhone(r.Phone)
+	}
+	return verification.MaskEmail(r.Email)
 }
 
 // startSession exchanges the recipient's codes for a signing session.

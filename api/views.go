@@ -51,6 +51,7 @@ type recipientView struct {
 	ID             string `json:"id"`
 	Name           string `json:"name"`
 	Email          string `json:"email"`
+	Phone          string `json:"phone,omitempty"`
 	Role           string `json:"role"`
 	RoutingOrder   int    `json:"routing_order"`
 	Meaning        string `json:"meaning,omitempty"`
@@ -154,7 +155,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 		v.Documents = append(v.Documents, dv)
 	}
 	for _, r := range env.Recipients {
-		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role,
+		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Phone: r.Phone, Role: r.Role,
 			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Locale: r.Locale, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
 			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason, ClientUserID: r.ClientUserID, IdentityVerification: r.IdentityVerification,
 			Reauthenticate: r.Reauthenticate})

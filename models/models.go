@@ -169,6 +169,7 @@ type Page struct {
 // How a recipient proves who they are before signing, besides holding the link.
 const (
 	AuthEmailOTP   = "email_otp"
+	AuthSMSOTP     = "sms_otp" // a one-time code texted to the recipient's phone
 	AuthAccessCode = "access_code"
 	AuthBoth       = "both"
 	AuthNone       = "none"
@@ -180,13 +181,15 @@ const (
 const AuthIntegrator = "integrator"
 
 // AuthMethods lists the authentication settings a recipient may have.
-var AuthMethods = []string{AuthEmailOTP, AuthAccessCode, AuthBoth, AuthNone}
+var AuthMethods = []string{AuthEmailOTP, AuthSMSOTP, AuthAccessCode, AuthBoth, AuthNone}
 
 // Methods is what a setting requires, in the order they are checked.
 func Methods(setting string) []string {
 	switch setting {
 	case AuthEmailOTP:
 		return []string{AuthEmailOTP}
+	case AuthSMSOTP:
+		return []string{AuthSMSOTP}
 	case AuthAccessCode:
 		return []string{AuthAccessCode}
 	case AuthBoth:
@@ -197,12 +200,15 @@ func Methods(setting string) []string {
 
 // Recipient is a person who signs, approves or receives a copy.
 type Recipient struct {
-	ID           string `gorm:"primaryKey;size:36"`
-	EnvelopeID   string `gorm:"size:36;not null;index"`
-	TenantID     string `gorm:"size:64;not null"`
-	Position     int    `gorm:"not null"`
-	Name         string `gorm:"not null"`
-	Email        string `gorm:"not null"`
+	ID         string `gorm:"primaryKey;size:36"`
+	EnvelopeID string `gorm:"size:36;not null;index"`
+	TenantID   string `gorm:"size:64;not null"`
+	Position   int    `gorm:"not null"`
+	Name       string `gorm:"not null"`
+	Email      string `gorm:"not null"`
+	// Phone is the recipient's mobile number in E.164, for codes by text;
+	// personal data, erased with the email address.
+	Phone        string `gorm:"size:20;not null;default:''"`
 	Role         string `gorm:"size:16;not null"`
 	RoutingOrder int    `gorm:"not null"`
 	Meaning      string

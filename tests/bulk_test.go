@@ -160,7 +160,7 @@ func TestBulkSendFromCSV(t *testing.T) {
 		return sendWith(t, http.MethodPost, suite.apiURL+"/v1/bulk-sends?template_id="+str(tmpl, "id"), "text/csv",
 			strings.NewReader(csv), api.auth)
 	}
-	status, problem := post("Employee.name,Employee.phone\nAda,123\n")
+	status, problem := post("Employee.name,Employee.fax\nAda,123\n")
 	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", problem)
 	require.Equal(t, "csv.columns[1]", str(problem, "errors", 0, "field"))
 

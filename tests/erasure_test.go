@@ -20,7 +20,8 @@ func TestErasureRemovesAPersonAndEveryChainStillVerifies(t *testing.T) {
 	t.Parallel()
 	api := newTenantAPI(t, suite.apiURL)
 	email := unique("erase-me")
-	person := withCode(J{"name": "Quillon Eraseme", "email": email, "role": "signer", "routing_order": 1})
+	written, phone := mobile()
+	person := withCode(J{"name": "Quillon Eraseme", "email": email, "phone": written, "role": "signer", "routing_order": 1})
 	status, created := api.call(http.MethodPost, "/v1/envelopes", jsonEnvelope(t, []J{person, signer("keeper", 2)},
 		[]J{fieldAt(0, "signature", 1, aliceSig), fieldAt(0, "text", 1, carolText), fieldAt(1, "signature", 1, carolSig)}))
 	require.Equal(t, http.StatusCreated, status, "%v", created)
@@ -77,7 +78,7 @@ func TestErasureRemovesAPersonAndEveryChainStillVerifies(t *testing.T) {
 		for _, row := range rows {
 			for col, v := range row {
 				text, _ := v.(string)
-				for _, secret := range []string{email, "Quillon", "Eraseme"} {
+				for _, secret := range []string{email, "Quillon", "Eraseme", phone} {
 					require.NotContains(t, text, secret, "%s.%s still holds %q", table, col, secret)
 				}
 			}

@@ -33,6 +33,7 @@ import (
 	"github.com/signflow/signflow/internal/keys/payloadcodec"
 	"github.com/signflow/signflow/internal/keys/seal"
 	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/sms"
 	"github.com/signflow/signflow/internal/notifications/smtp"
 	"github.com/signflow/signflow/internal/platform/devserver"
 	"github.com/signflow/signflow/internal/wiring"
@@ -51,6 +52,7 @@ var suite struct {
 	databaseURL string
 	store       *database.Store
 	deps        wiring.Deps // what every test system runs on
+	twilio      *fakeTwilio // the SMS provider every test system texts through
 	smtpAddr    string      // Mailpit's SMTP server
 	mailAPI     string      // Mailpit's HTTP API
 	apiURL      string      // the API server that emailed links point at
@@ -187,9 +189,12 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stopMinio()
+	suite.twilio = newFakeTwilio()
+	defer suite.twilio.Close()
 	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Encrypted{Inner: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Keys: suite.dataKeys},
 		Seal: sealer, Links: links,
-		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Codec: codec, Tokens: suite.tokens, Log: suite.log}
+		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Codec: codec, Tokens: suite.tokens, Log: suite.log,
+		SMS: sms.Twilio{BaseURL: suite.twilio.URL, AccountSID: suite.twilio.sid, AuthToken: suite.twilio.token, From: suite.twilio.from}}
 
 	apiServer := httptest.NewUnstartedServer(nil)
 	suite.apiURL = "http://" + apiServer.Listener.Addr().String()
@@ -308,7 +313,7 @@ func testSettings(queue string) wiring.Settings {
 		SessionTTL: 30 * time.Minute, IdempotencyTTL: 24 * time.Hour, ReconcileInterval: 5 * time.Minute, ReconcileStaleAfter: 10 * time.Minute,
 		RetentionInterval:    24 * time.Hour,
 		AllowPrivateWebhooks: true, // webhook receivers run on 127.0.0.1
-		CodecOrigins:         []string{"http://localhost:8233"}}
+		CodecOrigins:         []string{"http://localhost:8233"}, TextsPerTenantHour: 1000}
 }
 
 // serveAPI serves an API of d and s for one test and returns its URL; the

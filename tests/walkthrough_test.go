@@ -113,6 +113,7 @@ func startDev(t *testing.T, addr, dataDir string) {
 		"SIGNFLOW_TASK_QUEUE=walkthrough-"+newTestID(),
 		"SIGNFLOW_SMTP_ADDR="+suite.smtpAddr,
 		"SIGNFLOW_SMTP_TLS=none",
+		"SIGNFLOW_SMS_CATCHER_ADDR="+freeAddr(t),
 	)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -203,12 +203,22 @@
       $("message").textContent = t("page.locked");
       return;
     }
-    const methods = { email_otp: ["email_otp"], access_code: ["access_code"], both: ["email_otp", "access_code"] }[view.recipient.authentication] || [];
-    show("otp", methods.includes("email_otp"));
+    const methods = methodsOf(view.recipient.authentication);
+    show("otp", methods.includes("email_otp") || methods.includes("sms_otp"));
     show("access", methods.includes("access_code"));
     $("sent-to").textContent = view.recipient.code_sent_to ? t("page.code_sent_to", { address: view.recipient.code_sent_to }) : "";
     show("verify", true);
     (methods.includes("access_code") ? $("access-code") : $("send-code")).focus();
+  }
+
+  // methodsOf is what a recipient's setting asks them to prove; a code by
+  // text is asked for in the words of a text, not of an email.
+  function methodsOf(setting) {
+    const methods = { email_otp: ["email_otp"], sms_otp: ["sms_otp"], access_code: ["access_code"], both: ["email_otp", "access_code"] }[setting] || [];
+    const byText = methods.includes("sms_otp");
+    $("send-code").textContent = t(byText ? "page.send_code_sms" : "page.send_code");
+    $("code-label").textContent = t(byText ? "page.code_label_sms" : "page.code_label");
+    return methods;
   }
 
   // brand shows who sent the envelope, as their tenant set it: a name, a
@@ -948,8 +958,8 @@
   // before Sign for their factor again; confirming it signs.
   let resigning = false;
   function reauthenticate() {
-    const methods = { email_otp: ["email_otp"], access_code: ["access_code"], both: ["email_otp", "access_code"] }[view.recipient.authentication] || [];
-    show("otp", methods.includes("email_otp"));
+    const methods = methodsOf(view.recipient.authentication);
+    show("otp", methods.includes("email_otp") || methods.includes("sms_otp"));
     show("access", methods.includes("access_code"));
     $("code").value = $("access-code").value = "";
     $("sent-to").textContent = "";

@@ -61,8 +61,8 @@ func Check(req Request) signing.FieldErrors {
 }
 
 // ParseCSV reads rows from CSV whose header names each column:
-// "<role>.name", "<role>.email", "<role>.access_code", "<role>.locale" and
-// "<role>.authentication" for a template role, "value.<field name>" for a
+// "<role>.name", "<role>.email", "<role>.phone", "<role>.access_code",
+// "<role>.locale" and "<role>.authentication" for a template role, "value.<field name>" for a
 // prefilled value, "subject" and "message". An empty cell gives nothing.
 // A failure to read r (not to parse it) is returned as the error.
 func ParseCSV(r io.Reader) ([]Row, signing.FieldErrors, error) {
@@ -86,7 +86,7 @@ func ParseCSV(r io.Reader) ([]Row, signing.FieldErrors, error) {
 	var errs signing.FieldErrors
 	for i, name := range header {
 		if columns[i] = csvColumn(strings.TrimSpace(name)); columns[i] == nil {
-			errs.Add(fmt.Sprintf("csv.columns[%d]", i), "%q is not a column: use <role>.name, <role>.email, <role>.access_code, <role>.authentication, <role>.locale, value.<field name>, subject or message", name)
+			errs.Add(fmt.Sprintf("csv.columns[%d]", i), "%q is not a column: use <role>.name, <role>.email, <role>.phone, <role>.access_code, <role>.authentication, <role>.locale, value.<field name>, subject or message", name)
 		}
 	}
 	if len(errs) > 0 {
@@ -167,6 +167,7 @@ func csvColumn(name string) func(*Row, string) {
 		"access_code":    func(a *signing.RoleAssignment, v string) { a.AccessCode = v },
 		"authentication": func(a *signing.RoleAssignment, v string) { a.Authentication = v },
 		"locale":         func(a *signing.RoleAssignment, v string) { a.Locale = v },
+		"phone":          func(a *signing.RoleAssignment, v string) { a.Phone = v },
 	}[attr]
 	if set == nil {
 		return nil

@@ -54,6 +54,9 @@ type RecipientRequest struct {
 	// Authentication is email_otp (default), access_code, both or none.
 	Authentication string `json:"authentication"`
 	AccessCode     string `json:"access_code"`
+	// Phone is the recipient's mobile number, in international form; it
+	// is stored in E.164.
+	Phone string `json:"phone,omitempty"`
 	// ClientUserID makes the recipient embedded: the integrator's own id of
 	// the person, who signs inside the integrator's product through an
 	// embedded session and is sent no email.
@@ -197,7 +200,7 @@ func validateSettings(errs *FieldErrors, s SettingsRequest) timing {
 	return t
 }
 
-func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowNone bool) {
+func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, rules Rules) {
 	if len(recipients) == 0 {
 		errs.Add("recipients", "add at least one recipient")
 	}
@@ -222,7 +225,8 @@ func validateRecipients(errs *FieldErrors, recipients []RecipientRequest, allowN
 		if len(r.Meaning) > 200 || (r.Meaning != "" && r.Role == models.RoleCC) {
 			errs.Add(field+".meaning", "say what the signature means in at most 200 characters; cc recipients do not sign")
 		}
-		validateAuthentication(errs, field, r, allowNone)
+		validateAuthentication(errs, field, r, rules.AllowNoSecondFactor)
+		validatePhone(errs, field, r, rules.SendsTexts)
 		CheckPrintable(errs, field+".client_user_id", r.ClientUserID)
 		if len(r.ClientUserID) > 200 || (r.ClientUserID != "" && strings.TrimSpace(r.ClientUserID) != r.ClientUserID) {
 			errs.Add(field+".client_user_id", "give your own id of the person in at most 200 characters, without surrounding spaces")
@@ -389,6 +393,8 @@ type Rules struct {
 	Limits pdf.Limits
 	// AllowNoSecondFactor lets senders choose "none" for a recipient.
 	AllowNoSecondFactor bool
+	// SendsTexts: an SMS provider is configured, so codes may go by text.
+	SendsTexts bool
 }
 
 // Prepared is an envelope request that passed every check.
@@ -413,7 +419,7 @@ func Prepare(spec EnvelopeRequest, docs []Upload, rules Rules) (*Prepared, Field
 	if len(spec.Message) > 5000 {
 		errs.Add("message", "keep the message under 5000 characters")
 	}
-	validateRecipients(&errs, spec.Recipients, rules.AllowNoSecondFactor)
+	validateRecipients(&errs, spec.Recipients, rules)
 	spec.Fields = placeFormFields(&errs, spec.Fields, infos)
 	var covers [][]models.Box
 	if spec.TextTags && len(errs) == 0 {
@@ -462,7 +468,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			codeHash = AccessCodeHash(links, rid, r.AccessCode)
 		}
 		env.Recipients = append(env.Recipients, models.Recipient{
-			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email,
+			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email, Phone: normalizedPhone(r.Phone),
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Locale: r.Locale, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
 			Authentication: authentication(r), AccessCodeHash: codeHash, ClientUserID: r.ClientUserID,

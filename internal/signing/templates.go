@@ -65,6 +65,8 @@ type RoleAssignment struct {
 	Authentication string `json:"authentication"`
 	AccessCode     string `json:"access_code"`
 	Locale         string `json:"locale,omitempty"`
+	// Phone is this person's mobile number, for codes by text.
+	Phone string `json:"phone,omitempty"`
 }
 
 // Prefill gives a template field, by name, its value for this envelope.
@@ -79,6 +81,9 @@ const (
 	// placeholderCode stands in for an access code while a template is
 	// checked: each envelope gets its recipient's own.
 	placeholderCode = "template-placeholder-code"
+	// placeholderPhone stands in for the phone of a role that confirms
+	// with a code by text.
+	placeholderPhone = "+4915123456789"
 )
 
 // PrepareTemplate checks a template as the envelope it would make, so a
@@ -120,6 +125,9 @@ func placeholder(i int, r TemplateRole) RecipientRequest {
 		Reauthenticate: r.Reauthenticate}
 	if a := authentication(rr); a == models.AuthAccessCode || a == models.AuthBoth {
 		rr.AccessCode = placeholderCode
+	}
+	if authentication(rr) == models.AuthSMSOTP {
+		rr.Phone = placeholderPhone // each person's own comes with them
 	}
 	return rr
 }
@@ -196,7 +204,7 @@ func FromTemplate(def TemplateDefinition, req EnvelopeRequest) (EnvelopeRequest,
 			auth = a.Authentication
 		}
 		out.Recipients = append(out.Recipients, RecipientRequest{Name: a.Name, Email: a.Email, Role: r.Role,
-			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale,
+			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale, Phone: a.Phone,
 			IdentityVerification: r.IdentityVerification, Reauthenticate: r.Reauthenticate})
 	}
 	out.Fields = append([]FieldRequest(nil), def.Fields...)

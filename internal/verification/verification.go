@@ -19,6 +19,7 @@ import (
 	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/internal/notifications/email"
+	"github.com/signflow/signflow/internal/notifications/sms"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
@@ -30,6 +31,9 @@ const (
 	CodeTTL = 10 * time.Minute
 	// CodesPerHour is how many codes a recipient may be sent in an hour.
 	CodesPerHour = 5
+	// TextsPerEnvelopeHour is how many texts one envelope's recipients
+	// may be sent in an hour, together.
+	TextsPerEnvelopeHour = 10
 	// FailureWindow is how long wrong codes count against an address.
 	FailureWindow = 15 * time.Minute
 	// FailureBudget is how many failed verifications one link generation
@@ -51,6 +55,12 @@ var (
 	ErrNoEmailCode = errors.New("the recipient confirms with an access code, not an emailed code")
 	// ErrTooManyCodes: CodesPerHour were sent in the last hour.
 	ErrTooManyCodes = errors.New("too many codes were sent in the last hour")
+	// ErrTooManyTexts: the envelope or the tenant sent as many texts as an
+	// hour allows (TextsPerEnvelopeHour, Verifier.TextsPerTenantHour).
+	ErrTooManyTexts = errors.New("too many texts were sent in the last hour")
+	// ErrNumberRefused: the SMS provider refused the recipient's number for
+	// good; the sender must correct it.
+	ErrNumberRefused = errors.New("the SMS provider refuses the recipient's number")
 	// ErrNoSessionNeeded: the recipient's link needs no verification.
 	ErrNoSessionNeeded = errors.New("the link needs no verification")
 	// ErrTooManyAttempts: too many wrong codes from one address in FailureWindow.
@@ -100,11 +110,17 @@ type Mailer interface {
 // Verifier lets recipients prove who they are: it emails one-time codes,
 // checks them and access codes, and starts signing sessions.
 type Verifier struct {
-	Store      *database.Store
-	Links      *signinglink.Minter
-	Mail       Mailer
-	Compose    email.Composer
-	SessionTTL time.Duration
+	Store   *database.Store
+	Links   *signinglink.Minter
+	Mail    Mailer
+	Compose email.Composer
+	// SMS texts codes to recipients who confirm with sms_otp; nil when no
+	// provider is configured (such recipients cannot be created then).
+	SMS sms.Sender
+	// TextsPerTenantHour caps the texts one tenant sends in an hour;
+	// texts cost money.
+	TextsPerTenantHour int
+	SessionTTL         time.Duration
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -131,33 +147,62 @@ func (v *Verifier) now() time.Time {
 func codesBucket(recipientID string) string { return "codes:" + recipientID }
 func addressBucket(ip string) string        { return "failures-from:" + ip }
 
-// SendCode emails r a new 6-digit code and records that it was sent; it
-// answers when the code expires.
+// limit is how many codes (or texts) a bucket allows in an hour, and the
+// error past it.
+type limit struct {
+	bucket string
+	most   int
+	err    error
+}
+
+// SendCode emails or texts r a new 6-digit code and records that it was
+// sent; it answers when the code expires.
 func (v *Verifier) SendCode(ctx context.Context, r *models.Recipient, env *models.Envelope, event EventFor) (time.Time, error) {
-	if !slices.Contains(models.Methods(r.Authentication), models.AuthEmailOTP) {
+	methods := models.Methods(r.Authentication)
+	byText := slices.Contains(methods, models.AuthSMSOTP)
+	if !byText && !slices.Contains(methods, models.AuthEmailOTP) {
 		return time.Time{}, ErrNoEmailCode
 	}
 	now := v.now()
-	issued, err := v.Store.Hit(ctx, codesBucket(r.ID), time.Hour, now)
-	if err != nil {
-		return time.Time{}, err
+	// Each limit counts this code; a code that never left counts against
+	// none of them.
+	limits := []limit{{codesBucket(r.ID), CodesPerHour, ErrTooManyCodes}}
+	if byText {
+		limits = append(limits, limit{"texts-envelope:" + env.ID, TextsPerEnvelopeHour, ErrTooManyTexts},
+			limit{"texts-tenant:" + env.TenantID, v.TextsPerTenantHour, ErrTooManyTexts})
 	}
-	if issued > CodesPerHour {
-		return time.Time{}, ErrTooManyCodes
-	}
-	expires, err := v.sendCode(ctx, r, env, now)
-	if err != nil {
-		// A code that never left does not count against the recipient.
-		if unhit := v.Store.Unhit(context.WithoutCancel(ctx), codesBucket(r.ID)); unhit != nil {
-			err = errors.Join(err, unhit)
+	var hit []string
+	unhit := func(err error) error {
+		for _, b := range hit {
+			if e := v.Store.Unhit(context.WithoutCancel(ctx), b); e != nil {
+				err = errors.Join(err, e)
+			}
 		}
-		return time.Time{}, err
+		return err
 	}
-	return expires, v.Store.AppendEvent(ctx, event(models.EventOTPSent))
+	for _, l := range limits {
+		issued, err := v.Store.Hit(ctx, l.bucket, time.Hour, now)
+		if err != nil {
+			return time.Time{}, unhit(err)
+		}
+		hit = append(hit, l.bucket)
+		if issued > l.most {
+			return time.Time{}, unhit(l.err)
+		}
+	}
+	expires, err := v.sendCode(ctx, r, env, now, byText)
+	if err != nil {
+		return time.Time{}, unhit(err)
+	}
+	sent := event(models.EventOTPSent)
+	if byText {
+		sent.Details = map[string]any{"channel": "sms"}
+	}
+	return expires, v.Store.AppendEvent(ctx, sent)
 }
 
-// sendCode draws a code, stores its digest and emails it.
-func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *models.Envelope, now time.Time) (time.Time, error) {
+// sendCode draws a code, stores its digest and emails or texts it.
+func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *models.Envelope, now time.Time, byText bool) (time.Time, error) {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("draw a code: %w", err)
@@ -168,6 +213,9 @@ func (v *Verifier) sendCode(ctx context.Context, r *models.Recipient, env *model
 		CodeHash: v.Links.Digest("otp:"+r.ID, code), ExpiresAt: expires, CreatedAt: now})
 	if err != nil {
 		return time.Time{}, err
+	}
+	if byText {
+		return expires, v.textCode(ctx, r, env, code)
 	}
 	brand, err := v.Store.BrandingOf(ctx, r.TenantID)
 	if err != nil {
@@ -255,7 +303,7 @@ func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []st
 	for _, m := range methods {
 		var reason string
 		switch m {
-		case models.AuthEmailOTP:
+		case models.AuthEmailOTP, models.AuthSMSOTP:
 			otp, reason = v.checkCode(ctx, r, creds.Code, now)
 		case models.AuthAccessCode:
 			if !signing.AccessCodeMatches(v.Links, r.ID, r.AccessCodeHash, creds.AccessCode) {
@@ -268,7 +316,7 @@ func (v *Verifier) verify(ctx context.Context, r *models.Recipient, methods []st
 	}
 	if otp != nil {
 		if spent, err := v.Store.UseOTP(ctx, otp.ID, now); err != nil || !spent {
-			return "", nil, v.refuse(ctx, models.AuthEmailOTP, "the code was already used", event)
+			return "", nil, v.refuse(ctx, methods[0], "the code was already used", event)
 		}
 	}
 	token := signinglink.RandomToken()
@@ -327,6 +375,31 @@ func (v *Verifier) Session(ctx context.Context, r *models.Recipient, token strin
 		return nil, false
 	}
 	return session, true
+}
+
+// textCode texts a code to r's phone, in their language.
+func (v *Verifier) textCode(ctx context.Context, r *models.Recipient, env *models.Envelope, code string) error {
+	if v.SMS == nil || r.Phone == "" {
+		return ErrNumberRefused
+	}
+	cat := locale.For(r.Locale, env.Locale)
+	body := cat.T("sms.code", map[string]string{"code": code, "subject": env.Subject, "minutes": fmt.Sprint(int(CodeTTL.Minutes()))})
+	err := v.SMS.Send(ctx, sms.Message{ID: models.NewID(), To: r.Phone, Body: body})
+	if errors.Is(err, sms.ErrRefused) {
+		return fmt.Errorf("%w: %w", ErrNumberRefused, err)
+	}
+	if err != nil {
+		return fmt.Errorf("text the code: %w", err)
+	}
+	return nil
+}
+
+// MaskPhone shows a number's country code and last two digits only.
+func MaskPhone(e164 string) string {
+	if len(e164) < 6 {
+		return strings.Repeat("•", len(e164))
+	}
+	return e164[:3] + strings.Repeat("•", len(e164)-5) + e164[len(e164)-2:]
 }
 
 // MaskEmail shows enough of an address for its owner to recognise it.

@@ -26,6 +26,7 @@ import (
 	"github.com/signflow/signflow/internal/keys/seal"
 	"github.com/signflow/signflow/internal/keys/signinglink"
 	"github.com/signflow/signflow/internal/notifications/email"
+	"github.com/signflow/signflow/internal/notifications/sms"
 	"github.com/signflow/signflow/internal/notifications/smtp"
 	"github.com/signflow/signflow/internal/platform/admission"
 	"github.com/signflow/signflow/internal/platform/config"
@@ -43,11 +44,13 @@ import (
 
 // Deps are the services and keys the system runs on.
 type Deps struct {
-	Store    *database.Store
-	Blobs    blob.Store
-	Seal     *seal.Sealer
-	Links    *signinglink.Minter
-	Mail     smtp.Client
+	Store *database.Store
+	Blobs blob.Store
+	Seal  *seal.Sealer
+	Links *signinglink.Minter
+	Mail  smtp.Client
+	// SMS texts codes; nil sends no texts, and sms_otp is refused.
+	SMS      sms.Sender
 	Temporal client.Client
 	// Codec seals Temporal payloads; the API serves it to the Web UI.
 	Codec *payloadcodec.Codec
@@ -101,6 +104,8 @@ type Settings struct {
 	// CodecWithoutToken opens the codec endpoint to loopback callers
 	// without a token, for the dev server's Web UI.
 	CodecWithoutToken bool
+	// TextsPerTenantHour caps a tenant's texts in an hour.
+	TextsPerTenantHour int
 }
 
 // SettingsFrom reads the settings out of the configuration.
@@ -125,6 +130,7 @@ func SettingsFrom(cfg config.Config) Settings {
 		RetentionInterval:    cfg.RetentionInterval,
 		RetentionDryRun:      cfg.RetentionDryRun,
 		BulkRate:             cfg.BulkRate,
+		TextsPerTenantHour:   cfg.SMSPerTenantHour,
 	}
 }
 
@@ -146,7 +152,7 @@ func (sys *System) API() *api.Server {
 	srv := &api.Server{
 		Store: d.Store, Blobs: d.Blobs, Evidence: &evidence.Service{Seal: d.Seal, Blobs: d.Blobs}, Links: d.Links, Workflows: sys.workflows,
 		Verifier: &verification.Verifier{Store: d.Store, Links: d.Links, Mail: d.Mail, Compose: email.Composer{From: d.Mail.From},
-			SessionTTL: s.SessionTTL, Now: s.Now},
+			SMS: d.SMS, TextsPerTenantHour: s.TextsPerTenantHour, SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
 		Metrics: d.Metrics, Eraser: &erasure.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
@@ -175,7 +181,7 @@ func (sys *System) API() *api.Server {
 func (sys *System) sender() *sending.Sender {
 	d, s := sys.deps, sys.settings
 	return &sending.Sender{Store: d.Store, Blobs: d.Blobs, Links: d.Links, Workflows: sys.workflows,
-		Rules: signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor}}
+		Rules: signing.Rules{Limits: s.Limits, AllowNoSecondFactor: s.AllowNoSecondFactor, SendsTexts: d.SMS != nil}}
 }
 
 // Worker is the Temporal workers hosting the workflows and their activities.

@@ -47,7 +47,7 @@ func (s *Store) EraseRecipient(ctx context.Context, tenantID, recipientID, reaso
 			return fmt.Errorf("erase recipient key: %w", err)
 		}
 		if err := tx.Model(&models.Recipient{}).Where("id = ?", r.ID).Updates(map[string]any{"name": models.ErasedName, "email": models.ErasedEmail(r.ID),
-			"access_code_hash": "", "decline_reason": "", "erased_at": now, "erased_reason": reason}).Error; err != nil {
+			"access_code_hash": "", "decline_reason": "", "phone": "", "erased_at": now, "erased_reason": reason}).Error; err != nil {
 			return fmt.Errorf("erase recipient: %w", err)
 		}
 		var fields []models.Field

@@ -53,6 +53,16 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612080029_date_fields", Migrate: migrateDateFields},
 	{ID: "202612080030_identity_verification", Migrate: migrateIdentityVerification},
 	{ID: "202612080031_reauthentication", Migrate: migrateReauthentication},
+	{ID: "202612080032_recipient_phone", Migrate: migrateRecipientPhone},
+}
+
+// migrateRecipientPhone adds recipients' mobile numbers, for codes by text.
+func migrateRecipientPhone(tx *gorm.DB) error {
+	s := "ALTER TABLE recipients ADD COLUMN phone VARCHAR(20) NOT NULL DEFAULT ''"
+	if err := tx.Exec(s).Error; err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
+	return nil
 }
 
 // migrateReauthentication adds whether a recipient proves their factor

@@ -484,8 +484,8 @@ func reissueLink(tx *gorm.DB, re models.Reissue) error {
 	changes := map[string]any{"link_generation": re.Generation, "token_hash": re.TokenHash}
 	if re.Authentication != "" {
 		// Someone else now: they prove who they are their own way, and
-		// the access code meant for the one before is gone.
-		changes["authentication"], changes["access_code_hash"] = re.Authentication, ""
+		// the access code and phone of the one before are gone.
+		changes["authentication"], changes["access_code_hash"], changes["phone"] = re.Authentication, "", ""
 	}
 	if re.Name != "" {
 		changes["name"] = re.Name

@@ -21,7 +21,8 @@ func authentication(r models.Recipient, acted models.Event) string {
 		return "none: receives a copy, does not sign"
 	}
 	text := "signing link sent to their email address"
-	names := map[string]string{models.AuthEmailOTP: "a one-time code emailed to that address", models.AuthAccessCode: "an access code given by the sender"}
+	names := map[string]string{models.AuthEmailOTP: "a one-time code emailed to that address", models.AuthAccessCode: "an access code given by the sender",
+		models.AuthSMSOTP: "a one-time code texted to their phone"}
 	methods := models.Methods(r.Authentication)
 	switch {
 	case r.Embedded() && len(methods) == 0:

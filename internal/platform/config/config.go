@@ -44,6 +44,17 @@ var Vars = []Var{
 	{"SIGNFLOW_SMTP_PASSWORD_FILE", "", "File holding SIGNFLOW_SMTP_PASSWORD, such as a mounted secret."},
 	{"SIGNFLOW_SMTP_TLS", "starttls", "none, starttls (required: a server that does not offer it is refused) or tls (implicit TLS). Without SIGNFLOW_SMTP_ADDR, the local Mailpit on loopback is used without TLS."},
 	{"SIGNFLOW_SMTP_FROM", "Signflow <signflow@localhost>", "Sender of notification emails."},
+	{"SIGNFLOW_SMS_PROVIDER", "", "Who sends text messages (codes for recipients with authentication sms_otp): twilio, webhook, or catcher (kept and shown on SIGNFLOW_SMS_CATCHER_ADDR, as `signflow dev` does by default). Empty: no texts, and sms_otp is refused."},
+	{"SIGNFLOW_SMS_FROM", "", "The Twilio number (E.164) or messaging service SID (MG...) texts are sent from."},
+	{"SIGNFLOW_TWILIO_ACCOUNT_SID", "", "Twilio account SID, for SIGNFLOW_SMS_PROVIDER=twilio."},
+	{"SIGNFLOW_TWILIO_AUTH_TOKEN", "", "Twilio auth token (or SIGNFLOW_TWILIO_AUTH_TOKEN_FILE)."},
+	{"SIGNFLOW_TWILIO_AUTH_TOKEN_FILE", "", "File holding SIGNFLOW_TWILIO_AUTH_TOKEN, such as a mounted secret."},
+	{"SIGNFLOW_TWILIO_API_URL", "https://api.twilio.com", "Base URL of Twilio's API."},
+	{"SIGNFLOW_SMS_WEBHOOK_URL", "", "For SIGNFLOW_SMS_PROVIDER=webhook: the gateway each text is POSTed to as JSON {id, to, body}, signed as Standard Webhooks are."},
+	{"SIGNFLOW_SMS_WEBHOOK_SECRET", "", "The gateway's signing secret (whsec_ and base64), or SIGNFLOW_SMS_WEBHOOK_SECRET_FILE."},
+	{"SIGNFLOW_SMS_WEBHOOK_SECRET_FILE", "", "File holding SIGNFLOW_SMS_WEBHOOK_SECRET, such as a mounted secret."},
+	{"SIGNFLOW_SMS_PER_TENANT_HOUR", "1000", "Most texts one tenant may send in an hour (texts cost money); each envelope's recipients may be sent 10 an hour together, each recipient 5 codes."},
+	{"SIGNFLOW_SMS_CATCHER_ADDR", "127.0.0.1:8026", "Loopback address where the catcher shows the texts it kept (a page, or JSON with Accept: application/json)."},
 	{"SIGNFLOW_MAILPIT", "bin/mailpit", "Path of the Mailpit binary that `signflow dev` runs when SIGNFLOW_SMTP_ADDR is empty."},
 	{"SIGNFLOW_MAX_DOCUMENT_BYTES", "26214400", "Largest PDF accepted, in bytes (25 MiB)."},
 	{"SIGNFLOW_MAX_DOCUMENT_PAGES", "500", "Most pages a PDF may have."},
@@ -108,6 +119,15 @@ type Config struct {
 	SMTPPassword        string
 	SMTPTLS             string
 	SMTPFrom            string
+	SMSProvider         string
+	SMSFrom             string
+	TwilioAccountSID    string
+	TwilioAuthToken     string
+	TwilioAPIURL        string
+	SMSWebhookURL       string
+	SMSWebhookSecret    string
+	SMSPerTenantHour    int
+	SMSCatcherAddr      string
 	Mailpit             string
 	SealPKCS12          string
 	SealPKCS12Base64    string
@@ -196,6 +216,14 @@ func Load() (Config, error) {
 		SMTPUsername:      get("SIGNFLOW_SMTP_USERNAME"),
 		SMTPTLS:           get("SIGNFLOW_SMTP_TLS"),
 		SMTPFrom:          get("SIGNFLOW_SMTP_FROM"),
+		SMSProvider:       get("SIGNFLOW_SMS_PROVIDER"),
+		SMSFrom:           get("SIGNFLOW_SMS_FROM"),
+		TwilioAccountSID:  get("SIGNFLOW_TWILIO_ACCOUNT_SID"),
+		TwilioAuthToken:   get("SIGNFLOW_TWILIO_AUTH_TOKEN"),
+		TwilioAPIURL:      get("SIGNFLOW_TWILIO_API_URL"),
+		SMSWebhookURL:     get("SIGNFLOW_SMS_WEBHOOK_URL"),
+		SMSWebhookSecret:  get("SIGNFLOW_SMS_WEBHOOK_SECRET"),
+		SMSCatcherAddr:    get("SIGNFLOW_SMS_CATCHER_ADDR"),
 		Mailpit:           get("SIGNFLOW_MAILPIT"),
 		SealPKCS12:        get("SIGNFLOW_SEAL_PKCS12"),
 		SealPKCS12Base64:  get("SIGNFLOW_SEAL_PKCS12_BASE64"),
@@ -234,6 +262,8 @@ func Load() (Config, error) {
 		{"SIGNFLOW_PAYLOAD_KEYS", &c.PayloadKeys},
 		{"SIGNFLOW_DATA_KEYS", &c.DataKeys},
 		{"SIGNFLOW_S3_SECRET_KEY", &c.S3SecretKey},
+		{"SIGNFLOW_TWILIO_AUTH_TOKEN", &c.TwilioAuthToken},
+		{"SIGNFLOW_SMS_WEBHOOK_SECRET", &c.SMSWebhookSecret},
 	}
 	for _, sec := range secrets {
 		if *sec.dst, err = secret(sec.name); err != nil {
@@ -292,6 +322,22 @@ func Load() (Config, error) {
 	}
 	if c.RateLimit, err = strconv.ParseFloat(get("SIGNFLOW_RATE_LIMIT"), 64); err != nil || c.RateLimit <= 0 {
 		return c, fmt.Errorf("SIGNFLOW_RATE_LIMIT must be a positive number of requests per second")
+	}
+	if c.SMSPerTenantHour, err = strconv.Atoi(get("SIGNFLOW_SMS_PER_TENANT_HOUR")); err != nil || c.SMSPerTenantHour < 1 {
+		return c, fmt.Errorf("SIGNFLOW_SMS_PER_TENANT_HOUR must be a whole number of texts, at least 1")
+	}
+	switch c.SMSProvider {
+	case "", "catcher":
+	case "twilio":
+		if c.TwilioAccountSID == "" || c.TwilioAuthToken == "" || c.SMSFrom == "" {
+			return c, fmt.Errorf("SIGNFLOW_SMS_PROVIDER=twilio needs SIGNFLOW_TWILIO_ACCOUNT_SID, SIGNFLOW_TWILIO_AUTH_TOKEN and SIGNFLOW_SMS_FROM")
+		}
+	case "webhook":
+		if c.SMSWebhookURL == "" || c.SMSWebhookSecret == "" {
+			return c, fmt.Errorf("SIGNFLOW_SMS_PROVIDER=webhook needs SIGNFLOW_SMS_WEBHOOK_URL and SIGNFLOW_SMS_WEBHOOK_SECRET")
+		}
+	default:
+		return c, fmt.Errorf("SIGNFLOW_SMS_PROVIDER must be twilio, webhook, catcher or empty, not %q", c.SMSProvider)
 	}
 	if c.BulkRate, err = strconv.Atoi(get("SIGNFLOW_BULK_RATE")); err != nil || c.BulkRate < 1 {
 		return c, fmt.Errorf("SIGNFLOW_BULK_RATE must be a positive number of envelopes per second")

@@ -1,0 +1,67 @@
+package sms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/stretchr/testify/require"
+)
+
+// TestTheWebhookIsSignedAndAnswered: the gateway can verify each text as
+// a Standard Webhook; a 422 is a refusal for good, a 5xx is worth a retry.
+func TestTheWebhookIsSignedAndAnswered(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	verifier, err := standardwebhooks.NewWebhook(secret)
+	require.NoError(t, err)
+	answer := http.StatusOK
+	var got Message
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := verifier.Verify(body, r.Header); err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_ = json.Unmarshal(body, &got)
+		w.WriteHeader(answer)
+	}))
+	defer gateway.Close()
+	signer, err := standardwebhooks.NewWebhook(secret)
+	require.NoError(t, err)
+	hook := Webhook{URL: gateway.URL, Signer: signer}
+	m := Message{ID: "msg-1", To: "+4915123456789", Body: "123456 is your code"}
+
+	require.NoError(t, hook.Send(context.Background(), m))
+	require.Equal(t, m, got)
+	answer = http.StatusUnprocessableEntity
+	require.ErrorIs(t, hook.Send(context.Background(), m), ErrRefused)
+	answer = http.StatusBadGateway
+	err = hook.Send(context.Background(), m)
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrRefused), "a gateway's outage passes")
+}
+
+// TestTheCatcherShowsWhatWasSent: newest first, as JSON and as a page
+// that escapes what a text says.
+func TestTheCatcherShowsWhatWasSent(t *testing.T) {
+	c := &Catcher{}
+	require.NoError(t, c.Send(context.Background(), Message{ID: "1", To: "+4915100000001", Body: "alpha"}))
+	require.NoError(t, c.Send(context.Background(), Message{ID: "2", To: "+4915100000002", Body: "<b>omega</b>"}))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	c.Handler().ServeHTTP(rec, req)
+	var listed struct{ Texts []Message }
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &listed))
+	require.Equal(t, []string{"2", "1"}, []string{listed.Texts[0].ID, listed.Texts[1].ID})
+	rec = httptest.NewRecorder()
+	c.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Contains(t, rec.Body.String(), "&lt;b&gt;omega&lt;/b&gt;")
+	require.Less(t, strings.Index(rec.Body.String(), "omega"), strings.Index(rec.Body.String(), "alpha"))
+}
