@@ -15,6 +15,7 @@ import (
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/keys/seal"
 	"github.com/signflow/signflow/internal/keys/signinglink"
+	"github.com/signflow/signflow/internal/notifications/sms"
 	"github.com/signflow/signflow/internal/notifications/smtp"
 	"github.com/signflow/signflow/internal/platform/metrics"
 	"github.com/signflow/signflow/internal/platform/repeat"
@@ -70,6 +71,9 @@ type Mail struct {
 	// zero means DefaultMaxAttachedCopyBytes.
 	MaxAttachedCopyBytes int64
 	Metrics              *metrics.Metrics
+	// SMS texts the rows of recipients reached by text; Texts caps them.
+	SMS   sms.Sender
+	Texts database.TextBudget
 }
 
 // Webhooks delivers webhook events.

@@ -80,6 +80,9 @@ func (a *Mail) Deliver(ctx context.Context, n *models.QueuedNotification) error 
 			r = x
 		}
 	}
+	if n.Channel == models.ChannelSMS {
+		return a.text(ctx, env, r, n)
+	}
 	msg, err := a.compose(ctx, env, r, n)
 	if err != nil {
 		return err

@@ -34,6 +34,8 @@ type subjectNotificationView struct {
 	Kind      string     `json:"kind"`
 	Sequence  int        `json:"sequence"`
 	Email     string     `json:"email"`
+	Channel   string     `json:"channel,omitempty"`
+	Phone     string     `json:"phone,omitempty"`
 	QueuedAt  time.Time  `json:"queued_at"`
 	SentAt    *time.Time `json:"sent_at,omitempty"`
 	MessageID string     `json:"message_id"`
@@ -114,7 +116,7 @@ func (s *Server) exportDataSubject(c *gin.Context) {
 		}
 		for _, n := range r.Notifications {
 			v.Notifications = append(v.Notifications, subjectNotificationView{Kind: n.Kind, Sequence: n.Sequence, Email: n.Email,
-				QueuedAt: n.CreatedAt, SentAt: n.SentAt, MessageID: n.ID + "@signflow"})
+				Channel: n.Channel, Phone: n.Phone, QueuedAt: n.CreatedAt, SentAt: n.SentAt, MessageID: n.ID + "@signflow"})
 		}
 		out = append(out, v)
 	}

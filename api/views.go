@@ -52,6 +52,7 @@ type recipientView struct {
 	Name           string `json:"name"`
 	Email          string `json:"email"`
 	Phone          string `json:"phone,omitempty"`
+	Delivery       string `json:"delivery,omitempty"`
 	Role           string `json:"role"`
 	RoutingOrder   int    `json:"routing_order"`
 	Meaning        string `json:"meaning,omitempty"`
@@ -155,7 +156,7 @@ func (s *Server) envelopeView(env *models.Envelope) envelopeView {
 		v.Documents = append(v.Documents, dv)
 	}
 	for _, r := range env.Recipients {
-		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Phone: r.Phone, Role: r.Role,
+		v.Recipients = append(v.Recipients, recipientView{ID: r.ID, Name: r.Name, Email: r.Email, Phone: r.Phone, Delivery: r.Delivery, Role: r.Role,
 			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Locale: r.Locale, Authentication: r.Authentication, Status: r.Status, NotifiedAt: r.NotifiedAt, ViewedAt: r.ViewedAt,
 			ActedAt: r.ActedAt, DeclineReason: r.DeclineReason, ClientUserID: r.ClientUserID, IdentityVerification: r.IdentityVerification,
 			Reauthenticate: r.Reauthenticate})

@@ -72,6 +72,17 @@ const (
 // DateSignedFormat is how a date_signed field shows the signing date (UTC).
 const DateSignedFormat = "2006-01-02"
 
+// Channels a notification goes by; Recipient.Delivery names one or
+// DeliveryBoth.
+const (
+	ChannelEmail = "email"
+	ChannelSMS   = "sms"
+	DeliveryBoth = "both"
+)
+
+// Deliveries are the values Recipient.Delivery may take.
+var Deliveries = []string{ChannelEmail, ChannelSMS, DeliveryBoth}
+
 // Notification kinds written to the outbox.
 const (
 	NotifyInvitation    = "invitation"
@@ -206,9 +217,12 @@ type Recipient struct {
 	Position   int    `gorm:"not null"`
 	Name       string `gorm:"not null"`
 	Email      string `gorm:"not null"`
-	// Phone is the recipient's mobile number in E.164, for codes by text;
-	// personal data, erased with the email address.
-	Phone        string `gorm:"size:20;not null;default:''"`
+	// Phone is the recipient's mobile number in E.164, for codes and
+	// notifications by text; personal data, erased with the email address.
+	Phone string `gorm:"size:20;not null;default:''"`
+	// Delivery is how notifications reach them: ChannelEmail (also when
+	// empty), ChannelSMS or DeliveryBoth.
+	Delivery     string `gorm:"size:8;not null;default:''"`
 	Role         string `gorm:"size:16;not null"`
 	RoutingOrder int    `gorm:"not null"`
 	Meaning      string
@@ -253,6 +267,17 @@ const (
 	IdentityPassed = "passed"
 	IdentityFailed = "failed"
 )
+
+// Channels are the channels r's notifications go by.
+func (r *Recipient) Channels() []string {
+	switch r.Delivery {
+	case ChannelSMS:
+		return []string{ChannelSMS}
+	case DeliveryBoth:
+		return []string{ChannelEmail, ChannelSMS}
+	}
+	return []string{ChannelEmail}
+}
 
 // Embedded says the recipient signs inside the integrator's product.
 func (r *Recipient) Embedded() bool { return r.ClientUserID != "" }
@@ -434,10 +459,13 @@ type QueuedNotification struct {
 	RecipientID string `gorm:"size:36;not null;uniqueIndex:idx_notifications_key,priority:2"`
 	Kind        string `gorm:"size:32;not null;uniqueIndex:idx_notifications_key,priority:3"`
 	Sequence    int    `gorm:"not null;uniqueIndex:idx_notifications_key,priority:4"`
-	Email       string `gorm:"not null"`
-	Subject     string `gorm:"not null"`
-	CreatedAt   time.Time
-	SentAt      *time.Time
+	// Channel is ChannelEmail (to Email) or ChannelSMS (to Phone).
+	Channel   string `gorm:"size:8;not null;default:email;uniqueIndex:idx_notifications_key,priority:5"`
+	Email     string `gorm:"not null"`
+	Phone     string `gorm:"size:20;not null;default:''"`
+	Subject   string `gorm:"not null"`
+	CreatedAt time.Time
+	SentAt    *time.Time
 	// DispatchQueue is the task queue whose workers' outbox dispatchers
 	// send the row; empty for rows of envelopes that send their mail as
 	// activities of their own.

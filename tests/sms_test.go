@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 
@@ -117,4 +118,81 @@ func TestTextsHaveCaps(t *testing.T) {
 	status, problem = postJSON(t, str(created, "recipients", 2, "signing_api_url")+"/otp", J{})
 	require.Equal(t, http.StatusTooManyRequests, status, "the eleventh text of the envelope's hour: %v", problem)
 	require.Equal(t, "urn:signflow:problem:too-many-texts", str(problem, "type"))
+}
+
+// textWith waits for a text to number whose body matches re and answers
+// its submatches.
+func textWith(t *testing.T, number string, re *regexp.Regexp) []string {
+	t.Helper()
+	var found []string
+	require.Eventually(t, func() bool {
+		for _, body := range suite.twilio.textsTo(number) {
+			if m := re.FindStringSubmatch(body); m != nil {
+				found = m
+				return true
+			}
+		}
+		return false
+	}, time.Minute, 50*time.Millisecond, "no text to %s matches %s: %v", number, re, suite.twilio.textsTo(number))
+	return found
+}
+
+// TestAnEnvelopeDeliveredByTextAlone: a signer reached by text only
+// (delivery sms) is invited by a text carrying their link and sent no
+// email; they confirm with a code by text, sign, and get their copy's link
+// by text. A signer whose number the provider refuses for good is marked
+// delivery_failed, alone: the other signer of that envelope is invited.
+func TestAnEnvelopeDeliveredByTextAlone(t *testing.T) {
+	t.Parallel()
+	written, e164 := mobile()
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
+		[]J{{"name": "Tess Text", "email": unique("tess"), "role": "signer", "authentication": "sms_otp", "phone": written, "delivery": "sms"}},
+		[]J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id := str(created, "id")
+	require.Equal(t, "sms", str(created, "recipients", 0, "delivery"))
+
+	invited := textWith(t, e164, regexp.MustCompile(`^(.+) asks you to sign “Consulting agreement”: (\S+)$`))
+	require.Equal(t, str(created, "recipients", 0, "signing_url"), invited[2], "the text carries the signer's own link")
+	link := str(created, "recipients", 0, "signing_api_url")
+	status, sent := postJSON(t, link+"/otp", J{})
+	require.Equal(t, http.StatusAccepted, status, "%v", sent)
+	code := textWith(t, e164, regexp.MustCompile(`^(\d{6}) is your code`))[1]
+	status, opened := postJSON(t, link+"/session", J{"code": code})
+	require.Equal(t, http.StatusOK, status, "%v", opened)
+	status, signed := sendWith(t, http.MethodPost, link+"/sign", "application/json",
+		jsonBody(t, J{"values": []J{{"field_id": str(created, "fields", 0, "id"), "text": "Tess Text"}}}),
+		map[string]string{"Authorization": "Bearer " + str(opened, "session_token")})
+	require.Equal(t, http.StatusOK, status, "%v", signed)
+	require.Equal(t, "completed", awaitWorkflow(t, id).Status)
+	copied := textWith(t, e164, regexp.MustCompile(`^“Consulting agreement” is signed by everyone\. Your copy: (\S+)$`))
+	require.Equal(t, invited[2], copied[1])
+
+	// By text alone: every notification of hers was queued for the text
+	// channel, none for email.
+	queued := 0
+	for _, e := range auditEvents(t, suite.apiURL, id) {
+		if str(e, "type") == "notification.queued" {
+			require.Equal(t, "sms", str(e, "details", "channel"), "%v", e)
+			queued++
+		}
+	}
+	require.Equal(t, 2, queued, "the invitation and the copy")
+
+	other := unique("olga")
+	status, created = postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
+		[]J{withCode(J{"name": "Rex Refused", "email": unique("rex"), "role": "signer", "phone": twilioRefusedNumber, "delivery": "sms"}),
+			withCode(J{"name": "Olga Other", "email": other, "role": "signer"})},
+		[]J{fieldAt(0, "signature", 1, aliceSig), fieldAt(1, "signature", 1, bobSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id = str(created, "id")
+	require.Eventually(t, func() bool {
+		_, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
+		return str(env, "recipients", 0, "status") == "delivery_failed"
+	}, time.Minute, 100*time.Millisecond)
+	failed := eventOf(auditEvents(t, suite.apiURL, id), "recipient.delivery_failed")
+	require.Contains(t, str(failed, "details", "reason"), "SMS provider refused")
+	awaitMail(t, suite.mailAPI, "to:"+other+` subject:"Please sign"`, 1, time.Minute)
+	_, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
+	require.Equal(t, "in_progress", str(env, "status"), "the envelope goes on")
 }

@@ -61,7 +61,7 @@ func Check(req Request) signing.FieldErrors {
 }
 
 // ParseCSV reads rows from CSV whose header names each column:
-// "<role>.name", "<role>.email", "<role>.phone", "<role>.access_code",
+// "<role>.name", "<role>.email", "<role>.phone", "<role>.delivery", "<role>.access_code",
 // "<role>.locale" and "<role>.authentication" for a template role, "value.<field name>" for a
 // prefilled value, "subject" and "message". An empty cell gives nothing.
 // A failure to read r (not to parse it) is returned as the error.
@@ -86,7 +86,7 @@ func ParseCSV(r io.Reader) ([]Row, signing.FieldErrors, error) {
 	var errs signing.FieldErrors
 	for i, name := range header {
 		if columns[i] = csvColumn(strings.TrimSpace(name)); columns[i] == nil {
-			errs.Add(fmt.Sprintf("csv.columns[%d]", i), "%q is not a column: use <role>.name, <role>.email, <role>.phone, <role>.access_code, <role>.authentication, <role>.locale, value.<field name>, subject or message", name)
+			errs.Add(fmt.Sprintf("csv.columns[%d]", i), "%q is not a column: use <role>.name, <role>.email, <role>.phone, <role>.delivery, <role>.access_code, <role>.authentication, <role>.locale, value.<field name>, subject or message", name)
 		}
 	}
 	if len(errs) > 0 {
@@ -168,6 +168,7 @@ func csvColumn(name string) func(*Row, string) {
 		"authentication": func(a *signing.RoleAssignment, v string) { a.Authentication = v },
 		"locale":         func(a *signing.RoleAssignment, v string) { a.Locale = v },
 		"phone":          func(a *signing.RoleAssignment, v string) { a.Phone = v },
+		"delivery":       func(a *signing.RoleAssignment, v string) { a.Delivery = v },
 	}[attr]
 	if set == nil {
 		return nil

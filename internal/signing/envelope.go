@@ -57,6 +57,9 @@ type RecipientRequest struct {
 	// Phone is the recipient's mobile number, in international form; it
 	// is stored in E.164.
 	Phone string `json:"phone,omitempty"`
+	// Delivery is how invitations, reminders and copies reach them:
+	// email (default), sms or both.
+	Delivery string `json:"delivery,omitempty"`
 	// ClientUserID makes the recipient embedded: the integrator's own id of
 	// the person, who signs inside the integrator's product through an
 	// embedded session and is sent no email.
@@ -468,7 +471,7 @@ func (p *Prepared) Build(links *signinglink.Minter, tenant, id string, now time.
 			codeHash = AccessCodeHash(links, rid, r.AccessCode)
 		}
 		env.Recipients = append(env.Recipients, models.Recipient{
-			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email, Phone: normalizedPhone(r.Phone),
+			ID: rid, EnvelopeID: env.ID, TenantID: tenant, Position: i, Name: r.Name, Email: r.Email, Phone: normalizedPhone(r.Phone), Delivery: r.Delivery,
 			Role: r.Role, RoutingOrder: order, Meaning: meaning, Locale: r.Locale, Status: models.RecipientWaiting,
 			TokenHash: signinglink.Hash(links.Token(rid, 1)), LinkGeneration: 1,
 			Authentication: authentication(r), AccessCodeHash: codeHash, ClientUserID: r.ClientUserID,

@@ -65,8 +65,10 @@ type RoleAssignment struct {
 	Authentication string `json:"authentication"`
 	AccessCode     string `json:"access_code"`
 	Locale         string `json:"locale,omitempty"`
-	// Phone is this person's mobile number, for codes by text.
-	Phone string `json:"phone,omitempty"`
+	// Phone is this person's mobile number, for texts; Delivery how
+	// notifications reach them (email, sms or both).
+	Phone    string `json:"phone,omitempty"`
+	Delivery string `json:"delivery,omitempty"`
 }
 
 // Prefill gives a template field, by name, its value for this envelope.
@@ -204,7 +206,7 @@ func FromTemplate(def TemplateDefinition, req EnvelopeRequest) (EnvelopeRequest,
 			auth = a.Authentication
 		}
 		out.Recipients = append(out.Recipients, RecipientRequest{Name: a.Name, Email: a.Email, Role: r.Role,
-			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale, Phone: a.Phone,
+			RoutingOrder: r.RoutingOrder, Meaning: r.Meaning, Authentication: auth, AccessCode: a.AccessCode, Locale: a.Locale, Phone: a.Phone, Delivery: a.Delivery,
 			IdentityVerification: r.IdentityVerification, Reauthenticate: r.Reauthenticate})
 	}
 	out.Fields = append([]FieldRequest(nil), def.Fields...)

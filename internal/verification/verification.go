@@ -5,6 +5,7 @@
 package verification
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/signflow/signflow/internal/locale"
 	"github.com/signflow/signflow/internal/notifications/email"
 	"github.com/signflow/signflow/internal/notifications/sms"
+	"github.com/signflow/signflow/internal/platform/metrics"
 	"github.com/signflow/signflow/internal/signing"
 	"github.com/signflow/signflow/models"
 	"github.com/signflow/signflow/models/database"
@@ -31,9 +33,6 @@ const (
 	CodeTTL = 10 * time.Minute
 	// CodesPerHour is how many codes a recipient may be sent in an hour.
 	CodesPerHour = 5
-	// TextsPerEnvelopeHour is how many texts one envelope's recipients
-	// may be sent in an hour, together.
-	TextsPerEnvelopeHour = 10
 	// FailureWindow is how long wrong codes count against an address.
 	FailureWindow = 15 * time.Minute
 	// FailureBudget is how many failed verifications one link generation
@@ -56,7 +55,7 @@ var (
 	// ErrTooManyCodes: CodesPerHour were sent in the last hour.
 	ErrTooManyCodes = errors.New("too many codes were sent in the last hour")
 	// ErrTooManyTexts: the envelope or the tenant sent as many texts as an
-	// hour allows (TextsPerEnvelopeHour, Verifier.TextsPerTenantHour).
+	// hour allows (Verifier.Texts).
 	ErrTooManyTexts = errors.New("too many texts were sent in the last hour")
 	// ErrNumberRefused: the SMS provider refused the recipient's number for
 	// good; the sender must correct it.
@@ -117,10 +116,11 @@ type Verifier struct {
 	// SMS texts codes to recipients who confirm with sms_otp; nil when no
 	// provider is configured (such recipients cannot be created then).
 	SMS sms.Sender
-	// TextsPerTenantHour caps the texts one tenant sends in an hour;
-	// texts cost money.
-	TextsPerTenantHour int
-	SessionTTL         time.Duration
+	// Texts caps the texts of an envelope and of a tenant in an hour.
+	Texts database.TextBudget
+	// Metrics counts texts; nil counts nothing.
+	Metrics    *metrics.Metrics
+	SessionTTL time.Duration
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -147,14 +147,6 @@ func (v *Verifier) now() time.Time {
 func codesBucket(recipientID string) string { return "codes:" + recipientID }
 func addressBucket(ip string) string        { return "failures-from:" + ip }
 
-// limit is how many codes (or texts) a bucket allows in an hour, and the
-// error past it.
-type limit struct {
-	bucket string
-	most   int
-	err    error
-}
-
 // SendCode emails or texts r a new 6-digit code and records that it was
 // sent; it answers when the code expires.
 func (v *Verifier) SendCode(ctx context.Context, r *models.Recipient, env *models.Envelope, event EventFor) (time.Time, error) {
@@ -164,30 +156,27 @@ func (v *Verifier) SendCode(ctx context.Context, r *models.Recipient, env *model
 		return time.Time{}, ErrNoEmailCode
 	}
 	now := v.now()
-	// Each limit counts this code; a code that never left counts against
-	// none of them.
-	limits := []limit{{codesBucket(r.ID), CodesPerHour, ErrTooManyCodes}}
-	if byText {
-		limits = append(limits, limit{"texts-envelope:" + env.ID, TextsPerEnvelopeHour, ErrTooManyTexts},
-			limit{"texts-tenant:" + env.TenantID, v.TextsPerTenantHour, ErrTooManyTexts})
+	// A code that never left counts against no limit.
+	issued, err := v.Store.Hit(ctx, codesBucket(r.ID), time.Hour, now)
+	if err != nil {
+		return time.Time{}, err
 	}
-	var hit []string
 	unhit := func(err error) error {
-		for _, b := range hit {
-			if e := v.Store.Unhit(context.WithoutCancel(ctx), b); e != nil {
-				err = errors.Join(err, e)
-			}
-		}
-		return err
+		return errors.Join(err, v.Store.Unhit(context.WithoutCancel(ctx), codesBucket(r.ID)))
 	}
-	for _, l := range limits {
-		issued, err := v.Store.Hit(ctx, l.bucket, time.Hour, now)
-		if err != nil {
-			return time.Time{}, unhit(err)
+	if issued > CodesPerHour {
+		return time.Time{}, unhit(ErrTooManyCodes)
+	}
+	if byText {
+		if ok, err := v.Store.TakeText(ctx, v.Texts, env.TenantID, env.ID, now); err != nil || !ok {
+			if err == nil {
+				v.Metrics.Text(textKind, metrics.TextCapped)
+			}
+			return time.Time{}, unhit(cmp.Or(err, ErrTooManyTexts))
 		}
-		hit = append(hit, l.bucket)
-		if issued > l.most {
-			return time.Time{}, unhit(l.err)
+		give := unhit
+		unhit = func(err error) error {
+			return give(errors.Join(err, v.Store.ReturnText(context.WithoutCancel(ctx), env.TenantID, env.ID)))
 		}
 	}
 	expires, err := v.sendCode(ctx, r, env, now, byText)
@@ -377,6 +366,9 @@ func (v *Verifier) Session(ctx context.Context, r *models.Recipient, token strin
 	return session, true
 }
 
+// textKind is a code text's kind in signflow_texts_total.
+const textKind = "code"
+
 // textCode texts a code to r's phone, in their language.
 func (v *Verifier) textCode(ctx context.Context, r *models.Recipient, env *models.Envelope, code string) error {
 	if v.SMS == nil || r.Phone == "" {
@@ -385,12 +377,15 @@ func (v *Verifier) textCode(ctx context.Context, r *models.Recipient, env *model
 	cat := locale.For(r.Locale, env.Locale)
 	body := cat.T("sms.code", map[string]string{"code": code, "subject": env.Subject, "minutes": fmt.Sprint(int(CodeTTL.Minutes()))})
 	err := v.SMS.Send(ctx, sms.Message{ID: models.NewID(), To: r.Phone, Body: body})
-	if errors.Is(err, sms.ErrRefused) {
+	switch {
+	case errors.Is(err, sms.ErrRefused):
+		v.Metrics.Text(textKind, metrics.TextRefused)
 		return fmt.Errorf("%w: %w", ErrNumberRefused, err)
-	}
-	if err != nil {
+	case err != nil:
+		v.Metrics.Text(textKind, metrics.TextFailed)
 		return fmt.Errorf("text the code: %w", err)
 	}
+	v.Metrics.Text(textKind, metrics.TextSent)
 	return nil
 }
 

@@ -108,6 +108,11 @@ type Settings struct {
 	TextsPerTenantHour int
 }
 
+// texts is the hourly budget of texts.
+func (s Settings) texts() database.TextBudget {
+	return database.TextBudget{PerEnvelope: sms.PerEnvelopeHour, PerTenant: s.TextsPerTenantHour}
+}
+
 // SettingsFrom reads the settings out of the configuration.
 func SettingsFrom(cfg config.Config) Settings {
 	return Settings{
@@ -152,7 +157,7 @@ func (sys *System) API() *api.Server {
 	srv := &api.Server{
 		Store: d.Store, Blobs: d.Blobs, Evidence: &evidence.Service{Seal: d.Seal, Blobs: d.Blobs}, Links: d.Links, Workflows: sys.workflows,
 		Verifier: &verification.Verifier{Store: d.Store, Links: d.Links, Mail: d.Mail, Compose: email.Composer{From: d.Mail.From},
-			SMS: d.SMS, TextsPerTenantHour: s.TextsPerTenantHour, SessionTTL: s.SessionTTL, Now: s.Now},
+			SMS: d.SMS, Texts: s.texts(), Metrics: d.Metrics, SessionTTL: s.SessionTTL, Now: s.Now},
 		Tokens: d.Tokens, Log: d.Log, PublicURL: s.PublicURL, Limits: s.Limits, TrustedProxies: s.TrustedProxies,
 		AllowNoSecondFactor: s.AllowNoSecondFactor, SessionTTL: s.SessionTTL, IdempotencyTTL: s.IdempotencyTTL, Now: s.Now,
 		Metrics: d.Metrics, Eraser: &erasure.Eraser{Store: d.Store, Blobs: d.Blobs}, Sender: sys.sender(),
@@ -191,7 +196,7 @@ func (sys *System) Worker() *worker.Workers {
 		Envelopes: &activities.Envelopes{Store: d.Store, Links: d.Links, Workflows: sys.workflows, Metrics: d.Metrics},
 		Render:    &activities.Render{Store: d.Store, Blobs: d.Blobs, Seal: d.Seal, Metrics: d.Metrics},
 		Mail: &activities.Mail{Store: d.Store, Blobs: d.Blobs, Links: d.Links, SMTP: d.Mail, PublicURL: s.PublicURL, Log: d.Log,
-			MaxAttachedCopyBytes: s.MaxAttachedCopyBytes, Metrics: d.Metrics},
+			MaxAttachedCopyBytes: s.MaxAttachedCopyBytes, Metrics: d.Metrics, SMS: d.SMS, Texts: s.texts()},
 		Webhooks:  &activities.Webhooks{Store: d.Store, AllowPrivate: s.AllowPrivateWebhooks, Metrics: d.Metrics},
 		Bulk:      &activities.Bulk{Store: d.Store, Sender: sys.sender(), Rate: s.BulkRate, Metrics: d.Metrics},
 		Retention: &activities.Retention{Store: d.Store, Blobs: d.Blobs, DryRun: s.RetentionDryRun, Log: d.Log},

@@ -62,7 +62,7 @@ func (s *Store) EraseRecipient(ctx context.Context, tenantID, recipientID, reaso
 		if err := tx.Model(&models.Field{}).Where("recipient_id = ?", r.ID).Updates(map[string]any{"value": "", "image_key": ""}).Error; err != nil {
 			return fmt.Errorf("erase values: %w", err)
 		}
-		if err := tx.Model(&models.QueuedNotification{}).Where("recipient_id = ?", r.ID).Update("email", models.ErasedEmail(r.ID)).Error; err != nil {
+		if err := tx.Model(&models.QueuedNotification{}).Where("recipient_id = ?", r.ID).Updates(map[string]any{"email": models.ErasedEmail(r.ID), "phone": ""}).Error; err != nil {
 			return fmt.Errorf("erase outbox addresses: %w", err)
 		}
 		if err := tx.Where("recipient_id = ?", r.ID).Delete(&models.SigningDraft{}).Error; err != nil {

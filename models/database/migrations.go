@@ -54,6 +54,24 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612080030_identity_verification", Migrate: migrateIdentityVerification},
 	{ID: "202612080031_reauthentication", Migrate: migrateReauthentication},
 	{ID: "202612080032_recipient_phone", Migrate: migrateRecipientPhone},
+	{ID: "202612080033_text_notifications", Migrate: migrateTextNotifications},
+}
+
+// migrateTextNotifications lets notifications go by text: a recipient's
+// delivery, and outbox rows per channel (the unique key takes it in).
+func migrateTextNotifications(tx *gorm.DB) error {
+	for _, s := range []string{
+		"ALTER TABLE recipients ADD COLUMN delivery VARCHAR(8) NOT NULL DEFAULT ''",
+		"ALTER TABLE notifications ADD COLUMN channel VARCHAR(8) NOT NULL DEFAULT 'email'",
+		"ALTER TABLE notifications ADD COLUMN phone VARCHAR(20) NOT NULL DEFAULT ''",
+		"DROP INDEX idx_notifications_key",
+		"CREATE UNIQUE INDEX idx_notifications_key ON notifications (envelope_id, recipient_id, kind, sequence, channel)",
+	} {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // migrateRecipientPhone adds recipients' mobile numbers, for codes by text.

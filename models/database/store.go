@@ -311,6 +311,12 @@ func (s *Store) QueueNotification(ctx context.Context, n models.QueuedNotificati
 // once per (envelope, recipient, kind, sequence).
 func queueNotification(tx *gorm.DB, t *trail, n models.QueuedNotification, status string, version int64, at time.Time) (bool, error) {
 	key := strings.Join([]string{"notify", n.Kind, n.RecipientID, strconv.Itoa(n.Sequence)}, ":")
+	details := map[string]any{"kind": n.Kind, "sequence": n.Sequence}
+	if n.Channel == models.ChannelSMS {
+		// Email rows keep the key (and ID) they had before texts.
+		key += ":" + models.ChannelSMS
+		details["channel"] = models.ChannelSMS
+	}
 	n.ID = stableID(key, n.EnvelopeID)
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
 	if res.Error != nil {
@@ -318,7 +324,7 @@ func queueNotification(tx *gorm.DB, t *trail, n models.QueuedNotification, statu
 	}
 	_, err := t.append(tx, models.Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: key, Type: models.EventNotificationQueued,
 		ActorType: models.ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: status,
-		EnvelopeVersion: version, Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence}, OccurredAt: at})
+		EnvelopeVersion: version, Details: details, OccurredAt: at})
 	return res.RowsAffected == 1, err
 }
 
@@ -381,10 +387,17 @@ func (s *Store) ApplyTransition(ctx context.Context, t models.Transition) error 
 			if !ok {
 				return fmt.Errorf("queue %s: recipient %s is not on envelope %s", n.Kind, n.RecipientID, env.ID)
 			}
-			row := models.QueuedNotification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
-				Email: to.Email, Subject: env.Subject, DispatchQueue: t.DispatchQueue}
-			if _, err := queueNotification(tx, &trail, row, t.Status, t.Version, ev.OccurredAt); err != nil {
-				return err
+			// One row per channel the recipient is reached by, each sent,
+			// retried and refused on its own.
+			for _, channel := range to.Channels() {
+				row := models.QueuedNotification{EnvelopeID: env.ID, TenantID: env.TenantID, RecipientID: to.ID, Kind: n.Kind, Sequence: n.Sequence,
+					Channel: channel, Email: to.Email, Subject: env.Subject, DispatchQueue: t.DispatchQueue}
+				if channel == models.ChannelSMS {
+					row.Email, row.Phone = "", to.Phone
+				}
+				if _, err := queueNotification(tx, &trail, row, t.Status, t.Version, ev.OccurredAt); err != nil {
+					return err
+				}
 			}
 		}
 		if err := storeSnapshot(tx, t, ev.OccurredAt); err != nil {
@@ -438,8 +451,8 @@ func (s *Store) DocumentBySHA256(ctx context.Context, tenantID, sum string) (*mo
 // Notification finds an outbox row by its key.
 func (s *Store) Notification(ctx context.Context, envelopeID, recipientID, kind string, sequence int) (*models.QueuedNotification, error) {
 	var n models.QueuedNotification
-	err := s.DB.WithContext(ctx).Where("envelope_id = ? AND recipient_id = ? AND kind = ? AND sequence = ?",
-		envelopeID, recipientID, kind, sequence).First(&n).Error
+	err := s.DB.WithContext(ctx).Where("envelope_id = ? AND recipient_id = ? AND kind = ? AND sequence = ? AND channel = ?",
+		envelopeID, recipientID, kind, sequence, models.ChannelEmail).First(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, models.ErrNotFound
 	}
@@ -463,9 +476,17 @@ func (s *Store) MarkSent(ctx context.Context, n *models.QueuedNotification, at t
 		}
 		_, err = s.appendEvent(tx, models.Event{EnvelopeID: n.EnvelopeID, TenantID: n.TenantID, Key: "sent:" + n.ID, Type: models.EventNotificationSent,
 			ActorType: models.ActorSystem, Actor: "signflow", RecipientID: n.RecipientID, EnvelopeStatus: env.Status, EnvelopeVersion: env.Version,
-			Details: map[string]any{"kind": n.Kind, "sequence": n.Sequence, "message_id": n.ID + "@signflow"}, OccurredAt: at})
+			Details: sentDetails(n), OccurredAt: at})
 		return err
 	})
+}
+
+// sentDetails say which notification went, and by which channel.
+func sentDetails(n *models.QueuedNotification) map[string]any {
+	if n.Channel == models.ChannelSMS {
+		return map[string]any{"kind": n.Kind, "sequence": n.Sequence, "channel": models.ChannelSMS, "message_id": n.ID}
+	}
+	return map[string]any{"kind": n.Kind, "sequence": n.Sequence, "message_id": n.ID + "@signflow"}
 }
 
 // ReissueLink moves a recipient to a new link generation, storing the new

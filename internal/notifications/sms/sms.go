@@ -33,6 +33,11 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
+// PerEnvelopeHour is how many texts one envelope's recipients may be sent
+// in an hour, together: enough for every signer's code and invitation, few
+// enough that a loop or an abuser cannot run up a bill.
+const PerEnvelopeHour = 10
+
 // ErrRefused wraps a provider's refusal of a number for good (not a
 // mobile number, unknown, opted out): sending again cannot succeed.
 var ErrRefused = errors.New("the SMS provider refused the number for good")

@@ -27,6 +27,15 @@ const (
 	EmailFailed  = "failed"  // a temporary failure, retried
 )
 
+// Outcomes of a text (codes and notifications), as signflow_texts_total's:
+// sent, refused for good, failed (retried), or capped by the hour's budget.
+const (
+	TextSent    = "sent"
+	TextRefused = "refused"
+	TextFailed  = "failed"
+	TextCapped  = "capped"
+)
+
 // Outcomes of a webhook attempt, as signflow_webhook_deliveries_total's.
 const (
 	WebhookDelivered    = "delivered"
@@ -45,6 +54,7 @@ type Metrics struct {
 	envelopesEnded    *prometheus.CounterVec
 	completionTime    prometheus.Histogram
 	emails            *prometheus.CounterVec
+	texts             *prometheus.CounterVec
 	webhookDeliveries *prometheus.CounterVec
 	webhookLag        prometheus.Histogram
 	renderDuration    prometheus.Histogram
@@ -74,6 +84,9 @@ func New() *Metrics {
 			Buckets: []float64{1, 10, 60, 600, 3600, 6 * 3600, 24 * 3600, 7 * 24 * 3600, 30 * 24 * 3600}}),
 		emails: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signflow_emails_total",
 			Help: "Notification emails by outcome: sent, refused (for good) or failed (retried)."}, []string{"outcome"}),
+		texts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signflow_texts_total",
+			Help: "Text messages (codes and notifications) by kind (code, invitation...) and outcome: sent, refused (for good), failed (retried), capped (over the hour's budget)."},
+			[]string{"kind", "outcome"}),
 		webhookDeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signflow_webhook_deliveries_total",
 			Help: "Webhook delivery attempts by outcome: delivered, failed (retried), gone, dead_lettered."}, []string{"outcome"}),
 		webhookLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "signflow_webhook_delivery_lag_seconds",
@@ -86,7 +99,7 @@ func New() *Metrics {
 			[]string{"kind"}),
 	}
 	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.envelopesCreated, m.envelopesEnded,
-		m.completionTime, m.emails, m.webhookDeliveries, m.webhookLag, m.renderDuration, m.reconcileFindings} {
+		m.completionTime, m.emails, m.texts, m.webhookDeliveries, m.webhookLag, m.renderDuration, m.reconcileFindings} {
 		f(c)
 	}
 	return m
@@ -149,6 +162,13 @@ func (m *Metrics) EnvelopeEnded(status string, createdAt, endedAt time.Time, com
 func (m *Metrics) Email(outcome string) {
 	if m != nil {
 		m.emails.WithLabelValues(outcome).Inc()
+	}
+}
+
+// Text counts a text's outcome.
+func (m *Metrics) Text(kind, outcome string) {
+	if m != nil {
+		m.texts.WithLabelValues(kind, outcome).Inc()
 	}
 }
 
