@@ -25,6 +25,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/keys/accesstoken"
 	"github.com/signflow/signflow/internal/keys/keyring"
@@ -486,7 +487,8 @@ func (a *app) smsSender(ctx context.Context) (sms.Sender, error) {
 	}
 	switch provider {
 	case "twilio":
-		return sms.Twilio{BaseURL: a.cfg.TwilioAPIURL, AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken, From: a.cfg.SMSFrom}, nil
+		return sms.Twilio{BaseURL: a.cfg.TwilioAPIURL, AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken, From: a.cfg.SMSFrom,
+			StatusCallback: strings.TrimRight(a.cfg.PublicURL, "/") + api.TwilioStatusPath}, nil
 	case "webhook":
 		signer, err := standardwebhooks.NewWebhook(a.cfg.SMSWebhookSecret)
 		if err != nil {

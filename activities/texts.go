@@ -22,7 +22,8 @@ var errTextBudgetSpent = errors.New("the hour's texts for this envelope or accou
 
 // text sends an outbox row by SMS: short, in the recipient's language,
 // naming the sender and the envelope, with the link to their page. The
-// row's ID is the message's, the same on every retry.
+// row's ID is the message's, the same on every retry, by which the
+// provider's report of its fate finds it.
 func (a *Mail) text(ctx context.Context, env *models.Envelope, r models.Recipient, n *models.QueuedNotification) error {
 	if a.SMS == nil {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("no SMS provider is configured to text %s to recipient %s", n.Kind, r.ID),

@@ -41,8 +41,11 @@ type Server struct {
 	Evidence  Evidence
 	Links     *signinglink.Minter
 	PublicURL string
-	Limits    pdf.Limits
-	Log       *slog.Logger
+	// TwilioAuthToken checks Twilio's reports of texts; empty when texts
+	// do not go through Twilio.
+	TwilioAuthToken string
+	Limits          pdf.Limits
+	Log             *slog.Logger
 	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
 	TrustedProxies []string
 	// Verifier emails one-time codes and starts signing sessions.
@@ -123,6 +126,7 @@ func (s *Server) Handler() http.Handler {
 	serveOpenAPI(r)
 
 	r.POST("/oauth/token", limitBody(smallBody), s.issueToken)
+	r.POST(TwilioStatusPath, limitBody(smallBody), s.twilioStatus)
 	r.GET("/.well-known/jwks.json", s.jwks)
 	r.GET("/.well-known/oauth-authorization-server", s.authorizationServer)
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/signflow/signflow/api"
 	"github.com/signflow/signflow/internal/documents/blob"
 	"github.com/signflow/signflow/internal/documents/pdf"
 	"github.com/signflow/signflow/internal/keys/accesstoken"
@@ -193,11 +194,12 @@ func setup(m *testing.M) (int, error) {
 	defer suite.twilio.Close()
 	suite.deps = wiring.Deps{Store: suite.store, Blobs: blob.Encrypted{Inner: blob.Dir{Root: filepath.Join(suite.tmp, "blobs")}, Keys: suite.dataKeys},
 		Seal: sealer, Links: links,
-		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Codec: codec, Tokens: suite.tokens, Log: suite.log,
-		SMS: sms.Twilio{BaseURL: suite.twilio.URL, AccountSID: suite.twilio.sid, AuthToken: suite.twilio.token, From: suite.twilio.from}}
+		Mail: testSMTP(suite.smtpAddr), Temporal: suite.temporal, Codec: codec, Tokens: suite.tokens, Log: suite.log}
 
 	apiServer := httptest.NewUnstartedServer(nil)
 	suite.apiURL = "http://" + apiServer.Listener.Addr().String()
+	suite.deps.SMS = sms.Twilio{BaseURL: suite.twilio.URL, AccountSID: suite.twilio.sid, AuthToken: suite.twilio.token, From: suite.twilio.from,
+		StatusCallback: suite.apiURL + api.TwilioStatusPath}
 	if openapiCheck, err = newContractCheck(http.DefaultTransport); err != nil {
 		return 0, err
 	}

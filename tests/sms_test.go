@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,4 +197,33 @@ func TestAnEnvelopeDeliveredByTextAlone(t *testing.T) {
 	awaitMail(t, suite.mailAPI, "to:"+other+` subject:"Please sign"`, 1, time.Minute)
 	_, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
 	require.Equal(t, "in_progress", str(env, "status"), "the envelope goes on")
+}
+
+// TestATextTwilioCouldNotDeliver: Twilio took the invitation, then
+// reported it undelivered (its StatusCallback, signed): the recipient is
+// marked delivery_failed with Twilio's error. A report whose signature
+// does not match is refused and changes nothing.
+func TestATextTwilioCouldNotDeliver(t *testing.T) {
+	t.Parallel()
+	status, created := postJSON(t, suite.apiURL+"/v1/envelopes", jsonEnvelope(t,
+		[]J{withCode(J{"name": "Una Reachable", "email": unique("una"), "role": "signer", "phone": twilioUndeliverableNumber, "delivery": "sms"})},
+		[]J{fieldAt(0, "signature", 1, aliceSig)}))
+	require.Equal(t, http.StatusCreated, status, "%v", created)
+	id := str(created, "id")
+	require.Eventually(t, func() bool {
+		_, env := getJSON(t, suite.apiURL+"/v1/envelopes/"+id)
+		return str(env, "recipients", 0, "status") == "delivery_failed"
+	}, time.Minute, 100*time.Millisecond)
+	failed := eventOf(auditEvents(t, suite.apiURL, id), "recipient.delivery_failed")
+	require.Equal(t, "the SMS provider could not deliver the invitation text: undelivered (error 30003)", str(failed, "details", "reason"))
+
+	forged := url.Values{"MessageSid": {"SM00000000000000000000000000000001"}, "MessageStatus": {"undelivered"}}
+	req, err := http.NewRequest(http.MethodPost, suite.apiURL+"/sms/twilio/status", strings.NewReader(forged.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twilioSign("not-the-token", suite.apiURL+"/sms/twilio/status", forged))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 }

@@ -1,10 +1,15 @@
 package tests
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -14,17 +19,24 @@ import (
 // Messages.json, HTTP Basic with the account SID and auth token,
 // form-encoded To, From and Body. The magic number Twilio's test
 // credentials refuse (+15005550001, "not a valid phone number", code
-// 21211) is refused for good here too. Every text it took is kept by number.
+// 21211) is refused for good here too. Every text it took is kept by
+// number, and its fate reported to the request's StatusCallback as Twilio
+// reports it, signed: sent, then delivered, or for
+// twilioUndeliverableNumber undelivered (error 30003, unreachable).
 type fakeTwilio struct {
 	*httptest.Server
 	sid, token, from string
 
 	mu    sync.Mutex
+	sent  int
 	texts map[string][]string // To -> bodies, oldest first
 	wrong []string            // what it refused as malformed, for the test to see
 }
 
-const twilioRefusedNumber = "+15005550001"
+const (
+	twilioRefusedNumber       = "+15005550001"
+	twilioUndeliverableNumber = "+15005550010"
+)
 
 func newFakeTwilio() *fakeTwilio {
 	f := &fakeTwilio{sid: "AC00000000000000000000000000000001", token: "test-auth-token", from: "+15005550006",
@@ -50,10 +62,14 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 		f.refuse(w, http.StatusBadRequest, 21000, err.Error())
 		return
 	}
-	to, body := r.PostForm.Get("To"), r.PostForm.Get("Body")
+	to, body, callback := r.PostForm.Get("To"), r.PostForm.Get("Body"), r.PostForm.Get("StatusCallback")
+	fields := 3
+	if callback != "" {
+		fields++
+	}
 	switch {
-	case r.PostForm.Get("From") != f.from || to == "" || body == "" || len(r.PostForm) != 3:
-		f.refuse(w, http.StatusBadRequest, 21603, fmt.Sprintf("a message needs From, To and Body only: %v", r.PostForm))
+	case r.PostForm.Get("From") != f.from || to == "" || body == "" || len(r.PostForm) != fields:
+		f.refuse(w, http.StatusBadRequest, 21603, fmt.Sprintf("a message takes From, To, Body and StatusCallback only: %v", r.PostForm))
 		return
 	case to == twilioRefusedNumber:
 		w.Header().Set("Content-Type", "application/json")
@@ -63,11 +79,53 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.texts[to] = append(f.texts[to], body)
-	n := len(f.texts[to])
+	f.sent++
+	sid := fmt.Sprintf("SM%032d", f.sent)
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(map[string]any{"sid": fmt.Sprintf("SM%032d", n), "status": "queued", "to": to, "from": f.from, "body": body})
+	_ = json.NewEncoder(w).Encode(map[string]any{"sid": sid, "status": "queued", "to": to, "from": f.from, "body": body})
+	if callback != "" {
+		go f.report(callback, sid, to)
+	}
+}
+
+// report tells callback what became of a text, as Twilio does.
+func (f *fakeTwilio) report(callback, sid, to string) {
+	fates := []url.Values{{"MessageStatus": {"sent"}}, {"MessageStatus": {"delivered"}}}
+	if to == twilioUndeliverableNumber {
+		fates[1] = url.Values{"MessageStatus": {"undelivered"}, "ErrorCode": {"30003"}}
+	}
+	for _, fate := range fates {
+		fate.Set("AccountSid", f.sid)
+		fate.Set("ApiVersion", "2010-04-01")
+		fate.Set("From", f.from)
+		fate.Set("To", to)
+		fate.Set("MessageSid", sid)
+		fate.Set("SmsSid", sid)
+		fate.Set("SmsStatus", fate.Get("MessageStatus"))
+		req, _ := http.NewRequest(http.MethodPost, callback, strings.NewReader(fate.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", twilioSign(f.token, callback, fate))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+		}
+	}
+}
+
+// twilioSign signs a request to address as Twilio does.
+func twilioSign(token, address string, form url.Values) string {
+	names := make([]string, 0, len(form))
+	for name := range form {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	mac := hmac.New(sha1.New, []byte(token))
+	mac.Write([]byte(address))
+	for _, name := range names {
+		mac.Write([]byte(name + form.Get(name)))
+	}
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func (f *fakeTwilio) refuse(w http.ResponseWriter, status, code int, message string) {

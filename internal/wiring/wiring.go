@@ -165,6 +165,9 @@ func (sys *System) API() *api.Server {
 	}
 	srv.Editing = &editing.Service{Store: d.Store, Blobs: d.Blobs, Rules: srv.Sender.Rules, PublicURL: s.PublicURL, Now: s.Now}
 	srv.PublicLinks = &publiclinks.Service{Store: d.Store, Links: d.Links, Sender: srv.Sender, PublicURL: s.PublicURL, Now: s.Now}
+	if twilio, ok := d.SMS.(sms.Twilio); ok {
+		srv.TwilioAuthToken = twilio.AuthToken
+	}
 	srv.Embedding = &embedding.Service{Store: d.Store, Links: d.Links, Verifier: srv.Verifier, PublicURL: s.PublicURL, Now: s.Now}
 	if d.Tracing != nil {
 		srv.Tracer, srv.TracePropagator = d.Tracing.Tracer("signflow-api"), tracing.Propagator

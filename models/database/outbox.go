@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,6 +60,32 @@ func (s *Store) MarkRefused(ctx context.Context, id string, at time.Time) error 
 		Update("refused_at", at.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("mark notification %s refused: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxText is the outbox's text of ID id, unless it was marked refused
+// or undelivered already: ErrNotFound then.
+func (s *Store) OutboxText(ctx context.Context, id string) (*models.QueuedNotification, error) {
+	var n models.QueuedNotification
+	err := s.DB.WithContext(ctx).Where("id = ? AND channel = ? AND refused_at IS NULL", id, models.ChannelSMS).First(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, models.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load text %s: %w", id, err)
+	}
+	return &n, nil
+}
+
+// MarkUndelivered marks a text as undelivered for good, as its provider
+// reported it (which may be before the send returned); the recipient's delivery_failed event, which the
+// envelope records, is its audit trail.
+func (s *Store) MarkUndelivered(ctx context.Context, id string, at time.Time) error {
+	err := s.DB.WithContext(ctx).Model(&models.QueuedNotification{}).Where("id = ? AND refused_at IS NULL", id).
+		Update("refused_at", at.UTC()).Error
+	if err != nil {
+		return fmt.Errorf("mark text %s undelivered: %w", id, err)
 	}
 	return nil
 }

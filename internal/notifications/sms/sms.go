@@ -7,12 +7,16 @@ package sms
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +53,12 @@ type Twilio struct {
 	BaseURL, AccountSID, AuthToken string
 	// From is a Twilio number in E.164, or a messaging service SID (MG...).
 	From string
-	HTTP *http.Client
+	// StatusCallback is where Twilio reports each text's fate (delivered,
+	// undelivered, failed), signed with the auth token (see
+	// TwilioSignatureValid), with the message's own ID as the query
+	// parameter id: a report may come before the send has returned.
+	StatusCallback string
+	HTTP           *http.Client
 }
 
 // twilioError is the JSON of a refused request.
@@ -67,6 +76,9 @@ func (t Twilio) Send(ctx context.Context, m Message) error {
 		form.Set("MessagingServiceSid", t.From)
 	} else {
 		form.Set("From", t.From)
+	}
+	if t.StatusCallback != "" {
+		form.Set("StatusCallback", t.StatusCallback+"?id="+url.QueryEscape(m.ID))
 	}
 	endpoint := strings.TrimRight(t.BaseURL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(t.AccountSID) + "/Messages.json"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
@@ -92,6 +104,31 @@ func (t Twilio) Send(ctx context.Context, m Message) error {
 	default:
 		return fmt.Errorf("twilio answered %d: %s", resp.StatusCode, bytes.TrimSpace(body))
 	}
+}
+
+// TwilioUndelivered says whether a status Twilio reports for a text means
+// it will never arrive.
+func TwilioUndelivered(status string) bool { return status == "undelivered" || status == "failed" }
+
+// TwilioSignatureValid says whether signature (X-Twilio-Signature) is
+// Twilio's over a request to fullURL with form: base64 of HMAC-SHA1, keyed
+// with the auth token, over the URL followed by each parameter's name and
+// value in the order of the names.
+func TwilioSignatureValid(authToken, fullURL string, form url.Values, signature string) bool {
+	names := make([]string, 0, len(form))
+	for name := range form {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	mac := hmac.New(sha1.New, []byte(authToken))
+	mac.Write([]byte(fullURL))
+	for _, name := range names {
+		for _, v := range form[name] {
+			mac.Write([]byte(name + v))
+		}
+	}
+	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return hmac.Equal([]byte(want), []byte(signature))
 }
 
 // Webhook posts each message as JSON to any other gateway, signed as

@@ -2,11 +2,15 @@ package sms
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -51,8 +55,9 @@ func TestTheWebhookIsSignedAndAnswered(t *testing.T) {
 // that escapes what a text says.
 func TestTheCatcherShowsWhatWasSent(t *testing.T) {
 	c := &Catcher{}
-	require.NoError(t, c.Send(context.Background(), Message{ID: "1", To: "+4915100000001", Body: "alpha"}))
-	require.NoError(t, c.Send(context.Background(), Message{ID: "2", To: "+4915100000002", Body: "<b>omega</b>"}))
+	for _, m := range []Message{{ID: "1", To: "+4915100000001", Body: "alpha"}, {ID: "2", To: "+4915100000002", Body: "<b>omega</b>"}} {
+		require.NoError(t, c.Send(context.Background(), m))
+	}
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.Header.Set("Accept", "application/json")
 	rec := httptest.NewRecorder()
@@ -64,4 +69,20 @@ func TestTheCatcherShowsWhatWasSent(t *testing.T) {
 	c.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	require.Contains(t, rec.Body.String(), "&lt;b&gt;omega&lt;/b&gt;")
 	require.Less(t, strings.Index(rec.Body.String(), "omega"), strings.Index(rec.Body.String(), "alpha"))
+}
+
+// TestTwilioSignatures follows the example of Twilio's documentation
+// ("Validating signatures from Twilio"): the URL, then each parameter's
+// name and value, sorted by name, under HMAC-SHA1 of the auth token.
+func TestTwilioSignatures(t *testing.T) {
+	form := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"}, "Digits": {"1234"},
+		"From": {"+12349013030"}, "To": {"+18005551212"}}
+	const token, address = "12345", "https://mycompany.com/myapp.php?foo=1&bar=2"
+	mac := hmac.New(sha1.New, []byte(token))
+	mac.Write([]byte(address + "CallSidCA1234567890ABCDECaller+12349013030Digits1234From+12349013030To+18005551212"))
+	signature := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	require.True(t, TwilioSignatureValid(token, address, form, signature))
+	form.Set("Digits", "1235")
+	require.False(t, TwilioSignatureValid(token, address, form, signature), "a changed parameter")
+	require.False(t, TwilioSignatureValid("54321", address, url.Values{}, signature), "another token")
 }
