@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/signflow/signflow/internal/notifications/sms"
 )
 
 // mobile is a German mobile number of this test run's own, as a sender
@@ -221,7 +223,7 @@ func TestATextTwilioCouldNotDeliver(t *testing.T) {
 	req, err := http.NewRequest(http.MethodPost, suite.apiURL+"/sms/twilio/status", strings.NewReader(forged.Encode()))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSign("not-the-token", suite.apiURL+"/sms/twilio/status", forged))
+	req.Header.Set("X-Twilio-Signature", sms.TwilioSignature("not-the-token", suite.apiURL+"/sms/twilio/status", forged))
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	_ = resp.Body.Close()

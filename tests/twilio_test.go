@@ -1,17 +1,15 @@
 package tests
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
+
+	"github.com/signflow/signflow/internal/notifications/sms"
 )
 
 // fakeTwilio answers Twilio's Messages API as Twilio documents it, and
@@ -22,7 +20,9 @@ import (
 // 21211) is refused for good here too. Every text it took is kept by
 // number, and its fate reported to the request's StatusCallback as Twilio
 // reports it, signed: sent, then delivered, or for
-// twilioUndeliverableNumber undelivered (error 30003, unreachable).
+// twilioUndeliverableNumber undelivered (error 30003, unreachable). It
+// signs with sms.TwilioSignature, which TestTwilioSignatures holds to
+// Twilio's documented construction.
 type fakeTwilio struct {
 	*httptest.Server
 	sid, token, from string
@@ -106,26 +106,11 @@ func (f *fakeTwilio) report(callback, sid, to string) {
 		fate.Set("SmsStatus", fate.Get("MessageStatus"))
 		req, _ := http.NewRequest(http.MethodPost, callback, strings.NewReader(fate.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", twilioSign(f.token, callback, fate))
+		req.Header.Set("X-Twilio-Signature", sms.TwilioSignature(f.token, callback, fate))
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			_ = resp.Body.Close()
 		}
 	}
-}
-
-// twilioSign signs a request to address as Twilio does.
-func twilioSign(token, address string, form url.Values) string {
-	names := make([]string, 0, len(form))
-	for name := range form {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(address))
-	for _, name := range names {
-		mac.Write([]byte(name + form.Get(name)))
-	}
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func (f *fakeTwilio) refuse(w http.ResponseWriter, status, code int, message string) {

@@ -57,16 +57,9 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202612080033_text_notifications", Migrate: migrateTextNotifications},
 }
 
-// migrateTextNotifications lets notifications go by text: a recipient's
-// delivery, and outbox rows per channel (the unique key takes it in).
-func migrateTextNotifications(tx *gorm.DB) error {
-	for _, s := range []string{
-		"ALTER TABLE recipients ADD COLUMN delivery VARCHAR(8) NOT NULL DEFAULT ''",
-		"ALTER TABLE notifications ADD COLUMN channel VARCHAR(8) NOT NULL DEFAULT 'email'",
-		"ALTER TABLE notifications ADD COLUMN phone VARCHAR(20) NOT NULL DEFAULT ''",
-		"DROP INDEX idx_notifications_key",
-		"CREATE UNIQUE INDEX idx_notifications_key ON notifications (envelope_id, recipient_id, kind, sequence, channel)",
-	} {
+// execAll runs schema statements in order, naming the one that failed.
+func execAll(tx *gorm.DB, statements ...string) error {
+	for _, s := range statements {
 		if err := tx.Exec(s).Error; err != nil {
 			return fmt.Errorf("%s: %w", s, err)
 		}
@@ -74,46 +67,39 @@ func migrateTextNotifications(tx *gorm.DB) error {
 	return nil
 }
 
+// migrateTextNotifications lets notifications go by text: a recipient's
+// delivery, and outbox rows per channel (the unique key takes it in).
+func migrateTextNotifications(tx *gorm.DB) error {
+	return execAll(tx,
+		"ALTER TABLE recipients ADD COLUMN delivery VARCHAR(8) NOT NULL DEFAULT ''",
+		"ALTER TABLE notifications ADD COLUMN channel VARCHAR(8) NOT NULL DEFAULT 'email'",
+		"ALTER TABLE notifications ADD COLUMN phone VARCHAR(20) NOT NULL DEFAULT ''",
+		"DROP INDEX idx_notifications_key",
+		"CREATE UNIQUE INDEX idx_notifications_key ON notifications (envelope_id, recipient_id, kind, sequence, channel)")
+}
+
 // migrateRecipientPhone adds recipients' mobile numbers, for codes by text.
 func migrateRecipientPhone(tx *gorm.DB) error {
-	s := "ALTER TABLE recipients ADD COLUMN phone VARCHAR(20) NOT NULL DEFAULT ''"
-	if err := tx.Exec(s).Error; err != nil {
-		return fmt.Errorf("%s: %w", s, err)
-	}
-	return nil
+	return execAll(tx, "ALTER TABLE recipients ADD COLUMN phone VARCHAR(20) NOT NULL DEFAULT ''")
 }
 
 // migrateReauthentication adds whether a recipient proves their factor
 // again just before signing.
 func migrateReauthentication(tx *gorm.DB) error {
-	s := "ALTER TABLE recipients ADD COLUMN reauthenticate BOOLEAN NOT NULL DEFAULT FALSE"
-	if err := tx.Exec(s).Error; err != nil {
-		return fmt.Errorf("%s: %w", s, err)
-	}
-	return nil
+	return execAll(tx, "ALTER TABLE recipients ADD COLUMN reauthenticate BOOLEAN NOT NULL DEFAULT FALSE")
 }
 
 // migrateIdentityVerification adds whether a recipient's identity must be
 // confirmed by the integrator's provider.
 func migrateIdentityVerification(tx *gorm.DB) error {
-	s := "ALTER TABLE recipients ADD COLUMN identity_verification VARCHAR(16) NOT NULL DEFAULT ''"
-	if err := tx.Exec(s).Error; err != nil {
-		return fmt.Errorf("%s: %w", s, err)
-	}
-	return nil
+	return execAll(tx, "ALTER TABLE recipients ADD COLUMN identity_verification VARCHAR(16) NOT NULL DEFAULT ''")
 }
 
 // migrateDateFields adds the bounds of date fields.
 func migrateDateFields(tx *gorm.DB) error {
-	for _, s := range []string{
+	return execAll(tx,
 		"ALTER TABLE fields ADD COLUMN min_date VARCHAR(10) NOT NULL DEFAULT ''",
-		"ALTER TABLE fields ADD COLUMN max_date VARCHAR(10) NOT NULL DEFAULT ''",
-	} {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("%s: %w", s, err)
-		}
-	}
-	return nil
+		"ALTER TABLE fields ADD COLUMN max_date VARCHAR(10) NOT NULL DEFAULT ''")
 }
 
 // migrateBranding adds tenants' branding.
@@ -143,21 +129,14 @@ func migrateSigningDrafts(tx *gorm.DB) error {
 // migrateSmartFields adds fields' conditions, formulas, length bounds
 // and checkbox groups.
 func migrateSmartFields(tx *gorm.DB) error {
-	statements := []string{
+	return execAll(tx,
 		"ALTER TABLE fields ADD COLUMN min_length INTEGER",
 		"ALTER TABLE fields ADD COLUMN max_length INTEGER",
 		"ALTER TABLE fields ADD COLUMN show_if TEXT",
 		"ALTER TABLE fields ADD COLUMN hide_if TEXT",
 		"ALTER TABLE fields ADD COLUMN required_if TEXT",
 		"ALTER TABLE fields ADD COLUMN formula TEXT NOT NULL DEFAULT ''",
-		"ALTER TABLE fields ADD COLUMN group_name VARCHAR(100) NOT NULL DEFAULT ''",
-	}
-	for _, s := range statements {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("%s: %w", s, err)
-		}
-	}
-	return nil
+		"ALTER TABLE fields ADD COLUMN group_name VARCHAR(100) NOT NULL DEFAULT ''")
 }
 
 // migrateReplacedLinks keeps the hashes of replaced signing links.

@@ -111,10 +111,15 @@ func (t Twilio) Send(ctx context.Context, m Message) error {
 func TwilioUndelivered(status string) bool { return status == "undelivered" || status == "failed" }
 
 // TwilioSignatureValid says whether signature (X-Twilio-Signature) is
-// Twilio's over a request to fullURL with form: base64 of HMAC-SHA1, keyed
-// with the auth token, over the URL followed by each parameter's name and
-// value in the order of the names.
+// Twilio's over a request to fullURL with form.
 func TwilioSignatureValid(authToken, fullURL string, form url.Values, signature string) bool {
+	return hmac.Equal([]byte(TwilioSignature(authToken, fullURL, form)), []byte(signature))
+}
+
+// TwilioSignature is Twilio's signature of a request to fullURL with form:
+// base64 of HMAC-SHA1, keyed with the auth token, over the URL followed by
+// each parameter's name and value in the order of the names.
+func TwilioSignature(authToken, fullURL string, form url.Values) string {
 	names := make([]string, 0, len(form))
 	for name := range form {
 		names = append(names, name)
@@ -127,8 +132,7 @@ func TwilioSignatureValid(authToken, fullURL string, form url.Values, signature 
 			mac.Write([]byte(name + v))
 		}
 	}
-	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	return hmac.Equal([]byte(want), []byte(signature))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // Webhook posts each message as JSON to any other gateway, signed as
