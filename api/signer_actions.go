@@ -612,17 +612,17 @@ func (s *Server) sign(c *gin.Context) {
 		return
 	}
 	act.Origin.Locale = body.Locale
-	switch confirmed, err := s.Verifier.IdentityConfirmed(c.Request.Context(), act.Recipient); {
-	case err != nil:
-		s.unavailable(c, "reading the identity checks", err)
-		return
-	case !confirmed:
+	switch err := s.Verifier.ReadyToSign(c.Request.Context(), act.Recipient, act.Origin.VerifiedAt); {
+	case errors.Is(err, verification.ErrIdentityUnconfirmed):
 		problem(c, http.StatusConflict, "identity-unverified",
 			"The sender asks that your identity be confirmed before you sign. Complete the identity check the sender sent you to, then sign.")
 		return
-	case verification.NeedsReauthentication(act.Recipient, act.Origin.VerifiedAt, time.Now()):
+	case errors.Is(err, verification.ErrReauthenticate):
 		problem(c, http.StatusUnauthorized, "reauthenticate",
 			"Confirm it is you again before you sign: start a new session with a new code (POST /session), then sign with it.")
+		return
+	case err != nil:
+		s.unavailable(c, "reading the identity checks", err)
 		return
 	}
 	ctx, cancel := actionContext(c)
